@@ -1,0 +1,224 @@
+// Gateway: listeners on a data plane chosen by its class. A whole-table data plane (a URL map, an
+// nginx config) needs every route at once, so the Gateway renders once the program body has
+// finished declaring:
+//   1. HTTPRoutes that name this Gateway register with it synchronously in their constructors;
+//   2. the Gateway seals when a setImmediate tick passes with no new registration (each
+//      registration re-arms the tick); a later registration throws, naming route and gateway;
+//   3. it resolves every route's and service's inputs, compiles, checks the adapter's
+//      capabilities and preflight, and asks the adapter to realise the plan (children of this
+//      component).
+// Rendering runs inside the promise handed to registerOutputs, so the Pulumi runtime's
+// outstanding-RPC tracking (rpcKeepAlive in registerResourceOutputs) keeps the program alive
+// until the data plane is declared.
+
+import * as pulumi from "@pulumi/pulumi";
+import { UnknownControllerError, adapterFor, allAdapters, checkCapabilities } from "../providers";
+import { compile } from "../routing/compile";
+import { CapabilityError, GatewayValidationError } from "../routing/errors";
+import { GatewayPlan, GatewayStatus, RouteStatus, RoutingPlan } from "../routing/plan";
+import { routingTable } from "../routing/table";
+import { AllowedRoutes, GatewayClassSpec, GatewayTLSConfig, Labels, Listener, ProtocolType, ServiceSpec } from "../routing/types";
+import { GatewayClass, GatewayClassParameters } from "./gatewayClass";
+import type { HTTPRoute } from "./httpRoute";
+import { declared, labelOf, resolveOutput } from "./registry";
+
+export interface GatewayListenerArgs {
+    name: pulumi.Input<string>;
+    hostname?: pulumi.Input<string>;
+    port: pulumi.Input<number>;
+    protocol: pulumi.Input<ProtocolType>;
+    tls?: pulumi.Input<GatewayTLSConfig>;
+    allowedRoutes?: pulumi.Input<AllowedRoutes>;
+}
+
+/** A class given inline instead of as a GatewayClass component. */
+export interface GatewayClassRefArgs {
+    name: pulumi.Input<string>;
+    controllerName: pulumi.Input<string>;
+    parameters?: pulumi.Input<GatewayClassParameters>;
+}
+
+export interface GatewayArgs {
+    gatewayClass: GatewayClass | GatewayClassRefArgs;
+    /** Defaults to the resource name. */
+    name?: pulumi.Input<string>;
+    /** Defaults to "default". */
+    namespace?: pulumi.Input<string>;
+    labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    listeners: pulumi.Input<pulumi.Input<GatewayListenerArgs>[]>;
+    /** Labels of route namespaces, for listeners[].allowedRoutes.namespaces.from = "Selector". */
+    namespaceLabels?: pulumi.Input<Record<string, pulumi.Input<Record<string, pulumi.Input<string>>>>>;
+}
+
+/**
+ * A plain, serialisable description of a Gateway: export it from one stack and pass it as an
+ * HTTPRoute parentRef in another (via StackReference) to compute that route's status locally.
+ */
+export interface GatewayReference {
+    name: string;
+    namespace: string;
+    className: string;
+    controllerName: string;
+    listeners: Listener[];
+    namespaceLabels: Record<string, Labels>;
+}
+
+/** What rendering produced; `known` is false during a preview whose inputs are not yet known. */
+export type GatewayRender =
+    | { known: true; plan: GatewayPlan; routing: RoutingPlan; routingTable: string; addresses: pulumi.Output<string[]> }
+    | { known: false };
+
+const GATEWAY_TYPE = "gatewaykit:index:Gateway";
+
+export class Gateway extends pulumi.ComponentResource {
+    readonly name: pulumi.Output<string>;
+    readonly namespace: pulumi.Output<string>;
+    readonly reference: pulumi.Output<GatewayReference>;
+    readonly plan: pulumi.Output<GatewayPlan>;
+    readonly status: pulumi.Output<GatewayStatus>;
+    readonly routeStatuses: pulumi.Output<RouteStatus[]>;
+    readonly routingTable: pulumi.Output<string>;
+    readonly addresses: pulumi.Output<string[]>;
+    /** "namespace/name" as far as known at construction (for messages and by-name parentRefs). */
+    readonly label: string;
+    /** Resolves once the data plane is declared; rejects with the Gateway's failure. */
+    readonly rendered: Promise<GatewayRender>;
+
+    private readonly routes: HTTPRoute[] = [];
+    private sealed = false;
+    private sealTimer: NodeJS.Immediate | undefined;
+    private onSealed!: () => void;
+
+    constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(GATEWAY_TYPE, name, {}, opts);
+        this.label = labelOf(args.namespace, args.name, name);
+        const cls = args.gatewayClass instanceof GatewayClass
+            ? { name: args.gatewayClass.name, controllerName: args.gatewayClass.controllerName, parameters: args.gatewayClass.parameters }
+            : { name: pulumi.output(args.gatewayClass.name), controllerName: pulumi.output(args.gatewayClass.controllerName), parameters: pulumi.output(args.gatewayClass.parameters ?? {}) };
+        if (!(args.gatewayClass instanceof GatewayClass) && typeof args.gatewayClass.controllerName === "string") {
+            adapterFor(args.gatewayClass.controllerName); // fail now on a typo
+        }
+        this.name = pulumi.output(args.name ?? name);
+        this.namespace = pulumi.output(args.namespace ?? "default");
+        this.reference = pulumi.output({
+            name: this.name,
+            namespace: this.namespace,
+            className: cls.name,
+            controllerName: cls.controllerName,
+            listeners: args.listeners,
+            namespaceLabels: args.namespaceLabels ?? {},
+        }) as unknown as pulumi.Output<GatewayReference>;
+
+        const sealedPromise = new Promise<void>(resolve => { this.onSealed = resolve; });
+        this.armSeal();
+        this.rendered = this.render(sealedPromise, cls.parameters, args.labels);
+        // Failures surface through the outputs below and registerOutputs; this only stops Node
+        // from reporting the same rejection once more for this promise.
+        this.rendered.catch(() => undefined);
+
+        const part = <T>(pick: (r: Extract<GatewayRender, { known: true }>) => T): pulumi.Output<T> =>
+            pulumi.output(this.rendered.then(r => r.known ? pick(r) : pulumi.unknown as unknown as T)) as pulumi.Output<T>;
+        this.plan = part(r => r.plan);
+        this.status = part(r => r.plan.status);
+        this.routeStatuses = part(r => r.routing.routes);
+        this.routingTable = part(r => r.routingTable);
+        this.addresses = part(r => r.addresses) as unknown as pulumi.Output<string[]>;
+        declared.gateways.push(this);
+        this.registerOutputs({
+            reference: this.reference,
+            status: this.status,
+            routeStatuses: this.routeStatuses,
+            routingTable: this.routingTable,
+            addresses: this.addresses,
+        });
+    }
+
+    /** True once the gateway stopped accepting routes. */
+    get isSealed(): boolean {
+        return this.sealed;
+    }
+
+    /** Called by HTTPRoute constructors. Throws when the gateway has already rendered. */
+    attachRoute(route: HTTPRoute): void {
+        if (this.routes.includes(route)) return;
+        if (this.sealed) throw this.lateRouteError(route.label);
+        this.routes.push(route);
+        this.armSeal();
+    }
+
+    /** The error for a route that tries to attach after this gateway sealed. */
+    lateRouteError(routeLabel: string): Error {
+        return new Error(`HTTPRoute ${routeLabel} attached to Gateway ${this.label} after the gateway rendered its data plane; ` +
+            "declare routes in the program body right after the gateway (not inside apply() or after an await)");
+    }
+
+    private armSeal(): void {
+        if (this.sealTimer !== undefined) clearImmediate(this.sealTimer);
+        this.sealTimer = setImmediate(() => {
+            this.sealed = true;
+            this.onSealed();
+        });
+    }
+
+    private async render(
+        sealedPromise: Promise<void>,
+        parameters: pulumi.Output<GatewayClassParameters>,
+        labels: GatewayArgs["labels"],
+    ): Promise<GatewayRender> {
+        await sealedPromise;
+        const routes = [...this.routes];
+        const services = [...declared.services];
+        const { known, value } = await resolveOutput(pulumi.output({
+            reference: this.reference,
+            labels: labels ?? {},
+            parameters,
+            routes: routes.map(r => r.spec),
+            services: services.map(s => s.spec),
+        }));
+        if (!known) {
+            if (!pulumi.runtime.isDryRun()) throw new pulumi.ResourceError(`Gateway ${this.label}: some inputs are unknown outside a preview`, this, true);
+            pulumi.log.info(`Gateway ${this.label}: routing plan is computed once its inputs are known (during update)`, this);
+            return { known: false };
+        }
+        const ref = value.reference;
+        try {
+            const adapter = adapterFor(ref.controllerName);
+            const gatewayClass: GatewayClassSpec = { name: ref.className, controllerName: ref.controllerName };
+            const routing = compile({
+                gatewayClasses: [gatewayClass],
+                gateways: [{
+                    name: ref.name, namespace: ref.namespace, labels: value.labels as Labels,
+                    gatewayClassName: ref.className, listeners: ref.listeners,
+                }],
+                routes: value.routes,
+                services: value.services as ServiceSpec[],
+                namespaces: Object.entries(ref.namespaceLabels).map(([name, l]) => ({ name, labels: l })),
+            });
+            const plan = routing.gateways[0];
+            checkCapabilities(plan, adapter, allAdapters());
+            const adapterParameters = ((value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>;
+            const problems = adapter.preflight?.(plan, adapterParameters) ?? [];
+            if (problems.length > 0) {
+                throw new CapabilityError(`Gateway ${plan.gateway}: the ${adapter.name} adapter refuses this plan:\n` + problems.map(p => "  - " + p).join("\n"));
+            }
+            if (!adapter.realize) {
+                throw new CapabilityError(`Gateway ${plan.gateway}: the ${adapter.name} adapter (controllerName ${ref.controllerName}) ` +
+                    "cannot create a data plane in this version of gatewaykit; use controllerName \"gatewaykit.dev/plan\" " +
+                    "to compute the plan, status and routing table without a data plane");
+            }
+            const result = adapter.realize(plan, { parent: this, gatewayName: ref.name, parameters: adapterParameters });
+            return { known: true, plan, routing, routingTable: routingTable(plan), addresses: result.addresses };
+        } catch (err) {
+            throw this.failure(err);
+        }
+    }
+
+    /** A user-facing failure: the message (which names the route and field), without a stack trace. */
+    private failure(err: unknown): Error {
+        const known = err instanceof GatewayValidationError || err instanceof CapabilityError || err instanceof UnknownControllerError;
+        const message = err instanceof Error ? err.message : String(err);
+        const failure = new pulumi.ResourceError(known ? message : `Gateway ${this.label}: ${message}`, this, known);
+        (failure as { cause?: unknown }).cause = err;
+        return failure;
+    }
+}

@@ -1,0 +1,236 @@
+// HTTPRoute: a team's routing rules, attached to gateways by parentRefs. A parentRef to a Gateway
+// component (or by name to one declared in this program) registers the route with it right here in
+// the constructor; the gateway renders all its routes once the program body has finished. A
+// parentRef to a GatewayReference (another stack's gateway) computes this route's status locally
+// against that gateway's listeners; realising the route on the other stack's data plane is a
+// later issue, so such a route changes no data plane yet.
+
+import * as pulumi from "@pulumi/pulumi";
+import { compile } from "../routing/compile";
+import { GatewayValidationError } from "../routing/errors";
+import { GatewayPlan, RouteParentStatus, RouteStatus, RoutingPlan } from "../routing/plan";
+import { routingTable } from "../routing/table";
+import { HTTPRouteFilter, HTTPRouteMatch, HTTPRouteSpec, HTTPRouteTimeouts, ServiceSpec } from "../routing/types";
+import { Gateway, GatewayReference } from "./gateway";
+import { declared, labelOf, resolveOutput } from "./registry";
+import { Service } from "./service";
+
+export interface HTTPRouteParentRefArgs {
+    /** The Gateway component, or a GatewayReference exported by another stack. */
+    gateway?: Gateway | pulumi.Input<GatewayReference>;
+    /** A gateway by name, like a manifest (resolves to a Gateway declared in this program). */
+    name?: pulumi.Input<string>;
+    /** Defaults to the route's namespace. */
+    namespace?: pulumi.Input<string>;
+    /** Attach to one listener, by name. */
+    sectionName?: pulumi.Input<string>;
+    /** Attach to the listeners on this port. */
+    port?: pulumi.Input<number>;
+}
+
+export interface HTTPBackendRefArgs {
+    /** The backend as a Service component. */
+    service?: Service;
+    /** The backend by name, like a manifest. */
+    name?: pulumi.Input<string>;
+    /** Older spelling of name (the seed's forwardTo[].serviceName). */
+    serviceName?: pulumi.Input<string>;
+    namespace?: pulumi.Input<string>;
+    /** Defaults to the Service's port when it has exactly one. */
+    port?: pulumi.Input<number>;
+    /** 0–1,000,000; defaults to 1. */
+    weight?: pulumi.Input<number>;
+    group?: pulumi.Input<string>;
+    kind?: pulumi.Input<string>;
+    filters?: pulumi.Input<pulumi.Input<HTTPRouteFilter>[]>;
+}
+
+export interface HTTPRouteRuleArgs {
+    /** Names the rule, so its identity (and its resources) survive reordering. */
+    name?: pulumi.Input<string>;
+    matches?: pulumi.Input<pulumi.Input<HTTPRouteMatch>[]>;
+    filters?: pulumi.Input<pulumi.Input<HTTPRouteFilter>[]>;
+    backendRefs?: HTTPBackendRefArgs[];
+    /** Older spelling of backendRefs (the seed's). */
+    forwardTo?: HTTPBackendRefArgs[];
+    timeouts?: pulumi.Input<HTTPRouteTimeouts>;
+}
+
+export interface HTTPRouteArgs {
+    /** Defaults to the resource name. */
+    name?: pulumi.Input<string>;
+    /** The owning team; defaults to "default". */
+    namespace?: pulumi.Input<string>;
+    labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    parentRefs: HTTPRouteParentRefArgs[];
+    hostnames?: pulumi.Input<pulumi.Input<string>[]>;
+    rules?: HTTPRouteRuleArgs[];
+}
+
+/** Where this route's status comes from: a gateway rendered here, or a local compile. */
+type StatusSource = () => Promise<{ known: boolean; routing?: RoutingPlan; gateway?: GatewayPlan }>;
+
+export class HTTPRoute extends pulumi.ComponentResource {
+    readonly name: pulumi.Output<string>;
+    readonly namespace: pulumi.Output<string>;
+    /** The route as a Gateway API spec, with Service components replaced by their names. */
+    readonly spec: pulumi.Output<HTTPRouteSpec>;
+    /** Per-parent conditions (Accepted, ResolvedRefs) and warnings. */
+    readonly status: pulumi.Output<RouteStatus>;
+    /** This route's rules as its gateways placed them, in precedence order. */
+    readonly routingTable: pulumi.Output<string>;
+    /** "namespace/name" as far as known at construction. */
+    readonly label: string;
+
+    constructor(name: string, args: HTTPRouteArgs, opts?: pulumi.ComponentResourceOptions) {
+        const label = labelOf(args.namespace, args.name, name);
+        const gateways = gatewaysOf(args, label);
+        // Refuse before registering anything, so a late route leaves no half-made resource behind.
+        for (const gw of gateways) if (gw.isSealed) throw gw.lateRouteError(label);
+        super("gatewaykit:index:HTTPRoute", name, {}, opts);
+        this.label = label;
+        for (const gw of gateways) gw.attachRoute(this);
+
+        const namespace = args.namespace ?? "default";
+        const references: pulumi.Output<GatewayReference>[] = [];
+        const parentRefs = (args.parentRefs ?? []).map((p, i) => {
+            const common = { sectionName: p.sectionName, port: p.port };
+            if (p.gateway instanceof Gateway) return { name: p.gateway.name, namespace: p.gateway.namespace, ...common };
+            if (p.gateway !== undefined) {
+                const ref = pulumi.output(p.gateway) as pulumi.Output<GatewayReference>;
+                references.push(ref);
+                return { name: ref.apply(r => r.name), namespace: ref.apply(r => r.namespace), ...common };
+            }
+            if (p.name === undefined) {
+                throw new Error(`HTTPRoute ${label}: spec.parentRefs[${i}]: set gateway (a Gateway component or a GatewayReference) or name`);
+            }
+            return { name: p.name, namespace: p.namespace, ...common };
+        });
+        const rules = (args.rules ?? []).map((rule, i) => {
+            if (rule.backendRefs !== undefined && rule.forwardTo !== undefined) {
+                throw new Error(`HTTPRoute ${label}: spec.rules[${i}]: set backendRefs or its older spelling forwardTo, not both`);
+            }
+            return {
+                name: rule.name,
+                matches: rule.matches,
+                filters: rule.filters,
+                timeouts: rule.timeouts,
+                backendRefs: (rule.backendRefs ?? rule.forwardTo)?.map((b, j) => backendRef(b, `HTTPRoute ${label}: spec.rules[${i}].backendRefs[${j}]`)),
+            };
+        });
+        this.spec = (pulumi.output({
+            name: args.name ?? name,
+            namespace,
+            labels: args.labels,
+            parentRefs,
+            hostnames: args.hostnames,
+            rules,
+        }) as unknown as pulumi.Output<HTTPRouteSpec>).apply(withoutUndefined);
+        this.name = this.spec.apply(s => s.name);
+        this.namespace = this.spec.apply(s => s.namespace ?? "default");
+
+        const sources: StatusSource[] = [
+            ...gateways.map(gw => async () => {
+                const r = await gw.rendered;
+                return r.known ? { known: true, routing: r.routing, gateway: r.plan } : { known: false };
+            }),
+            ...references.map(ref => () => this.compileAgainst(ref)),
+        ];
+        const computed = this.computeStatus(sources);
+        computed.catch(() => undefined); // surfaced through the outputs below
+        const part = <T>(pick: (c: { status: RouteStatus; table: string }) => T): pulumi.Output<T> =>
+            pulumi.output(computed.then(c => c === undefined ? pulumi.unknown as unknown as T : pick(c))) as pulumi.Output<T>;
+        this.status = part(c => c.status);
+        this.routingTable = part(c => c.table);
+        this.registerOutputs({ name: this.name, namespace: this.namespace, status: this.status, routingTable: this.routingTable });
+    }
+
+    /** Status against another stack's gateway: compile this route alone against its listeners. */
+    private async compileAgainst(refOutput: pulumi.Output<GatewayReference>): Promise<{ known: boolean; routing?: RoutingPlan; gateway?: GatewayPlan }> {
+        // Let the program body finish declaring services first.
+        await new Promise(resolve => setImmediate(resolve));
+        const { known, value } = await resolveOutput(pulumi.output({
+            ref: refOutput,
+            spec: this.spec,
+            services: declared.services.map(s => s.spec),
+        }));
+        if (!known) return { known: false };
+        const { ref, spec } = value;
+        try {
+            const routing = compile({
+                gatewayClasses: [{ name: ref.className, controllerName: ref.controllerName }],
+                gateways: [{ name: ref.name, namespace: ref.namespace, gatewayClassName: ref.className, listeners: ref.listeners }],
+                routes: [spec],
+                services: value.services as ServiceSpec[],
+                namespaces: Object.entries(ref.namespaceLabels ?? {}).map(([name, labels]) => ({ name, labels })),
+            });
+            return { known: true, routing, gateway: routing.gateways[0] };
+        } catch (err) {
+            throw err instanceof GatewayValidationError ? new pulumi.ResourceError(err.message, this, true) : err;
+        }
+    }
+
+    private async computeStatus(sources: StatusSource[]): Promise<{ status: RouteStatus; table: string } | undefined> {
+        const { known, value: spec } = await resolveOutput(this.spec);
+        if (!known) return undefined;
+        const key = `${spec.namespace ?? "default"}/${spec.name}`;
+        const parents: RouteParentStatus[] = [];
+        const warnings: string[] = [];
+        const tables: string[] = [];
+        for (const source of sources) {
+            const s = await source();
+            if (!s.known) return undefined;
+            const gw = s.gateway!;
+            const own = s.routing!.routes.find(r => r.route === key);
+            if (!own) continue;
+            parents.push(...own.parents.filter(p => p.parentRef.name === gw.name && p.parentRef.namespace === gw.namespace));
+            for (const w of own.warnings) if (!warnings.includes(w)) warnings.push(w);
+            tables.push(routingTable(onlyRoute(gw, key)));
+        }
+        return { status: { route: key, parents, warnings }, table: tables.join("\n") };
+    }
+}
+
+/** The Gateway components this route attaches to, found synchronously. */
+function gatewaysOf(args: HTTPRouteArgs, label: string): Gateway[] {
+    const found: Gateway[] = [];
+    const routeNamespace = label.split("/")[0];
+    for (const p of args.parentRefs ?? []) {
+        let gw: Gateway | undefined;
+        if (p.gateway instanceof Gateway) gw = p.gateway;
+        else if (p.gateway === undefined && typeof p.name === "string") {
+            const wanted = `${typeof p.namespace === "string" ? p.namespace : routeNamespace}/${p.name}`;
+            gw = declared.gateways.find(g => g.label === wanted);
+        }
+        if (gw && !found.includes(gw)) found.push(gw);
+    }
+    return found;
+}
+
+function backendRef(b: HTTPBackendRefArgs, where: string) {
+    const name = b.service ? b.service.name : b.name ?? b.serviceName;
+    if (name === undefined) throw new Error(`${where}: set service (a Service component) or name (the backend's name)`);
+    return {
+        group: b.group,
+        kind: b.kind,
+        name,
+        namespace: b.service ? b.service.namespace : b.namespace,
+        port: b.port ?? b.service?.defaultPort,
+        weight: b.weight,
+        filters: b.filters,
+    };
+}
+
+/** Drops undefined members, so an unset optional arg reads as absent, not as a bad value. */
+function withoutUndefined<T>(v: T): T {
+    if (Array.isArray(v)) return v.map(withoutUndefined) as unknown as T;
+    if (v !== null && typeof v === "object") {
+        return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, withoutUndefined(x)])) as T;
+    }
+    return v;
+}
+
+/** The gateway plan with only this route's rules: the route's own view of the routing table. */
+function onlyRoute(plan: GatewayPlan, key: string): GatewayPlan {
+    return { ...plan, listeners: plan.listeners.map(l => ({ ...l, rules: l.rules.filter(r => r.route === key) })) };
+}

@@ -1,0 +1,69 @@
+// Service: the vendor-neutral backend a backendRef points at. Routes reference it by object
+// (backendRefs[].service) or by {name, namespace, port} like a manifest.
+
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceSpec } from "../routing/types";
+import { declared } from "./registry";
+
+export interface ServicePortArgs {
+    port: pulumi.Input<number>;
+    /** The port on the endpoints; defaults to port. */
+    targetPort?: pulumi.Input<number>;
+    name?: pulumi.Input<string>;
+}
+
+export interface EndpointArgs {
+    /** An IP address or hostname. */
+    address: pulumi.Input<string>;
+    port?: pulumi.Input<number>;
+}
+
+/** How each adapter finds this backend in its own world; routes never name a vendor. */
+export interface ServiceRealizationsArgs {
+    aws?: pulumi.Input<{ targetGroupArn?: pulumi.Input<string>; instanceIds?: pulumi.Input<pulumi.Input<string>[]> }>;
+    gcp?: pulumi.Input<{ networkEndpointGroup?: pulumi.Input<string>; backendService?: pulumi.Input<string> }>;
+    kubernetes?: pulumi.Input<{ serviceName?: pulumi.Input<string>; namespace?: pulumi.Input<string> }>;
+    nginx?: pulumi.Input<{ upstreamOptions?: pulumi.Input<string> }>;
+}
+
+export interface ServiceArgs {
+    /** Defaults to the resource name. */
+    name?: pulumi.Input<string>;
+    /** The owning team; defaults to "default". */
+    namespace?: pulumi.Input<string>;
+    labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    ports?: pulumi.Input<pulumi.Input<ServicePortArgs>[]>;
+    /** Shorthand for ports: [{ port }]. */
+    port?: pulumi.Input<number>;
+    endpoints?: pulumi.Input<pulumi.Input<EndpointArgs>[]>;
+    realizations?: pulumi.Input<ServiceRealizationsArgs>;
+}
+
+export class Service extends pulumi.ComponentResource {
+    readonly name: pulumi.Output<string>;
+    readonly namespace: pulumi.Output<string>;
+    /** The port a backendRef without a port uses: the only port, when there is exactly one. */
+    readonly defaultPort: pulumi.Output<number | undefined>;
+    readonly spec: pulumi.Output<ServiceSpec>;
+
+    constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("gatewaykit:index:Service", name, {}, opts);
+        if (args.ports === undefined && args.port === undefined) {
+            throw new Error(`Service ${name}: set ports (e.g. ports: [{ port: 8080 }]) or port: a backend needs at least one port`);
+        }
+        const ports = args.ports ?? [{ port: args.port! }];
+        this.spec = pulumi.output({
+            name: args.name ?? name,
+            namespace: args.namespace ?? "default",
+            labels: args.labels ?? {},
+            ports,
+            endpoints: args.endpoints ?? [],
+            realizations: args.realizations ?? {},
+        }) as unknown as pulumi.Output<ServiceSpec>;
+        this.name = this.spec.apply(s => s.name);
+        this.namespace = this.spec.apply(s => s.namespace ?? "default");
+        this.defaultPort = this.spec.apply(s => s.ports.length === 1 ? s.ports[0].port : undefined);
+        declared.services.push(this);
+        this.registerOutputs({ name: this.name, namespace: this.namespace, spec: this.spec });
+    }
+}

@@ -1,0 +1,138 @@
+// Gateway API feature names: what a plan uses, so an adapter can refuse what it cannot carry before
+// any resource exists. Names follow upstream SupportedFeature where one exists; the others
+// (marked "ours") name a distinction upstream leaves implementation-specific but vendors differ on.
+
+import { GatewayPlan, PlanFilters, PlanRule } from "./plan";
+
+export const FEATURES = [
+    // core
+    "HTTPRoute",
+    // matching
+    "HTTPRouteMethodMatching",
+    "HTTPRouteQueryParamMatching",
+    "HTTPRouteRegexPathMatching", // ours
+    "HTTPRouteRegexHeaderMatching", // ours
+    "HTTPRouteRegexQueryParamMatching", // ours
+    // filters
+    "HTTPRouteRequestHeaderModification", // ours (core upstream, but ALB cannot do it)
+    "HTTPRouteResponseHeaderModification",
+    "HTTPRouteBackendRequestHeaderModification",
+    "HTTPRouteRequestMirror",
+    "HTTPRouteRequestMultipleMirrors",
+    "HTTPRouteRequestPercentageMirror",
+    "HTTPRouteHostRewrite",
+    "HTTPRoutePathRewrite",
+    "HTTPRoutePathRedirect",
+    "HTTPRoutePortRedirect",
+    "HTTPRouteSchemeRedirect",
+    "HTTPRoute303RedirectStatusCode",
+    "HTTPRoute307RedirectStatusCode",
+    "HTTPRoute308RedirectStatusCode",
+    // backends and timeouts
+    "HTTPRouteWeightedBackends", // ours: more than one backend sharing a rule's traffic
+    "HTTPRouteRequestTimeout",
+    "HTTPRouteBackendTimeout",
+    // gateway
+    "GatewayPort8080",
+    "GatewayHTTPListenerIsolation",
+    "GatewayHTTPSListener", // ours
+] as const;
+
+export type Feature = typeof FEATURES[number];
+
+const KNOWN = new Set<string>(FEATURES);
+export function isFeature(name: string): name is Feature {
+    return KNOWN.has(name);
+}
+
+/** One use of a feature in a gateway plan: which route and rule (or which listener) needs it. */
+export interface FeatureUse {
+    feature: Feature;
+    /** "namespace/name" of the route; absent for gateway-level features. */
+    route?: string;
+    ruleIndex?: number;
+    ruleName?: string;
+    /** Listeners the use appears on. */
+    listeners: string[];
+}
+
+function filterFeatures(f: PlanFilters, out: Set<Feature>, backendLevel: boolean): void {
+    if (f.requestHeaderModifier) out.add(backendLevel ? "HTTPRouteBackendRequestHeaderModification" : "HTTPRouteRequestHeaderModification");
+    if (f.responseHeaderModifier) out.add("HTTPRouteResponseHeaderModification");
+    if (f.requestMirrors.length > 0) out.add("HTTPRouteRequestMirror");
+    if (f.requestMirrors.length > 1) out.add("HTTPRouteRequestMultipleMirrors");
+    if (f.requestMirrors.some(m => m.percent < 100)) out.add("HTTPRouteRequestPercentageMirror");
+    const redirect = f.requestRedirect;
+    if (redirect) {
+        if (redirect.path) out.add("HTTPRoutePathRedirect");
+        if (redirect.port !== undefined) out.add("HTTPRoutePortRedirect");
+        if (redirect.scheme !== undefined) out.add("HTTPRouteSchemeRedirect");
+        if (redirect.statusCode === 303) out.add("HTTPRoute303RedirectStatusCode");
+        if (redirect.statusCode === 307) out.add("HTTPRoute307RedirectStatusCode");
+        if (redirect.statusCode === 308) out.add("HTTPRoute308RedirectStatusCode");
+    }
+    if (f.urlRewrite?.hostname !== undefined) out.add("HTTPRouteHostRewrite");
+    if (f.urlRewrite?.path) out.add("HTTPRoutePathRewrite");
+}
+
+/** The features one plan rule needs, in FEATURES order. */
+export function featuresOfRule(rule: PlanRule): Feature[] {
+    const out = new Set<Feature>(["HTTPRoute"]);
+    const m = rule.match;
+    if (m.method) out.add("HTTPRouteMethodMatching");
+    if (m.path.type === "RegularExpression") out.add("HTTPRouteRegexPathMatching");
+    if (m.headers.some(h => h.type === "RegularExpression")) out.add("HTTPRouteRegexHeaderMatching");
+    if (m.queryParams.length > 0) out.add("HTTPRouteQueryParamMatching");
+    if (m.queryParams.some(q => q.type === "RegularExpression")) out.add("HTTPRouteRegexQueryParamMatching");
+    filterFeatures(rule.filters, out, false);
+    for (const b of rule.backends) filterFeatures(b.filters, out, true);
+    if (rule.backends.filter(b => b.weight > 0).length > 1) out.add("HTTPRouteWeightedBackends");
+    if (rule.timeouts?.request !== undefined) out.add("HTTPRouteRequestTimeout");
+    if (rule.timeouts?.backendRequest !== undefined) out.add("HTTPRouteBackendTimeout");
+    return FEATURES.filter(f => out.has(f));
+}
+
+/**
+ * Every feature the gateway plan uses, in reading order, once per (route, rule, feature) — a rule expands to several
+ * PlanRules (matches × hostnames × listeners) but is one use — plus the gateway-level features.
+ */
+export function featuresOfGateway(plan: GatewayPlan): FeatureUse[] {
+    const uses: FeatureUse[] = [];
+    const byKey = new Map<string, FeatureUse>();
+    const note = (key: string, make: () => FeatureUse, listener: string) => {
+        let use = byKey.get(key);
+        if (!use) {
+            use = make();
+            byKey.set(key, use);
+            uses.push(use);
+        }
+        if (!use.listeners.includes(listener)) use.listeners.push(listener);
+    };
+    for (const l of plan.listeners) {
+        if (l.port === 8080) note("8080", () => ({ feature: "GatewayPort8080", listeners: [] }), l.name);
+        if (l.protocol === "HTTPS") note("https", () => ({ feature: "GatewayHTTPSListener", listeners: [] }), l.name);
+        const sharesPort = plan.listeners.some(o => o !== l && o.port === l.port && o.hostname !== l.hostname);
+        if (sharesPort) note("isolation", () => ({ feature: "GatewayHTTPListenerIsolation", listeners: [] }), l.name);
+        for (const r of l.rules) {
+            for (const feature of featuresOfRule(r)) {
+                note(`${r.route}\u0000${r.ruleIndex}\u0000${feature}`, () => ({
+                    feature,
+                    route: r.route,
+                    ruleIndex: r.ruleIndex,
+                    ...(r.ruleName !== undefined ? { ruleName: r.ruleName } : {}),
+                    listeners: [],
+                }), l.name);
+            }
+        }
+    }
+    // Report in reading order (gateway, then route, rule, feature), not precedence order.
+    const rank = new Map<Feature, number>(FEATURES.map((f, i) => [f, i]));
+    return uses.sort((a, b) =>
+        compareText(a.route ?? "", b.route ?? "") ||
+        (a.ruleIndex ?? -1) - (b.ruleIndex ?? -1) ||
+        rank.get(a.feature)! - rank.get(b.feature)!);
+}
+
+function compareText(a: string, b: string): number {
+    return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,48 @@
+// Rule precedence, in the order the HTTPRoute spec gives it:
+//   1. characters in a matching non-wildcard hostname, then in a matching hostname;
+//   2. an Exact path match; then RegularExpression (longer pattern first — the spec leaves regex
+//      precedence to implementations; we follow Envoy Gateway's Exact > RegularExpression > PathPrefix);
+//      then PathPrefix with the most characters;
+//   3. a method match; 4. the most header matches; 5. the most query param matches;
+//   6. across routes: Kubernetes uses the oldest creation timestamp, which we do not have, so we go
+//      straight to the spec's next criterion — "{namespace}/{name}" in alphabetical order;
+//   7. within a route: the first rule in list order, then the first match in list order.
+// Rules whose hostnames differ but tie on specificity can never match the same host; we order them
+// by hostname text right after specificity so output is stable and grouped by host.
+
+import { hostnameSpecificity } from "./hostname";
+import { PlanMatch, PlanRule } from "./plan";
+
+const PATH_RANK: Record<PlanMatch["path"]["type"], number> = { Exact: 3, RegularExpression: 2, PathPrefix: 1 };
+
+/** Negative when `a` takes precedence over `b`. */
+export function compareRules(a: PlanRule, b: PlanRule): number {
+    const [an, al] = hostnameSpecificity(a.hostname);
+    const [bn, bl] = hostnameSpecificity(b.hostname);
+    if (an !== bn) return bn - an;
+    if (al !== bl) return bl - al;
+    if (a.hostname !== b.hostname) return (a.hostname ?? "") < (b.hostname ?? "") ? -1 : 1;
+    const m = compareMatches(a.match, b.match);
+    if (m !== 0) return m;
+    if (a.route !== b.route) return a.route < b.route ? -1 : 1;
+    if (a.ruleIndex !== b.ruleIndex) return a.ruleIndex - b.ruleIndex;
+    return a.matchIndex - b.matchIndex;
+}
+
+/** Specificity of the match alone (steps 2–5). */
+export function compareMatches(a: PlanMatch, b: PlanMatch): number {
+    const ar = PATH_RANK[a.path.type], br = PATH_RANK[b.path.type];
+    if (ar !== br) return br - ar;
+    if (a.path.value.length !== b.path.value.length) return b.path.value.length - a.path.value.length;
+    const am = a.method ? 1 : 0, bm = b.method ? 1 : 0;
+    if (am !== bm) return bm - am;
+    if (a.headers.length !== b.headers.length) return b.headers.length - a.headers.length;
+    return b.queryParams.length - a.queryParams.length;
+}
+
+/** A canonical text of a match on a hostname: two rules with the same key are identical matches. */
+export function matchKey(hostname: string | undefined, m: PlanMatch): string {
+    const hs = m.headers.map(h => `${h.type}:${h.name}=${h.value}`).sort();
+    const qs = m.queryParams.map(q => `${q.type}:${q.name}=${q.value}`).sort();
+    return JSON.stringify([hostname ?? "*any*", m.path.type, m.path.value, m.method ?? "", hs, qs]);
+}

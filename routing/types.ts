@@ -1,0 +1,286 @@
+// Gateway API v1 spec types, with the upstream field names in camelCase so that a manifest
+// translates line by line. Pure data: no Pulumi, no behaviour. Validation lives in validate.ts.
+
+export type Labels = Record<string, string>;
+
+/** Identity shared by every object: a Kubernetes-style name in a namespace (a team). */
+export interface ObjectMeta {
+    name: string;
+    /** The owning team. Defaults to "default". */
+    namespace?: string;
+    labels?: Labels;
+}
+
+// ---------------------------------------------------------------- GatewayClass
+
+export interface GatewayClassSpec extends ObjectMeta {
+    /** Selects the adapter (data plane) that realises gateways of this class, e.g. "gatewaykit.dev/nginx". */
+    controllerName: string;
+    description?: string;
+    /** Adapter-specific parameters (typed per adapter in components/). */
+    parameters?: Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------- Gateway
+
+export type ProtocolType = "HTTP" | "HTTPS";
+
+export interface SecretObjectReference {
+    group?: string;
+    /** Defaults to "Secret". */
+    kind?: string;
+    name: string;
+    namespace?: string;
+}
+
+export interface GatewayTLSConfig {
+    /** Only "Terminate" is supported for HTTPS listeners. */
+    mode?: "Terminate" | "Passthrough";
+    certificateRefs?: SecretObjectReference[];
+    options?: Record<string, string>;
+}
+
+export interface LabelSelectorRequirement {
+    key: string;
+    operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+    values?: string[];
+}
+
+export interface LabelSelector {
+    matchLabels?: Labels;
+    matchExpressions?: LabelSelectorRequirement[];
+}
+
+export type FromNamespaces = "All" | "Same" | "Selector";
+
+export interface RouteNamespaces {
+    /** Defaults to "Same". */
+    from?: FromNamespaces;
+    selector?: LabelSelector;
+}
+
+export interface RouteGroupKind {
+    /** Defaults to "gateway.networking.k8s.io". */
+    group?: string;
+    kind: string;
+}
+
+export interface AllowedRoutes {
+    namespaces?: RouteNamespaces;
+    kinds?: RouteGroupKind[];
+}
+
+export interface Listener {
+    name: string;
+    hostname?: string;
+    port: number;
+    protocol: ProtocolType;
+    tls?: GatewayTLSConfig;
+    allowedRoutes?: AllowedRoutes;
+}
+
+export interface GatewaySpec extends ObjectMeta {
+    gatewayClassName: string;
+    listeners: Listener[];
+}
+
+// ---------------------------------------------------------------- HTTPRoute
+
+export interface ParentReference {
+    /** Defaults to "gateway.networking.k8s.io". */
+    group?: string;
+    /** Defaults to "Gateway". */
+    kind?: string;
+    /** Defaults to the route's namespace. */
+    namespace?: string;
+    name: string;
+    sectionName?: string;
+    port?: number;
+}
+
+export type PathMatchType = "Exact" | "PathPrefix" | "RegularExpression";
+export type HeaderMatchType = "Exact" | "RegularExpression";
+export type HTTPMethod = "GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "CONNECT" | "OPTIONS" | "TRACE" | "PATCH";
+
+export const HTTP_METHODS: readonly HTTPMethod[] = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
+
+export interface HTTPPathMatch {
+    /** Defaults to "PathPrefix". */
+    type?: PathMatchType;
+    /** Defaults to "/". */
+    value?: string;
+}
+
+export interface HTTPHeaderMatch {
+    /** Defaults to "Exact". */
+    type?: HeaderMatchType;
+    name: string;
+    value: string;
+}
+
+export interface HTTPQueryParamMatch {
+    /** Defaults to "Exact". */
+    type?: HeaderMatchType;
+    name: string;
+    value: string;
+}
+
+export interface HTTPRouteMatch {
+    path?: HTTPPathMatch;
+    headers?: HTTPHeaderMatch[];
+    queryParams?: HTTPQueryParamMatch[];
+    method?: HTTPMethod;
+}
+
+export interface HTTPHeader {
+    name: string;
+    value: string;
+}
+
+export interface HTTPHeaderFilter {
+    set?: HTTPHeader[];
+    add?: HTTPHeader[];
+    remove?: string[];
+}
+
+export type HTTPPathModifierType = "ReplaceFullPath" | "ReplacePrefixMatch";
+
+export interface HTTPPathModifier {
+    type: HTTPPathModifierType;
+    replaceFullPath?: string;
+    replacePrefixMatch?: string;
+}
+
+export interface HTTPRequestRedirectFilter {
+    scheme?: "http" | "https";
+    hostname?: string;
+    path?: HTTPPathModifier;
+    port?: number;
+    /** Defaults to 302. */
+    statusCode?: 301 | 302 | 303 | 307 | 308;
+}
+
+export interface HTTPURLRewriteFilter {
+    hostname?: string;
+    path?: HTTPPathModifier;
+}
+
+export interface Fraction {
+    numerator: number;
+    /** Defaults to 100. */
+    denominator?: number;
+}
+
+export interface HTTPRequestMirrorFilter {
+    backendRef: BackendObjectReference;
+    /** 0–100; defaults to 100 when neither percent nor fraction is set. */
+    percent?: number;
+    fraction?: Fraction;
+}
+
+export type HTTPRouteFilterType =
+    | "RequestHeaderModifier"
+    | "ResponseHeaderModifier"
+    | "RequestMirror"
+    | "RequestRedirect"
+    | "URLRewrite"
+    | "ExtensionRef";
+
+export interface LocalObjectReference {
+    group: string;
+    kind: string;
+    name: string;
+}
+
+export interface HTTPRouteFilter {
+    type: HTTPRouteFilterType;
+    requestHeaderModifier?: HTTPHeaderFilter;
+    responseHeaderModifier?: HTTPHeaderFilter;
+    requestMirror?: HTTPRequestMirrorFilter;
+    requestRedirect?: HTTPRequestRedirectFilter;
+    urlRewrite?: HTTPURLRewriteFilter;
+    extensionRef?: LocalObjectReference;
+}
+
+export interface BackendObjectReference {
+    /** "" (core) for Service. */
+    group?: string;
+    /** Defaults to "Service". */
+    kind?: string;
+    name: string;
+    /** Defaults to the route's namespace. */
+    namespace?: string;
+    /** Required for kind Service. */
+    port?: number;
+}
+
+export interface HTTPBackendRef extends BackendObjectReference {
+    /** 0–1,000,000; defaults to 1. */
+    weight?: number;
+    /** Filters applied only to requests sent to this backend. */
+    filters?: HTTPRouteFilter[];
+}
+
+export interface HTTPRouteTimeouts {
+    request?: string;
+    backendRequest?: string;
+}
+
+export interface HTTPRouteRule {
+    /** Optional rule name (SectionName syntax); makes the rule's identity stable across reorders. */
+    name?: string;
+    /** Defaults to one match: PathPrefix "/". */
+    matches?: HTTPRouteMatch[];
+    filters?: HTTPRouteFilter[];
+    backendRefs?: HTTPBackendRef[];
+    timeouts?: HTTPRouteTimeouts;
+}
+
+export interface HTTPRouteSpec extends ObjectMeta {
+    parentRefs?: ParentReference[];
+    hostnames?: string[];
+    /** Defaults to one rule matching PathPrefix "/" with no backends (which answers 500). */
+    rules?: HTTPRouteRule[];
+}
+
+// ---------------------------------------------------------------- backends and grants
+
+/** One address a backend's traffic goes to. */
+export interface Endpoint {
+    /** An IP address or hostname. */
+    address: string;
+    port?: number;
+}
+
+export interface ServicePort {
+    port: number;
+    /** The port on the endpoints; defaults to port. */
+    targetPort?: number;
+    name?: string;
+}
+
+/**
+ * A vendor-neutral backend: what a backendRef of kind Service resolves to. The `realizations`
+ * map lets an adapter find its own form (a target group, a NEG, a Kubernetes Service) without
+ * routes ever naming a vendor.
+ */
+export interface ServiceSpec extends ObjectMeta {
+    ports: ServicePort[];
+    endpoints?: Endpoint[];
+    /** Per-adapter realisation hints, keyed by adapter name ("aws", "gcp", "kubernetes", "nginx"). */
+    realizations?: Record<string, Record<string, unknown>>;
+}
+
+/** Permits references from objects in other namespaces into `namespace` (Gateway API ReferenceGrant). */
+export interface ReferenceGrantSpec extends ObjectMeta {
+    from: { group: string; kind: string; namespace: string }[];
+    to: { group: string; kind: string; name?: string }[];
+}
+
+export interface NamespaceSpec {
+    name: string;
+    labels?: Labels;
+}
+
+export const GATEWAY_GROUP = "gateway.networking.k8s.io";
+export const DEFAULT_NAMESPACE = "default";

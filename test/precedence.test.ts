@@ -1,0 +1,122 @@
+// Precedence as the HTTPRoute spec orders it, checked on examples and as properties over random rule sets.
+import { strict as assert } from "assert";
+import fc from "fast-check";
+import { compile } from "../routing/compile";
+import { hostnameSpecificity } from "../routing/hostname";
+import { PlanMatch, PlanRule } from "../routing/plan";
+import { compareRules } from "../routing/precedence";
+import { HTTPRouteMatch } from "../routing/types";
+import { input, route } from "./fixtures/build";
+
+const PATH_TYPES = ["Exact", "PathPrefix", "RegularExpression"] as const;
+
+const arbMatch: fc.Arbitrary<PlanMatch> = fc.record({
+    path: fc.record({ type: fc.constantFrom(...PATH_TYPES), value: fc.constantFrom("/", "/a", "/a/b", "/abc", "/a/b/c/d") }),
+    headers: fc.array(fc.record({ type: fc.constant("Exact" as const), name: fc.constantFrom("x-a", "x-b", "x-c"), value: fc.constant("1") }), { maxLength: 3 }),
+    queryParams: fc.array(fc.record({ type: fc.constant("Exact" as const), name: fc.constantFrom("q", "r"), value: fc.constant("1") }), { maxLength: 2 }),
+    method: fc.option(fc.constantFrom("GET" as const, "POST" as const), { nil: undefined }),
+}).map(m => (m.method === undefined ? { path: m.path, headers: m.headers, queryParams: m.queryParams } : m));
+
+const arbRule: fc.Arbitrary<PlanRule> = fc.record({
+    ns: fc.constantFrom("a", "b"),
+    name: fc.constantFrom("r1", "r2", "r3"),
+    ruleIndex: fc.nat(3),
+    matchIndex: fc.nat(2),
+    hostname: fc.option(fc.constantFrom("foo.example.com", "*.example.com", "*.foo.example.com", "bar.example.com"), { nil: undefined }),
+    match: arbMatch,
+}).map(r => ({
+    id: `${r.ns}/${r.name}/${r.ruleIndex}/${r.matchIndex}`,
+    route: `${r.ns}/${r.name}`, routeNamespace: r.ns, routeName: r.name,
+    ruleIndex: r.ruleIndex, matchIndex: r.matchIndex,
+    ...(r.hostname ? { hostname: r.hostname } : {}),
+    match: r.match,
+    filters: { requestMirrors: [] },
+    backends: [],
+}));
+
+/** The spec's criteria as a tuple, compared lexicographically: a reference independent of compareRules. */
+function criteria(r: PlanRule): (number | string)[] {
+    const [nonWild, any] = hostnameSpecificity(r.hostname);
+    const rank = { Exact: 3, RegularExpression: 2, PathPrefix: 1 }[r.match.path.type];
+    return [-nonWild, -any, r.hostname ?? "", -rank, -r.match.path.value.length, r.match.method ? 0 : 1,
+        -r.match.headers.length, -r.match.queryParams.length, r.route, r.ruleIndex, r.matchIndex];
+}
+
+function lexCompare(a: (number | string)[], b: (number | string)[]): number {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+    return 0;
+}
+
+describe("precedence", () => {
+    it("agrees with the spec's criteria tuple on random rule pairs", () => {
+        fc.assert(fc.property(arbRule, arbRule, (a, b) => {
+            assert.equal(Math.sign(compareRules(a, b)), Math.sign(lexCompare(criteria(a), criteria(b))));
+        }), { numRuns: 2000 });
+    });
+
+    it("is a total order: antisymmetric and transitive", () => {
+        fc.assert(fc.property(arbRule, arbRule, arbRule, (a, b, c) => {
+            assert.equal(Math.sign(compareRules(a, b)), -Math.sign(compareRules(b, a)));
+            if (compareRules(a, b) <= 0 && compareRules(b, c) <= 0) assert.ok(compareRules(a, c) <= 0);
+        }), { numRuns: 2000 });
+    });
+
+    it("does not depend on declaration order of routes", () => {
+        const arbRouteSpecs = fc.uniqueArray(fc.record({
+            name: fc.constantFrom("alpha", "beta", "gamma", "delta"),
+            paths: fc.array(fc.record({ type: fc.constantFrom("Exact" as const, "PathPrefix" as const), value: fc.constantFrom("/", "/x", "/x/y") }), { minLength: 1, maxLength: 3 }),
+            header: fc.boolean(),
+        }), { selector: r => r.name, minLength: 1, maxLength: 4 });
+        fc.assert(fc.property(arbRouteSpecs, specs => {
+            const routes = specs.map(s => route(s.name, {
+                rules: [{ matches: s.paths.map(p => ({ path: p, ...(s.header ? { headers: [{ name: "X-Env", value: "prod" }] } : {}) }) as HTTPRouteMatch) }],
+            }));
+            const ids = (rs: typeof routes) => compile(input({ routes: rs })).gateways[0].listeners[0].rules.map(r => r.id);
+            assert.deepEqual(ids([...routes].reverse()), ids(routes));
+        }), { numRuns: 200 });
+    });
+
+    it("orders Exact over longer PathPrefix, longest prefix first, then method, headers, query params", () => {
+        const plan = compile(input({
+            routes: [route("r", {
+                rules: [
+                    { name: "prefix-short", matches: [{ path: { type: "PathPrefix", value: "/a" } }] },
+                    { name: "query", matches: [{ path: { value: "/a" }, queryParams: [{ name: "q", value: "1" }] }] },
+                    { name: "headers2", matches: [{ path: { value: "/a" }, headers: [{ name: "x", value: "1" }, { name: "y", value: "1" }] }] },
+                    { name: "headers1-query2", matches: [{ path: { value: "/a" }, headers: [{ name: "x", value: "1" }], queryParams: [{ name: "q", value: "1" }, { name: "r", value: "1" }] }] },
+                    { name: "method", matches: [{ path: { value: "/a" }, method: "GET" }] },
+                    { name: "prefix-long", matches: [{ path: { type: "PathPrefix", value: "/a/b/c" } }] },
+                    { name: "exact-short", matches: [{ path: { type: "Exact", value: "/a" } }] },
+                    { name: "regex", matches: [{ path: { type: "RegularExpression", value: "/a/.*" } }] },
+                ],
+            })],
+        }));
+        assert.deepEqual(plan.gateways[0].listeners[0].rules.map(r => r.ruleName),
+            ["exact-short", "regex", "prefix-long", "method", "headers2", "headers1-query2", "query", "prefix-short"]);
+    });
+
+    it("puts a precise hostname before a wildcard, a longer wildcard before a shorter, and any-host last", () => {
+        const plan = compile(input({
+            routes: [
+                route("any", { rules: [{ matches: [{ path: { type: "Exact", value: "/very/specific/path" } }] }] }),
+                route("wild", { hostnames: ["*.example.com"] }),
+                route("deeper", { hostnames: ["*.foo.example.com"] }),
+                route("precise", { hostnames: ["foo.example.com"] }),
+            ],
+        }));
+        assert.deepEqual(plan.gateways[0].listeners[0].rules.map(r => r.routeName), ["precise", "deeper", "wild", "any"]);
+    });
+
+    it("breaks ties between routes by namespace/name, then by rule order within a route", () => {
+        const same = { matches: [{ path: { value: "/tie" } }] };
+        const plan = compile(input({
+            gateways: [{ name: "gw", namespace: "default", gatewayClassName: "test-class", listeners: [{ name: "http", port: 80, protocol: "HTTP", allowedRoutes: { namespaces: { from: "All" } } }] }],
+            routes: [
+                { name: "a", namespace: "zz", parentRefs: [{ name: "gw", namespace: "default" }], rules: [same] },
+                { name: "b", namespace: "aa", parentRefs: [{ name: "gw", namespace: "default" }], rules: [{ ...same, name: "first" }, { ...same, name: "second" }] },
+                { name: "a", namespace: "aa", parentRefs: [{ name: "gw", namespace: "default" }], rules: [same] },
+            ],
+        }));
+        assert.deepEqual(plan.gateways[0].listeners[0].rules.map(r => `${r.route}#${r.ruleIndex}`), ["aa/a#0", "aa/b#0", "aa/b#1", "zz/a#0"]);
+    });
+});

@@ -1,0 +1,553 @@
+import * as assert from "assert";
+import { pickBackend, replacePrefix, simulate, SimRequest } from "../routing/simulate";
+import { GatewayPlan, ListenerPlan, PlanBackend, PlanFilters, PlanMatch, PlanRule, RoutingPlan } from "../routing/plan";
+import { compareRules } from "../routing/precedence";
+import { compile } from "../routing/compile";
+import { CompileInput } from "../routing/plan";
+import { HTTPRouteSpec } from "../routing/types";
+
+// ---------------------------------------------------------------- tiny plan builders
+
+interface RuleOpts {
+    route?: string;
+    ruleIndex?: number;
+    matchIndex?: number;
+    hostname?: string;
+    path?: [PlanMatch["path"]["type"], string];
+    headers?: PlanMatch["headers"];
+    queryParams?: PlanMatch["queryParams"];
+    method?: PlanMatch["method"];
+    filters?: Partial<PlanFilters>;
+    backends?: PlanBackend[];
+}
+
+function rule(o: RuleOpts = {}): PlanRule {
+    const route = o.route ?? "default/r";
+    const [ns, name] = route.split("/");
+    const ruleIndex = o.ruleIndex ?? 0, matchIndex = o.matchIndex ?? 0;
+    return {
+        id: `${route}/${ruleIndex}/${matchIndex}${o.hostname ? "@" + o.hostname : ""}`,
+        route, routeNamespace: ns, routeName: name, ruleIndex, matchIndex,
+        hostname: o.hostname,
+        match: {
+            path: { type: o.path?.[0] ?? "PathPrefix", value: o.path?.[1] ?? "/" },
+            headers: o.headers ?? [], queryParams: o.queryParams ?? [], method: o.method,
+        },
+        filters: { requestMirrors: [], ...o.filters },
+        backends: o.backends ?? [backend("svc")],
+    };
+}
+
+function backend(name: string, weight = 1, extra: Partial<PlanBackend> = {}): PlanBackend {
+    return {
+        service: name.includes("/") ? name : `default/${name}`, kind: "Service", group: "", port: 8080, weight,
+        endpoints: [{ address: "10.0.0.1", port: 8080 }], filters: { requestMirrors: [] }, ...extra,
+    };
+}
+
+function listener(rules: PlanRule[], extra: Partial<ListenerPlan> = {}): ListenerPlan {
+    return { name: "http", port: 80, protocol: "HTTP", rules, ...extra };
+}
+
+function gateway(listeners: ListenerPlan[], name = "default/gw"): GatewayPlan {
+    const [namespace, n] = name.split("/");
+    return { gateway: name, name: n, namespace, className: "nginx", listeners, status: { conditions: [], listeners: [] } };
+}
+
+function plan(...gws: GatewayPlan[]): RoutingPlan {
+    return { gateways: gws, routes: [] };
+}
+
+/** A one-listener plan whose rules are sorted by the project's precedence, as compile does. */
+function planOf(...rules: PlanRule[]): RoutingPlan {
+    return plan(gateway([listener([...rules].sort(compareRules))]));
+}
+
+function sim(p: RoutingPlan, req: Partial<SimRequest> & { path: string }, gw?: string) {
+    return simulate(p, { host: "example.com", ...req }, gw ? { gateway: gw } : {});
+}
+
+// ---------------------------------------------------------------- tests
+
+describe("simulate", () => {
+    describe("gateway and listener selection", () => {
+        it("refuses the connection when nothing listens on the port or scheme", () => {
+            const p = planOf(rule());
+            const r1 = sim(p, { path: "/", port: 8080 });
+            assert.strictEqual(r1.status, 0);
+            assert.strictEqual(r1.reason, "no-listener");
+            const r2 = sim(p, { path: "/", scheme: "https" }); // port 443, no HTTPS listener
+            assert.strictEqual(r2.reason, "no-listener");
+            const r3 = sim(p, { path: "/", scheme: "https", port: 80 }); // HTTP listener does not take https
+            assert.strictEqual(r3.reason, "no-listener");
+        });
+
+        it("defaults the port by scheme and matches HTTPS listeners", () => {
+            const p = plan(gateway([listener([rule({ backends: [backend("tls")] })], { name: "https", port: 443, protocol: "HTTPS" })]));
+            const r = sim(p, { path: "/x", scheme: "https" });
+            assert.strictEqual(r.status, 200);
+            assert.strictEqual(r.listener, "https");
+            assert.strictEqual(r.outcomes[0].backend?.service, "default/tls");
+        });
+
+        it("picks the most specific listener hostname and isolates its rules", () => {
+            const p = plan(gateway([
+                listener([rule({ backends: [backend("any")] })], { name: "any" }),
+                listener([rule({ hostname: "*.example.com", backends: [backend("wild")] })], { name: "wild", hostname: "*.example.com" }),
+                listener([rule({ hostname: "foo.example.com", path: ["Exact", "/only"], backends: [backend("foo")] })], { name: "foo", hostname: "foo.example.com" }),
+            ]));
+            assert.strictEqual(sim(p, { host: "foo.example.com", path: "/only" }).listener, "foo");
+            assert.strictEqual(sim(p, { host: "bar.example.com", path: "/" }).listener, "wild");
+            assert.strictEqual(sim(p, { host: "other.org", path: "/" }).listener, "any");
+            // Isolation: foo's listener has no rule for "/", and the wildcard listener's rule does not leak in.
+            const r = sim(p, { host: "foo.example.com", path: "/" });
+            assert.strictEqual(r.status, 404);
+            assert.strictEqual(r.reason, "no-matching-rule");
+            assert.strictEqual(r.listener, "foo");
+        });
+
+        it("answers 404 when no listener hostname matches", () => {
+            const p = plan(gateway([listener([rule()], { hostname: "*.example.com" })]));
+            const r = sim(p, { host: "example.com", path: "/" }); // a wildcard never matches its own suffix
+            assert.strictEqual(r.status, 404);
+            assert.strictEqual(r.reason, "no-matching-listener");
+        });
+
+        it("normalises the host: case, port and trailing dot", () => {
+            const p = plan(gateway([listener([rule({ hostname: "foo.example.com" })], { hostname: "foo.example.com" })]));
+            assert.strictEqual(sim(p, { host: "FOO.Example.com.:80", path: "/" }).status, 200);
+        });
+
+        it("requires opts.gateway when the plan has several gateways, and uses it", () => {
+            const p = plan(gateway([listener([rule({ backends: [backend("a")] })])], "ns/a"), gateway([listener([rule({ backends: [backend("b")] })])], "ns/b"));
+            assert.throws(() => sim(p, { path: "/" }), /2 gateways.*opts\.gateway/);
+            assert.throws(() => sim(p, { path: "/" }, "ns/zzz"), /"ns\/zzz" is not in the plan.*"ns\/a"/);
+            assert.strictEqual(sim(p, { path: "/" }, "ns/b").outcomes[0].backend?.service, "default/b");
+            assert.strictEqual(sim(p, { path: "/" }, "ns/b").gateway, "ns/b");
+        });
+    });
+
+    describe("matching", () => {
+        it("Exact matches the exact path only, without the query", () => {
+            const p = planOf(rule({ path: ["Exact", "/foo"] }));
+            assert.strictEqual(sim(p, { path: "/foo" }).status, 200);
+            assert.strictEqual(sim(p, { path: "/foo?x=1" }).status, 200);
+            assert.strictEqual(sim(p, { path: "/foo/" }).status, 404);
+            assert.strictEqual(sim(p, { path: "/FOO" }).status, 404);
+            assert.strictEqual(sim(p, { path: "/foo/bar" }).status, 404);
+        });
+
+        it("PathPrefix matches whole segments", () => {
+            const p = planOf(rule({ path: ["PathPrefix", "/foo"] }));
+            for (const ok of ["/foo", "/foo/", "/foo/bar", "/foo?q"]) assert.strictEqual(sim(p, { path: ok }).status, 200, ok);
+            for (const no of ["/foobar", "/fo", "/", "/bar/foo"]) assert.strictEqual(sim(p, { path: no }).status, 404, no);
+        });
+
+        it("PathPrefix ignores a trailing slash on the prefix", () => {
+            const p = planOf(rule({ path: ["PathPrefix", "/foo/"] }));
+            for (const ok of ["/foo", "/foo/", "/foo/x"]) assert.strictEqual(sim(p, { path: ok }).status, 200, ok);
+            assert.strictEqual(sim(p, { path: "/foobar" }).status, 404);
+        });
+
+        it("PathPrefix / matches every path", () => {
+            const p = planOf(rule({ path: ["PathPrefix", "/"] }));
+            for (const ok of ["/", "/a", "/a/b/c"]) assert.strictEqual(sim(p, { path: ok }).status, 200, ok);
+        });
+
+        it("matches the raw path: no percent-decoding", () => {
+            const p = planOf(rule({ path: ["Exact", "/a b"] }), rule({ route: "default/enc", path: ["Exact", "/a%20b"], backends: [backend("enc")] }));
+            assert.strictEqual(sim(p, { path: "/a%20b" }).outcomes[0].backend?.service, "default/enc");
+        });
+
+        it("RegularExpression paths are anchored full matches", () => {
+            const p = planOf(rule({ path: ["RegularExpression", "/v[0-9]+/items"] }));
+            assert.strictEqual(sim(p, { path: "/v12/items" }).status, 200);
+            assert.strictEqual(sim(p, { path: "/v12/items/3" }).status, 404);
+            assert.strictEqual(sim(p, { path: "/x/v12/items" }).status, 404);
+            // Alternation stays inside the anchors.
+            const alt = planOf(rule({ path: ["RegularExpression", "/a|/b"] }));
+            assert.strictEqual(sim(alt, { path: "/ab" }).status, 404);
+            assert.strictEqual(sim(alt, { path: "/b" }).status, 200);
+        });
+
+        it("reports a bad regular expression with the rule it belongs to", () => {
+            const p = planOf(rule({ route: "team/bad", path: ["RegularExpression", "/(unclosed"] }));
+            assert.throws(() => sim(p, { path: "/x" }), /team\/bad.*match\.path\.value.*not a valid regular expression/);
+        });
+
+        it("headers: names case-insensitive, exact values case-sensitive, all must match", () => {
+            const p = planOf(rule({ headers: [{ type: "Exact", name: "x-canary", value: "true" }, { type: "Exact", name: "x-team", value: "A" }] }));
+            assert.strictEqual(sim(p, { path: "/", headers: { "X-Canary": "true", "X-TEAM": "A" } }).status, 200);
+            assert.strictEqual(sim(p, { path: "/", headers: { "x-canary": "True", "x-team": "A" } }).status, 404);
+            assert.strictEqual(sim(p, { path: "/", headers: { "x-canary": "true" } }).status, 404);
+        });
+
+        it("header matcher names in the plan are matched case-insensitively too", () => {
+            const p = planOf(rule({ headers: [{ type: "Exact", name: "X-Canary", value: "1" }] }));
+            assert.strictEqual(sim(p, { path: "/", headers: { "x-canary": "1" } }).status, 200);
+        });
+
+        it("header regular expressions are anchored; repeated headers are joined with ','", () => {
+            const p = planOf(rule({ headers: [{ type: "RegularExpression", name: "x-v", value: "v[12]" }] }));
+            assert.strictEqual(sim(p, { path: "/", headers: { "x-v": "v2" } }).status, 200);
+            assert.strictEqual(sim(p, { path: "/", headers: { "x-v": "v22" } }).status, 404);
+            const multi = planOf(rule({ headers: [{ type: "Exact", name: "x-a", value: "1,2" }] }));
+            assert.strictEqual(sim(multi, { path: "/", headers: { "x-a": ["1", "2"] } }).status, 200);
+        });
+
+        it("only the first matcher for a header name counts", () => {
+            const p = planOf(rule({ headers: [{ type: "Exact", name: "x-a", value: "1" }, { type: "Exact", name: "X-A", value: "2" }] }));
+            assert.strictEqual(sim(p, { path: "/", headers: { "x-a": "1" } }).status, 200);
+            assert.strictEqual(sim(p, { path: "/", headers: { "x-a": "2" } }).status, 404);
+        });
+
+        it("query params: exact name and value, first value wins, from path and request.query", () => {
+            const p = planOf(rule({ queryParams: [{ type: "Exact", name: "env", value: "beta" }] }));
+            assert.strictEqual(sim(p, { path: "/?env=beta" }).status, 200);
+            assert.strictEqual(sim(p, { path: "/?ENV=beta" }).status, 404);
+            assert.strictEqual(sim(p, { path: "/?env=Beta" }).status, 404);
+            assert.strictEqual(sim(p, { path: "/?env=beta&env=prod" }).status, 200);
+            assert.strictEqual(sim(p, { path: "/?env=prod&env=beta" }).status, 404);
+            assert.strictEqual(sim(p, { path: "/", query: { env: "beta" } }).status, 200);
+            assert.strictEqual(sim(p, { path: "/", query: { env: ["prod", "beta"] } }).status, 404);
+            assert.strictEqual(sim(p, { path: "/?a=1", query: { env: "beta" } }).outcomes[0].request.path, "/?a=1&env=beta");
+        });
+
+        it("query regular expressions are anchored", () => {
+            const p = planOf(rule({ queryParams: [{ type: "RegularExpression", name: "id", value: "[0-9]+" }] }));
+            assert.strictEqual(sim(p, { path: "/?id=42" }).status, 200);
+            assert.strictEqual(sim(p, { path: "/?id=42a" }).status, 404);
+            assert.strictEqual(sim(p, { path: "/?id" }).status, 404);
+        });
+
+        it("method: exact, defaulting to GET", () => {
+            const p = planOf(rule({ method: "POST" }));
+            assert.strictEqual(sim(p, { path: "/", method: "POST" }).status, 200);
+            assert.strictEqual(sim(p, { path: "/" }).status, 404);
+            const get = planOf(rule({ method: "GET" }));
+            assert.strictEqual(sim(get, { path: "/" }).status, 200);
+        });
+
+        it("walks rules in plan order and reports the first match", () => {
+            // Deliberately not precedence-sorted: simulate must trust the plan's order.
+            const first = rule({ route: "default/first", path: ["PathPrefix", "/"], backends: [backend("first")] });
+            const second = rule({ route: "default/second", path: ["Exact", "/x"], backends: [backend("second")] });
+            const p = plan(gateway([listener([first, second])]));
+            const r = sim(p, { path: "/x" });
+            assert.strictEqual(r.matched?.route, "default/first");
+            assert.strictEqual(r.matched?.ruleId, first.id);
+        });
+
+        it("filters rules by their hostname, falling through to less specific hosts", () => {
+            const p = planOf(
+                rule({ route: "default/foo", hostname: "foo.example.com", path: ["Exact", "/foo-only"], backends: [backend("foo")] }),
+                rule({ route: "default/wild", hostname: "*.example.com", path: ["PathPrefix", "/"], backends: [backend("wild")] }),
+                rule({ route: "default/any", path: ["PathPrefix", "/"], backends: [backend("any")] }),
+            );
+            assert.strictEqual(sim(p, { host: "foo.example.com", path: "/foo-only" }).outcomes[0].backend?.service, "default/foo");
+            assert.strictEqual(sim(p, { host: "foo.example.com", path: "/other" }).outcomes[0].backend?.service, "default/wild");
+            assert.strictEqual(sim(p, { host: "bar.example.com", path: "/foo-only" }).outcomes[0].backend?.service, "default/wild");
+            assert.strictEqual(sim(p, { host: "example.com", path: "/foo-only" }).outcomes[0].backend?.service, "default/any");
+            const r = sim(p, { host: "foo.example.com", path: "/foo-only" });
+            assert.strictEqual(r.matched?.hostname, "foo.example.com");
+        });
+
+        it("stays correct across many distinct hosts (host index cache eviction)", () => {
+            const p = planOf(
+                rule({ route: "default/wild", hostname: "*.example.com", path: ["Exact", "/w"], backends: [backend("wild")] }),
+                rule({ route: "default/any", backends: [backend("any")] }),
+            );
+            for (let i = 0; i < 6000; i++) {
+                const want = i % 2 ? "default/wild" : "default/any";
+                const host = i % 2 ? `h${i}.example.com` : `h${i}.example.org`;
+                assert.strictEqual(sim(p, { host, path: "/w" }).outcomes[0].backend?.service, want, host);
+            }
+        });
+
+        it("merges segment-keyed and catch-all rules in precedence order", () => {
+            const p = planOf(
+                rule({ route: "default/a", path: ["PathPrefix", "/api/v1"], backends: [backend("v1")] }),
+                rule({ route: "default/b", path: ["RegularExpression", "/api/v[0-9]+/special"], backends: [backend("re")] }),
+                rule({ route: "default/c", path: ["PathPrefix", "/api"], backends: [backend("api")] }),
+                rule({ route: "default/d", path: ["PathPrefix", "/"], backends: [backend("root")] }),
+            );
+            const svc = (path: string) => sim(p, { path }).outcomes[0].backend?.service;
+            assert.strictEqual(svc("/api/v2/special"), "default/re"); // regex outranks prefixes (compareRules)
+            assert.strictEqual(svc("/api/v1/x"), "default/v1");
+            assert.strictEqual(svc("/api/v2"), "default/api");
+            assert.strictEqual(svc("/apix"), "default/root");
+            assert.strictEqual(svc("/"), "default/root");
+        });
+
+        it("reports 404 no-matching-rule with the listener", () => {
+            const r = sim(planOf(rule({ path: ["Exact", "/a"] })), { path: "/b" });
+            assert.deepStrictEqual([r.status, r.reason, r.listener, r.matched], [404, "no-matching-rule", "http", undefined]);
+            assert.strictEqual(r.outcomes.length, 1);
+            assert.strictEqual(r.outcomes[0].status, 404);
+        });
+    });
+
+    describe("backends", () => {
+        it("turns weights into probabilities and the most probable status", () => {
+            const p = planOf(rule({ backends: [backend("a", 90), backend("b", 10)] }));
+            const r = sim(p, { path: "/" });
+            assert.deepStrictEqual(r.outcomes.map(o => [o.backend?.service, o.probability, o.status]), [["default/a", 0.9, 200], ["default/b", 0.1, 200]]);
+            assert.strictEqual(r.status, 200);
+            assert.strictEqual(r.reason, "forwarded");
+            assert.deepStrictEqual(r.outcomes[0].backend?.endpoints, [{ address: "10.0.0.1", port: 8080 }]);
+        });
+
+        it("drops weight-0 backends", () => {
+            const r = sim(planOf(rule({ backends: [backend("a", 0), backend("b", 3)] })), { path: "/" });
+            assert.deepStrictEqual(r.outcomes.map(o => [o.backend?.service, o.probability]), [["default/b", 1]]);
+        });
+
+        it("an invalid backend's share answers 500, counted in the weight sum", () => {
+            const r = sim(planOf(rule({ backends: [backend("ok", 1), backend("missing", 3, { invalidReason: "BackendNotFound", endpoints: [] })] })), { path: "/" });
+            assert.deepStrictEqual(r.outcomes.map(o => [o.status, o.probability, o.invalidReason]), [[200, 0.25, undefined], [500, 0.75, "BackendNotFound"]]);
+            assert.strictEqual(r.status, 500);
+            assert.strictEqual(r.reason, "invalid-backend");
+        });
+
+        it("no backendRefs, or all weights 0, answers 500", () => {
+            for (const backends of [[], [backend("a", 0), backend("b", 0)]]) {
+                const r = sim(planOf(rule({ backends })), { path: "/" });
+                assert.strictEqual(r.status, 500);
+                assert.strictEqual(r.reason, "no-backends");
+                assert.deepStrictEqual(r.outcomes.map(o => [o.status, o.probability]), [[500, 1]]);
+            }
+        });
+
+        it("pickBackend samples outcomes by probability", () => {
+            const r = sim(planOf(rule({ backends: [backend("a", 1), backend("b", 3)] })), { path: "/" });
+            assert.strictEqual(pickBackend(r, () => 0).backend?.service, "default/a");
+            assert.strictEqual(pickBackend(r, () => 0.2499).backend?.service, "default/a");
+            assert.strictEqual(pickBackend(r, () => 0.25).backend?.service, "default/b");
+            assert.strictEqual(pickBackend(r, () => 0.9999999).backend?.service, "default/b");
+            let seed = 7;
+            const lcg = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+            let b = 0;
+            for (let i = 0; i < 20000; i++) if (pickBackend(r, lcg).backend?.service === "default/b") b++;
+            assert.ok(Math.abs(b / 20000 - 0.75) < 0.02, `share of b was ${b / 20000}`);
+        });
+    });
+
+    describe("filters", () => {
+        it("RequestHeaderModifier: remove, set, add (appending) on lower-cased names", () => {
+            const p = planOf(rule({
+                filters: { requestHeaderModifier: { set: [{ name: "X-Set", value: "new" }], add: [{ name: "X-Add", value: "b" }, { name: "X-New", value: "n" }], remove: ["X-Gone"] } },
+            }));
+            const r = sim(p, { path: "/", headers: { "X-Set": "old", "x-add": "a", "X-Gone": "bye", "X-Keep": "k" } });
+            assert.deepStrictEqual(r.outcomes[0].request.headers, { "x-set": "new", "x-add": "a,b", "x-new": "n", "x-keep": "k" });
+            assert.deepStrictEqual(r.requestHeaderChanges, { set: { "x-set": "new" }, add: { "x-add": "b", "x-new": "n" }, remove: ["x-gone"] });
+        });
+
+        it("ResponseHeaderModifier is reported as changes on the result and outcome", () => {
+            const p = planOf(rule({ filters: { responseHeaderModifier: { set: [{ name: "Cache-Control", value: "no-store" }], remove: ["Server"] } } }));
+            const r = sim(p, { path: "/" });
+            assert.deepStrictEqual(r.responseHeaderChanges, { set: { "cache-control": "no-store" }, add: {}, remove: ["server"] });
+            assert.deepStrictEqual(r.outcomes[0].responseHeaders, r.responseHeaderChanges);
+        });
+
+        it("per-backend filters apply only to that backend's outcome", () => {
+            const p = planOf(rule({
+                filters: { requestHeaderModifier: { set: [{ name: "x-rule", value: "1" }] } },
+                backends: [
+                    backend("a", 1, { filters: { requestHeaderModifier: { add: [{ name: "x-rule", value: "a" }] }, responseHeaderModifier: { set: [{ name: "x-from", value: "a" }] }, requestMirrors: [] } }),
+                    backend("b", 1),
+                ],
+            }));
+            const [a, b] = sim(p, { path: "/" }).outcomes;
+            assert.deepStrictEqual(a.request.headers, { "x-rule": "1,a" });
+            assert.deepStrictEqual(a.responseHeaders.set, { "x-from": "a" });
+            assert.deepStrictEqual(b.request.headers, { "x-rule": "1" });
+            assert.deepStrictEqual(b.responseHeaders.set, {});
+        });
+
+        it("URLRewrite hostname sets the Host; ReplaceFullPath keeps the query", () => {
+            const p = planOf(rule({ path: ["PathPrefix", "/full"], filters: { urlRewrite: { hostname: "internal.svc", path: { type: "ReplaceFullPath", replaceFullPath: "/one" } } } }));
+            const r = sim(p, { host: "Example.com:80", path: "/full/x/y?z=1" });
+            assert.deepStrictEqual(r.outcomes[0].request, { host: "internal.svc", path: "/one?z=1", headers: {} });
+            const untouched = sim(planOf(rule()), { host: "Example.com:80", path: "/p" });
+            assert.strictEqual(untouched.outcomes[0].request.host, "Example.com:80"); // Host forwarded as sent
+        });
+
+        it("URLRewrite ReplacePrefixMatch follows the spec's slash table", () => {
+            const cases: [string, string, string, string][] = [
+                // request path, prefix match, replacement, result
+                ["/foo/bar", "/foo", "/xyz", "/xyz/bar"],
+                ["/foo/bar", "/foo", "/xyz/", "/xyz/bar"],
+                ["/foo/bar", "/foo/", "/xyz", "/xyz/bar"],
+                ["/foo/bar", "/foo/", "/xyz/", "/xyz/bar"],
+                ["/foo", "/foo", "/xyz", "/xyz"],
+                ["/foo/", "/foo", "/xyz", "/xyz/"],
+                ["/foo/bar", "/foo", "", "/bar"],
+                ["/foo/", "/foo", "", "/"],
+                ["/foo", "/foo", "", "/"],
+                ["/foo/", "/foo", "/", "/"],
+                ["/foo", "/foo", "/", "/"],
+                ["/foo/bar", "/foo", "/", "/bar"],
+                ["/prefix/one/two", "/prefix/one", "/one", "/one/two"],
+                ["/anything", "/", "/base", "/base/anything"],
+            ];
+            for (const [path, prefix, repl, want] of cases) {
+                assert.strictEqual(replacePrefix(path, prefix, repl), want, `${path} ${prefix} → ${repl}`);
+                const p = planOf(rule({ path: ["PathPrefix", prefix], filters: { urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: repl } } } }));
+                assert.strictEqual(sim(p, { path: path + "?q=1" }).outcomes[0].request.path, want + "?q=1", `simulate ${path} ${prefix} → ${repl}`);
+            }
+        });
+
+        it("header modifiers and rewrites combine", () => {
+            const p = planOf(rule({
+                path: ["PathPrefix", "/prefix"],
+                filters: { urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/p" } }, requestHeaderModifier: { set: [{ name: "x-h", value: "v" }] } },
+            }));
+            const out = sim(p, { path: "/prefix/a" }).outcomes[0].request;
+            assert.deepStrictEqual([out.path, out.headers["x-h"]], ["/p/a", "v"]);
+        });
+
+        it("RequestMirror targets and percent; invalid mirrors dropped", () => {
+            const p = planOf(rule({
+                filters: {
+                    requestMirrors: [
+                        { service: "default/shadow", port: 8080, endpoints: [], percent: 50 },
+                        { service: undefined, endpoints: [], percent: 100, invalidReason: "BackendNotFound" },
+                    ],
+                },
+                backends: [backend("a", 1, { filters: { requestMirrors: [{ service: "default/a-shadow", port: 9, endpoints: [], percent: 100 }] } }), backend("b")],
+            }));
+            const r = sim(p, { path: "/" });
+            assert.deepStrictEqual(r.mirrors, [{ service: "default/shadow", port: 8080, percent: 50 }]);
+            assert.deepStrictEqual(r.outcomes[0].mirrors.map(m => m.service), ["default/shadow", "default/a-shadow"]);
+            assert.deepStrictEqual(r.outcomes[1].mirrors.map(m => m.service), ["default/shadow"]);
+        });
+    });
+
+    describe("RequestRedirect", () => {
+        const redirectPlan = (rd: NonNullable<PlanFilters["requestRedirect"]>, path: [PlanMatch["path"]["type"], string] = ["PathPrefix", "/"], l: Partial<ListenerPlan> = {}) =>
+            plan(gateway([listener([rule({ path, backends: [], filters: { requestRedirect: rd } })], l)]));
+
+        it("defaults to 302 on the same scheme, host, port and path, keeping the query", () => {
+            const r = sim(redirectPlan({}), { host: "Shop.Example.com:80", path: "/a/b?x=1&y=2" });
+            assert.deepStrictEqual(r.redirect, { statusCode: 302, location: "http://shop.example.com/a/b?x=1&y=2" });
+            assert.strictEqual(r.status, 302);
+            assert.strictEqual(r.reason, "redirect");
+            assert.deepStrictEqual(r.outcomes.map(o => [o.status, o.probability, o.backend]), [[302, 1, undefined]]);
+            assert.deepStrictEqual(r.mirrors, []);
+        });
+
+        it("scheme without port uses the scheme's well-known port (and omits it)", () => {
+            const r = sim(redirectPlan({ scheme: "https", statusCode: 301 }, undefined, { port: 8080 }), { port: 8080, path: "/x" });
+            assert.deepStrictEqual(r.redirect, { statusCode: 301, location: "https://example.com/x" });
+        });
+
+        it("no scheme and no port uses the listener port", () => {
+            const r = sim(redirectPlan({ hostname: "example.org" }, undefined, { port: 8080 }), { port: 8080, path: "/x" });
+            assert.strictEqual(r.redirect?.location, "http://example.org:8080/x");
+        });
+
+        it("an explicit port is shown unless well-known for the scheme", () => {
+            assert.strictEqual(sim(redirectPlan({ port: 8443, scheme: "https" }), { path: "/" }).redirect?.location, "https://example.com:8443/");
+            assert.strictEqual(sim(redirectPlan({ port: 443, scheme: "https" }), { path: "/" }).redirect?.location, "https://example.com/");
+            assert.strictEqual(sim(redirectPlan({ port: 443 }), { path: "/" }).redirect?.location, "http://example.com:443/");
+            assert.strictEqual(sim(redirectPlan({ port: 80, scheme: "https" }), { path: "/" }).redirect?.location, "https://example.com:80/");
+        });
+
+        it("rewrites the path by ReplaceFullPath or ReplacePrefixMatch", () => {
+            const full = sim(redirectPlan({ path: { type: "ReplaceFullPath", replaceFullPath: "/new" } }, ["PathPrefix", "/full"]), { path: "/full/a?q=1" });
+            assert.strictEqual(full.redirect?.location, "http://example.com/new?q=1");
+            const pre = sim(redirectPlan({ path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/replacement-prefix" } }, ["PathPrefix", "/original-prefix"]), { path: "/original-prefix/lemon" });
+            assert.strictEqual(pre.redirect?.location, "http://example.com/replacement-prefix/lemon");
+        });
+
+        it("short-circuits: no backend and no mirrors even when the rule has them", () => {
+            const p = planOf(rule({
+                backends: [backend("a")],
+                filters: { requestRedirect: { statusCode: 308 }, requestMirrors: [{ service: "default/m", endpoints: [], percent: 100 }] },
+            }));
+            const r = sim(p, { path: "/" });
+            assert.strictEqual(r.status, 308);
+            assert.strictEqual(r.outcomes.length, 1);
+            assert.strictEqual(r.outcomes[0].backend, undefined);
+            assert.deepStrictEqual(r.mirrors, []);
+        });
+    });
+
+    describe("spec → compile → simulate", () => {
+        const services = ["home", "api", "api-v2", "shadow"].map((name, i) => ({ name, namespace: "web", ports: [{ port: 8080, targetPort: 9000 }], endpoints: [{ address: `10.1.0.${i + 1}` }] }));
+        const compiled = (routes: HTTPRouteSpec[], extra: Partial<CompileInput> = {}) => compile({
+            gatewayClasses: [{ name: "nginx", controllerName: "gatewaykit.dev/nginx" }],
+            gateways: [{
+                name: "edge", namespace: "web", gatewayClassName: "nginx",
+                listeners: [
+                    { name: "http", port: 80, protocol: "HTTP", hostname: "*.example.com" },
+                    { name: "https", port: 443, protocol: "HTTPS", hostname: "*.example.com", tls: { certificateRefs: [{ name: "cert" }] } },
+                ],
+            }],
+            routes, services, ...extra,
+        });
+        const route = (name: string, spec: Partial<HTTPRouteSpec>): HTTPRouteSpec => ({ name, namespace: "web", parentRefs: [{ name: "edge" }], ...spec });
+
+        it("routes by hostname intersection and precedence across routes", () => {
+            const p = compiled([
+                route("site", { hostnames: ["*.example.com"], rules: [{ backendRefs: [{ name: "home", port: 8080 }] }] }),
+                route("api", {
+                    hostnames: ["api.example.com"],
+                    rules: [
+                        { matches: [{ path: { type: "PathPrefix", value: "/v1" } }], backendRefs: [{ name: "api", port: 8080 }] },
+                        { matches: [{ path: { type: "PathPrefix", value: "/v1" }, headers: [{ name: "X-Version", value: "2" }] }], backendRefs: [{ name: "api-v2", port: 8080 }] },
+                    ],
+                }),
+            ]);
+            const svc = (host: string, path: string, headers?: Record<string, string>, scheme?: "https") => simulate(p, { host, path, headers, scheme }).outcomes[0].backend?.service;
+            assert.strictEqual(svc("api.example.com", "/v1/users"), "web/api");
+            assert.strictEqual(svc("api.example.com", "/v1/users", { "x-version": "2" }), "web/api-v2"); // more header matches win
+            assert.strictEqual(svc("api.example.com", "/v1/users", { "x-version": "2" }, "https"), "web/api-v2");
+            assert.strictEqual(svc("api.example.com", "/v10"), "web/home"); // not a segment match: falls to the wildcard route
+            assert.strictEqual(svc("www.example.com", "/v1"), "web/home");
+            assert.strictEqual(simulate(p, { host: "example.com", path: "/" }).reason, "no-matching-listener");
+            const r = simulate(p, { host: "api.example.com", path: "/v1" });
+            assert.deepStrictEqual(r.outcomes[0].backend?.endpoints, [{ address: "10.1.0.2", port: 9000 }]); // targetPort applied
+            assert.strictEqual(r.matched?.route, "web/api");
+            assert.strictEqual(r.matched?.hostname, "api.example.com");
+        });
+
+        it("weights, a missing backend's share and mirrors come through compile", () => {
+            const p = compiled([route("canary", {
+                hostnames: ["app.example.com"],
+                rules: [{
+                    filters: [{ type: "RequestMirror", requestMirror: { backendRef: { name: "shadow", port: 8080 }, fraction: { numerator: 1, denominator: 4 } } }],
+                    backendRefs: [{ name: "api", port: 8080, weight: 6 }, { name: "api-v2", port: 8080, weight: 2 }, { name: "nope", port: 8080, weight: 2 }],
+                }],
+            })]);
+            const r = simulate(p, { host: "app.example.com", path: "/x" });
+            assert.deepStrictEqual(r.outcomes.map(o => [o.backend?.service, o.status, o.probability]), [["web/api", 200, 0.6], ["web/api-v2", 200, 0.2], ["web/nope", 500, 0.2]]);
+            assert.deepStrictEqual(r.mirrors, [{ service: "web/shadow", port: 8080, percent: 25 }]);
+            assert.strictEqual(r.status, 200);
+        });
+
+        it("an http→https redirect and a prefix rewrite, as users write them", () => {
+            const p = compiled([
+                route("to-https", {
+                    hostnames: ["app.example.com"], parentRefs: [{ name: "edge", sectionName: "http" }],
+                    rules: [{ filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }] }],
+                }),
+                route("app", {
+                    hostnames: ["app.example.com"], parentRefs: [{ name: "edge", sectionName: "https" }],
+                    rules: [{
+                        matches: [{ path: { type: "PathPrefix", value: "/api" } }],
+                        filters: [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/" } } }],
+                        backendRefs: [{ name: "api", port: 8080 }],
+                    }],
+                }),
+            ]);
+            const http = simulate(p, { host: "app.example.com", path: "/api/items?id=3" });
+            assert.deepStrictEqual(http.redirect, { statusCode: 301, location: "https://app.example.com/api/items?id=3" });
+            const https = simulate(p, { scheme: "https", host: "app.example.com", path: "/api/items?id=3" });
+            assert.strictEqual(https.outcomes[0].request.path, "/items?id=3");
+            assert.strictEqual(https.listener, "https");
+            assert.strictEqual(simulate(p, { scheme: "https", host: "app.example.com", path: "/api" }).outcomes[0].request.path, "/");
+        });
+    });
+});
+

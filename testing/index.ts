@@ -1,0 +1,115 @@
+// A test kit for mocha tests of programs that use gatewaykit. Pulumi mocks are global to the
+// process and mocha runs every test file in one process, so: setupMocks() installs one recording
+// mocks implementation (later calls reuse it), and runProgram() clears the records and the
+// program's declarations before each run.
+//
+//   import { setupMocks, runProgram, routeRequest } from "gatewaykit/testing";
+//   setupMocks();
+//   it("sends 10% to the canary", async () => {
+//       const { outputs } = await runProgram(() => { const gw = new Gateway(...); ...; return { gw }; });
+//       const result = await routeRequest(gw, { host: "mygroup.io", path: "/groups" });
+//   });
+
+import * as pulumi from "@pulumi/pulumi";
+import { Gateway } from "../components/gateway";
+import { declared, resetDeclarations, resolveOutput } from "../components/registry";
+import { SimRequest, SimResult, simulate } from "../routing/simulate";
+
+export interface RecordedResource {
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
+    /** False for component resources. */
+    custom: boolean;
+}
+
+export interface MockOptions {
+    project?: string;
+    stack?: string;
+    /** Run as a preview (pulumi preview), where unknown values stay unknown. */
+    preview?: boolean;
+}
+
+let records: RecordedResource[] = [];
+let installed: string | undefined;
+
+const recordingMocks: pulumi.runtime.Mocks = {
+    newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+        records.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? false });
+        return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
+    },
+    call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+        return args.inputs;
+    },
+};
+
+/**
+ * Installs Pulumi mocks that record every resource. Call it before creating resources; calling it
+ * again (from another test file) keeps the same mocks unless the options differ.
+ */
+export function setupMocks(options: MockOptions = {}): void {
+    const key = JSON.stringify([options.project ?? "project", options.stack ?? "stack", options.preview ?? false]);
+    if (installed === key) return;
+    installed = key;
+    void pulumi.runtime.setMocks(recordingMocks, options.project, options.stack, options.preview);
+}
+
+/** Every resource registered since the last runProgram started (or since setupMocks). */
+export function recordedResources(): RecordedResource[] {
+    return [...records];
+}
+
+/** Recorded resources of one type token, e.g. "gatewaykit:index:Gateway". */
+export function resourcesOfType(type: string): RecordedResource[] {
+    return records.filter(r => r.type === type);
+}
+
+/** The value of an output (rejects with its error, or when it is unknown in a preview). */
+export async function outputOf<T>(output: pulumi.Input<T>): Promise<T> {
+    const { known, value } = await resolveOutput(pulumi.output(output) as pulumi.Output<T>);
+    if (!known) throw new Error("outputOf: the output is unknown (a preview with values not yet known)");
+    return value;
+}
+
+export interface ProgramRun<T> {
+    resources: RecordedResource[];
+    outputs: pulumi.Unwrap<T>;
+}
+
+/**
+ * Runs a program function the way `pulumi up` would run the program body, waits for every Gateway
+ * it declared to render its data plane, and returns the recorded resources and the program's
+ * resolved return value. Rejects with the first Gateway failure (validation, capability, …).
+ */
+export async function runProgram<T>(program: () => T | Promise<T>): Promise<ProgramRun<T>> {
+    if (installed === undefined) setupMocks();
+    records = [];
+    resetDeclarations();
+    const result = await program();
+    // A gateway's render may declare further gateways' inputs; loop until none is pending.
+    let waited = 0;
+    while (waited < declared.gateways.length) {
+        const pending = declared.gateways.slice(waited);
+        waited = declared.gateways.length;
+        await Promise.all(pending.map(g => g.rendered));
+    }
+    const outputs = await outputOf(result as pulumi.Input<T>) as pulumi.Unwrap<T>;
+    await waitForRegistrations();
+    return { resources: [...records], outputs };
+}
+
+/** Where a request to the gateway goes, per the gateway's rendered plan (see routing/simulate.ts). */
+export async function routeRequest(gateway: Gateway, request: SimRequest): Promise<SimResult> {
+    const rendered = await gateway.rendered;
+    if (!rendered.known) throw new Error(`routeRequest: Gateway ${gateway.label} has no plan yet (a preview with unknown inputs)`);
+    return simulate(rendered.routing, request, { gateway: rendered.plan.gateway });
+}
+
+/**
+ * Waits until every outstanding resource registration has completed, using the runtime's own
+ * RPC tracking (the same wait `pulumi up` does before it disconnects).
+ */
+export async function waitForRegistrations(): Promise<void> {
+    const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+    if (runtime.waitForRPCs) await runtime.waitForRPCs();
+}
