@@ -1,9 +1,13 @@
 // npm run bench [-- --json] [-- --only <prefix>]
 // Every bench reports named figures; --json prints them all as one JSON object on the last line.
+import { awsBenches } from "./aws";
+import { gcpBenches } from "./gcp";
+import { kubernetesBenches } from "./kubernetes";
+import { nginxBenches } from "./nginx";
 import { routingBenches } from "./routing";
 import { Bench } from "./types";
 
-const ALL: Bench[] = [...routingBenches];
+const ALL: Bench[] = [...routingBenches, ...nginxBenches, ...awsBenches, ...gcpBenches, ...kubernetesBenches];
 
 async function main(): Promise<void> {
     const args = process.argv.slice(2);

@@ -12,7 +12,7 @@
 // until the data plane is declared.
 
 import * as pulumi from "@pulumi/pulumi";
-import { UnknownControllerError, adapterFor, allAdapters, checkCapabilities } from "../providers";
+import { TlsCertificate, UnknownControllerError, adapterFor, allAdapters, checkCapabilities } from "../providers";
 import { compile } from "../routing/compile";
 import { CapabilityError, GatewayValidationError } from "../routing/errors";
 import { GatewayPlan, GatewayStatus, RouteStatus, RoutingPlan } from "../routing/plan";
@@ -48,6 +48,11 @@ export interface GatewayArgs {
     listeners: pulumi.Input<pulumi.Input<GatewayListenerArgs>[]>;
     /** Labels of route namespaces, for listeners[].allowedRoutes.namespaces.from = "Selector". */
     namespaceLabels?: pulumi.Input<Record<string, pulumi.Input<Record<string, pulumi.Input<string>>>>>;
+    /**
+     * TLS material for HTTPS listeners, keyed by certificateRef "namespace/name" (or "name" in the
+     * gateway's namespace). Kept secret end to end; only data planes that terminate TLS use it.
+     */
+    certificates?: Record<string, { certificate: pulumi.Input<string>; privateKey: pulumi.Input<string> }>;
 }
 
 /**
@@ -85,6 +90,7 @@ export class Gateway extends pulumi.ComponentResource {
     readonly rendered: Promise<GatewayRender>;
 
     private readonly routes: HTTPRoute[] = [];
+    private readonly certificates: pulumi.Output<Record<string, TlsCertificate>> | undefined;
     private sealed = false;
     private sealTimer: NodeJS.Immediate | undefined;
     private onSealed!: () => void;
@@ -92,6 +98,9 @@ export class Gateway extends pulumi.ComponentResource {
     constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         super(GATEWAY_TYPE, name, {}, opts);
         this.label = labelOf(args.namespace, args.name, name);
+        this.certificates = args.certificates === undefined
+            ? undefined
+            : pulumi.secret(args.certificates) as pulumi.Output<Record<string, TlsCertificate>>;
         const cls = args.gatewayClass instanceof GatewayClass
             ? { name: args.gatewayClass.name, controllerName: args.gatewayClass.controllerName, parameters: args.gatewayClass.parameters }
             : { name: pulumi.output(args.gatewayClass.name), controllerName: pulumi.output(args.gatewayClass.controllerName), parameters: pulumi.output(args.gatewayClass.parameters ?? {}) };
@@ -206,7 +215,10 @@ export class Gateway extends pulumi.ComponentResource {
                     "cannot create a data plane in this version of gatewaykit; use controllerName \"gatewaykit.dev/plan\" " +
                     "to compute the plan, status and routing table without a data plane");
             }
-            const result = adapter.realize(plan, { parent: this, gatewayName: ref.name, parameters: adapterParameters });
+            const result = adapter.realize(plan, {
+                parent: this, gatewayName: ref.name, parameters: adapterParameters, shared: declared.adapterState,
+                ...(this.certificates ? { certificates: this.certificates } : {}),
+            });
             return { known: true, plan, routing, routingTable: routingTable(plan), addresses: result.addresses };
         } catch (err) {
             throw this.failure(err);

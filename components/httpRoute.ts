@@ -11,7 +11,10 @@ import { GatewayValidationError } from "../routing/errors";
 import { GatewayPlan, RouteParentStatus, RouteStatus, RoutingPlan } from "../routing/plan";
 import { routingTable } from "../routing/table";
 import { HTTPRouteFilter, HTTPRouteMatch, HTTPRouteSpec, HTTPRouteTimeouts, ServiceSpec } from "../routing/types";
+import { allAdapters } from "../providers";
+import { CapabilityError } from "../routing/errors";
 import { Gateway, GatewayReference } from "./gateway";
+import type { GatewayClassParameters } from "./gatewayClass";
 import { declared, labelOf, resolveOutput } from "./registry";
 import { Service } from "./service";
 
@@ -65,6 +68,12 @@ export interface HTTPRouteArgs {
     parentRefs: HTTPRouteParentRefArgs[];
     hostnames?: pulumi.Input<pulumi.Input<string>[]>;
     rules?: HTTPRouteRuleArgs[];
+    /**
+     * Adapter parameters (keyed by adapter name, like GatewayClass parameters) for realising this
+     * route on another stack's gateway (a GatewayReference parentRef), where the adapter makes
+     * routes objects of their own, e.g. { kubernetes: { provider } }. Unused for Gateway components.
+     */
+    parameters?: pulumi.Input<GatewayClassParameters>;
 }
 
 /** Where this route's status comes from: a gateway rendered here, or a local compile. */
@@ -81,6 +90,7 @@ export class HTTPRoute extends pulumi.ComponentResource {
     readonly routingTable: pulumi.Output<string>;
     /** "namespace/name" as far as known at construction. */
     readonly label: string;
+    private readonly adapterParameters: pulumi.Output<GatewayClassParameters>;
 
     constructor(name: string, args: HTTPRouteArgs, opts?: pulumi.ComponentResourceOptions) {
         const label = labelOf(args.namespace, args.name, name);
@@ -89,6 +99,7 @@ export class HTTPRoute extends pulumi.ComponentResource {
         for (const gw of gateways) if (gw.isSealed) throw gw.lateRouteError(label);
         super("gatewaykit:index:HTTPRoute", name, {}, opts);
         this.label = label;
+        this.adapterParameters = pulumi.output(args.parameters ?? {}) as pulumi.Output<GatewayClassParameters>;
         for (const gw of gateways) gw.attachRoute(this);
 
         const namespace = args.namespace ?? "default";
@@ -153,6 +164,7 @@ export class HTTPRoute extends pulumi.ComponentResource {
             ref: refOutput,
             spec: this.spec,
             services: declared.services.map(s => s.spec),
+            parameters: this.adapterParameters,
         }));
         if (!known) return { known: false };
         const { ref, spec } = value;
@@ -164,9 +176,15 @@ export class HTTPRoute extends pulumi.ComponentResource {
                 services: value.services as ServiceSpec[],
                 namespaces: Object.entries(ref.namespaceLabels ?? {}).map(([name, labels]) => ({ name, labels })),
             });
+            // Adapters whose routes are objects of their own (kubernetes) emit them in this stack.
+            const adapter = allAdapters().find(a => a.controllerNames.includes(ref.controllerName));
+            if (adapter?.realizeRoutes) {
+                const parameters = ((value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>;
+                adapter.realizeRoutes(routing.gateways[0], { parent: this, gatewayName: ref.name, parameters, shared: declared.adapterState });
+            }
             return { known: true, routing, gateway: routing.gateways[0] };
         } catch (err) {
-            throw err instanceof GatewayValidationError ? new pulumi.ResourceError(err.message, this, true) : err;
+            throw err instanceof GatewayValidationError || err instanceof CapabilityError ? new pulumi.ResourceError(err.message, this, true) : err;
         }
     }
 

@@ -9,12 +9,15 @@ import type { Service } from "./service";
 export const declared = {
     services: [] as Service[],
     gateways: [] as Gateway[],
+    /** RealizeContext.shared: adapters' per-program state. */
+    adapterState: new Map<string, unknown>(),
 };
 
 /** Forgets every declaration (the testing kit calls this before each program). */
 export function resetDeclarations(): void {
     declared.services.length = 0;
     declared.gateways.length = 0;
+    declared.adapterState.clear();
 }
 
 /**

@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceSpec } from "../routing/types";
 import { declared } from "./registry";
+import type { GcpHealthCheckParameters } from "../providers/gcp/backends";
 
 export interface ServicePortArgs {
     port: pulumi.Input<number>;
@@ -20,8 +21,23 @@ export interface EndpointArgs {
 
 /** How each adapter finds this backend in its own world; routes never name a vendor. */
 export interface ServiceRealizationsArgs {
-    aws?: pulumi.Input<{ targetGroupArn?: pulumi.Input<string>; instanceIds?: pulumi.Input<pulumi.Input<string>[]> }>;
-    gcp?: pulumi.Input<{ networkEndpointGroup?: pulumi.Input<string>; backendService?: pulumi.Input<string> }>;
+    aws?: pulumi.Input<{ targetGroupArn?: pulumi.Input<string>; instanceIds?: pulumi.Input<pulumi.Input<string>[]>; lambdaFunctionArn?: pulumi.Input<string> }>;
+    /** See GcpServiceRealization (providers/gcp/backends.ts) for what each field selects. */
+    gcp?: pulumi.Input<{
+        networkEndpointGroup?: pulumi.Input<string>;
+        backendService?: pulumi.Input<string>;
+        backendBucket?: pulumi.Input<string>;
+        bucket?: pulumi.Input<string>;
+        cloudRun?: pulumi.Input<string>;
+        cloudFunction?: pulumi.Input<string>;
+        appEngine?: pulumi.Input<{ service?: pulumi.Input<string>; version?: pulumi.Input<string> }>;
+        region?: pulumi.Input<string>;
+        zone?: pulumi.Input<string>;
+        instance?: pulumi.Input<string>;
+        instances?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+        protocol?: pulumi.Input<"HTTP" | "HTTPS" | "HTTP2">;
+        healthCheck?: pulumi.Input<false | GcpHealthCheckParameters>;
+    }>;
     kubernetes?: pulumi.Input<{ serviceName?: pulumi.Input<string>; namespace?: pulumi.Input<string> }>;
     nginx?: pulumi.Input<{ upstreamOptions?: pulumi.Input<string> }>;
 }

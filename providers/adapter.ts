@@ -22,6 +22,22 @@ export interface RealizeContext {
     gatewayName: string;
     /** This adapter's section of the GatewayClass parameters (parameters[adapter.name]), or {}. */
     parameters: Record<string, unknown>;
+    /**
+     * Per-program scratch space shared by every realize call of the program (cleared between
+     * runProgram runs), for objects several gateways share; adapters key it by their own name.
+     */
+    shared?: Map<string, unknown>;
+    /**
+     * TLS material for listener certificateRefs, keyed "namespace/name" (or "name" in the gateway's
+     * namespace), from the Gateway's `certificates` argument. A secret Output: keep it one.
+     */
+    certificates?: pulumi.Output<Record<string, TlsCertificate>>;
+}
+
+/** A PEM certificate (chain) and its private key. */
+export interface TlsCertificate {
+    certificate: string;
+    privateKey: string;
 }
 
 export interface RealizeResult {
@@ -42,6 +58,12 @@ export interface Adapter {
     preflight?(plan: GatewayPlan, parameters: Record<string, unknown>): string[];
     /** Creates the data plane for one gateway. Absent when this version cannot create one. */
     realize?(plan: GatewayPlan, ctx: RealizeContext): RealizeResult;
+    /**
+     * Realises one route attached to another stack's gateway (a GatewayReference parentRef), as
+     * children of the HTTPRoute component (ctx.parent); plan is that route compiled against the
+     * reference. Only adapters whose routes are objects of their own (kubernetes) implement it.
+     */
+    realizeRoutes?(plan: GatewayPlan, ctx: RealizeContext): void;
 }
 
 /** One thing a plan needs that an adapter cannot do. */

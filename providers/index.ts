@@ -7,7 +7,7 @@ import { Adapter } from "./adapter";
 import { awsAdapter } from "./aws/capabilities";
 import { gcpAdapter } from "./gcp/capabilities";
 import { kubernetesAdapter } from "./kubernetes/capabilities";
-import { nginxAdapter } from "./nginx/capabilities";
+import { nginxAdapter } from "./nginx/adapter";
 
 export * from "./adapter";
 export type { AwsClassParameters } from "./aws/capabilities";

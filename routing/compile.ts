@@ -6,7 +6,7 @@
 import { intersectHostnames } from "./hostname";
 import {
     CompileInput, Condition, GatewayPlan, ListenerPlan, ListenerStatus, PlanBackend, PlanFilters, PlanMatch,
-    PlanMirror, PlanRule, RouteParentStatus, RouteStatus, RoutingPlan,
+    PlanMirror, PlanRule, PlanSources, RouteParentStatus, RouteStatus, RoutingPlan,
 } from "./plan";
 import { compareRules, matchKey } from "./precedence";
 import {
@@ -39,6 +39,7 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
     }
 
     const warningsByRoute = new Map(routes.map(r => [r.route, r.warnings]));
+    const specsByGateway = routeSpecsByGateway(input.routes);
     const gateways: GatewayPlan[] = input.gateways.map(gw => {
         const states = listenerStates.get(key(gw))!;
         const listeners: ListenerPlan[] = states.map(ls => {
@@ -79,9 +80,44 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
                 ],
                 listeners: states.map(s => s.status),
             },
+            sources: sourcesOf(gw, specsByGateway.get(key(gw)) ?? [], ctx),
         };
     });
     return { gateways, routes };
+}
+
+/** Route specs by the "namespace/name" of each Gateway their parentRefs name, in tie-break order. */
+function routeSpecsByGateway(routes: HTTPRouteSpec[]): Map<string, HTTPRouteSpec[]> {
+    const out = new Map<string, HTTPRouteSpec[]>();
+    for (const route of sortedRoutes(routes)) {
+        const named = new Set((route.parentRefs ?? [])
+            .filter(p => (p.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (p.kind ?? "Gateway") === "Gateway")
+            .map(p => `${p.namespace ?? ns(route)}/${p.name}`));
+        for (const gw of named) out.set(gw, [...(out.get(gw) ?? []), route]);
+    }
+    return out;
+}
+
+/** GatewayPlan.sources: the gateway, its routes and the existing services they reference. */
+function sourcesOf(gateway: GatewaySpec, specs: HTTPRouteSpec[], ctx: Context): PlanSources {
+    const services = new Map<string, ServiceSpec>();
+    const note = (ref: BackendObjectReference, routeNs: string) => {
+        const svc = ctx.services.get(`${ref.namespace ?? routeNs}/${ref.name}`);
+        if (svc && (ref.group ?? "") === "" && (ref.kind ?? "Service") === "Service") services.set(key(svc), svc);
+    };
+    for (const route of specs) {
+        for (const rule of rulesOf(route)) {
+            const mirrors = (filters: HTTPRouteFilter[] | undefined) => {
+                for (const f of filters ?? []) if (f.requestMirror) note(f.requestMirror.backendRef, ns(route));
+            };
+            mirrors(rule.filters);
+            for (const b of rule.backendRefs ?? []) {
+                note(b, ns(route));
+                mirrors(b.filters);
+            }
+        }
+    }
+    return { gateway, routes: specs, services: [...services.values()].sort((a, b) => (key(a) < key(b) ? -1 : 1)) };
 }
 
 // ---------------------------------------------------------------- shared helpers
@@ -354,6 +390,7 @@ function planFilters(filters: HTTPRouteFilter[] | undefined, routeNs: string, ct
                     ...(r.invalidReason === "InvalidKind" ? {} : { service: r.service }),
                     ...(r.port !== undefined ? { port: r.port } : {}),
                     endpoints: r.endpoints,
+                    ...(r.serviceSpec && !r.invalidReason ? { serviceSpec: r.serviceSpec } : {}),
                     percent,
                     ...(r.invalidReason ? { invalidReason: r.invalidReason } : {}),
                 };

@@ -76,6 +76,8 @@ export interface PlanMirror {
     service?: string;
     port?: number;
     endpoints: Endpoint[];
+    /** The resolved service (for per-vendor realisations), when it resolved. */
+    serviceSpec?: ServiceSpec;
     /** Share of requests mirrored, 0–100 (fractions are converted). */
     percent: number;
     /** Why the mirror target is invalid, when it is. */
@@ -153,6 +155,19 @@ export interface GatewayPlan {
     controllerName?: string;
     listeners: ListenerPlan[];
     status: GatewayStatus;
+    /** The specs this plan was compiled from, as written (validated). */
+    sources?: PlanSources;
+}
+
+/**
+ * For adapters that emit the Gateway API objects themselves (kubernetes) rather than flattened
+ * rules: the gateway, the routes whose parentRefs name it (in namespace/name order) and the
+ * existing services those routes reference (backendRefs and mirrors).
+ */
+export interface PlanSources {
+    gateway: GatewaySpec;
+    routes: HTTPRouteSpec[];
+    services: ServiceSpec[];
 }
 
 export interface RoutingPlan {

@@ -132,10 +132,16 @@ describe("components with the plan adapter", () => {
     });
 
     it("fails a Gateway whose adapter cannot create a data plane in this version", async () => {
-        const err = await failureOf(runProgram(() => { seedProgram("gatewaykit.dev/nginx"); }));
-        assert.strictEqual(err.message, "Gateway default/mygroup-external: the nginx adapter (controllerName gatewaykit.dev/nginx) " +
-            "cannot create a data plane in this version of gatewaykit; use controllerName \"gatewaykit.dev/plan\" " +
-            "to compute the plan, status and routing table without a data plane");
+        // A capability-only adapter (as the cloud adapters were before their data planes existed).
+        registerAdapter({ name: "declared-only", controllerNames: ["example.com/declared-only"], capabilities: new Set(FEATURES) });
+        try {
+            const err = await failureOf(runProgram(() => { seedProgram("example.com/declared-only"); }));
+            assert.strictEqual(err.message, "Gateway default/mygroup-external: the declared-only adapter (controllerName example.com/declared-only) " +
+                "cannot create a data plane in this version of gatewaykit; use controllerName \"gatewaykit.dev/plan\" " +
+                "to compute the plan, status and routing table without a data plane");
+        } finally {
+            unregisterAdapter("declared-only");
+        }
     });
 
     it("refuses a mirror on aws before creating anything, naming route, rule, feature and the adapters that support it", async () => {

@@ -1,20 +1,16 @@
 // aws (Application Load Balancer). Facts: no per-rule request/response header modification, no
-// mirroring, no regex conditions (wildcards only), redirects answer 301/302 only, timeouts are per
-// load balancer not per rule; host/path rewrite exists as rule transforms. Quotas: 100 rules per ALB
-// (default), 5 target groups per weighted forward.
+// mirroring, no regex conditions here (ALB's own regex dialect is not JavaScript's), redirects
+// answer 301/302 only, timeouts are per load balancer not per rule; host/path rewrite exists as
+// rule transforms. Quotas: rules per ALB (parameters.aws.rulesQuota, default 100, checked in
+// preflight), 5 target groups per weighted forward. model.ts states how each feature maps and
+// where ALB deviates from the spec.
 
 import { FEATURES, Feature } from "../../routing/features";
-import { Adapter } from "../adapter";
+import { GatewayPlan } from "../../routing/plan";
+import { Adapter, RealizeContext, RealizeResult } from "../adapter";
+import { buildAlbModel } from "./model";
 
-/** GatewayClass parameters for the aws adapter (parameters.aws). */
-export interface AwsClassParameters {
-    region?: string;
-    vpcId?: string;
-    subnetIds?: string[];
-    securityGroupIds?: string[];
-    /** An internal (VPC-only) load balancer instead of an internet-facing one. */
-    internal?: boolean;
-}
+export type { AwsClassParameters } from "./params";
 
 const unsupported = new Set<Feature>([
     "HTTPRouteRequestHeaderModification",
@@ -37,5 +33,10 @@ export const awsAdapter: Adapter = {
     name: "aws",
     controllerNames: ["gatewaykit.dev/aws-alb"],
     capabilities: new Set<Feature>(FEATURES.filter(f => !unsupported.has(f))),
-    limits: { maxRulesPerListener: 100, maxBackendsPerRule: 5 },
+    // Rules per ALB depend on the account's quota (parameters.aws.rulesQuota): preflight checks them.
+    limits: { maxBackendsPerRule: 5 },
+    preflight: (plan: GatewayPlan, parameters: Record<string, unknown>) => buildAlbModel(plan, parameters).problems,
+    // Loaded on first use, so programs of other adapters do not load @pulumi/aws.
+    realize: (plan: GatewayPlan, ctx: RealizeContext): RealizeResult =>
+        (require("./realize") as typeof import("./realize")).realizeAlb(plan, ctx),
 };

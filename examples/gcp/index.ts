@@ -1,0 +1,14 @@
+// `pulumi up` entry point of the GCP example (point a Pulumi.yaml's main at this directory).
+import * as pulumi from "@pulumi/pulumi";
+import { gcpExample } from "./program";
+
+const config = new pulumi.Config();
+const gcpConfig = new pulumi.Config("gcp");
+const { routingTable, addresses } = gcpExample({
+    project: gcpConfig.get("project"),
+    zone: gcpConfig.get("zone"),
+    canaryWeight: config.getNumber("canaryWeight"),
+});
+
+export const routes = routingTable;
+export const ip = addresses;

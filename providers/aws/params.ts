@@ -1,0 +1,160 @@
+// GatewayClass parameters of the aws adapter (parameters.aws) and their checks. Every check names
+// the field and the fix; the adapter's preflight reports them before any resource exists.
+
+export type AlbScheme = "internet-facing" | "internal";
+export type AlbIpAddressType = "ipv4" | "dualstack" | "dualstack-without-public-ipv4";
+export type AlbLoadBalancingAlgorithm = "round_robin" | "least_outstanding_requests" | "weighted_random";
+
+/** GatewayClass parameters for the aws adapter (parameters.aws). */
+export interface AwsClassParameters {
+    /** AWS region of every resource; defaults to the provider's. */
+    region?: string;
+    /** The VPC of the target groups; required unless every backend names an existing target group or a Lambda function. */
+    vpcId?: string;
+    /** Subnets of the load balancer, in at least two Availability Zones. */
+    subnetIds?: string[];
+    /** Security groups of the load balancer. Without them (and without securityGroupIngressCidrs) the VPC's default group applies. */
+    securityGroupIds?: string[];
+    /**
+     * Creates a security group that admits the listener ports from these CIDR blocks only (egress
+     * open, so the load balancer reaches its targets). Nothing is ever opened to 0.0.0.0/0 or ::/0
+     * unless you list it here.
+     */
+    securityGroupIngressCidrs?: string[];
+    /** Defaults to "internet-facing". */
+    scheme?: AlbScheme;
+    /** Same as scheme: "internal" (kept for older programs; scheme wins when both are set). */
+    internal?: boolean;
+    /** Defaults to "ipv4". */
+    ipAddressType?: AlbIpAddressType;
+    /** Idle timeout in seconds (1–4000); the ALB default is 60. */
+    idleTimeout?: number;
+    /** Protects the load balancer from deletion (the ALB default is off). */
+    deletionProtection?: boolean;
+    /** Access logs to an S3 bucket. */
+    accessLogs?: { bucket: string; prefix?: string; enabled?: boolean };
+    /** Target group algorithm; the ALB default is round_robin. */
+    loadBalancingAlgorithm?: AlbLoadBalancingAlgorithm;
+    /** The account's "Rules per Application Load Balancer" quota; defaults to 100. */
+    rulesQuota?: number;
+    /** The account's "Target groups per Application Load Balancer" quota; defaults to 100. */
+    targetGroupsQuota?: number;
+    /** TLS policy of HTTPS listeners; defaults to ELBSecurityPolicy-TLS13-1-2-2021-06. */
+    sslPolicy?: string;
+    /**
+     * ACM certificate ARNs by certificateRef name ("name" or "namespace/name"), for refs whose
+     * name is not itself an ARN — e.g. `{ "mygroup-tls": cert.arn }` with an aws.acm.Certificate.
+     */
+    certificateArns?: Record<string, string>;
+    /** Health check of every target group (path defaults to "/", matcher to "200-399"). */
+    healthCheck?: { path?: string; matcher?: string; intervalSeconds?: number; healthyThreshold?: number; unhealthyThreshold?: number };
+    /** Tags on every resource. */
+    tags?: Record<string, string>;
+}
+
+/** Parameters with defaults applied. */
+export interface AlbSettings {
+    region?: string;
+    vpcId?: string;
+    subnetIds: string[];
+    securityGroupIds: string[];
+    securityGroupIngressCidrs?: string[];
+    internal: boolean;
+    ipAddressType?: AlbIpAddressType;
+    idleTimeout?: number;
+    deletionProtection?: boolean;
+    accessLogs?: { bucket: string; prefix?: string; enabled: boolean };
+    loadBalancingAlgorithm?: AlbLoadBalancingAlgorithm;
+    rulesQuota: number;
+    targetGroupsQuota: number;
+    sslPolicy: string;
+    certificateArns: Record<string, string>;
+    healthCheck: { path: string; matcher: string; intervalSeconds?: number; healthyThreshold?: number; unhealthyThreshold?: number };
+    tags: Record<string, string>;
+}
+
+export const DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+function isStringList(v: unknown): v is string[] {
+    return Array.isArray(v) && v.every(x => typeof x === "string");
+}
+
+/** Reads parameters.aws; `problems` name the field and the fix. */
+export function readSettings(raw: Record<string, unknown>, gateway: string): { settings: AlbSettings; problems: string[] } {
+    const problems: string[] = [];
+    const at = (field: string) => `Gateway ${gateway}: GatewayClass parameters.aws.${field}`;
+    const str = (field: string): string | undefined => {
+        const v = raw[field];
+        if (v === undefined) return undefined;
+        if (typeof v !== "string" || v === "") { problems.push(`${at(field)} must be a non-empty string (got ${JSON.stringify(v)})`); return undefined; }
+        return v;
+    };
+    const list = (field: string): string[] | undefined => {
+        const v = raw[field];
+        if (v === undefined) return undefined;
+        if (!isStringList(v)) { problems.push(`${at(field)} must be a list of strings (got ${JSON.stringify(v)})`); return undefined; }
+        return v;
+    };
+    const num = (field: string, min: number, max: number): number | undefined => {
+        const v = raw[field];
+        if (v === undefined) return undefined;
+        if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+            problems.push(`${at(field)} must be a whole number from ${min} to ${max} (got ${JSON.stringify(v)})`);
+            return undefined;
+        }
+        return v;
+    };
+    const oneOf = <T extends string>(field: string, allowed: readonly T[]): T | undefined => {
+        const v = raw[field];
+        if (v === undefined) return undefined;
+        if (typeof v !== "string" || !allowed.includes(v as T)) {
+            problems.push(`${at(field)} must be one of ${allowed.map(a => JSON.stringify(a)).join(", ")} (got ${JSON.stringify(v)})`);
+            return undefined;
+        }
+        return v as T;
+    };
+
+    const subnetIds = list("subnetIds") ?? [];
+    if (subnetIds.length < 2) {
+        problems.push(`${at("subnetIds")}: an Application Load Balancer needs subnets in at least two Availability Zones; list them (got ${subnetIds.length})`);
+    }
+    const scheme = oneOf<AlbScheme>("scheme", ["internet-facing", "internal"]);
+    if (raw.internal !== undefined && typeof raw.internal !== "boolean") problems.push(`${at("internal")} must be true or false`);
+    const cidrs = list("securityGroupIngressCidrs");
+    if (cidrs !== undefined && cidrs.length === 0) {
+        problems.push(`${at("securityGroupIngressCidrs")} is empty: list the CIDR blocks that may reach the listeners, or remove it and give securityGroupIds`);
+    }
+    const logs = raw.accessLogs as AwsClassParameters["accessLogs"] | undefined;
+    if (logs !== undefined && (typeof logs !== "object" || logs === null || typeof logs.bucket !== "string" || logs.bucket === "")) {
+        problems.push(`${at("accessLogs")} needs a bucket name: { bucket: "my-alb-logs", prefix?: "…" }`);
+    }
+    const certificateArns = (raw.certificateArns ?? {}) as Record<string, unknown>;
+    if (typeof certificateArns !== "object" || certificateArns === null || Object.values(certificateArns).some(v => typeof v !== "string")) {
+        problems.push(`${at("certificateArns")} must map certificateRef names to ACM certificate ARNs`);
+    }
+    const hc = (raw.healthCheck ?? {}) as AwsClassParameters["healthCheck"] & object;
+    const tags = (raw.tags ?? {}) as Record<string, string>;
+    for (const flag of ["deletionProtection"]) {
+        if (raw[flag] !== undefined && typeof raw[flag] !== "boolean") problems.push(`${at(flag)} must be true or false`);
+    }
+    const settings: AlbSettings = {
+        region: str("region"),
+        vpcId: str("vpcId"),
+        subnetIds,
+        securityGroupIds: list("securityGroupIds") ?? [],
+        securityGroupIngressCidrs: cidrs,
+        internal: scheme !== undefined ? scheme === "internal" : raw.internal === true,
+        ipAddressType: oneOf<AlbIpAddressType>("ipAddressType", ["ipv4", "dualstack", "dualstack-without-public-ipv4"]),
+        idleTimeout: num("idleTimeout", 1, 4000),
+        deletionProtection: typeof raw.deletionProtection === "boolean" ? raw.deletionProtection : undefined,
+        accessLogs: logs && typeof logs.bucket === "string" ? { bucket: logs.bucket, prefix: logs.prefix, enabled: logs.enabled ?? true } : undefined,
+        loadBalancingAlgorithm: oneOf<AlbLoadBalancingAlgorithm>("loadBalancingAlgorithm", ["round_robin", "least_outstanding_requests", "weighted_random"]),
+        rulesQuota: num("rulesQuota", 1, 10000) ?? 100,
+        targetGroupsQuota: num("targetGroupsQuota", 1, 10000) ?? 100,
+        sslPolicy: str("sslPolicy") ?? DEFAULT_SSL_POLICY,
+        certificateArns: certificateArns as Record<string, string>,
+        healthCheck: { ...hc, path: hc.path ?? "/", matcher: hc.matcher ?? "200-399" },
+        tags,
+    };
+    return { settings, problems };
+}

@@ -1,0 +1,267 @@
+// Which GCP object serves each backend of the plan, chosen by what the Service says about itself:
+//   realizations.gcp.backendService      → that existing backend service, used as is
+//   realizations.gcp.backendBucket       → that existing backend bucket, used as is
+//   realizations.gcp.bucket              → a BackendBucket over that Cloud Storage bucket
+//   realizations.gcp.networkEndpointGroup → a BackendService over that existing NEG
+//   realizations.gcp.cloudRun / cloudFunction / appEngine → a serverless NEG (region) + BackendService
+//   endpoints in private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7)
+//                                        → a zonal GCE_VM_IP_PORT NEG (zone, network) + BackendService
+//   one public IP / one hostname         → a global INTERNET_IP_PORT / INTERNET_FQDN_PORT NEG + BackendService
+// Pure: no Pulumi. Problems are collected (each names the service and the fix), never thrown.
+
+import { Endpoint, ServiceSpec } from "../../routing/types";
+import { GatewayPlan, PlanBackend, PlanMirror } from "../../routing/plan";
+import { gcpName } from "./names";
+
+export interface GcpHealthCheckParameters {
+    /** Defaults to "HTTP". */
+    protocol?: "HTTP" | "HTTPS" | "HTTP2";
+    /** Defaults to "/". */
+    path?: string;
+    /** Defaults to the serving port of each endpoint. */
+    port?: number;
+    checkIntervalSec?: number;
+    timeoutSec?: number;
+    healthyThreshold?: number;
+    unhealthyThreshold?: number;
+}
+
+/** What a Service may say about itself to the gcp adapter (Service realizations.gcp). */
+export interface GcpServiceRealization {
+    backendService?: string;
+    backendBucket?: string;
+    /** A Cloud Storage bucket name: served through a BackendBucket. */
+    bucket?: string;
+    networkEndpointGroup?: string;
+    /** Cloud Run service name (serverless NEG). */
+    cloudRun?: string;
+    /** Cloud Functions function name (serverless NEG). */
+    cloudFunction?: string;
+    appEngine?: { service?: string; version?: string };
+    /** Region of the serverless NEG; defaults to the class's region. */
+    region?: string;
+    /** Zone of the zonal NEG; defaults to the class's zone. */
+    zone?: string;
+    /** VM instance that owns every endpoint (GCE_VM_IP_PORT endpoints need one). */
+    instance?: string;
+    /** VM instance per endpoint address, when they differ. */
+    instances?: Record<string, string>;
+    /** Backend protocol; defaults to "HTTP". */
+    protocol?: "HTTP" | "HTTPS" | "HTTP2";
+    /** Health check override, or false for none. */
+    healthCheck?: false | GcpHealthCheckParameters;
+}
+
+export type BackendKind =
+    | "vpc" | "internet-ip" | "internet-fqdn" | "serverless" | "neg" | "existing-service" | "bucket" | "existing-bucket";
+
+export interface NegEndpoint { ipAddress?: string; fqdn?: string; port: number; instance?: string }
+
+export interface BackendTarget {
+    /** "namespace/name:port" (port omitted when the ref has none). */
+    key: string;
+    service: string;
+    port?: number;
+    kind: BackendKind;
+    /** Backend buckets cannot take part in weighted splits, mirrors or fault injection. */
+    isBucket: boolean;
+    /** What the URL map references (partial URL). */
+    link: string;
+    /** Physical names of what the adapter creates (absent for existing objects). */
+    backendServiceName?: string;
+    backendBucketName?: string;
+    bucketName?: string;
+    negName?: string;
+    neg?: {
+        type: "GCE_VM_IP_PORT" | "INTERNET_IP_PORT" | "INTERNET_FQDN_PORT" | "SERVERLESS" | "EXISTING";
+        link?: string;
+        zone?: string;
+        region?: string;
+        network?: string;
+        endpoints: NegEndpoint[];
+        cloudRun?: string;
+        cloudFunction?: string;
+        appEngine?: { service?: string; version?: string };
+    };
+    protocol: "HTTP" | "HTTPS" | "HTTP2";
+    /** Undefined: no health check (serverless and internet NEGs, buckets, existing services). */
+    healthCheck?: GcpHealthCheckParameters & { custom: boolean };
+}
+
+export interface NamingContext {
+    /** Readable head of physical names, e.g. "gk-mygroup-external". */
+    prefix: string;
+    /** Mixed into every hash so that two stacks never collide on a name. */
+    scope: string;
+    project?: string;
+}
+
+export interface BackendParameters {
+    network?: string;
+    region?: string;
+    zone?: string;
+    scheme: string;
+    healthCheck?: GcpHealthCheckParameters;
+}
+
+export function globalLink(ctx: NamingContext, collection: string, name: string): string {
+    if (name.includes("/")) return name; // already a link
+    return `${ctx.project ? `projects/${ctx.project}/` : ""}global/${collection}/${name}`;
+}
+
+export function backendKey(service: string, port: number | undefined): string {
+    return port === undefined ? service : `${service}:${port}`;
+}
+
+function ipv4(a: string): number[] | undefined {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(a);
+    if (!m) return undefined;
+    const o = m.slice(1).map(Number);
+    return o.every(x => x <= 255) ? o : undefined;
+}
+
+export type AddressClass = "private" | "public" | "hostname" | "unreachable";
+
+/** Where an endpoint address lives, as far as a global LB is concerned. */
+export function classifyAddress(address: string): AddressClass {
+    const o = ipv4(address);
+    if (o) {
+        if (o[0] === 127 || o[0] === 0 || (o[0] === 169 && o[1] === 254)) return "unreachable";
+        if (o[0] === 10 || (o[0] === 172 && o[1] >= 16 && o[1] <= 31) || (o[0] === 192 && o[1] === 168) || (o[0] === 100 && o[1] >= 64 && o[1] <= 127)) return "private";
+        return "public";
+    }
+    if (address.includes(":")) {
+        const a = address.toLowerCase().replace(/^\[|\]$/g, "");
+        if (a === "::1" || a.startsWith("fe80:")) return "unreachable";
+        return /^f[cd]/.test(a) ? "private" : "public";
+    }
+    return "hostname";
+}
+
+/** Every backend and valid mirror target of the plan, keyed by backendKey. */
+export function collectBackendRefs(plan: GatewayPlan): Map<string, { service: string; port?: number; spec?: ServiceSpec; endpoints: Endpoint[]; usedBy: string }> {
+    const out = new Map<string, { service: string; port?: number; spec?: ServiceSpec; endpoints: Endpoint[]; usedBy: string }>();
+    const add = (b: PlanBackend | PlanMirror, service: string, spec: ServiceSpec | undefined, usedBy: string) => {
+        const key = backendKey(service, b.port);
+        if (!out.has(key)) out.set(key, { service, port: b.port, spec, endpoints: b.endpoints, usedBy });
+    };
+    for (const l of plan.listeners) {
+        for (const r of l.rules) {
+            const usedBy = `HTTPRoute ${r.route} rule ${r.ruleIndex}${r.ruleName ? ` (${r.ruleName})` : ""}`;
+            const mirrors = [...r.filters.requestMirrors];
+            for (const b of r.backends) {
+                mirrors.push(...b.filters.requestMirrors);
+                if (b.invalidReason || b.weight <= 0) continue;
+                add(b, b.service, b.serviceSpec, usedBy);
+            }
+            for (const m of mirrors) if (m.service !== undefined && !m.invalidReason) add(m, m.service, m.serviceSpec, usedBy);
+        }
+    }
+    return out;
+}
+
+/** Decides the GCP form of one backend. */
+export function resolveBackend(
+    key: string, ref: { service: string; port?: number; spec?: ServiceSpec; endpoints: Endpoint[]; usedBy: string },
+    specs: Map<string, ServiceSpec>, params: BackendParameters, ctx: NamingContext, problems: string[],
+): BackendTarget | undefined {
+    const spec = ref.spec ?? specs.get(ref.service);
+    const r = (spec?.realizations?.gcp ?? {}) as GcpServiceRealization;
+    const where = `Service ${ref.service}${ref.port !== undefined ? ` port ${ref.port}` : ""} (used by ${ref.usedBy})`;
+    const readable = `${ctx.prefix}-${ref.service.replace("/", "-")}${ref.port !== undefined ? "-" + ref.port : ""}`;
+    const protocol = r.protocol ?? "HTTP";
+    const base = { key, service: ref.service, port: ref.port, protocol } as const;
+    const bsName = (...forceNew: unknown[]) => gcpName(`${readable}`, ctx.scope, "bs", key, params.scheme, ...forceNew);
+    const hc = (): BackendTarget["healthCheck"] =>
+        r.healthCheck === false ? undefined : r.healthCheck ? { ...r.healthCheck, custom: true } : { ...(params.healthCheck ?? {}), custom: false };
+
+    if (r.backendService) return { ...base, kind: "existing-service", isBucket: false, link: globalLink(ctx, "backendServices", r.backendService) };
+    if (r.backendBucket) return { ...base, kind: "existing-bucket", isBucket: true, link: globalLink(ctx, "backendBuckets", r.backendBucket) };
+    if (r.bucket) {
+        const name = gcpName(readable, ctx.scope, "bb", key);
+        return { ...base, kind: "bucket", isBucket: true, bucketName: r.bucket, backendBucketName: name, link: globalLink(ctx, "backendBuckets", name) };
+    }
+    if (r.networkEndpointGroup) {
+        const name = bsName();
+        return {
+            ...base, kind: "neg", isBucket: false, backendServiceName: name, link: globalLink(ctx, "backendServices", name),
+            neg: { type: "EXISTING", link: r.networkEndpointGroup, endpoints: [] }, healthCheck: hc(),
+        };
+    }
+    const serverless = [r.cloudRun, r.cloudFunction, r.appEngine].filter(x => x !== undefined).length;
+    if (serverless > 1) {
+        problems.push(`${where}: realizations.gcp names more than one of cloudRun, cloudFunction, appEngine; keep one`);
+        return undefined;
+    }
+    if (serverless === 1) {
+        const region = r.region ?? params.region;
+        if (!region) {
+            problems.push(`${where}: a serverless backend needs a region; set realizations.gcp.region or the GatewayClass parameters.gcp.region`);
+            return undefined;
+        }
+        const neg = { type: "SERVERLESS" as const, region, endpoints: [], cloudRun: r.cloudRun, cloudFunction: r.cloudFunction, appEngine: r.appEngine };
+        const negName = gcpName(`${readable}-neg`, ctx.scope, "neg", key, neg);
+        const name = bsName();
+        return { ...base, kind: "serverless", isBucket: false, backendServiceName: name, negName, link: globalLink(ctx, "backendServices", name), neg };
+    }
+
+    const endpoints = ref.endpoints;
+    if (endpoints.length === 0) {
+        problems.push(`${where}: has no endpoints and no realizations.gcp; give it endpoints (VM IPs in the VPC, or one external hostname/IP) ` +
+            "or realizations.gcp.{backendService, networkEndpointGroup, cloudRun, cloudFunction, bucket}");
+        return undefined;
+    }
+    const classes = new Set(endpoints.map(e => classifyAddress(e.address)));
+    if (classes.has("unreachable")) {
+        const bad = endpoints.filter(e => classifyAddress(e.address) === "unreachable").map(e => e.address);
+        problems.push(`${where}: endpoint ${bad.join(", ")} is loopback or link-local, which a global load balancer cannot reach; use the VM's VPC address or an external hostname`);
+        return undefined;
+    }
+    if (classes.size > 1) {
+        problems.push(`${where}: mixes VPC addresses, public IPs and hostnames (${endpoints.map(e => e.address).join(", ")}); a NEG holds one kind, so split the service`);
+        return undefined;
+    }
+    const cls = [...classes][0];
+    const portOf = (e: Endpoint) => e.port ?? ref.port;
+    if (endpoints.some(e => portOf(e) === undefined)) {
+        problems.push(`${where}: an endpoint has no port; give the backendRef or the endpoint a port`);
+        return undefined;
+    }
+    if (cls === "private") {
+        const zone = r.zone ?? params.zone;
+        if (!zone) {
+            problems.push(`${where}: VPC endpoints go into a zonal GCE_VM_IP_PORT NEG, which needs a zone; set realizations.gcp.zone or the GatewayClass parameters.gcp.zone`);
+            return undefined;
+        }
+        const missing = endpoints.filter(e => !(r.instances?.[e.address] ?? r.instance)).map(e => e.address);
+        if (missing.length > 0) {
+            problems.push(`${where}: GCE_VM_IP_PORT endpoints need the VM instance that owns them (${missing.join(", ")}); set realizations.gcp.instance or realizations.gcp.instances[address]`);
+            return undefined;
+        }
+        const network = params.network ?? "default";
+        const negSpec = { type: "GCE_VM_IP_PORT" as const, zone, network, defaultPort: ref.port };
+        const negName = gcpName(`${readable}-neg`, ctx.scope, "neg", key, negSpec);
+        const name = bsName();
+        return {
+            ...base, kind: "vpc", isBucket: false, backendServiceName: name, negName, link: globalLink(ctx, "backendServices", name),
+            neg: { ...negSpec, endpoints: endpoints.map(e => ({ ipAddress: e.address, port: portOf(e)!, instance: r.instances?.[e.address] ?? r.instance })) },
+            healthCheck: hc(),
+        };
+    }
+    // Internet NEGs hold exactly one endpoint; the endpoint is part of the NEG's name so that a
+    // changed endpoint makes a new NEG (created before the old one goes), never a second endpoint.
+    if (endpoints.length > 1) {
+        problems.push(`${where}: ${endpoints.length} external endpoints (${endpoints.map(e => e.address).join(", ")}); an internet NEG holds exactly one, ` +
+            "so put them behind one hostname or split the service");
+        return undefined;
+    }
+    const e = endpoints[0];
+    const type = cls === "hostname" ? "INTERNET_FQDN_PORT" as const : "INTERNET_IP_PORT" as const;
+    const endpoint: NegEndpoint = cls === "hostname" ? { fqdn: e.address, port: portOf(e)! } : { ipAddress: e.address, port: portOf(e)! };
+    const negName = gcpName(`${readable}-neg`, ctx.scope, "neg", key, type, endpoint);
+    const name = bsName();
+    return {
+        ...base, kind: cls === "hostname" ? "internet-fqdn" : "internet-ip", isBucket: false, backendServiceName: name, negName,
+        link: globalLink(ctx, "backendServices", name), neg: { type, endpoints: [endpoint] },
+    };
+}

@@ -1,0 +1,170 @@
+// Pulumi resources of the GCP data plane, from the plain data of dataplane.ts. Every resource is a
+// child of the Gateway; logical names come from identity (gateway, port, "namespace/name:port"),
+// physical names from dataplane.ts (identity + replacement-forcing inputs hashed), so:
+// - adding or removing a route updates the URL map in place and creates / deletes only the
+//   backends that route alone uses;
+// - a backend service or NEG that must be replaced gets a new physical name, so Pulumi creates it,
+//   repoints its users, then deletes the old one (no deleteBeforeReplace, no resourceInUse error).
+// The only deleteBeforeReplace is on forwarding rules: two rules cannot hold one IP:port at once.
+
+import * as pulumi from "@pulumi/pulumi";
+import * as compute from "@pulumi/gcp/compute";
+import { GatewayPlan } from "../../routing/plan";
+import { RealizeContext, RealizeResult } from "../adapter";
+import { BackendTarget, GcpHealthCheckParameters } from "./backends";
+import { GcpDataPlane, buildDataPlane } from "./dataplane";
+import { gcpName } from "./names";
+
+export class GcpRefusedError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "GcpRefusedError";
+    }
+}
+
+/** Stack and project, so physical names of two stacks never collide. */
+export function namingScope(): string {
+    return `${pulumi.getProject()}/${pulumi.getStack()}`;
+}
+
+function healthCheckArgs(name: string, hc: GcpHealthCheckParameters, project: string | undefined, description: string): compute.HealthCheckArgs {
+    const block = {
+        ...(hc.port !== undefined ? { port: hc.port } : { portSpecification: "USE_SERVING_PORT" }),
+        requestPath: hc.path ?? "/",
+    };
+    const protocol = hc.protocol ?? "HTTP";
+    return {
+        name, project, description,
+        checkIntervalSec: hc.checkIntervalSec ?? 5,
+        timeoutSec: hc.timeoutSec ?? 5,
+        healthyThreshold: hc.healthyThreshold ?? 2,
+        unhealthyThreshold: hc.unhealthyThreshold ?? 2,
+        ...(protocol === "HTTPS" ? { httpsHealthCheck: block } : protocol === "HTTP2" ? { http2HealthCheck: block } : { httpHealthCheck: block }),
+    };
+}
+
+export function realizeGcp(plan: GatewayPlan, ctx: RealizeContext): RealizeResult {
+    const dp = buildDataPlane(plan, ctx.parameters, { scope: namingScope() });
+    if (dp.problems.length > 0) {
+        throw new GcpRefusedError(`Gateway ${plan.gateway}: the gcp adapter refuses this plan:\n` + dp.problems.map(p => "  - " + p).join("\n"));
+    }
+    for (const n of dp.notes) pulumi.log.warn(`Gateway ${plan.gateway}: ${n}`, ctx.parent);
+    return createResources(plan, dp, ctx.parent);
+}
+
+export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pulumi.Resource): RealizeResult {
+    const p = dp.params;
+    const project = p.project;
+    const opts: pulumi.CustomResourceOptions = { parent };
+    const id = (kind: string, key: string) => `${plan.gateway}/${kind}/${key}`;
+    const description = `gatewaykit: Gateway ${plan.gateway}`;
+    const common = {
+        project,
+        loadBalancingScheme: dp.scheme,
+        ...(p.logSampleRate !== undefined ? { logConfig: { enable: true, sampleRate: p.logSampleRate } } : {}),
+        ...(p.securityPolicy !== undefined ? { securityPolicy: p.securityPolicy } : {}),
+        ...(p.connectionDrainingTimeoutSec !== undefined ? { connectionDrainingTimeoutSec: p.connectionDrainingTimeoutSec } : {}),
+    };
+
+    // The sink: a backend service with no backends that 404/500 fault-injection actions aim at.
+    const sink = new compute.BackendService(id("backend", "notfound"), {
+        ...common, name: dp.sinkName, protocol: "HTTP", description: `${description}: answers nothing; URL map aborts aimed here return 404/500`,
+    }, opts);
+
+    let sharedHc: compute.HealthCheck | undefined;
+    const healthCheckFor = (t: BackendTarget): pulumi.Input<string> | undefined => {
+        if (!t.healthCheck) return undefined;
+        if (t.healthCheck.custom) {
+            const hc = new compute.HealthCheck(id("healthcheck", t.key),
+                healthCheckArgs(gcpName(`${t.backendServiceName}-hc`, dp.sinkName, t.key, t.healthCheck.protocol ?? "HTTP"), t.healthCheck, project, `${description}: ${t.key}`), opts);
+            return hc.id;
+        }
+        sharedHc ??= new compute.HealthCheck(id("healthcheck", "default"), healthCheckArgs(dp.defaultHealthCheckName, p.healthCheck ?? {}, project, description), opts);
+        return sharedHc.id;
+    };
+
+    const dependencies: pulumi.Resource[] = [sink];
+    for (const t of dp.backends) {
+        if (t.kind === "existing-service" || t.kind === "existing-bucket") continue;
+        const desc = `${description}: backend ${t.key}`;
+        if (t.kind === "bucket") {
+            dependencies.push(new compute.BackendBucket(id("bucket", t.key), {
+                project, name: t.backendBucketName, bucketName: t.bucketName!, enableCdn: p.enableCdn ?? false, description: desc,
+            }, opts));
+            continue;
+        }
+        let group: pulumi.Input<string>;
+        const neg = t.neg!;
+        if (neg.type === "GCE_VM_IP_PORT") {
+            const g = new compute.NetworkEndpointGroup(id("neg", t.key), {
+                project, name: t.negName, zone: neg.zone, network: neg.network!, networkEndpointType: neg.type, defaultPort: t.port, description: desc,
+            }, opts);
+            new compute.NetworkEndpointList(id("endpoints", t.key), {
+                project, networkEndpointGroup: g.name, zone: neg.zone,
+                networkEndpoints: neg.endpoints.map(e => ({ ipAddress: e.ipAddress, port: e.port, instance: e.instance })),
+            }, opts);
+            group = g.id;
+        } else if (neg.type === "INTERNET_FQDN_PORT" || neg.type === "INTERNET_IP_PORT") {
+            const g = new compute.GlobalNetworkEndpointGroup(id("neg", t.key), {
+                project, name: t.negName, networkEndpointType: neg.type, defaultPort: neg.endpoints[0].port, description: desc,
+            }, opts);
+            const e = neg.endpoints[0];
+            new compute.GlobalNetworkEndpoint(id("endpoint", t.key), {
+                project, globalNetworkEndpointGroup: g.name, port: e.port, ...(e.fqdn ? { fqdn: e.fqdn } : { ipAddress: e.ipAddress }),
+            }, opts);
+            group = g.id;
+        } else if (neg.type === "SERVERLESS") {
+            const g = new compute.RegionNetworkEndpointGroup(id("neg", t.key), {
+                project, name: t.negName, region: neg.region!, networkEndpointType: "SERVERLESS", description: desc,
+                ...(neg.cloudRun ? { cloudRun: { service: neg.cloudRun } } : {}),
+                ...(neg.cloudFunction ? { cloudFunction: { function: neg.cloudFunction } } : {}),
+                ...(neg.appEngine ? { appEngine: neg.appEngine } : {}),
+            }, opts);
+            group = g.id;
+        } else {
+            group = neg.link!;
+        }
+        const zonal = neg.type === "GCE_VM_IP_PORT" || (neg.type === "EXISTING" && t.healthCheck !== undefined);
+        const hc = healthCheckFor(t);
+        dependencies.push(new compute.BackendService(id("backend", t.key), {
+            ...common,
+            name: t.backendServiceName,
+            description: desc,
+            protocol: t.protocol,
+            enableCdn: p.enableCdn ?? false,
+            ...(neg.type === "SERVERLESS" ? {} : { timeoutSec: p.backendTimeoutSec ?? 30 }),
+            ...(hc ? { healthChecks: hc } : {}),
+            // Zonal NEGs on EXTERNAL_MANAGED need a RATE capacity; serverless and internet NEGs take none.
+            backends: [zonal ? { group, balancingMode: "RATE", maxRatePerEndpoint: p.maxRatePerEndpoint ?? 100 } : { group }],
+        }, opts));
+    }
+
+    const address = dp.addressName
+        ? new compute.GlobalAddress(id("address", "ip"), {
+            project, name: dp.addressName, addressType: "EXTERNAL", ipVersion: p.ipVersion ?? "IPV4", labels: p.labels, description,
+        }, opts)
+        : undefined;
+    const ip: pulumi.Input<string> = address ? address.address : p.address!;
+
+    for (const fe of dp.frontends) {
+        const port = String(fe.port);
+        // Backends are referenced by their (known) links: dependsOn orders creation and keeps
+        // preview's URL map fully known, so `pulumi preview` shows the routing diff.
+        const urlMap = new compute.URLMap(id("urlmap", port), { project, ...fe.urlMap }, { parent, dependsOn: dependencies });
+        const proxy = fe.protocol === "HTTPS"
+            ? new compute.TargetHttpsProxy(id("proxy", port), {
+                project, name: fe.proxyName, urlMap: urlMap.id, description,
+                ...(fe.certificateMap ? { certificateMap: fe.certificateMap } : {}),
+                ...(fe.sslCertificates.length ? { sslCertificates: fe.sslCertificates } : {}),
+                ...(fe.certificateManagerCertificates.length ? { certificateManagerCertificates: fe.certificateManagerCertificates } : {}),
+                ...(p.sslPolicy ? { sslPolicy: p.sslPolicy } : {}),
+                ...(p.quicOverride ? { quicOverride: p.quicOverride } : {}),
+            }, opts)
+            : new compute.TargetHttpProxy(id("proxy", port), { project, name: fe.proxyName, urlMap: urlMap.id, description }, opts);
+        new compute.GlobalForwardingRule(id("forwarding", port), {
+            project, name: fe.forwardingRuleName, target: proxy.id, portRange: port, ipAddress: ip, ipProtocol: "TCP",
+            loadBalancingScheme: dp.scheme, labels: p.labels, description,
+        }, { parent, deleteBeforeReplace: true });
+    }
+    return { addresses: pulumi.output(ip).apply(a => [a]) };
+}

@@ -1,0 +1,337 @@
+// GatewayPlan → Kubernetes objects, as plain JSON (pure: no Pulumi import, so tests validate the
+// objects against the upstream CRD schemas without mocks). Routes are emitted from their specs as
+// written (plan.sources), one HTTPRoute object per route, so the field list is the spec's own;
+// only names change: namespaces are mapped to the cluster's, backendRefs to the Kubernetes
+// Service each gatewaykit Service is realised as.
+
+import { GatewayPlan } from "../../routing/plan";
+import {
+    BackendObjectReference, DEFAULT_NAMESPACE, GATEWAY_GROUP, HTTPBackendRef, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule,
+    HTTPRouteSpec, Listener, ParentReference, ServiceSpec,
+} from "../../routing/types";
+import { ResolvedParameters } from "./parameters";
+
+export const GATEWAY_API_VERSION = `${GATEWAY_GROUP}/v1`;
+export const MANAGED_BY = { "app.kubernetes.io/managed-by": "gatewaykit" };
+/** EndpointSlices gatewaykit writes carry this, so the cluster's EndpointSlice controller leaves them alone. */
+export const SLICE_MANAGER = "gatewaykit.dev";
+
+export interface Manifest {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+    [field: string]: unknown;
+}
+
+/** A cross-namespace reference from a route to a Service, which the cluster allows only with a ReferenceGrant. */
+export interface GrantNeed {
+    /** gatewaykit "namespace/name" of the route, and where in it. */
+    route: string;
+    where: string;
+    fromNamespace: string;
+    toNamespace: string;
+    service: string;
+}
+
+export interface Rendered {
+    gatewayClass?: Manifest;
+    gateway?: Manifest;
+    routes: Manifest[];
+    services: Manifest[];
+    endpointSlices: Manifest[];
+    referenceGrants: Manifest[];
+    grantNeeds: GrantNeed[];
+}
+
+/** "gateway": everything the gateway's stack owns; "routes": only the routes and their backends (another stack owns the gateway). */
+export type RenderScope = "gateway" | "routes";
+
+export function allManifests(r: Rendered): Manifest[] {
+    return [
+        ...(r.gatewayClass ? [r.gatewayClass] : []), ...(r.gateway ? [r.gateway] : []),
+        ...r.services, ...r.endpointSlices, ...r.referenceGrants, ...r.routes,
+    ];
+}
+
+/** The key one object has in the cluster (and in the per-program registry of emitted objects). */
+export function objectKey(m: Manifest): string {
+    return `${m.kind}/${m.metadata.namespace ? m.metadata.namespace + "/" : ""}${m.metadata.name}`;
+}
+
+const nsOf = (o: { namespace?: string }) => o.namespace ?? DEFAULT_NAMESPACE;
+
+/** Copies the members that are set, in the order given (so emitted objects read like the spec). */
+function pick<T extends object>(o: T, keys: (keyof T)[]): Partial<T> {
+    const out: Partial<T> = {};
+    for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+    return out;
+}
+
+export class ManifestRenderer {
+    private readonly services = new Map<string, ServiceSpec>();
+    private readonly grantNeeds: GrantNeed[] = [];
+    private readonly createdServices = new Map<string, ServiceSpec>();
+
+    constructor(private readonly plan: GatewayPlan, private readonly params: ResolvedParameters) {
+        for (const s of plan.sources?.services ?? []) this.services.set(`${nsOf(s)}/${s.name}`, s);
+    }
+
+    /** gatewaykit namespace → cluster namespace. */
+    clusterNamespace(ns: string): string {
+        return this.params.namespaces[ns] ?? ns;
+    }
+
+    render(scope: RenderScope): Rendered {
+        const sources = this.plan.sources;
+        if (!sources) throw new Error(`Gateway ${this.plan.gateway}: the plan carries no sources (compile() fills plan.sources); the kubernetes adapter emits routes from their specs`);
+        const routes = sources.routes.map(r => this.route(r));
+        const services = [...this.createdServices.values()].sort((a, b) => key(a) < key(b) ? -1 : 1);
+        return {
+            ...(scope === "gateway" && this.params.controllerName !== undefined ? { gatewayClass: this.gatewayClass() } : {}),
+            ...(scope === "gateway" ? { gateway: this.gateway() } : {}),
+            routes,
+            services: services.map(s => this.service(s)),
+            endpointSlices: services.flatMap(s => this.endpointSlices(s)),
+            referenceGrants: this.params.manageReferenceGrants ? this.referenceGrants() : [],
+            grantNeeds: this.grantNeeds,
+        };
+    }
+
+    private labels(own?: Record<string, string>): Record<string, string> {
+        return { ...(own ?? {}), ...this.params.labels, ...MANAGED_BY };
+    }
+
+    clusterClassName(): string {
+        return this.params.gatewayClassName ?? this.plan.className;
+    }
+
+    private gatewayClass(): Manifest {
+        return {
+            apiVersion: GATEWAY_API_VERSION,
+            kind: "GatewayClass",
+            metadata: { name: this.clusterClassName(), labels: this.labels() },
+            spec: { controllerName: this.params.controllerName, ...pick(this.params, ["description"]) },
+        };
+    }
+
+    private awaitAnnotations(waitFor: string): Record<string, string> | undefined {
+        const w = this.params.await;
+        if (!w) return undefined;
+        return { "pulumi.com/waitFor": waitFor, ...(w.timeoutSeconds ? { "pulumi.com/timeoutSeconds": String(w.timeoutSeconds) } : {}) };
+    }
+
+    private gateway(): Manifest {
+        const gw = this.plan.sources!.gateway;
+        const annotations = this.awaitAnnotations("condition=Programmed");
+        return {
+            apiVersion: GATEWAY_API_VERSION,
+            kind: "Gateway",
+            metadata: {
+                name: gw.name, namespace: this.clusterNamespace(nsOf(gw)), labels: this.labels(gw.labels),
+                ...(annotations ? { annotations } : {}),
+            },
+            spec: { gatewayClassName: this.clusterClassName(), listeners: gw.listeners.map(l => this.listener(l, nsOf(gw))) },
+        };
+    }
+
+    private listener(l: Listener, gwNs: string): Record<string, unknown> {
+        const out: Record<string, unknown> = pick(l, ["name", "hostname", "port", "protocol"]);
+        if (l.tls) {
+            out.tls = {
+                ...pick(l.tls, ["mode"]),
+                ...(l.tls.certificateRefs ? {
+                    certificateRefs: l.tls.certificateRefs.map(c => ({
+                        ...pick(c, ["group", "kind", "name"]),
+                        ...(c.namespace !== undefined && c.namespace !== gwNs ? { namespace: this.clusterNamespace(c.namespace) } : {}),
+                    })),
+                } : {}),
+                ...pick(l.tls, ["options"]),
+            };
+        }
+        if (l.allowedRoutes) out.allowedRoutes = l.allowedRoutes;
+        return out;
+    }
+
+    private route(spec: HTTPRouteSpec): Manifest {
+        const routeNs = nsOf(spec);
+        const clusterNs = this.clusterNamespace(routeNs);
+        const routeKey = `${routeNs}/${spec.name}`;
+        const annotations = this.awaitAnnotations(`jsonpath={.status.parents[*].conditions[?(@.type=="Accepted")].status}=True`);
+        const body: Record<string, unknown> = {};
+        if (spec.parentRefs) body.parentRefs = spec.parentRefs.map(p => this.parentRef(p, routeNs, clusterNs));
+        if (spec.hostnames) body.hostnames = spec.hostnames;
+        if (spec.rules) body.rules = spec.rules.map((r, i) => this.rule(r, `rule ${r.name ?? i}`, routeKey, routeNs, clusterNs));
+        return {
+            apiVersion: GATEWAY_API_VERSION,
+            kind: "HTTPRoute",
+            metadata: { name: spec.name, namespace: clusterNs, labels: this.labels(spec.labels), ...(annotations ? { annotations } : {}) },
+            spec: body,
+        };
+    }
+
+    private parentRef(p: ParentReference, routeNs: string, clusterNs: string): Record<string, unknown> {
+        const ns = this.clusterNamespace(p.namespace ?? routeNs);
+        return {
+            ...pick(p, ["group", "kind"]),
+            ...(ns !== clusterNs ? { namespace: ns } : {}),
+            name: p.name,
+            ...pick(p, ["sectionName", "port"]),
+        };
+    }
+
+    private rule(r: HTTPRouteRule, where: string, routeKey: string, routeNs: string, clusterNs: string): Record<string, unknown> {
+        const out: Record<string, unknown> = pick(r, ["name"]);
+        if (r.matches) out.matches = r.matches.map(m => match(m));
+        if (r.filters) out.filters = r.filters.map((f, i) => this.filter(f, `${where} filters[${i}]`, routeKey, routeNs, clusterNs));
+        if (r.backendRefs) {
+            out.backendRefs = r.backendRefs.map((b, j) => this.backendRef(b, `${where} backendRefs[${j}]`, routeKey, routeNs, clusterNs));
+        }
+        if (r.timeouts) out.timeouts = pick(r.timeouts, ["request", "backendRequest"]);
+        return out;
+    }
+
+    private filter(f: HTTPRouteFilter, where: string, routeKey: string, routeNs: string, clusterNs: string): Record<string, unknown> {
+        switch (f.type) {
+            case "RequestHeaderModifier": return { type: f.type, requestHeaderModifier: headerFilter(f.requestHeaderModifier!) };
+            case "ResponseHeaderModifier": return { type: f.type, responseHeaderModifier: headerFilter(f.responseHeaderModifier!) };
+            case "RequestRedirect": return { type: f.type, requestRedirect: pick(f.requestRedirect!, ["scheme", "hostname", "path", "port", "statusCode"]) };
+            case "URLRewrite": return { type: f.type, urlRewrite: pick(f.urlRewrite!, ["hostname", "path"]) };
+            case "RequestMirror": {
+                const m = f.requestMirror!;
+                return {
+                    type: f.type,
+                    requestMirror: { backendRef: this.objectRef(m.backendRef, `${where} (mirror)`, routeKey, routeNs, clusterNs), ...pick(m, ["percent", "fraction"]) },
+                };
+            }
+            case "ExtensionRef": return { type: f.type, extensionRef: f.extensionRef };
+        }
+    }
+
+    private backendRef(b: HTTPBackendRef, where: string, routeKey: string, routeNs: string, clusterNs: string): Record<string, unknown> {
+        return {
+            ...this.objectRef(b, where, routeKey, routeNs, clusterNs),
+            ...pick(b, ["weight"]),
+            ...(b.filters ? { filters: b.filters.map((f, i) => this.filter(f, `${where} filters[${i}]`, routeKey, routeNs, clusterNs)) } : {}),
+        };
+    }
+
+    /**
+     * A backend reference in cluster terms: the Service a gatewaykit Service is realised as
+     * (realizations.kubernetes, a created Service for endpoint backends, or an existing Service of
+     * the same name). Notes the ReferenceGrant a same-team reference needs once realised elsewhere.
+     */
+    private objectRef(b: BackendObjectReference, where: string, routeKey: string, routeNs: string, clusterNs: string): Record<string, unknown> {
+        const refNs = b.namespace ?? routeNs;
+        const isService = (b.group ?? "") === "" && (b.kind ?? "Service") === "Service";
+        const svc = isService ? this.services.get(`${refNs}/${b.name}`) : undefined;
+        const realization = svc?.realizations?.kubernetes as { serviceName?: string; namespace?: string } | undefined;
+        let name = b.name;
+        let ns = this.clusterNamespace(refNs);
+        if (svc && realization) {
+            name = realization.serviceName ?? svc.name;
+            ns = realization.namespace ?? ns;
+        } else if (svc && (svc.endpoints ?? []).length > 0) {
+            this.createdServices.set(`${refNs}/${svc.name}`, svc);
+        }
+        // gatewaykit declares no grants, so a reference across teams is RefNotPermitted there (its
+        // share answers 500); it is emitted as written and the cluster agrees. A same-team reference
+        // realised in another cluster namespace is allowed by gatewaykit, so it gets its grant.
+        if (isService && svc && refNs === routeNs && ns !== clusterNs) {
+            this.grantNeeds.push({ route: routeKey, where, fromNamespace: clusterNs, toNamespace: ns, service: name });
+        }
+        return {
+            ...pick(b, ["group", "kind"]),
+            name,
+            ...(ns !== clusterNs ? { namespace: ns } : {}),
+            ...pick(b, ["port"]),
+        };
+    }
+
+    private service(s: ServiceSpec): Manifest {
+        return {
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: { name: s.name, namespace: this.clusterNamespace(nsOf(s)), labels: this.labels(s.labels) },
+            // No selector: the endpoints are the EndpointSlices written beside it.
+            spec: {
+                type: "ClusterIP",
+                ports: s.ports.map(p => ({ name: servicePortName(p), port: p.port, targetPort: p.targetPort ?? p.port, protocol: "TCP" })),
+            },
+        };
+    }
+
+    /** One slice per address family and endpoint port override (a slice has one port list). */
+    private endpointSlices(s: ServiceSpec): Manifest[] {
+        const groups = new Map<string, { family: "IPv4" | "IPv6"; port?: number; addresses: string[] }>();
+        for (const e of s.endpoints ?? []) {
+            const family = e.address.includes(":") ? "IPv6" : "IPv4";
+            const k = `${family}/${e.port ?? ""}`;
+            const g = groups.get(k) ?? { family, ...(e.port !== undefined ? { port: e.port } : {}), addresses: [] };
+            if (!g.addresses.includes(e.address)) g.addresses.push(e.address);
+            groups.set(k, g);
+        }
+        return [...groups.values()].map(g => ({
+            apiVersion: "discovery.k8s.io/v1",
+            kind: "EndpointSlice",
+            metadata: {
+                name: `${s.name}-${g.family.toLowerCase()}${g.port !== undefined ? `-${g.port}` : ""}`,
+                namespace: this.clusterNamespace(nsOf(s)),
+                labels: { ...this.labels(), "kubernetes.io/service-name": s.name, "endpointslice.kubernetes.io/managed-by": SLICE_MANAGER },
+            },
+            addressType: g.family,
+            endpoints: g.addresses.map(a => ({ addresses: [a], conditions: { ready: true } })),
+            ports: s.ports.map(p => ({ name: servicePortName(p), port: g.port ?? p.targetPort ?? p.port, protocol: "TCP" })),
+        }));
+    }
+
+    /** One grant per (route, target namespace), naming each Service: the route's owner owns its grants. */
+    private referenceGrants(): Manifest[] {
+        const byTarget = new Map<string, { route: string; from: string; to: string; services: Set<string> }>();
+        for (const n of this.grantNeeds) {
+            const k = `${n.route}\u0000${n.toNamespace}`;
+            const g = byTarget.get(k) ?? { route: n.route, from: n.fromNamespace, to: n.toNamespace, services: new Set<string>() };
+            g.services.add(n.service);
+            byTarget.set(k, g);
+        }
+        return [...byTarget.values()].map(g => ({
+            apiVersion: GATEWAY_API_VERSION,
+            kind: "ReferenceGrant",
+            metadata: { name: grantName(`${g.from}/${g.route.slice(g.route.indexOf("/") + 1)}`), namespace: g.to, labels: this.labels() },
+            spec: {
+                from: [{ group: GATEWAY_GROUP, kind: "HTTPRoute", namespace: g.from }],
+                to: [...g.services].sort().map(name => ({ group: "", kind: "Service", name })),
+            },
+        }));
+    }
+}
+
+function key(s: { name: string; namespace?: string }): string {
+    return `${nsOf(s)}/${s.name}`;
+}
+
+function match(m: HTTPRouteMatch): Record<string, unknown> {
+    return {
+        ...(m.path ? { path: pick(m.path, ["type", "value"]) } : {}),
+        ...(m.headers ? { headers: m.headers.map(h => pick(h, ["type", "name", "value"])) } : {}),
+        ...(m.queryParams ? { queryParams: m.queryParams.map(q => pick(q, ["type", "name", "value"])) } : {}),
+        ...pick(m, ["method"]),
+    };
+}
+
+function headerFilter(f: NonNullable<HTTPRouteFilter["requestHeaderModifier"]>): Record<string, unknown> {
+    return pick(f, ["set", "add", "remove"]);
+}
+
+/** Service port names are IANA service names (≤15 characters); an unnamed port gets "port-<n>". */
+export function servicePortName(p: { name?: string; port: number }): string {
+    return p.name ?? `port-${p.port}`;
+}
+
+/** "httproute-<route's cluster namespace>-<route name>", shortened with a hash beyond the 253-character limit. */
+export function grantName(routeKey: string): string {
+    const name = `httproute-${routeKey.replace("/", "-")}`;
+    if (name.length <= 253) return name;
+    let h = 0;
+    for (const c of name) h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
+    return `${name.slice(0, 244)}-${h.toString(16).padStart(8, "0")}`;
+}

@@ -1,0 +1,97 @@
+// Checks before any object is created: the parameters, what the cluster would refuse (object
+// names, Service port names, the CRDs' CEL rules) and the ReferenceGrants that cross-namespace
+// backends need when the user manages grants. Each problem names the object, field and the fix.
+
+import { featuresOfGateway } from "../../routing/features";
+import { GatewayPlan } from "../../routing/plan";
+import { DEFAULT_NAMESPACE, GATEWAY_GROUP, ServiceSpec } from "../../routing/types";
+import { celProblems } from "./checks";
+import { GrantNeed, ManifestRenderer, RenderScope, Rendered, allManifests, objectKey } from "./manifests";
+import { ResolvedParameters, isDnsLabel, isDnsSubdomain, resolveParameters } from "./parameters";
+
+/** IANA service name: what a Service port name must be. */
+const IANA_SVC_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z]$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+/** A DNS-1035 label: what a Service name must be (starts with a letter). */
+const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+export interface Checked {
+    params: ResolvedParameters;
+    rendered: Rendered;
+}
+
+/** The adapter's preflight: problems (empty when the plan can be realised). */
+export function kubernetesPreflight(plan: GatewayPlan, parameters: Record<string, unknown>): string[] {
+    return check(plan, parameters, "gateway").problems;
+}
+
+/** Renders and checks; problems are empty when the objects may be created. */
+export function check(plan: GatewayPlan, parameters: Record<string, unknown>, scope: RenderScope): Checked & { problems: string[] } {
+    const { params, problems } = resolveParameters(parameters);
+    const rendered = new ManifestRenderer(plan, params).render(scope);
+    problems.push(...serviceProblems(plan.sources?.services ?? [], rendered, params));
+    const seen = new Set<string>();
+    for (const m of allManifests(rendered)) {
+        const key = objectKey(m);
+        if (seen.has(key)) problems.push(`${key} would be emitted twice: two gatewaykit namespaces map to the same cluster namespace (parameters.kubernetes.namespaces); map them apart or rename one object`);
+        seen.add(key);
+        if (m.metadata.namespace !== undefined && !isDnsLabel(m.metadata.namespace)) {
+            problems.push(`${key}: metadata.namespace ${JSON.stringify(m.metadata.namespace)} is not a cluster namespace name (a DNS label); map it with parameters.kubernetes.namespaces`);
+        }
+        if (!isDnsSubdomain(m.metadata.name)) problems.push(`${key}: metadata.name must be a lower-case DNS subdomain of at most 253 characters`);
+        problems.push(...celProblems(m));
+    }
+    if (!params.manageReferenceGrants) problems.push(...missingGrants(rendered.grantNeeds, params));
+    if (params.supportedFeatures) {
+        const supported = new Set<string>(params.supportedFeatures);
+        for (const use of featuresOfGateway(plan)) {
+            if (supported.has(use.feature)) continue;
+            const where = use.route === undefined ? `Gateway ${plan.gateway} listener ${use.listeners.join(", ")}`
+                : `HTTPRoute ${use.route} rule ${use.ruleName ?? use.ruleIndex}`;
+            problems.push(`${where} uses ${use.feature}, which the in-cluster controller does not support (parameters.kubernetes.supportedFeatures); ` +
+                "change the route, or add the feature there if the controller gained it");
+        }
+    }
+    return { params, rendered, problems };
+}
+
+function serviceProblems(specs: ServiceSpec[], rendered: Rendered, params: ResolvedParameters): string[] {
+    const problems: string[] = [];
+    const created = new Set(rendered.services.map(s => `${s.metadata.namespace}/${s.metadata.name}`));
+    for (const s of specs) {
+        const ns = s.namespace ?? DEFAULT_NAMESPACE;
+        if (!created.has(`${params.namespaces[ns] ?? ns}/${s.name}`)) continue;
+        const where = `Service ${ns}/${s.name}`;
+        if (!DNS_1035.test(s.name) || s.name.length > 63) {
+            problems.push(`${where}: a Kubernetes Service name must start with a letter and be at most 63 characters of [a-z0-9-]; rename it, or point realizations.kubernetes.serviceName at an existing Service`);
+        }
+        for (const p of s.ports) {
+            if (p.name !== undefined && (p.name.length > 15 || !IANA_SVC_NAME.test(p.name))) {
+                problems.push(`${where}: ports[${p.port}].name ${JSON.stringify(p.name)} is not a Kubernetes port name (≤15 characters of [a-z0-9-] with a letter); rename it or leave it unset`);
+            }
+        }
+        for (const e of s.endpoints ?? []) {
+            if (!IPV4.test(e.address) && !e.address.includes(":")) {
+                problems.push(`${where}: endpoint ${JSON.stringify(e.address)} is a hostname; an EndpointSlice the kubernetes adapter writes holds IP addresses. ` +
+                    "Use IP endpoints, or set realizations.kubernetes.serviceName to a Service you manage (e.g. type ExternalName)");
+            }
+        }
+    }
+    return problems;
+}
+
+function missingGrants(needs: GrantNeed[], params: ResolvedParameters): string[] {
+    const problems: string[] = [];
+    for (const n of needs) {
+        const covered = params.referenceGrants.some(g =>
+            (g.namespace ?? DEFAULT_NAMESPACE) === n.toNamespace &&
+            g.from.some(f => f.group === GATEWAY_GROUP && f.kind === "HTTPRoute" && f.namespace === n.fromNamespace) &&
+            g.to.some(t => t.group === "" && t.kind === "Service" && (t.name === undefined || t.name === "" || t.name === n.service)));
+        if (covered) continue;
+        problems.push(`HTTPRoute ${n.route} ${n.where}: Service ${n.toNamespace}/${n.service} is in another cluster namespace than the route (${n.fromNamespace}), ` +
+            `and parameters.kubernetes.manageReferenceGrants is false: create a ReferenceGrant in namespace ${n.toNamespace} ` +
+            `(from: [{ group: "${GATEWAY_GROUP}", kind: "HTTPRoute", namespace: "${n.fromNamespace}" }], to: [{ group: "", kind: "Service", name: "${n.service}" }]) ` +
+            "and list it in parameters.kubernetes.referenceGrants, or set manageReferenceGrants: true");
+    }
+    return problems;
+}

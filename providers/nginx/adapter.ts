@@ -1,0 +1,81 @@
+// The nginx adapter's realize(): one NginxGateway (a dynamic resource owning one nginx process) per
+// Gateway, a child of the Gateway component. The plan travels as JSON; certificates stay secret.
+
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { GatewayPlan } from "../../routing/plan";
+import { Adapter, RealizeContext, RealizeResult } from "../adapter";
+import { NginxClassParameters, nginxAdapter as declaredNginxAdapter } from "./capabilities";
+import { defaultStateRoot } from "./echo";
+import { NginxGateway } from "./provider";
+
+// The control endpoint is the unix socket <dir>/run/control.sock; sun_path holds at most 107 bytes.
+const MAX_DIR_LENGTH = 107 - "/run/control.sock".length;
+
+/** <workDir or ~/.local/state/gatewaykit>/<stack>/<namespace>/<name>: unique per stack and gateway. */
+export function nginxStateDir(plan: Pick<GatewayPlan, "namespace" | "name">, parameters: NginxClassParameters, stack: string): string {
+    const root = parameters.workDir ? path.resolve(parameters.workDir) : defaultStateRoot();
+    return path.join(root, stack, plan.namespace, plan.name);
+}
+
+function parametersProblems(plan: GatewayPlan, parameters: Record<string, unknown>): string[] {
+    const p = parameters as NginxClassParameters;
+    const problems: string[] = [];
+    if (p.listenAddress !== undefined && !/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]|localhost)$/.test(String(p.listenAddress))) {
+        problems.push(`parameters.nginx.listenAddress must be an IPv4 address, a bracketed IPv6 address or "localhost" (got ${JSON.stringify(p.listenAddress)})`);
+    }
+    for (const key of ["workDir", "nginxPath"] as const) {
+        const v = p[key];
+        if (v !== undefined && (typeof v !== "string" || v === "" || /[\0\n]/.test(v))) {
+            problems.push(`parameters.nginx.${key} must be a non-empty path (got ${JSON.stringify(v)})`);
+        }
+    }
+    if (problems.length === 0) {
+        const dir = nginxStateDir(plan, p, pulumi.getStack?.() ?? "stack");
+        if (dir.length > MAX_DIR_LENGTH) {
+            problems.push(`the nginx state directory ${dir} is ${dir.length} characters; its control socket needs at most ${MAX_DIR_LENGTH}: ` +
+                "set a shorter parameters.nginx.workDir");
+        }
+    }
+    return problems;
+}
+
+/** Certificates keyed "namespace/name"; a bare "name" is in the gateway's namespace (as a certificateRef without namespace). */
+function normaliseCertificateKeys<T>(certs: Record<string, T>, namespace: string): Record<string, T> {
+    const out: Record<string, T> = {};
+    for (const [k, v] of Object.entries(certs)) out[k.includes("/") ? k : `${namespace}/${k}`] = v;
+    return out;
+}
+
+/** The plan as nginx needs it: without the source specs some adapters carry (they would only add state noise). */
+function planForNginx(plan: GatewayPlan): GatewayPlan {
+    const { sources: _sources, ...rest } = plan as GatewayPlan & { sources?: unknown };
+    return rest;
+}
+
+function realize(plan: GatewayPlan, ctx: RealizeContext): RealizeResult {
+    const parameters = ctx.parameters as NginxClassParameters;
+    const listenAddress = parameters.listenAddress ?? "127.0.0.1";
+    const dir = nginxStateDir(plan, parameters, pulumi.getStack());
+    const certificates = ctx.certificates === undefined
+        ? undefined
+        : pulumi.secret(pulumi.output(ctx.certificates).apply(c => normaliseCertificateKeys(c ?? {}, plan.namespace)));
+    const instance = new NginxGateway(`${plan.namespace}-${plan.name}-nginx`, {
+        gateway: plan.gateway,
+        dir,
+        plan: JSON.stringify(planForNginx(plan)),
+        listenAddress,
+        ...(parameters.nginxPath ? { nginxPath: parameters.nginxPath } : {}),
+        ...(certificates ? { certificates } : {}),
+    }, { parent: ctx.parent });
+    const ports = [...new Set(plan.listeners.map(l => l.port))];
+    const host = listenAddress.includes(":") && !listenAddress.startsWith("[") ? `[${listenAddress}]` : listenAddress;
+    // Known once nginx serves (after create/update), so dependants wait for a live data plane.
+    return { addresses: instance.generation.apply(() => ports.map(p => `${host}:${p}`)) };
+}
+
+export const nginxAdapter: Adapter = {
+    ...declaredNginxAdapter,
+    preflight: parametersProblems,
+    realize,
+};

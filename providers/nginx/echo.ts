@@ -1,0 +1,89 @@
+// EchoBackend: a local echo process (echo-server.js) as a Pulumi dynamic resource, for the quickstart and
+// the tests. It answers every request with its name and the request it saw, as JSON.
+
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { Service } from "../../components/service";
+import type * as Lifecycle from "./echo-lifecycle";
+import { TS_NODE_MODULE, lifecycleLoader } from "./provider";
+
+/** Absolute path of the implementation module (.ts under ts-node, .js when compiled). */
+export const ECHO_LIFECYCLE_MODULE = require.resolve("./echo-lifecycle");
+
+/** The echo provider; like the nginx one, its functions capture plain strings only. */
+export function echoProvider(lifecycleModule = ECHO_LIFECYCLE_MODULE, tsNodeModule = TS_NODE_MODULE): pulumi.dynamic.ResourceProvider {
+    const load = lifecycleLoader<typeof Lifecycle>(lifecycleModule, tsNodeModule);
+    return {
+        create: async (inputs: Lifecycle.EchoInputs) => load().createEcho(inputs),
+        diff: async (_id: string, olds: Lifecycle.EchoOutputs, news: Lifecycle.EchoInputs) => load().diffEcho(olds, news),
+        update: async (_id: string, olds: Lifecycle.EchoOutputs, news: Lifecycle.EchoInputs) => ({ outs: await load().updateEcho(olds, news) }),
+        delete: async (_id: string, props: Lifecycle.EchoOutputs) => load().deleteEcho(props),
+        read: async (id: string, props?: Lifecycle.EchoOutputs) => {
+            if (!props) throw new Error(`gatewaykit: cannot import echo backend ${id}`);
+            return { id, props: load().readEcho(props) };
+        },
+    };
+}
+
+/** Root of gatewaykit's local state: ~/.local/state/gatewaykit (or $XDG_STATE_HOME/gatewaykit). */
+export function defaultStateRoot(): string {
+    const xdg = process.env.XDG_STATE_HOME;
+    return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), ".local", "state"), "gatewaykit");
+}
+
+export interface EchoBackendArgs {
+    /** The name it answers with; defaults to the resource name. */
+    name?: pulumi.Input<string>;
+    /** Port to bind; 0 (the default) picks a free port, kept across restarts when possible. */
+    port?: pulumi.Input<number>;
+    /** Defaults to 127.0.0.1. */
+    host?: pulumi.Input<string>;
+    /** Directory for its pid, port and log files; defaults to <state root>/<stack>/echo/<name>. */
+    dir?: pulumi.Input<string>;
+}
+
+let sharedProvider: pulumi.dynamic.ResourceProvider | undefined;
+
+export class EchoBackend extends pulumi.dynamic.Resource {
+    declare readonly name: pulumi.Output<string>;
+    declare readonly host: pulumi.Output<string>;
+    /** The port actually bound. */
+    declare readonly port: pulumi.Output<number>;
+    declare readonly pid: pulumi.Output<number>;
+    declare readonly running: pulumi.Output<boolean>;
+    /** e.g. "http://127.0.0.1:41234". */
+    declare readonly url: pulumi.Output<string>;
+    declare readonly dir: pulumi.Output<string>;
+
+    constructor(name: string, args: EchoBackendArgs = {}, opts?: pulumi.CustomResourceOptions) {
+        sharedProvider ??= echoProvider();
+        const echoName = args.name ?? name;
+        const props: pulumi.Inputs = {
+            name: echoName,
+            requestedPort: args.port ?? 0,
+            host: args.host ?? "127.0.0.1",
+            dir: args.dir ?? pulumi.output(echoName).apply(n => path.join(defaultStateRoot(), pulumi.getStack(), "echo", n)),
+            port: undefined,
+            pid: undefined,
+            running: undefined,
+            url: undefined,
+        };
+        super(sharedProvider, name, props, opts, "gatewaykit", "EchoBackend");
+    }
+}
+
+/**
+ * A gatewaykit Service named like the echo backend whose only endpoint is the echo process (its host
+ * and bound port). The Service port defaults to the bound port; set `port` to show another in routes.
+ */
+export function echoService(resourceName: string, echo: EchoBackend,
+    args: { name?: pulumi.Input<string>; namespace?: pulumi.Input<string>; port?: pulumi.Input<number> } = {},
+    opts?: pulumi.ComponentResourceOptions): Service {
+    return new Service(resourceName, {
+        name: args.name ?? echo.name,
+        namespace: args.namespace,
+        port: args.port ?? echo.port,
+        endpoints: [{ address: echo.host, port: echo.port }],
+    }, opts);
+}

@@ -1,0 +1,158 @@
+// The emitted ALB rules, walked by providers/aws/evaluate.ts as ALB walks them, against
+// routing/simulate: generated route sets × generated requests. Requests stay clear of the declared
+// deviations (case-only differences in header/query values, repeated headers or query keys,
+// percent-encoding); the one deviation the generator does produce — an invalid backend's share in
+// a mixed rule answering 503 instead of 500 — is mapped explicitly. Separate tests pin each
+// deviation down, so it stays declared rather than accidental.
+
+import * as assert from "assert";
+import fc from "fast-check";
+import { evaluateAlb, AlbEvaluation } from "../providers/aws/evaluate";
+import { AlbBuild, buildAlbModel, scaleWeights } from "../providers/aws/model";
+import { compile } from "../routing/compile";
+import { RoutingPlan } from "../routing/plan";
+import { SimRequest, SimResult, simulate } from "../routing/simulate";
+import { CLASS, LISTENER_SETS, PARAMS, SERVICES, request, requestOf, routeSet, tryCompile } from "./aws-generators";
+
+// ---------------------------------------------------------------- comparison
+
+/** Outcomes as "status service" → probability; an invalid share of a mixed rule is 503 on ALB (declared deviation). */
+function simOutcomes(sim: SimResult): Map<string, number> {
+    const mixed = sim.outcomes.some(o => o.status === 200) && sim.outcomes.some(o => o.status === 500 && o.invalidReason);
+    const out = new Map<string, number>();
+    for (const o of sim.outcomes) {
+        const status = mixed && o.status === 500 ? 503 : o.status;
+        const k = `${status} ${status === 200 ? o.backend?.service : ""} ${status === 200 ? `${o.request.host} ${o.request.path}` : ""}`;
+        out.set(k, (out.get(k) ?? 0) + o.probability);
+    }
+    return out;
+}
+
+function albOutcomes(ev: AlbEvaluation): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const o of ev.outcomes) {
+        const k = `${o.status} ${o.status === 200 ? o.targetGroup?.service : ""} ${o.status === 200 ? `${o.request.host} ${o.request.path}` : ""}`;
+        out.set(k, (out.get(k) ?? 0) + o.probability);
+    }
+    return out;
+}
+
+function sameDistribution(a: Map<string, number>, b: Map<string, number>): boolean {
+    const keys = new Set([...a.keys(), ...b.keys()]);
+    return [...keys].every(k => Math.abs((a.get(k) ?? 0) - (b.get(k) ?? 0)) < 1e-9);
+}
+
+function compare(plan: RoutingPlan, build: AlbBuild, req: SimRequest): string | undefined {
+    const sim = simulate(plan, req);
+    const ev = evaluateAlb(build.model, req);
+    const simDist = simOutcomes(sim), albDist = albOutcomes(ev);
+    const problems: string[] = [];
+    if (!sameDistribution(simDist, albDist)) problems.push(`outcomes: simulate ${JSON.stringify([...simDist])} vs ALB ${JSON.stringify([...albDist])}`);
+    if (sim.matched?.ruleId !== ev.rule?.source?.ruleId) problems.push(`rule: simulate ${sim.matched?.ruleId} vs ALB ${ev.rule?.key}`);
+    if (sim.redirect?.location !== ev.redirect?.location || sim.redirect?.statusCode !== ev.redirect?.statusCode) {
+        problems.push(`redirect: simulate ${JSON.stringify(sim.redirect)} vs ALB ${JSON.stringify(ev.redirect)}`);
+    }
+    return problems.length ? `${JSON.stringify(req)}: ${problems.join("; ")}` : undefined;
+}
+
+describe("aws: emitted ALB rules vs routing/simulate", () => {
+    it("agree on every generated route set and request (rule, outcomes, rewrites, redirects)", function () {
+        this.timeout(20000);
+        let compared = 0, refused = 0, invalid = 0;
+        fc.assert(fc.property(routeSet, fc.array(request, { minLength: 25, maxLength: 25 }), (gen, requests) => {
+            const plan = tryCompile(gen);
+            if (!plan) { invalid++; return; }
+            const build = buildAlbModel(plan.gateways[0], PARAMS);
+            if (build.problems.length) { refused++; return; }
+            const port = LISTENER_SETS[gen.listeners][0].port;
+            for (const r of requests) {
+                const mismatch = compare(plan, build, requestOf(r, port));
+                assert.strictEqual(mismatch, undefined, mismatch);
+                compared++;
+            }
+        }), { numRuns: 150, seed: 4242 });
+        assert.ok(compared > 2000, `only ${compared} requests compared (${invalid} sets invalid, ${refused} refused)`);
+        assert.ok(refused < 50, `${refused} generated sets refused by preflight`);
+    });
+
+    it("routes the seed's 90/10 canary identically, with and without the port in the Host header", () => {
+        const plan = compile({
+            gatewayClasses: [CLASS], services: SERVICES,
+            gateways: [{ name: "gw", namespace: "default", gatewayClassName: "alb", listeners: [{ name: "http", port: 8080, protocol: "HTTP" }] }],
+            routes: [{ name: "mygroup", namespace: "default", parentRefs: [{ name: "gw" }], hostnames: ["mygroup.io"], rules: [{
+                matches: [{ path: { type: "PathPrefix", value: "/groups" } }],
+                backendRefs: [{ name: "s1", port: 8080, weight: 90 }, { name: "s2", port: 8080, weight: 10 }],
+            }] }],
+        });
+        const build = buildAlbModel(plan.gateways[0], PARAMS);
+        for (const host of ["mygroup.io", "mygroup.io:8080"]) {
+            for (const path of ["/groups", "/groups/", "/groups/42", "/groupsx", "/"]) {
+                assert.strictEqual(compare(plan, build, { port: 8080, host, path }), undefined);
+            }
+        }
+        const ev = evaluateAlb(build.model, { port: 8080, host: "mygroup.io:8080", path: "/groups/42" });
+        assert.deepStrictEqual(ev.outcomes.map(o => [o.targetGroup?.service, o.probability]), [["default/s1", 0.9], ["default/s2", 0.1]]);
+    });
+});
+
+describe("aws: declared deviations, pinned", () => {
+    const plan = compile({
+        gatewayClasses: [CLASS], services: SERVICES,
+        gateways: [{ name: "gw", namespace: "default", gatewayClassName: "alb", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] }],
+        routes: [{ name: "r", namespace: "default", parentRefs: [{ name: "gw" }], rules: [
+            { matches: [{ path: { value: "/h" }, headers: [{ name: "x-env", value: "prod" }] }], backendRefs: [{ name: "s1", port: 8080 }] },
+            { matches: [{ path: { value: "/q" }, queryParams: [{ name: "env", value: "prod" }] }], backendRefs: [{ name: "s1", port: 8080 }] },
+            { matches: [{ path: { value: "/m" } }], backendRefs: [{ name: "s1", port: 8080, weight: 3 }, { name: "missing", port: 8080, weight: 1 }] },
+        ] }],
+    });
+    const build = buildAlbModel(plan.gateways[0], PARAMS);
+
+    it("header and query values compare case-insensitively on ALB (the spec: case-sensitively)", () => {
+        const h = { host: "x", path: "/h", headers: { "x-env": "PROD" } };
+        assert.strictEqual(simulate(plan, h).status, 404);
+        assert.strictEqual(evaluateAlb(build.model, h).status, 200);
+        const q = { host: "x", path: "/q?ENV=Prod" };
+        assert.strictEqual(simulate(plan, q).status, 404);
+        assert.strictEqual(evaluateAlb(build.model, q).status, 200);
+    });
+
+    it("a repeated header matches when any value does on ALB (the spec: the joined value)", () => {
+        const r = { host: "x", path: "/h", headers: { "x-env": ["dev", "prod"] } };
+        assert.strictEqual(simulate(plan, r).status, 404);
+        assert.strictEqual(evaluateAlb(build.model, r).status, 200);
+    });
+
+    it("an invalid backend's share of a mixed rule answers 503 (empty target group), the spec's 500 otherwise", () => {
+        const r = { host: "x", path: "/m" };
+        assert.deepStrictEqual(simulate(plan, r).outcomes.map(o => [o.status, o.probability]), [[200, 0.75], [500, 0.25]]);
+        assert.deepStrictEqual(evaluateAlb(build.model, r).outcomes.map(o => [o.status, o.probability]), [[200, 0.75], [503, 0.25]]);
+        assert.ok(build.warnings.some(w => /rule 2: weight 1 of 4 goes to invalid backends.*503/.test(w)), build.warnings.join("\n"));
+    });
+
+    it("warns where two rules differ only by the case of a header value", () => {
+        const twoRoutes = compile({
+            gatewayClasses: [CLASS], services: SERVICES,
+            gateways: [{ name: "gw", namespace: "default", gatewayClassName: "alb", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] }],
+            routes: ["prod-upper", "prod-lower"].map((name, i) => ({ name, namespace: "default", parentRefs: [{ name: "gw" }], rules: [
+                { matches: [{ path: { value: "/h" }, headers: [{ name: "x-env", value: i === 0 ? "Prod" : "prod" }] }], backendRefs: [{ name: `s${i + 1}`, port: 8080 }] },
+            ] })),
+        });
+        const b = buildAlbModel(twoRoutes.gateways[0], PARAMS);
+        assert.deepStrictEqual(b.warnings, ["HTTPRoute default/prod-upper rule 0 and HTTPRoute default/prod-lower rule 0 match header x-env as \"Prod\" and \"prod\"; " +
+            "ALB compares header and query values (and query names) case-insensitively, so the rule of higher precedence takes both: make them differ by more than case"]);
+    });
+
+    it("keeps weights up to 999 as written and scales larger ones, reporting the largest share change", () => {
+        assert.deepStrictEqual(scaleWeights([90, 10]), { values: [90, 10], changed: false, maxError: 0 });
+        const big = scaleWeights([1000000, 1]);
+        assert.deepStrictEqual(big.values, [999, 1]);
+        assert.ok(big.changed && big.maxError > 0.0009 && big.maxError < 0.0011, String(big.maxError));
+        const plan = compile({
+            gatewayClasses: [CLASS], services: SERVICES,
+            gateways: [{ name: "gw", namespace: "default", gatewayClassName: "alb", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] }],
+            routes: [{ name: "w", namespace: "default", parentRefs: [{ name: "gw" }], rules: [{ backendRefs: [{ name: "s1", port: 8080, weight: 5000 }, { name: "s2", port: 8080, weight: 2500 }] }] }],
+        });
+        const b = buildAlbModel(plan.gateways[0], PARAMS);
+        assert.deepStrictEqual(b.notes, ["HTTPRoute default/w rule 0: weights 5000/2500 scaled to 999/500 (ALB weights are 0–999); the largest share moves by 0.022 percentage points"]);
+    });
+});

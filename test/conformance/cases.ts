@@ -1,0 +1,434 @@
+// Our fixtures, named after and shaped like upstream Gateway API v1.6.1 HTTPRoute conformance tests
+// (conformance/tests/*.yaml); the expectations restate what those tests check.
+import { HTTPRouteRule, HTTPRouteSpec, Listener } from "../../routing/types";
+import { Case, CaseContext, NS } from "./harness";
+
+const V1 = "infra-backend-v1", V2 = "infra-backend-v2", V3 = "infra-backend-v3";
+
+function rt(name: string, spec: Partial<HTTPRouteSpec>): HTTPRouteSpec {
+    return { name, namespace: NS, parentRefs: [{ name: "same-namespace" }], ...spec };
+}
+function to(name: string, weight?: number): NonNullable<HTTPRouteRule["backendRefs"]>[number] {
+    return { name, port: 8080, ...(weight !== undefined ? { weight } : {}) };
+}
+const prefix = (value: string) => ({ path: { type: "PathPrefix" as const, value } });
+const exact = (value: string) => ({ path: { type: "Exact" as const, value } });
+const hdr = (name: string, value: string) => ({ name, value });
+
+const MODIFY = { set: [hdr("X-Header-Set", "set-overwrites-values")], add: [hdr("X-Header-Add", "header-val-1"), hdr("X-Header-Add-Append", "header-val-2")], remove: ["X-Header-Remove"] };
+const MODIFY_IN = { "X-Header-Set": "some-other-value", "X-Header-Add-Append": "append-val-1", "X-Header-Remove": "val" };
+const MODIFIED = { "x-header-set": "set-overwrites-values", "x-header-add": "header-val-1", "x-header-add-append": "append-val-1,header-val-2" };
+
+/** Counts which backend answers `n` requests, `concurrency` at a time. */
+async function distribution(ctx: CaseContext, n: number, concurrency = 8): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    let sent = 0;
+    await Promise.all(Array.from({ length: concurrency }, async () => {
+        while (sent < n) {
+            sent++;
+            const a = await ctx.send({ path: "/" });
+            const k = a.echo?.name ?? `status ${a.status}`;
+            counts.set(k, (counts.get(k) ?? 0) + 1);
+        }
+    }));
+    return counts;
+}
+
+async function waitSeen(ctx: CaseContext, backend: string, atLeast: number): Promise<{ count: number; requests: { path: string; headers: Record<string, string> }[] }> {
+    const deadline = Date.now() + 3000;
+    for (;;) {
+        const s = await ctx.seen(backend);
+        if (s.count >= atLeast || Date.now() > deadline) return s;
+        await new Promise(r => setTimeout(r, 50));
+    }
+}
+
+const HTTPS: Listener[] = [
+    { name: "https", port: 443, protocol: "HTTPS", hostname: "example.org", tls: { certificateRefs: [{ name: "tls-validity-checks-certificate" }] } },
+    { name: "https-with-hostname", port: 443, protocol: "HTTPS", hostname: "second-example.org", tls: { certificateRefs: [{ name: "tls-validity-checks-certificate" }] } },
+];
+
+export const CASES: Case[] = [
+    {
+        name: "HTTPRouteSimpleSameNamespace",
+        routes: [rt("gateway-conformance-infra-test", { rules: [{ backendRefs: [to(V1)] }] })],
+        requests: [[{ path: "/" }, { status: 200, backend: V1, path: "/" }]],
+    },
+    {
+        name: "HTTPRouteMatching",
+        routes: [rt("matching", { rules: [
+            { matches: [prefix("/")], backendRefs: [to(V1)] },
+            { matches: [prefix("/v2"), { headers: [hdr("version", "two")] }], backendRefs: [to(V2)] },
+        ] })],
+        requests: [
+            [{ path: "/" }, { backend: V1 }], [{ path: "/example" }, { backend: V1 }], [{ path: "/", headers: { version: "one" } }, { backend: V1 }],
+            [{ path: "/v2" }, { backend: V2 }], [{ path: "/v2/example" }, { backend: V2 }], [{ path: "/", headers: { version: "two" } }, { backend: V2 }],
+            [{ path: "/v2example" }, { backend: V1 }], [{ path: "/foo/v2/example" }, { backend: V1 }],
+        ],
+    },
+    {
+        name: "HTTPRouteMatchingAcrossRoutes",
+        routes: [
+            rt("matching-part1", { hostnames: ["example.com", "example.net"], rules: [{ matches: [prefix("/"), { headers: [hdr("version", "one")] }], backendRefs: [to(V1)] }] }),
+            rt("matching-part2", { hostnames: ["example.com"], rules: [{ matches: [prefix("/v2"), { headers: [hdr("version", "two")] }], backendRefs: [to(V2)] }] }),
+        ],
+        requests: [
+            [{ path: "/" }, { backend: V1 }], [{ path: "/example" }, { backend: V1 }], [{ host: "example.net", path: "/example" }, { backend: V1 }],
+            [{ path: "/example", headers: { version: "one" } }, { backend: V1 }], [{ path: "/v2" }, { backend: V2 }],
+            [{ path: "/v2/example" }, { backend: V2 }], [{ path: "/", headers: { version: "two" } }, { backend: V2 }],
+            [{ host: "example.net", path: "/v2" }, { backend: V1 }], [{ host: "example.org", path: "/" }, { status: 404 }],
+        ],
+    },
+    {
+        name: "HTTPRoutePathMatchOrder",
+        routes: [rt("path-matching-order", { rules: [
+            { matches: [exact("/match")], backendRefs: [to(V1)] }, { matches: [exact("/match/exact")], backendRefs: [to(V2)] },
+            { matches: [exact("/match/exact/one")], backendRefs: [to(V3)] }, { matches: [prefix("/match/")], backendRefs: [to(V3)] },
+            { matches: [prefix("/match/prefix/")], backendRefs: [to(V1)] }, { matches: [prefix("/match/prefix/one")], backendRefs: [to(V2)] },
+        ] })],
+        requests: [
+            [{ path: "/match" }, { backend: V1 }], [{ path: "/match/exact" }, { backend: V2 }], [{ path: "/match/exact/one" }, { backend: V3 }],
+            [{ path: "/match/" }, { backend: V3 }], [{ path: "/match/exact/two" }, { backend: V3 }], [{ path: "/match/prefix/" }, { backend: V1 }],
+            [{ path: "/match/prefix/two" }, { backend: V1 }], [{ path: "/match/prefix/one" }, { backend: V2 }], [{ path: "/match/prefix/one/two" }, { backend: V2 }],
+        ],
+    },
+    {
+        name: "HTTPRouteExactPathMatching",
+        routes: [rt("exact-matching", { rules: [{ matches: [exact("/one")], backendRefs: [to(V1)] }, { matches: [exact("/two")], backendRefs: [to(V2)] }] })],
+        requests: [
+            [{ path: "/one" }, { backend: V1 }], [{ path: "/two" }, { backend: V2 }],
+            [{ path: "/" }, { status: 404 }], [{ path: "/one/example" }, { status: 404 }], [{ path: "/two/" }, { status: 404 }],
+        ],
+    },
+    {
+        name: "HTTPRouteHeaderMatching",
+        routes: [rt("header-matching", { rules: [
+            { matches: [{ headers: [hdr("version", "one")] }], backendRefs: [to(V1)] },
+            { matches: [{ headers: [hdr("version", "two")] }], backendRefs: [to(V2)] },
+            { matches: [{ headers: [hdr("version", "two"), hdr("color", "orange")] }], backendRefs: [to(V1)] },
+            { matches: [{ headers: [hdr("color", "blue")] }, { headers: [hdr("color", "green")] }], backendRefs: [to(V1)] },
+            { matches: [{ headers: [hdr("color", "red")] }, { headers: [hdr("color", "yellow")] }], backendRefs: [to(V2)] },
+        ] })],
+        requests: [
+            [{ path: "/", headers: { Version: "one" } }, { backend: V1 }], [{ path: "/", headers: { Version: "two" } }, { backend: V2 }],
+            [{ path: "/", headers: { Version: "two", Color: "orange" } }, { backend: V1 }], [{ path: "/", headers: { Color: "blue" } }, { backend: V1 }],
+            [{ path: "/", headers: { Color: "green" } }, { backend: V1 }], [{ path: "/", headers: { Color: "red" } }, { backend: V2 }],
+            [{ path: "/", headers: { Color: "yellow" } }, { backend: V2 }], [{ path: "/", headers: { Version: "four" } }, { status: 404 }],
+            [{ path: "/", headers: { Version: "TWO" } }, { status: 404 }], [{ path: "/", headers: { Color: "purple" } }, { status: 404 }],
+        ],
+    },
+    {
+        name: "HTTPRouteQueryParamMatching",
+        routes: [rt("query-param-matching", { rules: [
+            { matches: [{ queryParams: [hdr("animal", "whale")] }], backendRefs: [to(V1)] },
+            { matches: [{ queryParams: [hdr("animal", "dolphin")] }], backendRefs: [to(V2)] },
+            { matches: [{ queryParams: [hdr("animal", "dolphin"), hdr("color", "blue")] }, { queryParams: [hdr("ANIMAL", "Whale")] }], backendRefs: [to(V3)] },
+            { matches: [{ ...prefix("/path1"), queryParams: [hdr("animal", "whale")] }], backendRefs: [to(V1)] },
+            { matches: [{ headers: [hdr("version", "one")], queryParams: [hdr("animal", "whale")] }], backendRefs: [to(V2)] },
+            { matches: [{ ...prefix("/path2"), headers: [hdr("version", "two")], queryParams: [hdr("animal", "whale")] }], backendRefs: [to(V3)] },
+            { matches: [{ ...prefix("/path5") }], backendRefs: [to(V1)] },
+            { matches: [{ queryParams: [hdr("animal", "hydra")] }], backendRefs: [to(V2)] },
+            { matches: [{ headers: [hdr("version", "four")] }], backendRefs: [to(V3)] },
+        ] })],
+        requests: [
+            [{ path: "/?animal=whale" }, { backend: V1 }], [{ path: "/?animal=dolphin" }, { backend: V2 }],
+            [{ path: "/?animal=dolphin&color=blue" }, { backend: V3 }], [{ path: "/?ANIMAL=Whale" }, { backend: V3 }],
+            [{ path: "/path1?animal=whale" }, { backend: V1 }], [{ path: "/?animal=whale", headers: { version: "one" } }, { backend: V2 }],
+            [{ path: "/path2?animal=whale", headers: { version: "two" } }, { backend: V3 }],
+            [{ path: "/path5?animal=hydra" }, { backend: V1 }], [{ path: "/?animal=hydra", headers: { version: "four" } }, { backend: V3 }],
+            [{ path: "/?animal=whale&animal=dolphin" }, { backend: V1 }], [{ path: "/?animal=Whale" }, { status: 404 }],
+            [{ path: "/?color=blue" }, { status: 404 }], [{ path: "/?xanimal=whale" }, { status: 404 }],
+        ],
+    },
+    {
+        name: "HTTPRouteMethodMatching",
+        routes: [rt("method-matching", { rules: [
+            { matches: [{ method: "POST" }], backendRefs: [to(V1)] },
+            { matches: [{ method: "GET" }], backendRefs: [to(V2)] },
+            { matches: [{ ...prefix("/path1"), method: "GET" }], backendRefs: [to(V1)] },
+            { matches: [{ headers: [hdr("version", "one")], method: "PUT" }], backendRefs: [to(V2)] },
+            { matches: [{ ...prefix("/path2"), headers: [hdr("version", "two")], method: "POST" }], backendRefs: [to(V3)] },
+            { matches: [{ ...prefix("/path5") }], backendRefs: [to(V1)] },
+            { matches: [{ method: "PATCH" }], backendRefs: [to(V2)] },
+            { matches: [{ headers: [hdr("version", "four")] }], backendRefs: [to(V3)] },
+        ] })],
+        requests: [
+            [{ path: "/", method: "POST" }, { backend: V1 }], [{ path: "/", method: "GET" }, { backend: V2 }],
+            [{ path: "/path1", method: "GET" }, { backend: V1 }], [{ path: "/", method: "PUT", headers: { version: "one" } }, { backend: V2 }],
+            [{ path: "/path2", method: "POST", headers: { version: "two" } }, { backend: V3 }],
+            [{ path: "/path5", method: "PATCH" }, { backend: V1 }], [{ path: "/", method: "PATCH", headers: { version: "four" } }, { backend: V2 }],
+            [{ path: "/", method: "PUT" }, { status: 404 }], [{ path: "/", method: "HEAD" }, { status: 404 }],
+        ],
+    },
+    {
+        name: "HTTPRouteHostnameIntersection",
+        listeners: [
+            { name: "listener-1", port: 80, protocol: "HTTP", hostname: "very.specific.com" },
+            { name: "listener-2", port: 80, protocol: "HTTP", hostname: "*.wildcard.io" },
+            { name: "listener-3", port: 80, protocol: "HTTP", hostname: "*.anotherwildcard.io" },
+        ],
+        routes: [
+            rt("specific-host-matches-listener-specific-host", { hostnames: ["non.matching.com", "*.nonmatchingwildcard.io", "very.specific.com"], rules: [{ matches: [prefix("/s1")], backendRefs: [to(V1)] }] }),
+            rt("specific-host-matches-listener-wildcard-host", { hostnames: ["non.matching.com", "wildcard.io", "foo.wildcard.io", "bar.wildcard.io", "foo.bar.wildcard.io"], rules: [{ matches: [prefix("/s2")], backendRefs: [to(V2)] }] }),
+            rt("wildcard-host-matches-listener-specific-host", { hostnames: ["non.matching.com", "*.specific.com"], rules: [{ matches: [prefix("/s3")], backendRefs: [to(V3)] }] }),
+            rt("wildcard-host-matches-listener-wildcard-host", { hostnames: ["*.anotherwildcard.io"], rules: [{ matches: [prefix("/s4")], backendRefs: [to(V1)] }] }),
+        ],
+        requests: [
+            [{ host: "very.specific.com", path: "/s1" }, { backend: V1 }], [{ host: "non.matching.com", path: "/s1" }, { status: 404 }],
+            [{ host: "foo.nonmatchingwildcard.io", path: "/s1" }, { status: 404 }],
+            [{ host: "foo.wildcard.io", path: "/s2" }, { backend: V2 }], [{ host: "bar.wildcard.io", path: "/s2" }, { backend: V2 }],
+            [{ host: "foo.bar.wildcard.io", path: "/s2" }, { backend: V2 }], [{ host: "baz.wildcard.io", path: "/s2" }, { status: 404 }],
+            [{ host: "wildcard.io", path: "/s2" }, { status: 404 }], [{ host: "very.specific.com", path: "/s3" }, { backend: V3 }],
+            [{ host: "foo.anotherwildcard.io", path: "/s4" }, { backend: V1 }], [{ host: "foo.bar.anotherwildcard.io", path: "/s4" }, { backend: V1 }],
+            [{ host: "anotherwildcard.io", path: "/s4" }, { status: 404 }],
+        ],
+    },
+    {
+        name: "HTTPRouteListenerHostnameMatching",
+        listeners: [
+            { name: "listener-1", port: 80, protocol: "HTTP", hostname: "bar.com" },
+            { name: "listener-2", port: 80, protocol: "HTTP", hostname: "foo.bar.com" },
+            { name: "listener-3", port: 80, protocol: "HTTP", hostname: "*.bar.com" },
+            { name: "listener-4", port: 80, protocol: "HTTP", hostname: "*.foo.com" },
+        ],
+        routes: [
+            { name: "backend-v1", namespace: NS, parentRefs: [{ name: "same-namespace", sectionName: "listener-1" }], rules: [{ backendRefs: [to(V1)] }] },
+            { name: "backend-v2", namespace: NS, parentRefs: [{ name: "same-namespace", sectionName: "listener-2" }], rules: [{ backendRefs: [to(V2)] }] },
+            { name: "backend-v3", namespace: NS, parentRefs: [{ name: "same-namespace", sectionName: "listener-3" }, { name: "same-namespace", sectionName: "listener-4" }], rules: [{ backendRefs: [to(V3)] }] },
+        ],
+        requests: [
+            [{ host: "bar.com", path: "/" }, { backend: V1 }], [{ host: "foo.bar.com", path: "/" }, { backend: V2 }],
+            [{ host: "baz.bar.com", path: "/" }, { backend: V3 }], [{ host: "boo.bar.com", path: "/" }, { backend: V3 }],
+            [{ host: "multiple.prefixes.bar.com", path: "/" }, { backend: V3 }], [{ host: "multiple.prefixes.foo.com", path: "/" }, { backend: V3 }],
+            [{ host: "foo.com", path: "/" }, { status: 404 }], [{ host: "no.matching.host", path: "/" }, { status: 404 }],
+        ],
+    },
+    {
+        name: "HTTPRouteWeight",
+        routes: [rt("weighted-backends", { rules: [{ backendRefs: [to(V1, 70), to(V2, 30), to(V3, 0)] }] })],
+        custom: async ctx => {
+            const n = 500;
+            const counts = await distribution(ctx, n);
+            const sim = ctx.simulate({ path: "/" });
+            const want = new Map(sim.outcomes.map(o => [o.backend!.service.replace(`${NS}/`, ""), o.probability]));
+            if (want.get(V1) !== 0.7 || want.get(V2) !== 0.3 || want.has(V3)) throw new Error(`simulate predicts ${JSON.stringify([...want])}, upstream expects 70/30/0`);
+            for (const [name, p] of want) {
+                const share = (counts.get(name) ?? 0) / n;
+                if (Math.abs(share - p) > 0.05) throw new Error(`${name} got ${(share * 100).toFixed(1)}% of ${n} requests, expected ${p * 100}% ±5%`);
+            }
+            for (const k of counts.keys()) if (!want.has(k)) throw new Error(`${k} answered ${counts.get(k)} requests; it has weight 0`);
+        },
+    },
+    {
+        name: "HTTPRouteRequestHeaderModifier",
+        routes: [rt("request-header-modifier", { rules: [
+            { matches: [prefix("/set")], filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { set: [hdr("X-Header-Set", "set-overwrites-values")] } }], backendRefs: [to(V1)] },
+            { matches: [prefix("/add")], filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { add: [hdr("X-Header-Add", "add-appends-values")] } }], backendRefs: [to(V1)] },
+            { matches: [prefix("/remove")], filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { remove: ["X-Header-Remove"] } }], backendRefs: [to(V1)] },
+            { matches: [prefix("/multiple")], filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: {
+                set: [hdr("X-Header-Set-1", "header-set-1"), hdr("X-Header-Set-2", "header-set-2")],
+                add: [hdr("X-Header-Add-1", "header-add-1"), hdr("X-Header-Add-2", "header-add-2"), hdr("X-Header-Add-3", "header-add-3")],
+                remove: ["X-Header-Remove-1", "X-Header-Remove-2"] } }], backendRefs: [to(V1)] },
+            { matches: [prefix("/case-insensitivity")], filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: {
+                set: [hdr("X-Header-Set", "header-set")], add: [hdr("X-Header-Add", "header-add"), hdr("x-lowercase-add", "lowercase-add"), hdr("x-Mixedcase-ADD-1", "mixedcase-add-1")],
+                remove: ["X-Header-Remove"] } }], backendRefs: [to(V1)] },
+        ] })],
+        requests: [
+            [{ path: "/set", headers: { "Some-Other-Header": "val" } }, { backend: V1, headers: { "Some-Other-Header": "val", "X-Header-Set": "set-overwrites-values" } }],
+            [{ path: "/set", headers: { "X-Header-Set": "some-other-value" } }, { headers: { "X-Header-Set": "set-overwrites-values" } }],
+            [{ path: "/add", headers: { "Some-Other-Header": "val" } }, { headers: { "Some-Other-Header": "val", "X-Header-Add": "add-appends-values" } }],
+            [{ path: "/add", headers: { "X-Header-Add": "some-other-value" } }, { headers: { "X-Header-Add": "some-other-value,add-appends-values" } }],
+            [{ path: "/remove", headers: { "X-Header-Remove": "val" } }, { absent: ["X-Header-Remove"] }],
+            [{ path: "/multiple", headers: { "X-Header-Set-2": "set-val-2", "X-Header-Add-2": "add-val-2", "X-Header-Remove-2": "remove-val-2", "Another-Header": "another-header-val" } },
+                { headers: { "X-Header-Set-1": "header-set-1", "X-Header-Set-2": "header-set-2", "X-Header-Add-1": "header-add-1", "X-Header-Add-2": "add-val-2,header-add-2", "X-Header-Add-3": "header-add-3", "Another-Header": "another-header-val" }, absent: ["X-Header-Remove-1", "X-Header-Remove-2"] }],
+            [{ path: "/case-insensitivity", headers: { "x-header-set": "original-val-set", "x-header-add": "original-val-add", "x-header-remove": "original-val" } },
+                { headers: { "X-Header-Set": "header-set", "X-Header-Add": "original-val-add,header-add", "X-Lowercase-Add": "lowercase-add", "X-Mixedcase-Add-1": "mixedcase-add-1" }, absent: ["X-Header-Remove"] }],
+        ],
+    },
+    {
+        name: "HTTPRouteResponseHeaderModifier",
+        routes: [rt("response-header-modifier", { rules: [
+            { matches: [prefix("/set")], filters: [{ type: "ResponseHeaderModifier", responseHeaderModifier: { set: [hdr("X-Header-Set", "set-overwrites-values"), hdr("Content-Type", "text/plain")] } }], backendRefs: [to(V1)] },
+            { matches: [prefix("/add")], filters: [{ type: "ResponseHeaderModifier", responseHeaderModifier: { add: [hdr("X-Header-Add", "add-appends-values"), hdr("Content-Type", "charset=utf-8")] } }], backendRefs: [to(V1)] },
+            { matches: [prefix("/remove")], filters: [{ type: "ResponseHeaderModifier", responseHeaderModifier: { remove: ["Content-Type"] } }], backendRefs: [to(V1)] },
+            { matches: [prefix("/multiple")], filters: [{ type: "ResponseHeaderModifier", responseHeaderModifier: {
+                set: [hdr("X-Header-Set-1", "header-set-1")], add: [hdr("X-Header-Add-1", "header-add-1"), hdr("X-Header-Add-2", "header-add-2")], remove: ["X-Header-Remove-1"] } }], backendRefs: [to(V1)] },
+        ] })],
+        requests: [
+            [{ path: "/set" }, { status: 200, respHeaders: { "X-Header-Set": "set-overwrites-values", "Content-Type": "text/plain" } }],
+            [{ path: "/add" }, { status: 200, respHeaders: { "X-Header-Add": "add-appends-values", "Content-Type": "application/json,charset=utf-8" } }],
+            [{ path: "/remove" }, { status: 200, respAbsent: ["Content-Type"] }],
+            [{ path: "/multiple" }, { status: 200, respHeaders: { "X-Header-Set-1": "header-set-1", "X-Header-Add-1": "header-add-1", "X-Header-Add-2": "header-add-2" }, respAbsent: ["X-Header-Remove-1"] }],
+        ],
+    },
+    {
+        name: "HTTPRouteRequestMirror",
+        routes: [rt("request-mirror", { rules: [
+            { matches: [prefix("/mirror")], filters: [{ type: "RequestMirror", requestMirror: { backendRef: { name: V2, port: 8080 } } }], backendRefs: [to(V1)] },
+            { matches: [prefix("/mirror-and-modify-headers")], filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: MODIFY }, { type: "RequestMirror", requestMirror: { backendRef: { name: V2, port: 8080 } } }], backendRefs: [to(V1)] },
+        ] })],
+        requests: [
+            [{ path: "/mirror-and-modify-headers", headers: MODIFY_IN }, { backend: V1, headers: MODIFIED, absent: ["X-Header-Remove"] }],
+        ],
+        custom: async ctx => {
+            await ctx.clearSeen(V2);
+            const a = await ctx.send({ path: "/mirror/one?x=1" });
+            if (a.echo?.name !== V1) throw new Error(`/mirror answered by ${a.echo?.name ?? a.status}, expected ${V1}`);
+            if (ctx.simulate({ path: "/mirror/one?x=1" }).mirrors.map(m => m.service).join() !== `${NS}/${V2}`) throw new Error("simulate does not predict the mirror to v2");
+            const seen = await waitSeen(ctx, V2, 1);
+            if (seen.count !== 1 || seen.requests[0].path !== "/mirror/one?x=1") throw new Error(`mirror target saw ${seen.count} request(s) ${JSON.stringify(seen.requests.map(r => r.path))}, expected exactly GET /mirror/one?x=1`);
+        },
+    },
+    {
+        name: "HTTPRouteRequestPercentageMirror",
+        routes: [rt("request-percentage-mirror", { rules: [
+            { matches: [prefix("/percent-mirror")], filters: [{ type: "RequestMirror", requestMirror: { backendRef: { name: V2, port: 8080 }, percent: 20 } }], backendRefs: [to(V1)] },
+        ] })],
+        custom: async ctx => {
+            await ctx.clearSeen(V2);
+            const n = 400;
+            for (let i = 0; i < n; i++) {
+                const a = await ctx.send({ path: "/percent-mirror" });
+                if (a.echo?.name !== V1) throw new Error(`answered by ${a.echo?.name ?? a.status}, expected ${V1}`);
+            }
+            const p = ctx.simulate({ path: "/percent-mirror" }).mirrors[0]?.percent;
+            if (p !== 20) throw new Error(`simulate predicts mirror percent ${p}, expected 20`);
+            await new Promise(r => setTimeout(r, 300));
+            const share = (await ctx.seen(V2)).count / n;
+            if (Math.abs(share - 0.2) > 0.07) throw new Error(`mirror target saw ${(share * 100).toFixed(1)}% of ${n} requests, expected 20% ±7%`);
+        },
+    },
+    {
+        name: "HTTPRouteRedirectHostAndStatus",
+        routes: [rt("redirect-host-and-status", { rules: [
+            { matches: [prefix("/hostname-redirect")], filters: [{ type: "RequestRedirect", requestRedirect: { hostname: "example.org" } }] },
+            { matches: [prefix("/host-and-status")], filters: [{ type: "RequestRedirect", requestRedirect: { statusCode: 301, hostname: "example.org" } }] },
+        ] })],
+        requests: [
+            [{ path: "/hostname-redirect" }, { status: 302, location: "http://example.org{port}/hostname-redirect" }],
+            [{ path: "/host-and-status" }, { status: 301, location: "http://example.org{port}/host-and-status" }],
+        ],
+    },
+    {
+        name: "HTTPRouteRedirectPath",
+        routes: [rt("redirect-path", { rules: [
+            { matches: [prefix("/original-prefix")], filters: [{ type: "RequestRedirect", requestRedirect: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/replacement-prefix" } } }] },
+            { matches: [prefix("/full")], filters: [{ type: "RequestRedirect", requestRedirect: { path: { type: "ReplaceFullPath", replaceFullPath: "/full-path-replacement" } } }] },
+            { matches: [prefix("/path-and-host")], filters: [{ type: "RequestRedirect", requestRedirect: { hostname: "example.org", path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/replacement-prefix" } } }] },
+            { matches: [prefix("/path-and-status")], filters: [{ type: "RequestRedirect", requestRedirect: { statusCode: 301, path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/replacement-prefix" } } }] },
+        ] })],
+        requests: [
+            [{ path: "/original-prefix/lemon" }, { status: 302, location: "http://example.com{port}/replacement-prefix/lemon" }],
+            [{ path: "/full/path/original" }, { status: 302, location: "http://example.com{port}/full-path-replacement" }],
+            [{ path: "/path-and-host" }, { status: 302, location: "http://example.org{port}/replacement-prefix" }],
+            [{ path: "/path-and-status" }, { status: 301, location: "http://example.com{port}/replacement-prefix" }],
+            [{ path: "/original-prefix/lemon?q=1" }, { status: 302, location: "http://example.com{port}/replacement-prefix/lemon?q=1" }],
+        ],
+    },
+    {
+        name: "HTTPRouteRedirectPort",
+        routes: [rt("redirect-port", { rules: [
+            { matches: [prefix("/port")], filters: [{ type: "RequestRedirect", requestRedirect: { port: 8083 } }] },
+            { matches: [prefix("/port-and-host")], filters: [{ type: "RequestRedirect", requestRedirect: { hostname: "example.org", port: 8083 } }] },
+            { matches: [prefix("/port-and-status")], filters: [{ type: "RequestRedirect", requestRedirect: { port: 8083, statusCode: 301 } }] },
+        ] })],
+        requests: [
+            [{ path: "/port" }, { status: 302, location: "http://example.com:8083/port" }],
+            [{ path: "/port-and-host" }, { status: 302, location: "http://example.org:8083/port-and-host" }],
+            [{ path: "/port-and-status" }, { status: 301, location: "http://example.com:8083/port-and-status" }],
+        ],
+    },
+    {
+        name: "HTTPRouteRedirectScheme",
+        routes: [rt("redirect-scheme", { rules: [
+            { matches: [prefix("/scheme")], filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https" } }] },
+            { matches: [prefix("/scheme-and-host")], filters: [{ type: "RequestRedirect", requestRedirect: { hostname: "example.org", scheme: "https" } }] },
+            { matches: [prefix("/scheme-and-status")], filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }] },
+        ] })],
+        requests: [
+            [{ path: "/scheme" }, { status: 302, location: "https://example.com/scheme" }],
+            [{ path: "/scheme-and-host" }, { status: 302, location: "https://example.org/scheme-and-host" }],
+            [{ path: "/scheme-and-status" }, { status: 301, location: "https://example.com/scheme-and-status" }],
+        ],
+    },
+    {
+        name: "HTTPRouteRewriteHost",
+        routes: [rt("rewrite-host", { hostnames: ["rewrite.example"], rules: [
+            { matches: [prefix("/one")], filters: [{ type: "URLRewrite", urlRewrite: { hostname: "one.example.org" } }], backendRefs: [to(V1)] },
+            { filters: [{ type: "URLRewrite", urlRewrite: { hostname: "example.org" } }], backendRefs: [to(V2)] },
+            { matches: [prefix("/rewrite-host-and-modify-headers")], filters: [{ type: "URLRewrite", urlRewrite: { hostname: "test.example.org" } }, { type: "RequestHeaderModifier", requestHeaderModifier: MODIFY }], backendRefs: [to(V2)] },
+        ] })],
+        requests: [
+            [{ host: "rewrite.example", path: "/one" }, { backend: V1, host: "one.example.org", path: "/one" }],
+            [{ host: "rewrite.example", path: "/" }, { backend: V2, host: "example.org" }],
+            [{ host: "rewrite.example", path: "/rewrite-host-and-modify-headers", headers: MODIFY_IN }, { backend: V2, host: "test.example.org", headers: MODIFIED, absent: ["X-Header-Remove"] }],
+        ],
+    },
+    {
+        name: "HTTPRouteRewritePath",
+        routes: [rt("rewrite-path", { rules: [
+            { matches: [prefix("/prefix/one")], filters: [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/one" } } }], backendRefs: [to(V1)] },
+            { matches: [prefix("/strip-prefix")], filters: [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/" } } }], backendRefs: [to(V1)] },
+            { matches: [prefix("/full/one")], filters: [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplaceFullPath", replaceFullPath: "/one" } } }], backendRefs: [to(V1)] },
+            { matches: [prefix("/full/rewrite-path-and-modify-headers")], filters: [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplaceFullPath", replaceFullPath: "/test" } } }, { type: "RequestHeaderModifier", requestHeaderModifier: MODIFY }], backendRefs: [to(V1)] },
+            { matches: [prefix("/prefix/rewrite-path-and-modify-headers")], filters: [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/prefix" } } }, { type: "RequestHeaderModifier", requestHeaderModifier: MODIFY }], backendRefs: [to(V1)] },
+        ] })],
+        requests: [
+            [{ path: "/prefix/one/two" }, { backend: V1, path: "/one/two" }], [{ path: "/strip-prefix/three" }, { path: "/three" }],
+            [{ path: "/strip-prefix" }, { path: "/" }], [{ path: "/full/one/two" }, { path: "/one" }],
+            [{ path: "/full/rewrite-path-and-modify-headers/test", headers: MODIFY_IN }, { path: "/test", headers: MODIFIED, absent: ["X-Header-Remove"] }],
+            [{ path: "/prefix/rewrite-path-and-modify-headers/one", headers: MODIFY_IN }, { path: "/prefix/one", headers: MODIFIED, absent: ["X-Header-Remove"] }],
+            [{ path: "/full/one/two?a=1&b=%2F" }, { path: "/one?a=1&b=%2F" }], [{ path: "/prefix/one/a%20b" }, { path: "/one/a%20b" }],
+        ],
+    },
+    {
+        name: "HTTPRouteHTTPSListener",
+        listeners: HTTPS,
+        routes: [
+            { name: "httproute-https-test", namespace: NS, parentRefs: [{ name: "same-namespace", sectionName: "https" }], hostnames: ["example.org"], rules: [{ backendRefs: [to(V1)] }] },
+            { name: "httproute-https-test-no-hostname", namespace: NS, parentRefs: [{ name: "same-namespace", sectionName: "https-with-hostname" }], rules: [{ backendRefs: [to(V2)] }] },
+        ],
+        requests: [
+            [{ host: "example.org", path: "/" }, { status: 200, backend: V1 }],
+            [{ host: "second-example.org", path: "/" }, { status: 200, backend: V2 }],
+        ],
+    },
+    {
+        name: "HTTPRouteInvalidNonExistentBackendRef",
+        routes: [rt("invalid-nonexistent-backend-ref", { rules: [{ backendRefs: [{ name: "nonexistent", port: 8080 }] }] })],
+        requests: [[{ path: "/" }, { status: 500 }]],
+    },
+    {
+        name: "HTTPRouteNoBackendRefs",
+        routes: [rt("omitted-backendrefs", { rules: [{ matches: [prefix("/")] }] })],
+        requests: [[{ path: "/" }, { status: 500 }]],
+    },
+    {
+        name: "HTTPRouteRequestHeaderModifierBackendWeights",
+        routes: [rt("request-header-modifier-backend-weights", { rules: [{
+            backendRefs: [
+                { ...to(V1, 50), filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { set: [hdr("backend", "v1")] } }] },
+                { ...to(V2, 50), filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { set: [hdr("backend", "v2")] } }] },
+            ],
+        }] })],
+        custom: async ctx => {
+            for (let i = 0; i < 40; i++) {
+                const a = await ctx.send({ path: "/" });
+                const name = a.echo?.name;
+                const want = name === V1 ? "v1" : name === V2 ? "v2" : undefined;
+                if (!want || a.echo!.headers.backend !== want) throw new Error(`request ${i}: answered by ${name ?? a.status} with backend header ${JSON.stringify(a.echo?.headers.backend)}`);
+            }
+        },
+    },
+    {
+        name: "HTTPRouteRegexPathMatching",
+        routes: [rt("regex-matching", { rules: [
+            { matches: [{ path: { type: "RegularExpression", value: "/v[0-9]+/items/[a-z]+" } }], backendRefs: [to(V1)] },
+            { matches: [{ headers: [{ type: "RegularExpression", name: "x-id", value: "id-\\d{3}" }] }], backendRefs: [to(V2)] },
+        ] })],
+        requests: [
+            [{ path: "/v12/items/abc" }, { backend: V1 }], [{ path: "/v12/items/abc/d" }, { status: 404 }], [{ path: "/x/v12/items/abc" }, { status: 404 }],
+            [{ path: "/", headers: { "X-Id": "id-123" } }, { backend: V2 }], [{ path: "/", headers: { "X-Id": "id-1234" } }, { status: 404 }],
+        ],
+    },
+];

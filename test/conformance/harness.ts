@@ -1,0 +1,261 @@
+// Real-traffic conformance harness: echo backends (providers/nginx/echo-server.js), one nginx
+// instance reloaded per case, HTTP(S) requests to 127.0.0.1 with Host/SNI, and every answer checked
+// twice: against routing/simulate's prediction for the same request (the reference) and against the
+// upstream conformance test's expectation written in the case.
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as https from "https";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { compile } from "../../routing/compile";
+import { GatewayPlan, RoutingPlan } from "../../routing/plan";
+import { simulate, SimRequest, SimResult } from "../../routing/simulate";
+import { GatewaySpec, HTTPRouteSpec, Listener, ServiceSpec } from "../../routing/types";
+import { applyConfig, findNginx, stopInstance } from "../../providers/nginx/instance";
+import { renderNginx, TlsMaterial } from "../../providers/nginx/render";
+
+export const NS = "infra";
+export const BACKENDS = ["infra-backend-v1", "infra-backend-v2", "infra-backend-v3"];
+const ECHO = path.join(__dirname, "..", "..", "providers", "nginx", "echo-server.js");
+
+export interface Req {
+    host?: string;
+    path: string;
+    method?: string;
+    headers?: Record<string, string>;
+    scheme?: "http" | "https";
+    /** A fixture port (e.g. 80, 443); defaults to the first listener's. */
+    port?: number;
+}
+
+/** What the upstream conformance test expects. `{port}` in a location is ":<the listener's real port>". */
+export interface Expect {
+    status?: number;
+    backend?: string;
+    path?: string;
+    host?: string;
+    headers?: Record<string, string>;
+    absent?: string[];
+    location?: string;
+    respHeaders?: Record<string, string>;
+    respAbsent?: string[];
+}
+
+export interface Case {
+    name: string;
+    listeners?: Listener[];
+    routes: HTTPRouteSpec[];
+    requests?: [Req, Expect][];
+    /** Extra checks with real traffic (weights, mirrors). Throw to fail. */
+    custom?: (h: CaseContext) => Promise<void>;
+}
+
+export interface Answer { status: number; headers: http.IncomingHttpHeaders; body: string; echo?: { name: string; method: string; path: string; headers: Record<string, string> } }
+
+export interface CaseContext {
+    plan: RoutingPlan;
+    send(req: Req): Promise<Answer>;
+    /** Requests the named echo backend saw since the last clear. */
+    seen(backend: string): Promise<{ count: number; requests: { path: string; headers: Record<string, string> }[] }>;
+    clearSeen(backend: string): Promise<void>;
+    /** The request as simulate sees it (ports remapped). */
+    simulate(req: Req): SimResult;
+    /** The real port a request goes to (fixture ports are remapped to free ones). */
+    listenerPort(req: Req): number;
+}
+
+export class Harness {
+    private echoes: ChildProcess[] = [];
+    readonly echoPorts = new Map<string, number>();
+    readonly dir: string;
+    private tls?: TlsMaterial;
+    private agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+    private tlsAgent = new https.Agent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false });
+    private generation = 0;
+
+    constructor() {
+        this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "gk-conf-"));
+    }
+
+    async start(): Promise<void> {
+        findNginx(); // fail early with the install hint
+        for (const name of BACKENDS) {
+            const portFile = path.join(this.dir, `${name}.port`);
+            const child = spawn(process.execPath, [ECHO, "--name", name, "--port", "0", "--portfile", portFile], { stdio: ["ignore", "ignore", "inherit"] });
+            this.echoes.push(child);
+            const deadline = Date.now() + 5000;
+            while (!fs.existsSync(portFile) || !fs.readFileSync(portFile, "utf8").trim()) {
+                if (Date.now() > deadline) throw new Error(`echo backend ${name} did not start`);
+                await sleep(20);
+            }
+            this.echoPorts.set(name, Number(fs.readFileSync(portFile, "utf8").trim()));
+        }
+        this.tls = selfSigned(this.dir);
+    }
+
+    async stop(): Promise<void> {
+        this.agent.destroy();
+        this.tlsAgent.destroy();
+        try { await stopInstance(path.join(this.dir, "nginx")); } finally {
+            for (const c of this.echoes) c.kill("SIGTERM");
+            await Promise.all(this.echoes.map(c => (c.exitCode === null ? new Promise(r => c.once("exit", r)) : Promise.resolve())));
+            fs.rmSync(this.dir, { recursive: true, force: true });
+        }
+    }
+
+    services(): ServiceSpec[] {
+        return BACKENDS.map(name => ({ name, namespace: NS, ports: [{ port: 8080, targetPort: this.echoPorts.get(name)! }], endpoints: [{ address: "127.0.0.1" }] }));
+    }
+
+    /** Compiles, renders and applies a case; returns the context to send requests with. */
+    async load(c: Case): Promise<CaseContext> {
+        const fixtureListeners = c.listeners ?? [{ name: "http", port: 80, protocol: "HTTP" as const }];
+        const portMap = new Map<number, number>();
+        for (const l of fixtureListeners) if (!portMap.has(l.port)) portMap.set(l.port, await freePort());
+        const listeners = fixtureListeners.map(l => ({ ...l, port: portMap.get(l.port)! }));
+        const gateway: GatewaySpec = { name: "same-namespace", namespace: NS, gatewayClassName: "conformance", listeners };
+        const plan = compile({
+            gatewayClasses: [{ name: "conformance", controllerName: "gatewaykit.dev/nginx" }],
+            gateways: [gateway], routes: c.routes, services: this.services(),
+        });
+        const gp: GatewayPlan = plan.gateways[0];
+        const certificates: Record<string, TlsMaterial> = {};
+        for (const l of gp.listeners) for (const ref of l.tls?.certificateRefs ?? []) certificates[`${ref.namespace ?? NS}/${ref.name}`] = this.tls!;
+        const generation = `${c.name}-${++this.generation}`;
+        const instDir = path.join(this.dir, "nginx");
+        await applyConfig(instDir, renderNginx(gp, { dir: instDir, generation, certificates }), generation);
+        const firstPort = fixtureListeners[0].port;
+        const realPort = (req: Req) => portMap.get(req.port ?? firstPort)!;
+        const schemeOf = (req: Req) => req.scheme ?? (fixtureListeners.find(l => l.port === (req.port ?? firstPort))?.protocol === "HTTPS" ? "https" : "http");
+        const ctx: CaseContext = {
+            plan,
+            send: req => this.request(schemeOf(req), realPort(req), req),
+            seen: async backend => JSON.parse((await this.request("http", this.echoPorts.get(backend)!, { path: "/__seen", host: "echo" })).body),
+            clearSeen: async backend => { await this.request("http", this.echoPorts.get(backend)!, { path: "/__seen", host: "echo", method: "DELETE" }); },
+            simulate: req => simulate(plan, simRequest(req, schemeOf(req), realPort(req))),
+            listenerPort: realPort,
+        };
+        return ctx;
+    }
+
+    request(scheme: "http" | "https", port: number, req: Req): Promise<Answer> {
+        const host = req.host ?? "example.com";
+        const lib = scheme === "https" ? https : http;
+        return new Promise((resolve, reject) => {
+            const r = lib.request({
+                host: "127.0.0.1", port, method: req.method ?? "GET", path: req.path,
+                headers: { host, ...(req.headers ?? {}) },
+                agent: scheme === "https" ? this.tlsAgent : this.agent,
+                ...(scheme === "https" ? { servername: host.replace(/:\d+$/, ""), rejectUnauthorized: false } : {}),
+                timeout: 5000,
+            }, res => {
+                let body = "";
+                res.setEncoding("utf8");
+                res.on("data", d => { body += d; });
+                res.on("end", () => {
+                    let echo: Answer["echo"];
+                    if (res.statusCode === 200 && body.startsWith("{")) {
+                        try { echo = JSON.parse(body); } catch { /* not the echo */ }
+                    }
+                    resolve({ status: res.statusCode ?? 0, headers: res.headers, body, echo });
+                });
+            });
+            r.on("timeout", () => r.destroy(new Error(`timeout: ${req.method ?? "GET"} ${host}${req.path}`)));
+            r.on("error", reject);
+            r.end();
+        });
+    }
+}
+
+function simRequest(req: Req, scheme: "http" | "https", port: number): SimRequest {
+    return { scheme, port, host: req.host ?? "example.com", method: req.method ?? "GET", path: req.path, headers: req.headers };
+}
+
+/** Checks one answer against simulate's prediction and the upstream expectation; returns the problems. */
+export function check(ctx: CaseContext, req: Req, want: Expect, got: Answer, listenerPort: number): string[] {
+    const problems: string[] = [];
+    const label = `${req.method ?? "GET"} ${req.host ?? "example.com"}${req.path}${req.headers ? " " + JSON.stringify(req.headers) : ""}`;
+    const bad = (what: string) => problems.push(`${label}: ${what}`);
+    const sim = ctx.simulate(req);
+
+    // 1. The simulator's prediction (deterministic outcomes only; weighted ones are checked by counts).
+    if (sim.outcomes.length === 1) {
+        const o = sim.outcomes[0];
+        if (got.status !== o.status) bad(`status ${got.status}, simulate predicts ${o.status}`);
+        if (o.status === 200 && o.backend) {
+            const name = o.backend.service.replace(`${NS}/`, "");
+            if (got.echo?.name !== name) bad(`answered by ${got.echo?.name ?? "no echo backend"}, simulate predicts ${name}`);
+            if (got.echo && got.echo.path !== o.request.path) bad(`backend saw path ${got.echo.path}, simulate predicts ${o.request.path}`);
+            if (got.echo && got.echo.headers.host !== o.request.host) bad(`backend saw Host ${got.echo.headers.host}, simulate predicts ${o.request.host}`);
+            for (const [k, v] of Object.entries(o.request.headers)) {
+                if (k === "host") continue;
+                if (got.echo && got.echo.headers[k] !== v) bad(`backend saw ${k}: ${JSON.stringify(got.echo.headers[k])}, simulate predicts ${JSON.stringify(v)}`);
+            }
+            for (const k of Object.keys(req.headers ?? {})) {
+                const lk = k.toLowerCase();
+                if (lk !== "host" && !(lk in o.request.headers) && got.echo && lk in got.echo.headers) bad(`backend saw ${lk}, which simulate removes`);
+            }
+        }
+        for (const [k, v] of Object.entries(o.responseHeaders.set)) if (got.headers[k] !== v) bad(`response ${k}: ${JSON.stringify(got.headers[k])}, simulate predicts ${JSON.stringify(v)}`);
+        // An add appends to whatever the backend sent, which simulate cannot know: the value must end the header.
+        for (const [k, v] of Object.entries(o.responseHeaders.add)) if (got.headers[k] !== v && !String(got.headers[k]).endsWith("," + v)) bad(`response ${k}: ${JSON.stringify(got.headers[k])}, simulate predicts ${JSON.stringify(v)}`);
+        for (const k of o.responseHeaders.remove) if (k in got.headers && !(k in o.responseHeaders.set) && !(k in o.responseHeaders.add)) bad(`response has ${k}, which simulate removes`);
+    }
+    if (sim.redirect && got.headers.location !== sim.redirect.location) bad(`Location ${JSON.stringify(got.headers.location)}, simulate predicts ${JSON.stringify(sim.redirect.location)}`);
+
+    // 2. The upstream conformance expectation.
+    if (want.status !== undefined && got.status !== want.status) bad(`status ${got.status}, upstream expects ${want.status}`);
+    if (want.backend !== undefined && got.echo?.name !== want.backend) bad(`answered by ${got.echo?.name ?? `status ${got.status}`}, upstream expects ${want.backend}`);
+    if (want.path !== undefined && got.echo?.path !== want.path) bad(`backend saw path ${got.echo?.path}, upstream expects ${want.path}`);
+    if (want.host !== undefined && got.echo?.headers.host !== want.host) bad(`backend saw Host ${got.echo?.headers.host}, upstream expects ${want.host}`);
+    for (const [k, v] of Object.entries(want.headers ?? {})) if (got.echo?.headers[k.toLowerCase()] !== v) bad(`backend saw ${k}: ${JSON.stringify(got.echo?.headers[k.toLowerCase()])}, upstream expects ${JSON.stringify(v)}`);
+    for (const k of want.absent ?? []) if (got.echo && k.toLowerCase() in got.echo.headers) bad(`backend saw ${k}, upstream expects it removed`);
+    if (want.location !== undefined) {
+        const loc = want.location.replace("{port}", `:${listenerPort}`);
+        if (got.headers.location !== loc) bad(`Location ${JSON.stringify(got.headers.location)}, upstream expects ${JSON.stringify(loc)}`);
+    }
+    for (const [k, v] of Object.entries(want.respHeaders ?? {})) if (got.headers[k.toLowerCase()] !== v) bad(`response ${k}: ${JSON.stringify(got.headers[k.toLowerCase()])}, upstream expects ${JSON.stringify(v)}`);
+    for (const k of want.respAbsent ?? []) if (k.toLowerCase() in got.headers) bad(`response has ${k}, upstream expects it removed`);
+    return problems;
+}
+
+/** Runs one case end to end; returns the problems (empty = pass). */
+export async function runCase(h: Harness, c: Case): Promise<string[]> {
+    const ctx = await h.load(c);
+    const problems: string[] = [];
+    for (const [req, want] of c.requests ?? []) {
+        const got = await ctx.send(req);
+        problems.push(...check(ctx, req, want, got, ctx.listenerPort(req)));
+    }
+    if (c.custom) {
+        try { await c.custom(ctx); } catch (e) { problems.push((e as Error).message); }
+    }
+    return problems;
+}
+
+export function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const s = net.createServer();
+        s.unref();
+        s.on("error", reject);
+        s.listen(0, "127.0.0.1", () => {
+            const port = (s.address() as net.AddressInfo).port;
+            s.close(() => resolve(port));
+        });
+    });
+}
+
+function selfSigned(dir: string): TlsMaterial {
+    const key = path.join(dir, "tls.key"), crt = path.join(dir, "tls.crt");
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=example.org",
+        "-addext", "subjectAltName=DNS:example.org,DNS:second-example.org,DNS:*.example.org", "-keyout", key, "-out", crt], { stdio: "ignore" });
+    const m = { certificate: fs.readFileSync(crt, "utf8"), privateKey: fs.readFileSync(key, "utf8") };
+    fs.rmSync(key);
+    return m;
+}
+
+export function sleep(ms: number): Promise<void> {
+    return new Promise(r => setTimeout(r, ms));
+}

@@ -1,0 +1,137 @@
+// Config-level tests of the nginx renderer: structure, escaping, and refusals (no nginx needed).
+import { strict as assert } from "assert";
+import { compile } from "../routing/compile";
+import { GatewayPlan } from "../routing/plan";
+import { HTTPRouteRule, Listener } from "../routing/types";
+import { jsRegexToPcre, quoteValue } from "../providers/nginx/escape";
+import { NginxRenderError, renderNginx } from "../providers/nginx/render";
+
+const DIR = "/tmp/gk-render-test";
+
+function planOf(rules: HTTPRouteRule[], listeners: Listener[] = [{ name: "http", port: 8080, protocol: "HTTP" }], hostnames?: string[]): GatewayPlan {
+    return compile({
+        gatewayClasses: [{ name: "c", controllerName: "gatewaykit.dev/nginx" }],
+        gateways: [{ name: "gw", namespace: "default", gatewayClassName: "c", listeners }],
+        services: [{ name: "svc", namespace: "default", ports: [{ port: 8080 }], endpoints: [{ address: "10.0.0.1", port: 9000 }] }],
+        routes: [{ name: "r", namespace: "default", parentRefs: [{ name: "gw" }], ...(hostnames ? { hostnames } : {}), rules }],
+    }).gateways[0];
+}
+
+function conf(rules: HTTPRouteRule[], listeners?: Listener[], hostnames?: string[]): string {
+    return renderNginx(planOf(rules, listeners, hostnames), { dir: DIR, generation: "g1" }).files[0].content;
+}
+
+const to = [{ name: "svc", port: 8080 }];
+
+/** Naive check that every double-quoted string in the config is closed on its own line. */
+function assertBalancedQuotes(text: string): void {
+    for (const line of text.split("\n")) {
+        let inQ = false;
+        for (let i = 0; i < line.length; i++) {
+            if (line[i] === "\\" && inQ) { i++; continue; }
+            if (line[i] === "\"") inQ = !inQ;
+        }
+        assert.equal(inQ, false, `unbalanced quotes in: ${line}`);
+    }
+}
+
+describe("nginx render", () => {
+    it("renders a server per listener with the control socket, upstream and paths inside dir", () => {
+        const c = conf([{ matches: [{ path: { type: "PathPrefix", value: "/groups" } }], backendRefs: to }]);
+        assert.match(c, /listen 127\.0\.0\.1:8080 default_server;/);
+        assert.match(c, /listen "unix:\/tmp\/gk-render-test\/run\/control\.sock";/);
+        assert.match(c, /return 200 "g1";/);
+        assert.match(c, /server 10\.0\.0\.1:9000;/);
+        assert.match(c, /pid "\/tmp\/gk-render-test\/run\/nginx\.pid";/);
+        assert.match(c, /"~\^ \/groups\(\?:\/\|\$\)" "r1_b0";/);
+        assertBalancedQuotes(c);
+    });
+
+    it("splits weights with split_clients and reports rounding", () => {
+        const p = planOf([{ backendRefs: [{ name: "svc", port: 8080, weight: 1 }, { name: "svc", port: 8080, weight: 2 }] }]);
+        const r = renderNginx(p, { dir: DIR, generation: "g" });
+        assert.match(r.files[0].content, /split_clients "\$\{request_id\}r1" \$gk_s\d+ \{\n\s+33\.33% "b0";\n\s+\* "b1";/);
+        assert.equal(r.warnings!.length, 1);
+        assert.match(r.warnings![0], /rounded to 33\.33%\/66\.67%/);
+        const even = renderNginx(planOf([{ backendRefs: [{ name: "svc", port: 8080, weight: 90 }, { name: "svc", port: 8080, weight: 10 }] }]), { dir: DIR, generation: "g" });
+        assert.deepEqual(even.warnings, []);
+        assert.match(even.files[0].content, /90\.00% "b0";/);
+    });
+
+    it("escapes header values, so quotes, $ and braces cannot inject directives", () => {
+        const evil = "x\"; return 200 \"pwned\"; #${host}}";
+        const c = conf([{ filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "X-Evil", value: evil }] } }], backendRefs: to }]);
+        assert.ok(c.includes(`proxy_set_header "X-Evil" ${quoteValue(evil)};`));
+        assert.ok(c.includes("\\\"; return 200 \\\"pwned\\\"; #${gk_dollar}{host}}"));
+        assert.ok(!/^\s*return 200 "pwned"/m.test(c));
+        assertBalancedQuotes(c);
+    });
+
+    it("escapes header match values and regexes as anchored PCRE inside quoted map keys", () => {
+        const c = conf([{ matches: [{ headers: [{ name: "x-a", value: "a.b\"c$" }, { type: "RegularExpression", name: "x-b", value: "v[0-9]+\\.\"x" }] }], backendRefs: to }]);
+        assert.ok(c.includes(`"~^(?:a\\\\.b\\"c\\\\$)$" 1;`), c);
+        assert.ok(c.includes(`"~^(?:v[0-9]+\\\\.\\"x)$" 1;`));
+        assertBalancedQuotes(c);
+    });
+
+    it("refuses regexes without an exact PCRE equivalent, naming route, rule and field", () => {
+        for (const bad of ["(?<=a)b", "[^]", "\\p{L}", "a\\1", "\\u0041"]) {
+            assert.throws(() => conf([{ matches: [{ path: { type: "RegularExpression", value: "/" + bad } }], backendRefs: to }]),
+                (e: Error) => e instanceof NginxRenderError && /HTTPRoute default\/r rule 0: spec\.rules\[0\]\.matches\[0\]\.path\.value/.test(e.message), bad);
+        }
+        assert.equal(jsRegexToPcre("/a{1,2}b{"), "/a{1,2}b\\{");
+        assert.equal(jsRegexToPcre("[[:alpha:]]"), "[\\[:alpha:]]");
+    });
+
+    it("refuses header names nginx cannot read and values with control characters", () => {
+        assert.throws(() => conf([{ matches: [{ headers: [{ name: "x_under", value: "1" }] }], backendRefs: to }]), /headers\[0\]\.name/);
+        const plan = planOf([{ filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "X-A", value: "ok" }] } }], backendRefs: to }]);
+        plan.listeners[0].rules[0].filters.requestHeaderModifier!.set![0].value = "a\nreturn 200;";
+        assert.throws(() => renderNginx(plan, { dir: DIR, generation: "g" }), /requestHeaderModifier\.set: header value/);
+    });
+
+    it("refuses unsafe hostnames, generations with control characters and relative dirs", () => {
+        const plan = planOf([{ backendRefs: to }], undefined, ["example.com"]);
+        plan.listeners[0].rules[0].hostname = "evil.com; }";
+        assert.throws(() => renderNginx(plan, { dir: DIR, generation: "g" }), NginxRenderError);
+        assert.throws(() => renderNginx(planOf([{ backendRefs: to }]), { dir: DIR, generation: "g\n}" }), /control characters/);
+        assert.throws(() => renderNginx(planOf([{ backendRefs: to }]), { dir: "relative/dir", generation: "g" }), /absolute path/);
+    });
+
+    it("gives each rule hostname its own server block, leaving hosts a more specific listener owns to it", () => {
+        const listeners: Listener[] = [
+            { name: "wild", port: 8080, protocol: "HTTP", hostname: "*.example.com" },
+            { name: "foo", port: 8080, protocol: "HTTP", hostname: "foo.example.com" },
+        ];
+        const c = conf([{ backendRefs: to }], listeners, ["foo.example.com", "bar.example.com"]);
+        assert.equal((c.match(/server_name foo\.example\.com;/g) ?? []).length, 1);
+        assert.equal((c.match(/server_name bar\.example\.com;/g) ?? []).length, 1);
+        assert.equal((c.match(/server_name \*\.example\.com;/g) ?? []).length, 1);
+        // No listener without a hostname: a catch-all default server answers 404.
+        assert.match(c, /default_server;\n\s+server_name "";\n\s+location \/ \{ return 404; \}/);
+    });
+
+    it("writes HTTPS certificates and keys as 0600 files and refuses missing material", () => {
+        const listeners: Listener[] = [{ name: "https", port: 8443, protocol: "HTTPS", tls: { certificateRefs: [{ name: "cert" }] } }];
+        const plan = planOf([{ backendRefs: to }], listeners);
+        assert.throws(() => renderNginx(plan, { dir: DIR, generation: "g" }), /no certificate material for certificateRef default\/cert/);
+        const r = renderNginx(plan, { dir: DIR, generation: "g", certificates: { "default/cert": { certificate: "CERT", privateKey: "KEY" } } });
+        const key = r.files.find(f => f.path.endsWith(".key"))!;
+        assert.equal(key.mode, 0o600);
+        assert.equal(key.content, "KEY");
+        assert.match(r.files[0].content, /listen 127\.0\.0\.1:8443 ssl default_server;/);
+        assert.ok(!r.files[0].content.includes("KEY"), "the key never appears in nginx.conf");
+    });
+
+    it("renders redirects with the listener port, rewrites with the raw query, and 500 for invalid backends", () => {
+        const c = conf([
+            { matches: [{ path: { type: "PathPrefix", value: "/old" } }], filters: [{ type: "RequestRedirect", requestRedirect: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/new" }, statusCode: 301 } }] },
+            { matches: [{ path: { type: "PathPrefix", value: "/full" } }], filters: [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplaceFullPath", replaceFullPath: "/x$y" } } }], backendRefs: to },
+            { matches: [{ path: { type: "PathPrefix", value: "/missing" } }], backendRefs: [{ name: "nope", port: 8080 }] },
+        ]);
+        assert.match(c, /return 301 "http:\/\/\$host:8080\$gk_m\d+\$is_args\$args";/);
+        assert.ok(c.includes("proxy_pass \"http://gk_u"), c);
+        assert.ok(c.includes("/x${gk_dollar}y$is_args$args\";"));
+        assert.match(c, /# BackendNotFound: default\/nope\n\s+return 500;/);
+    });
+});
