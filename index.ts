@@ -12,7 +12,8 @@ export { routingTable, routingTableRows } from "./routing/table";
 export type { RoutingTableRow } from "./routing/table";
 export { FEATURES, featuresOfRule, featuresOfGateway } from "./routing/features";
 export type { Feature, FeatureUse } from "./routing/features";
-export { registerAdapter, unregisterAdapter, adapterFor, allAdapters, checkCapabilities, portabilityReport, planAdapter } from "./providers";
+export { registerAdapter, unregisterAdapter, adapterFor, allAdapters, checkCapabilities, portabilityReport, preflightFindings, planAdapter } from "./providers";
+export { checkPortability } from "./components/gateway";
 export type {
     Adapter, AdapterLimits, RealizeContext, RealizeResult, PortabilityFinding,
     AwsClassParameters, GcpClassParameters, KubernetesClassParameters, NginxClassParameters,

@@ -12,7 +12,9 @@
 // until the data plane is declared.
 
 import * as pulumi from "@pulumi/pulumi";
-import { TlsCertificate, UnknownControllerError, adapterFor, allAdapters, checkCapabilities } from "../providers";
+import {
+    PortabilityFinding, TlsCertificate, UnknownControllerError, adapterFor, allAdapters, checkCapabilities, portabilityReport, preflightFindings,
+} from "../providers";
 import { compile } from "../routing/compile";
 import { CapabilityError, GatewayValidationError } from "../routing/errors";
 import { GatewayPlan, GatewayStatus, RouteStatus, RoutingPlan } from "../routing/plan";
@@ -53,6 +55,12 @@ export interface GatewayArgs {
      * gateway's namespace). Kept secret end to end; only data planes that terminate TLS use it.
      */
     certificates?: Record<string, { certificate: pulumi.Input<string>; privateKey: pulumi.Input<string> }>;
+    /**
+     * controllerNames to check the routes against before a provider swap: what each target class
+     * would reject shows as warnings in `pulumi preview` and in the `portability` output, while the
+     * gateway keeps its current class.
+     */
+    portabilityTargets?: string[];
 }
 
 /**
@@ -66,11 +74,16 @@ export interface GatewayReference {
     controllerName: string;
     listeners: Listener[];
     namespaceLabels: Record<string, Labels>;
+    /**
+     * Per adapter (keyed by adapter name), what another stack needs to attach routes to this
+     * gateway's data plane, e.g. { nginx: { home } }: plain data, known once the gateway rendered.
+     */
+    attachments?: Record<string, Record<string, unknown>>;
 }
 
 /** What rendering produced; `known` is false during a preview whose inputs are not yet known. */
 export type GatewayRender =
-    | { known: true; plan: GatewayPlan; routing: RoutingPlan; routingTable: string; addresses: pulumi.Output<string[]> }
+    | { known: true; plan: GatewayPlan; routing: RoutingPlan; routingTable: string; addresses: pulumi.Output<string[]>; adapter: string; attachment?: Record<string, unknown> }
     | { known: false };
 
 const GATEWAY_TYPE = "gatewaykit:index:Gateway";
@@ -84,16 +97,22 @@ export class Gateway extends pulumi.ComponentResource {
     readonly routeStatuses: pulumi.Output<RouteStatus[]>;
     readonly routingTable: pulumi.Output<string>;
     readonly addresses: pulumi.Output<string[]>;
+    /** Per portabilityTargets controllerName, what that class would reject (empty: the swap is safe). */
+    readonly portability: pulumi.Output<Record<string, PortabilityFinding[]>>;
     /** "namespace/name" as far as known at construction (for messages and by-name parentRefs). */
     readonly label: string;
     /** Resolves once the data plane is declared; rejects with the Gateway's failure. */
     readonly rendered: Promise<GatewayRender>;
 
     private readonly routes: HTTPRoute[] = [];
+    /** The reference without adapter attachments: what rendering reads (the attachments come from rendering). */
+    private readonly baseReference: pulumi.Output<GatewayReference>;
     private readonly certificates: pulumi.Output<Record<string, TlsCertificate>> | undefined;
     private sealed = false;
     private sealTimer: NodeJS.Immediate | undefined;
     private onSealed!: () => void;
+    private readonly portabilityTargets: string[];
+    private onPortability!: (report: Record<string, PortabilityFinding[]>) => void;
 
     constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         super(GATEWAY_TYPE, name, {}, opts);
@@ -107,9 +126,11 @@ export class Gateway extends pulumi.ComponentResource {
         if (!(args.gatewayClass instanceof GatewayClass) && typeof args.gatewayClass.controllerName === "string") {
             adapterFor(args.gatewayClass.controllerName); // fail now on a typo
         }
+        this.portabilityTargets = [...(args.portabilityTargets ?? [])];
+        for (const target of this.portabilityTargets) adapterFor(target); // fail now on a typo
         this.name = pulumi.output(args.name ?? name);
         this.namespace = pulumi.output(args.namespace ?? "default");
-        this.reference = pulumi.output({
+        this.baseReference = pulumi.output({
             name: this.name,
             namespace: this.namespace,
             className: cls.name,
@@ -124,6 +145,19 @@ export class Gateway extends pulumi.ComponentResource {
         // Failures surface through the outputs below and registerOutputs; this only stops Node
         // from reporting the same rejection once more for this promise.
         this.rendered.catch(() => undefined);
+        const attachments = pulumi.output(this.rendered.then(r => r.known
+            ? (r.attachment ? { [r.adapter]: r.attachment } : {})
+            : pulumi.unknown as unknown as Record<string, Record<string, unknown>>));
+        this.reference = pulumi.all([this.baseReference, attachments]).apply(([base, att]) =>
+            Object.keys(att ?? {}).length > 0 ? { ...base, attachments: att } : base) as pulumi.Output<GatewayReference>;
+        // Settled by render once the plan is compiled, so the findings show even when the current
+        // class then refuses the plan; the fallbacks (no-ops once settled) cover a gateway without
+        // targets, a preview with unknown inputs and a render that failed before compiling.
+        const portability = new Promise<Record<string, PortabilityFinding[]> | undefined>((resolve, reject) => {
+            this.onPortability = resolve;
+            this.rendered.then(r => resolve(r.known ? {} : undefined), reject);
+        });
+        portability.catch(() => undefined);
 
         const part = <T>(pick: (r: Extract<GatewayRender, { known: true }>) => T): pulumi.Output<T> =>
             pulumi.output(this.rendered.then(r => r.known ? pick(r) : pulumi.unknown as unknown as T)) as pulumi.Output<T>;
@@ -132,6 +166,7 @@ export class Gateway extends pulumi.ComponentResource {
         this.routeStatuses = part(r => r.routing.routes);
         this.routingTable = part(r => r.routingTable);
         this.addresses = part(r => r.addresses) as unknown as pulumi.Output<string[]>;
+        this.portability = pulumi.output(portability.then(p => p ?? pulumi.unknown)) as pulumi.Output<Record<string, PortabilityFinding[]>>;
         declared.gateways.push(this);
         this.registerOutputs({
             reference: this.reference,
@@ -139,6 +174,7 @@ export class Gateway extends pulumi.ComponentResource {
             routeStatuses: this.routeStatuses,
             routingTable: this.routingTable,
             addresses: this.addresses,
+            ...(this.portabilityTargets.length > 0 ? { portability: this.portability } : {}),
         });
     }
 
@@ -178,7 +214,7 @@ export class Gateway extends pulumi.ComponentResource {
         const routes = [...this.routes];
         const services = [...declared.services];
         const { known, value } = await resolveOutput(pulumi.output({
-            reference: this.reference,
+            reference: this.baseReference,
             labels: labels ?? {},
             parameters,
             routes: routes.map(r => r.spec),
@@ -204,6 +240,7 @@ export class Gateway extends pulumi.ComponentResource {
                 namespaces: Object.entries(ref.namespaceLabels).map(([name, l]) => ({ name, labels: l })),
             });
             const plan = routing.gateways[0];
+            this.reportPortability(plan, value.parameters as GatewayClassParameters);
             checkCapabilities(plan, adapter, allAdapters());
             const adapterParameters = ((value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>;
             const problems = adapter.preflight?.(plan, adapterParameters) ?? [];
@@ -217,12 +254,32 @@ export class Gateway extends pulumi.ComponentResource {
             }
             const result = adapter.realize(plan, {
                 parent: this, gatewayName: ref.name, parameters: adapterParameters, shared: declared.adapterState,
+                namespaces: Object.entries(ref.namespaceLabels).map(([name, l]) => ({ name, labels: l })),
                 ...(this.certificates ? { certificates: this.certificates } : {}),
             });
-            return { known: true, plan, routing, routingTable: routingTable(plan), addresses: result.addresses };
+            return {
+                known: true, plan, routing, routingTable: routingTable(plan), addresses: result.addresses, adapter: adapter.name,
+                ...(result.attachment ? { attachment: result.attachment } : {}),
+            };
         } catch (err) {
             throw this.failure(err);
         }
+    }
+
+    /** Checks the plan against each portability target and shows the findings as preview warnings. */
+    private reportPortability(plan: GatewayPlan, parameters: GatewayClassParameters): void {
+        if (this.portabilityTargets.length === 0) return;
+        const report: Record<string, PortabilityFinding[]> = {};
+        for (const target of this.portabilityTargets) {
+            const findings = checkPortability(plan, target, parameters);
+            report[target] = findings;
+            const adapter = adapterFor(target).name;
+            if (findings.length === 0) {
+                pulumi.log.info(`Gateway ${plan.gateway}: portability to ${target} (${adapter}): nothing the routes use would be rejected`, this);
+            }
+            for (const f of findings) pulumi.log.warn(`Gateway ${plan.gateway}: portability to ${target} (${adapter}): ${f.message}`, this);
+        }
+        this.onPortability(report);
     }
 
     /** A user-facing failure: the message (which names the route and field), without a stack trace. */
@@ -233,4 +290,17 @@ export class Gateway extends pulumi.ComponentResource {
         (failure as { cause?: unknown }).cause = err;
         return failure;
     }
+}
+
+/**
+ * Before a provider swap: everything in the plan the class with this controllerName would reject —
+ * features its adapter lacks and its limits (route, rule, feature and the adapters that support it).
+ * Given the class parameters (keyed by adapter name) and no such finding, it also runs the target's
+ * preflight (VPC, project, quotas, …), since that is what the swap would run into next.
+ */
+export function checkPortability(plan: GatewayPlan, controllerName: string, parameters?: GatewayClassParameters): PortabilityFinding[] {
+    const target = adapterFor(controllerName);
+    const findings = portabilityReport(plan, target, allAdapters());
+    if (findings.length > 0 || parameters === undefined) return findings;
+    return preflightFindings(plan, target, parameters as Record<string, unknown>);
 }

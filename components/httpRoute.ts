@@ -2,8 +2,9 @@
 // component (or by name to one declared in this program) registers the route with it right here in
 // the constructor; the gateway renders all its routes once the program body has finished. A
 // parentRef to a GatewayReference (another stack's gateway) computes this route's status locally
-// against that gateway's listeners; realising the route on the other stack's data plane is a
-// later issue, so such a route changes no data plane yet.
+// against that gateway's listeners, and the adapter's realizeRoutes (when it has one) realises it
+// on that gateway's data plane from this stack (kubernetes: HTTPRoute objects; nginx: a route file
+// the gateway's nginx recompiles).
 
 import * as pulumi from "@pulumi/pulumi";
 import { compile } from "../routing/compile";
@@ -180,7 +181,13 @@ export class HTTPRoute extends pulumi.ComponentResource {
             const adapter = allAdapters().find(a => a.controllerNames.includes(ref.controllerName));
             if (adapter?.realizeRoutes) {
                 const parameters = ((value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>;
-                adapter.realizeRoutes(routing.gateways[0], { parent: this, gatewayName: ref.name, parameters, shared: declared.adapterState });
+                const attachment = ref.attachments?.[adapter.name];
+                adapter.realizeRoutes(routing.gateways[0], {
+                    parent: this, gatewayName: ref.name, parameters, shared: declared.adapterState,
+                    namespaces: Object.entries(ref.namespaceLabels ?? {}).map(([name, labels]) => ({ name, labels })),
+                    routeStatuses: routing.routes,
+                    ...(attachment ? { attachment } : {}),
+                });
             }
             return { known: true, routing, gateway: routing.gateways[0] };
         } catch (err) {

@@ -5,7 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CapabilityError } from "../routing/errors";
 import { Feature, FeatureUse, featuresOfGateway } from "../routing/features";
-import { GatewayPlan } from "../routing/plan";
+import { GatewayPlan, RouteStatus } from "../routing/plan";
+import { NamespaceSpec } from "../routing/types";
 
 /** Hard quotas of a data plane; a plan beyond them fails before deployment. */
 export interface AdapterLimits {
@@ -32,6 +33,15 @@ export interface RealizeContext {
      * namespace), from the Gateway's `certificates` argument. A secret Output: keep it one.
      */
     certificates?: pulumi.Output<Record<string, TlsCertificate>>;
+    /** Labels of route namespaces (the Gateway's namespaceLabels), for data planes that recompile routes themselves. */
+    namespaces?: NamespaceSpec[];
+    /**
+     * realizeRoutes only: this adapter's section of the GatewayReference's `attachments` (what the
+     * gateway's realize returned as `attachment`), e.g. where the nginx gateway reads route files.
+     */
+    attachment?: Record<string, unknown>;
+    /** realizeRoutes only: the status of the routes being realised, as compiled against the reference. */
+    routeStatuses?: RouteStatus[];
 }
 
 /** A PEM certificate (chain) and its private key. */
@@ -43,6 +53,11 @@ export interface TlsCertificate {
 export interface RealizeResult {
     /** Where clients reach the data plane (IPs or DNS names). */
     addresses: pulumi.Output<string[]>;
+    /**
+     * Plain, serialisable data another stack needs to attach routes to this gateway (exported in
+     * GatewayReference.attachments[adapter.name]); no secrets.
+     */
+    attachment?: Record<string, unknown>;
 }
 
 export interface Adapter {
@@ -68,7 +83,8 @@ export interface Adapter {
 
 /** One thing a plan needs that an adapter cannot do. */
 export interface PortabilityFinding {
-    feature: Feature | "limit";
+    /** The feature; "limit" for a quota; "preflight" for a problem the adapter's preflight reports with the class parameters. */
+    feature: Feature | "limit" | "preflight";
     route?: string;
     ruleIndex?: number;
     ruleName?: string;
@@ -120,6 +136,25 @@ export function portabilityReport(plan: GatewayPlan, target: Adapter, all: reado
         }
     }
     return findings;
+}
+
+/**
+ * What the target adapter's preflight would refuse, given the class parameters (the whole
+ * parameters object, keyed by adapter name; the target reads its own section), as findings.
+ */
+export function preflightFindings(plan: GatewayPlan, target: Adapter, parameters: Record<string, unknown>): PortabilityFinding[] {
+    if (!target.preflight) return [];
+    const own = (parameters[target.name] ?? {}) as Record<string, unknown>;
+    let problems: string[];
+    try {
+        problems = target.preflight(plan, own);
+    } catch (err) {
+        problems = [err instanceof Error ? err.message : String(err)];
+    }
+    return problems.map(p => ({
+        feature: "preflight" as const, listeners: [], supportedBy: [],
+        message: `the ${target.name} adapter's preflight refuses: ${p}`,
+    }));
 }
 
 /** Throws CapabilityError listing every use the adapter cannot carry. */

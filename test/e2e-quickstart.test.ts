@@ -88,7 +88,7 @@ function assertShare(counts: Record<string, number>, n: number, canaryPercent: n
     const stable = counts["mygroup-groups"] ?? 0;
     assert.equal(canary + stable, n, `every request reaches one of the two backends: ${JSON.stringify(counts)}`);
     // The upstream conformance tolerance: each share within ±5 percentage points.
-    assert.ok(Math.abs(canary / n * 100 - canaryPercent) <= 5, `canary share ${canary / n * 100}% is not within ${canaryPercent}% ± 5: ${JSON.stringify(counts)}`);
+    assert.ok(Math.abs(canary * 100 - canaryPercent * n) <= 5 * n, `canary share ${canary / n * 100}% is not within ${canaryPercent}% ± 5: ${JSON.stringify(counts)}`);
 }
 
 function processesNaming(dir: string): string[] {
@@ -168,15 +168,11 @@ describe("e2e: the quickstart through the Pulumi engine (Automation API)", funct
         try {
             await s.setConfig("port", { value: String(busy) });
             await assert.rejects(s.up(), (e: Error) => /Address already in use/.test(e.message) && /keeps serving/.test(e.message));
-            // nginx retries a failed bind for ~2.5 s after the reload was reported failed; freeing the port
-            // inside that window makes nginx take the refused config after all (a known gap, see the report).
-            const errorLog = path.join(stateHome, "gatewaykit", stackName, "mygroup", "mygroup-external", "logs", "error.log");
-            for (let i = 0; i < 100 && !fs.readFileSync(errorLog, "utf8").includes("still could not bind()"); i++) await new Promise(r => setTimeout(r, 50));
         } finally {
             blocker.close();
             await s.setConfig("port", { value: String(port) });
         }
-        assertShare(await split(port, 200, "after the refused up"), 200, 50);
+        assertShare(await split(port, 1000, "after the refused up"), 1000, 50);
 
         // Kill nginx (master and workers): refresh records it, the next up restarts it.
         const nginxDir = path.join(stateHome, "gatewaykit", stackName, "mygroup", "mygroup-external");
@@ -188,7 +184,7 @@ describe("e2e: the quickstart through the Pulumi engine (Automation API)", funct
         assert.equal(refresh.summary.resourceChanges?.update, 1, JSON.stringify(refresh.summary.resourceChanges));
         const up3 = await s.up();
         assert.equal(up3.summary.resourceChanges?.update, 1, JSON.stringify(up3.summary.resourceChanges));
-        assertShare(await split(port, 200, "after refresh + up"), 200, 50);
+        assertShare(await split(port, 1000, "after refresh + up"), 1000, 50);
 
         // Destroy: no nginx or echo process of this stack, no listening port.
         const destroyed = await s.destroy();

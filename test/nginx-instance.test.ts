@@ -38,6 +38,16 @@ function get(port: number): Promise<{ status: number; location?: string }> {
     });
 }
 
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+/** A port held by another process (this test process). */
+async function block(): Promise<{ blocker: net.Server; busy: number }> {
+    const blocker = net.createServer();
+    const busy = await freePort();
+    await new Promise<void>(r => blocker.listen(busy, "127.0.0.1", () => r()));
+    return { blocker, busy };
+}
+
 function listening(port: number): Promise<boolean> {
     return new Promise(resolve => {
         const s = net.connect({ host: "127.0.0.1", port }, () => { s.destroy(); resolve(true); });
@@ -96,18 +106,61 @@ describe("nginx instance (real process)", function () {
         assert.ok(!fs.readFileSync(path.join(dir, "conf/nginx.conf"), "utf8").includes("gk_bad"), "previous files restored");
     });
 
-    it("a port bound by another process fails the reload with the bind error; generation 2 keeps serving", async () => {
-        const blocker = net.createServer();
-        const busy = await freePort();
-        await new Promise<void>(r => blocker.listen(busy, "127.0.0.1", () => r()));
+    it("right after a reload, every new connection gets the new generation (old workers no longer accept)", async () => {
+        // Three reloads 308 -> 301 -> 302 -> 308: each must be complete when applyConfig returns.
+        for (const [status, gen] of [[301, "g2a"], [302, "g2b"], [308, "g2"]] as const) {
+            await applyConfig(dir, renderNginx(plan(port, status), { dir, generation: gen }), gen);
+            const seen: number[] = [];
+            for (let i = 0; i < 20; i++) seen.push((await get(port)).status); // agent: false: a new connection each
+            assert.deepEqual(seen.filter(s => s !== status), [], `generation ${gen}: ${seen.filter(s => s !== status).length} of 20 new connections were answered by an older generation`);
+        }
+    });
+
+    it("a port bound by another process fails the reload before HUP (pre-check); generation 2 keeps serving", async () => {
+        const { blocker, busy } = await block();
+        const workersBefore = workerPids(readInstance(dir).pid!);
         try {
             await assert.rejects(applyConfig(dir, renderNginx(plan(port, 307, busy), { dir, generation: "g4" }), "g4"),
-                (e: Error) => e instanceof NginxApplyError && /bind\(\) to 127\.0\.0\.1:\d+ failed/.test(e.message), );
+                (e: Error) => e instanceof NginxApplyError && new RegExp(`127\\.0\\.0\\.1:${busy} .*in use`).test(e.message) && /checked before reloading/.test(e.message) && /g2 keeps serving/.test(e.message));
+            assert.deepEqual(workerPids(readInstance(dir).pid!), workersBefore, "nginx was not asked to reload (same workers)");
             assert.equal((await get(port)).status, 308);
             assert.equal(await queryGeneration(dir), "g2");
         } finally {
             await new Promise(r => blocker.close(r));
         }
+    });
+
+    it("a bind nginx itself fails: waits for nginx's verdict; freeing the port afterwards never brings the rejected config live", async () => {
+        const { blocker, busy } = await block();
+        let closed = false;
+        try {
+            // No pre-check: the blocked port reaches nginx, whose master retries bind() for ~2.5 s.
+            await assert.rejects(applyConfig(dir, renderNginx(plan(port, 307, busy), { dir, generation: "g5" }), "g5", { precheckPorts: false }),
+                (e: Error) => e instanceof NginxApplyError && new RegExp(`bind\\(\\) to 127\\.0\\.0\\.1:${busy} failed`).test(e.message) && /g2 keeps serving/.test(e.message));
+            assert.match(fs.readFileSync(path.join(dir, "logs/error.log"), "utf8"), /still could not bind\(\)/, "applyConfig returned before nginx gave up");
+            assert.equal(await queryGeneration(dir), "g2");
+            await sleep(500);
+            await new Promise(r => blocker.close(r));
+            closed = true;
+            await sleep(4000);
+            assert.equal(await queryGeneration(dir), "g2");
+            assert.equal((await get(port)).status, 308);
+            assert.equal(await listening(busy), false, `nginx listens on ${busy}: the rejected generation went live`);
+            assert.equal(readInstance(dir).generation, "g2");
+        } finally {
+            if (!closed) await new Promise(r => blocker.close(r));
+        }
+    });
+
+    it("a port freed while nginx still retries bind(): the reload succeeds and applyConfig says so", async () => {
+        const { blocker, busy } = await block();
+        const freeing = sleep(1000).then(() => new Promise(r => blocker.close(r)));
+        const st = await applyConfig(dir, renderNginx(plan(port, 307, busy), { dir, generation: "g6" }), "g6", { precheckPorts: false });
+        await freeing;
+        assert.equal(st.generation, "g6");
+        assert.equal(await queryGeneration(dir), "g6");
+        assert.equal((await get(busy)).status, 307);
+        assert.equal(readInstance(dir).generation, "g6");
     });
 
     it("stop leaves no process and no listening port; readInstance notices", async () => {

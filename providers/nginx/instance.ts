@@ -5,6 +5,8 @@
 import { execFile, spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
+import * as net from "net";
+import * as os from "os";
 import * as path from "path";
 import { CONTROL_SOCKET, INSTANCE_DIRS, RenderedConfig } from "./render";
 
@@ -22,6 +24,8 @@ const GENERATION_FILE = "run/generation";
 const MANIFEST_FILE = "run/files.json";
 const ERROR_LOG = "logs/error.log";
 const VERIFY_TIMEOUT_MS = 8000;
+// Old workers retitle themselves as soon as they read the master's QUIT (milliseconds); 5 s means one is stuck.
+const RETIRE_TIMEOUT_MS = 5000;
 
 /** The nginx binary: opts.nginxPath, `nginx` on PATH, or /usr/sbin/nginx. Throws when none exists. */
 export function findNginx(nginxPath?: string): string {
@@ -231,19 +235,40 @@ function pruneStale(dir: string, previousManifest: string | undefined, config: R
 
 // ---------------------------------------------------------------- apply / stop
 
-export async function applyConfig(dir: string, config: RenderedConfig, generation: string, opts: { nginxPath?: string } = {}): Promise<InstanceState> {
+export interface ApplyOptions {
+    nginxPath?: string;
+    /** Default true: before a reload, fail fast when a newly added listen address is taken. false leaves it to nginx alone. */
+    precheckPorts?: boolean;
+}
+
+/**
+ * Starts nginx or reloads it to `config`, verified. A reload returns only when the new generation answers
+ * the control socket from new workers AND every pre-reload worker has exited or is shutting down (so no new
+ * connection can reach the old configuration); if they have not within RETIRE_TIMEOUT_MS, the previous
+ * files are restored and reloaded and the call fails. A failed bind() is reported only after nginx's final
+ * verdict (it retries for ~2.5 s), with the previous generation confirmed serving; a bind that succeeds on
+ * nginx's retry makes the reload a success.
+ */
+export async function applyConfig(dir: string, config: RenderedConfig, generation: string, opts: ApplyOptions = {}): Promise<InstanceState> {
     if (!path.isAbsolute(dir)) throw new NginxApplyError(`instance directory ${JSON.stringify(dir)} must be an absolute path`);
     const bin = findNginx(opts.nginxPath);
     fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
     for (const d of INSTANCE_DIRS) fs.mkdirSync(path.join(dir, d), { recursive: true, mode: d === "tls" ? 0o700 : 0o755 });
     const before = readInstance(dir);
     const backup = writeFiles(dir, config);
+    let preReloadWorkers: number[] = [];
     const fail = async (message: string, reHup: boolean): Promise<never> => {
         restoreFiles(dir, backup);
         if (reHup && before.running && before.pid !== undefined) {
-            // The master took the new config (or we cannot tell): reload the restored one.
+            // The master took the new config (or we cannot tell): reload the restored one, and wait until
+            // workers of the rejected generation no longer accept.
+            const rejectedWorkers = workerPids(before.pid).filter(w => !preReloadWorkers.includes(w));
             try { process.kill(before.pid, "SIGHUP"); } catch { /* gone */ }
-            await waitFor(async () => (await queryGeneration(dir)) === before.generation, VERIFY_TIMEOUT_MS);
+            if (await waitFor(async () => (await queryGeneration(dir)) === before.generation && rejectedWorkers.every(retired), VERIFY_TIMEOUT_MS)) {
+                message += `; generation ${before.generation ?? "?"} restored and serving`;
+            } else {
+                message += `; restoring generation ${before.generation ?? "?"} could not be confirmed (control socket answers ${JSON.stringify(await queryGeneration(dir))})`;
+            }
         }
         throw new NginxApplyError(message);
     };
@@ -272,29 +297,116 @@ export async function applyConfig(dir: string, config: RenderedConfig, generatio
     }
 
     const pid = before.pid!;
-    const oldWorkers = new Set(workerPids(pid));
+    if (opts.precheckPorts !== false) {
+        const busy = await busyNewAddresses(backup, config);
+        if (busy.length) {
+            return fail(`nginx cannot reload to generation ${generation}: ${busy.join("; ")} (checked before reloading); generation ${before.generation ?? "?"} keeps serving`, false);
+        }
+    }
+    const oldWorkers = workerPids(pid);
+    preReloadWorkers = oldWorkers;
     const offset = logSize(dir);
     try {
         process.kill(pid, "SIGHUP");
     } catch (e) {
         return fail(`could not signal nginx (pid ${pid}) to reload: ${(e as Error).message}`, false);
     }
-    let errors: string[] = [];
-    const ok = await waitFor(async () => {
-        errors = logErrorsSince(dir, offset);
-        if (errors.length) return true;
-        if ((await queryGeneration(dir)) !== generation) return false;
-        const now = workerPids(pid);
-        // Old workers stop accepting when they start shutting down (nginx retitles them then).
-        return now.length > 0 && now.some(w => !oldWorkers.has(w)) && [...oldWorkers].every(w => !processAlive(w) || shuttingDown(w));
-    }, VERIFY_TIMEOUT_MS);
-    if (errors.length || !ok) {
-        const served = await queryGeneration(dir);
-        const why = errors.length ? errors.join("; ") : `generation ${generation} was not serving ${VERIFY_TIMEOUT_MS} ms after the reload (control socket answers ${JSON.stringify(served)})`;
-        return fail(`nginx failed to reload to generation ${generation}: ${why}; generation ${before.generation ?? "?"} keeps serving`, served === generation || served === undefined);
+    const verdict = await awaitVerdict(dir, pid, oldWorkers, generation, offset);
+    if (verdict.outcome === "timeout") {
+        // The master may still be retrying: the restored files plus a HUP win whatever it does next.
+        return fail(`nginx failed to reload to generation ${generation}: no verdict ${VERIFY_TIMEOUT_MS} ms after the reload (control socket answers ${JSON.stringify(await queryGeneration(dir))})${verdict.errors.length ? ": " + verdict.errors.join("; ") : ""}`, true);
+    }
+    if (verdict.outcome === "rejected") {
+        // nginx gave up on the new cycle: confirm the previous generation is what answers before saying so.
+        const previousServing = await waitFor(async () => (await queryGeneration(dir)) === before.generation, 2000);
+        return fail(`nginx failed to reload to generation ${generation}: ${verdict.errors.join("; ")}${previousServing ? `; generation ${before.generation ?? "?"} keeps serving` : ""}`, !previousServing);
+    }
+    // Old workers keep accepting new connections until they process the master's QUIT; the reload is done
+    // only when none of them can answer a new connection with the previous configuration.
+    if (!await waitFor(async () => oldWorkers.every(retired), RETIRE_TIMEOUT_MS)) {
+        const stuck = oldWorkers.filter(w => !retired(w));
+        return fail(`nginx loaded generation ${generation}, but worker(s) ${stuck.join(", ")} of generation ${before.generation ?? "?"} still accepted connections ${RETIRE_TIMEOUT_MS} ms after the reload; rolled back`, true);
     }
     finish(dir, config, generation, backup);
     return { pid, generation, ports: config.ports };
+}
+
+/**
+ * nginx's verdict on a HUP: "live" once the control socket answers the new generation from new workers;
+ * "rejected" once the master has given up on the new cycle. A failed bind() is NOT final: the master
+ * retries it (5 tries, 500 ms apart) and goes live if the port frees meanwhile, so only its closing
+ * "still could not bind()" (or any other error, which aborts the cycle at once) is a rejection.
+ */
+async function awaitVerdict(dir: string, master: number, oldWorkers: number[], generation: string, offset: number): Promise<{ outcome: "live" | "rejected" | "timeout"; errors: string[] }> {
+    let errors: string[] = [];
+    let outcome = "timeout" as "live" | "rejected" | "timeout";
+    await waitFor(async () => {
+        errors = logErrorsSince(dir, offset);
+        if (errors.some(e => /still could not bind\(\)/.test(e)) || errors.some(e => !/bind\(\) to \S+ failed/.test(e))) {
+            outcome = "rejected";
+            return true;
+        }
+        if ((await queryGeneration(dir)) === generation && workerPids(master).some(w => !oldWorkers.includes(w))) {
+            outcome = "live";
+            return true;
+        }
+        return false;
+    }, VERIFY_TIMEOUT_MS);
+    // A bind that succeeded on nginx's retry leaves its earlier failures in the log: not errors of a live cycle.
+    // The master logs the same bind() failure once per retry: once is enough in a message.
+    return { outcome, errors: outcome === "live" ? [] : [...new Set(errors.map(e => e.replace(/ \d+#\d+: /, " ")))] };
+}
+
+/** True once a pre-reload worker cannot accept a new connection: gone, or retitled just before it closes its listening sockets. */
+function retired(pid: number): boolean {
+    return !processAlive(pid) || shuttingDown(pid);
+}
+
+/** TCP `listen` addresses (host:port) in rendered files; the control unix socket is not one. */
+function listenAddresses(contents: string[]): Set<string> {
+    const out = new Set<string>();
+    for (const c of contents) {
+        for (const m of c.matchAll(/^\s*listen\s+"?([^\s";]+)/gm)) if (!m[1].startsWith("unix:")) out.add(m[1]);
+    }
+    return out;
+}
+
+/**
+ * Listen addresses the new generation adds that something else holds (nginx would fail to bind them on
+ * the reload). An address the running generation already listens on is nginx's own and inherited.
+ */
+async function busyNewAddresses(backup: Backup, config: RenderedConfig): Promise<string[]> {
+    const held = listenAddresses(backup.files.flatMap(f => f.content ? [f.content.toString("utf8")] : []));
+    const heldPorts = new Set([...held].map(a => a.slice(a.lastIndexOf(":") + 1)));
+    const busy: string[] = [];
+    for (const addr of listenAddresses(config.files.map(f => f.content))) {
+        if (held.has(addr)) continue;
+        const port = addr.slice(addr.lastIndexOf(":") + 1);
+        const code = await tryBind(addr.slice(0, addr.lastIndexOf(":")), Number(port));
+        if (code === undefined || !(code in STRERROR)) continue; // free, or nothing definite (e.g. a name that does not resolve here): nginx decides
+        // Worded as nginx words it, so callers matching nginx's bind error see the same text.
+        const failed = `bind() to ${addr} failed (${os.constants.errno[code as keyof typeof os.constants.errno] ?? code}: ${STRERROR[code]})`;
+        busy.push(code !== "EADDRINUSE" ? failed : heldPorts.has(port)
+            ? `${failed}: this nginx holds port ${port} under another address, and a reload cannot move a port to a new address (stop and start the gateway)`
+            : `${failed}: another process listens there`);
+    }
+    return busy;
+}
+
+const STRERROR: Record<string, string> = {
+    EADDRINUSE: "Address already in use",
+    EACCES: "Permission denied",
+    EADDRNOTAVAIL: "Cannot assign requested address",
+};
+
+/** Binds host:port (SO_REUSEADDR, as nginx does) and releases it; the error code, or undefined when free. */
+function tryBind(host: string, port: number): Promise<string | undefined> {
+    const h = host === "*" ? "0.0.0.0" : host.replace(/^\[(.*)\]$/, "$1");
+    return new Promise(resolve => {
+        const s = net.createServer();
+        s.once("error", e => resolve((e as NodeJS.ErrnoException).code ?? e.message));
+        s.listen({ host: h, port, exclusive: true }, () => s.close(() => resolve(undefined)));
+    });
 }
 
 function finish(dir: string, config: RenderedConfig, generation: string, backup: Backup): void {

@@ -6,7 +6,11 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { GatewayPlan } from "../../routing/plan";
-import { applyConfig, readInstance, stopInstance, workerPids } from "./instance";
+import {
+    GatewaySources, InstanceSettings, RouteFile, buildPlan, portTaken, readInstances, readRouteFiles, readSettings,
+    routeKey, routeFileName, withLock, writeInstances, writeRouteFile, writeSettings,
+} from "./attach";
+import { applyConfig, readInstance, stopInstance } from "./instance";
 import { TlsMaterial, renderNginx } from "./render";
 
 // ---------------------------------------------------------------- nginx gateway
@@ -22,6 +26,15 @@ export interface NginxGatewayInputs {
     nginxPath?: string;
     /** Keyed "namespace/name" of listener certificateRefs; secret in the Pulumi state. */
     certificates?: Record<string, TlsMaterial>;
+    /**
+     * The gateway's home (attach.ts): where other stacks' route files live. With `sources`, every
+     * apply compiles the operator's sources plus those files (`plan` then only shows the own part).
+     */
+    home?: string;
+    /** JSON of GatewaySources (what the operator's program declared). */
+    sources?: string;
+    /** `reuseport` on the listeners, so a replacement instance can serve beside this one. */
+    reusePort?: boolean;
 }
 
 export interface NginxGatewayOutputs extends NginxGatewayInputs {
@@ -30,6 +43,10 @@ export interface NginxGatewayOutputs extends NginxGatewayInputs {
     pid?: number;
     generation: string;
     ports: number[];
+    /** Routes from other stacks' route files this generation serves. */
+    teamRoutes?: string[];
+    /** Route files left out (invalid for this gateway), with why. */
+    skippedRoutes?: string[];
 }
 
 export interface DiffOutcome {
@@ -48,11 +65,15 @@ function newGeneration(): string {
 function pickInputs(i: NginxGatewayInputs): NginxGatewayInputs {
     const out: NginxGatewayInputs = { gateway: i.gateway, dir: i.dir, plan: i.plan, listenAddress: i.listenAddress };
     if (i.nginxPath) out.nginxPath = i.nginxPath;
+    if (i.home) out.home = i.home;
+    if (i.sources) out.sources = i.sources;
+    if (i.reusePort !== undefined) out.reusePort = i.reusePort;
     if (i.certificates && Object.keys(i.certificates).length > 0) out.certificates = i.certificates;
     return out;
 }
 
 async function renderAndApply(inputs: NginxGatewayInputs): Promise<NginxGatewayOutputs> {
+    if (inputs.home && inputs.sources) return applyWithHome(inputs, inputs.home, inputs.sources);
     const plan = JSON.parse(inputs.plan) as GatewayPlan;
     const generation = newGeneration();
     const config = renderNginx(plan, {
@@ -60,46 +81,72 @@ async function renderAndApply(inputs: NginxGatewayInputs): Promise<NginxGatewayO
         generation,
         listenAddress: inputs.listenAddress,
         ...(inputs.certificates ? { certificates: inputs.certificates } : {}),
+        ...(inputs.reusePort ? { reusePort: true } : {}),
     });
     fs.mkdirSync(inputs.dir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(path.join(inputs.dir, MARKER), `${inputs.gateway}\n`);
-    const before = readInstance(inputs.dir);
-    const oldWorkers = before.running && before.pid !== undefined ? workerPids(before.pid) : [];
     const state = await applyConfig(inputs.dir, config, generation, inputs.nginxPath ? { nginxPath: inputs.nginxPath } : {});
-    await waitUntilRetired(oldWorkers, generation);
     return { ...pickInputs(inputs), running: true, pid: state.pid, generation: state.generation, ports: state.ports };
 }
 
-function sleep(ms: number): Promise<void> {
-    return new Promise(resolve => setTimeout(resolve, ms));
+/** Compiles one instance from its settings plus the route files, renders, applies (verified) and records its ports. */
+async function applyInstance(settings: InstanceSettings, files: Map<string, RouteFile>, trigger?: string) {
+    const built = buildPlan(settings, files, trigger);
+    const generation = newGeneration();
+    const config = renderNginx(built.plan, {
+        dir: settings.dir,
+        generation,
+        listenAddress: settings.listenAddress,
+        reusePort: settings.reusePort,
+        ...(settings.certificates ? { certificates: settings.certificates } : {}),
+    });
+    fs.mkdirSync(settings.dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(settings.dir, MARKER), `${settings.gateway}\n`);
+    const state = await applyConfig(settings.dir, config, generation, settings.nginxPath ? { nginxPath: settings.nginxPath } : {});
+    writeSettings({ ...settings, ports: state.ports });
+    return { state, built };
 }
 
-/** True once a pre-reload worker can no longer accept connections: it exited or began its graceful shutdown. */
-function retired(pid: number): boolean {
-    try {
-        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-        if (stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")) return true;
-        // nginx retitles a worker "worker process is shutting down" just before it closes its listening sockets.
-        return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("shutting down");
-    } catch {
-        return true;
+/** Instances of the gateway (other than `except`) with a running nginx, with their settings. */
+function runningInstances(home: string, except?: string): InstanceSettings[] {
+    const out: InstanceSettings[] = [];
+    for (const dir of readInstances(home)) {
+        if (dir === except || !readInstance(dir).running) continue;
+        const settings = readSettings(dir);
+        if (settings) out.push(settings);
     }
+    return out;
 }
 
 /**
- * After a reload, new workers answer the new generation while the old ones still accept new connections
- * until they process the master's QUIT (measured: up to 19 of 20 sequential requests right after a
- * "verified" HUP went to the old config). An update is done only when every old worker has stopped accepting.
+ * The operator's apply: its sources plus every route file in the home, under the home's lock. With
+ * reuseport a foreign listener on a port would silently share it, so a port no instance of this
+ * gateway serves yet must be free.
  */
-async function waitUntilRetired(oldWorkers: number[], generation: string, timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!oldWorkers.every(retired)) {
-        if (Date.now() > deadline) {
-            throw new Error(`generation ${generation} is loaded, but worker(s) ${oldWorkers.filter(p => !retired(p)).join(", ")} of the previous ` +
-                `configuration still accept connections ${timeoutMs} ms after the reload`);
+async function applyWithHome(inputs: NginxGatewayInputs, home: string, sourcesJson: string): Promise<NginxGatewayOutputs> {
+    const settings: InstanceSettings = {
+        gateway: inputs.gateway, dir: inputs.dir, listenAddress: inputs.listenAddress, reusePort: inputs.reusePort ?? false,
+        sources: JSON.parse(sourcesJson) as GatewaySources,
+        ...(inputs.nginxPath ? { nginxPath: inputs.nginxPath } : {}),
+        ...(inputs.certificates && Object.keys(inputs.certificates).length > 0 ? { certificates: inputs.certificates } : {}),
+    };
+    return withLock(home, async () => {
+        const serving = new Set<number>();
+        const self = readInstance(inputs.dir).running ? readSettings(inputs.dir) : undefined;
+        for (const s of [...(self ? [self] : []), ...runningInstances(home, inputs.dir)]) for (const p of s.ports ?? []) serving.add(p);
+        for (const port of [...new Set(settings.sources.gateway.listeners.map(l => l.port))]) {
+            if (!serving.has(port) && await portTaken(settings.listenAddress, port)) {
+                throw new Error(`port ${port} on ${settings.listenAddress} is taken (Address already in use) by a process that is not an nginx ` +
+                    `of Gateway ${inputs.gateway}; free it or choose another listener port`);
+            }
         }
-        await sleep(10);
-    }
+        const { state, built } = await applyInstance(settings, readRouteFiles(home));
+        writeInstances(home, [...readInstances(home).filter(d => d !== inputs.dir), inputs.dir]);
+        return {
+            ...pickInputs(inputs), running: true, pid: state.pid, generation: state.generation, ports: state.ports,
+            teamRoutes: built.teamRoutes, skippedRoutes: built.skipped,
+        };
+    });
 }
 
 function errorMessage(err: unknown): string {
@@ -121,13 +168,18 @@ function sameJson(a: unknown, b: unknown): boolean {
     return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
-/** Update in place when the plan or its settings change (or nginx died); replace only for a new dir. */
+/** Update in place when the plan or its settings change (or nginx died); replace for a new dir or binary. */
 export function diffGateway(olds: Partial<NginxGatewayOutputs>, news: NginxGatewayInputs): DiffOutcome {
     const replaces = olds.dir !== news.dir ? ["dir"] : [];
-    const changed = (["gateway", "plan", "listenAddress", "nginxPath"] as const).some(k => (olds[k] ?? "") !== (news[k] ?? ""))
+    // A reload cannot switch the nginx binary: a new binary needs a new instance.
+    if ((olds.nginxPath ?? "") !== (news.nginxPath ?? "")) replaces.push("nginxPath");
+    const changed = (["gateway", "plan", "listenAddress", "nginxPath", "home", "sources"] as const).some(k => (olds[k] ?? "") !== (news[k] ?? ""))
+        || (olds.reusePort ?? false) !== (news.reusePort ?? false)
         || !sameJson(olds.certificates ?? {}, news.certificates ?? {});
-    // Old and new instance would want the same ports: the old one must go first.
-    return { changes: changed || replaces.length > 0 || olds.running === false, replaces, deleteBeforeReplace: replaces.length > 0 };
+    // Old and new instance want the same ports. They can overlap (the new one serving before the old one
+    // stops) only in different dirs, both with reuseport on the same address; otherwise the old one goes first.
+    const overlap = olds.dir !== news.dir && olds.reusePort === true && news.reusePort === true && olds.listenAddress === news.listenAddress;
+    return { changes: changed || replaces.length > 0 || olds.running === false, replaces, deleteBeforeReplace: replaces.length > 0 && !overlap };
 }
 
 export async function updateGateway(olds: NginxGatewayOutputs, news: NginxGatewayInputs): Promise<NginxGatewayOutputs> {
@@ -141,6 +193,14 @@ export async function updateGateway(olds: NginxGatewayOutputs, news: NginxGatewa
 }
 
 export async function deleteGateway(props: NginxGatewayOutputs): Promise<void> {
+    if (props.home) {
+        const home = props.home;
+        // Off the list first, so a concurrent team change no longer reloads an instance that is going away.
+        // Route files stay: they belong to the teams' stacks (a replacement, or a later gateway, serves them
+        // again; each team's destroy removes its own). The home goes once nothing is left in it.
+        await withLock(home, async () => writeInstances(home, readInstances(home).filter(d => d !== props.dir)));
+        if (readInstances(home).length === 0 && readRouteFiles(home).size === 0) fs.rmSync(home, { recursive: true, force: true });
+    }
     await stopInstance(props.dir);
     // The dir holds private keys: remove it, but only if this provider made it.
     if (fs.existsSync(path.join(props.dir, MARKER))) fs.rmSync(props.dir, { recursive: true, force: true });
@@ -151,4 +211,113 @@ export function readGateway(props: NginxGatewayOutputs): NginxGatewayOutputs {
     const outs: NginxGatewayOutputs = { ...pickInputs(props), running: st.running, generation: st.generation ?? props.generation, ports: props.ports ?? [] };
     if (st.running && st.pid !== undefined) outs.pid = st.pid;
     return outs;
+}
+
+// ---------------------------------------------------------------- route attachment (another stack's route)
+
+export interface NginxRouteInputs {
+    /** "namespace/name" of the gateway, for messages. */
+    gateway: string;
+    /** The gateway's home (from its GatewayReference). */
+    home: string;
+    /** "namespace/name" of the route. */
+    route: string;
+    /** "<project>/<stack>" of the attaching stack. */
+    owner: string;
+    /** JSON of { route: HTTPRouteSpec, services: ServiceSpec[] }. */
+    spec: string;
+}
+
+export interface NginxRouteOutputs extends NginxRouteInputs {
+    /** Instance dirs that serve the route and the generation each now runs. */
+    served: { dir: string; generation: string }[];
+}
+
+function pickRouteInputs(i: NginxRouteInputs): NginxRouteInputs {
+    return { gateway: i.gateway, home: i.home, route: i.route, owner: i.owner, spec: i.spec };
+}
+
+/**
+ * Writes (or removes, `file` undefined) one route file and recompiles every running instance of the
+ * gateway, under the gateway's lock. The file changes only once every instance took it: a route the
+ * gateway refuses (invalid, not admitted by any listener, rejected by nginx) leaves the file and the
+ * served configuration as they were, and fails with the reason.
+ */
+async function changeRoute(inputs: NginxRouteInputs, file: RouteFile | undefined): Promise<NginxRouteOutputs["served"]> {
+    const { home, route: key } = inputs;
+    routeFileName(key); // refuse a malformed key before touching anything
+    if (file === undefined && !fs.existsSync(home)) return []; // the gateway (and its home) is gone already
+    return withLock(home, async () => {
+        const current = readRouteFiles(home);
+        const existing = current.get(key);
+        // Someone else's file now (ours was removed and the name taken): nothing of ours to remove.
+        if (existing && existing.owner !== inputs.owner && file === undefined) return [];
+        if (existing && existing.owner !== inputs.owner) {
+            throw new Error(`HTTPRoute ${key} on Gateway ${inputs.gateway} belongs to stack ${existing.owner}; ` +
+                `stack ${inputs.owner} may not ${file ? "replace" : "remove"} it: rename the route (or destroy it in ${existing.owner})`);
+        }
+        const candidate = new Map(current);
+        if (file) candidate.set(key, file); else candidate.delete(key);
+        const instances = runningInstances(home);
+        if (file && instances.length === 0) {
+            throw new Error(`Gateway ${inputs.gateway} has no running nginx (home ${home}): the gateway's own stack must be up ` +
+                "(run `pulumi up`, or `pulumi refresh` and `pulumi up` if its nginx was stopped) before routes attach to it");
+        }
+        const served: NginxRouteOutputs["served"] = [];
+        const applied: InstanceSettings[] = [];
+        try {
+            for (const settings of instances) {
+                const { state } = await applyInstance(settings, candidate, file ? key : undefined);
+                applied.push(settings);
+                served.push({ dir: settings.dir, generation: state.generation });
+            }
+        } catch (err) {
+            // Instances that already took the change go back to the files as they are.
+            for (const settings of applied) await applyInstance(settings, current).catch(() => undefined);
+            throw err;
+        }
+        writeRouteFile(home, key, file);
+        return file ? served : [];
+    });
+}
+
+function routeFileOf(inputs: NginxRouteInputs): RouteFile {
+    const spec = JSON.parse(inputs.spec) as Pick<RouteFile, "route" | "services">;
+    if (routeKey(spec.route) !== inputs.route) throw new Error(`route spec names ${routeKey(spec.route)}, not ${inputs.route}`);
+    return { gateway: inputs.gateway, owner: inputs.owner, route: spec.route, services: spec.services ?? [] };
+}
+
+export async function createRoute(inputs: NginxRouteInputs): Promise<{ id: string; outs: NginxRouteOutputs }> {
+    try {
+        const served = await changeRoute(inputs, routeFileOf(inputs));
+        return { id: `${inputs.home}#${inputs.route}`, outs: { ...pickRouteInputs(inputs), served } };
+    } catch (err) {
+        throw new Error(`HTTPRoute ${inputs.route}: not attached to Gateway ${inputs.gateway}: ${errorMessage(err)}`);
+    }
+}
+
+/** Update in place for a new spec; a route moving to another gateway or renamed is a new attachment. */
+export function diffRoute(olds: Partial<NginxRouteOutputs>, news: NginxRouteInputs): DiffOutcome {
+    const replaces = (["home", "route"] as const).filter(k => olds[k] !== news[k]);
+    const changed = (["gateway", "owner", "spec"] as const).some(k => olds[k] !== news[k]) || (olds.served ?? []).length === 0;
+    return { changes: changed || replaces.length > 0, replaces: [...replaces], deleteBeforeReplace: false };
+}
+
+export async function updateRoute(olds: NginxRouteOutputs, news: NginxRouteInputs): Promise<NginxRouteOutputs> {
+    try {
+        const served = await changeRoute(news, routeFileOf(news));
+        return { ...pickRouteInputs(news), served };
+    } catch (err) {
+        throw new Error(`HTTPRoute ${news.route}: the change was not applied to Gateway ${news.gateway} (the previous version keeps serving): ${errorMessage(err)}`);
+    }
+}
+
+export async function deleteRoute(props: NginxRouteOutputs): Promise<void> {
+    await changeRoute(props, undefined);
+}
+
+export function readRoute(props: NginxRouteOutputs): NginxRouteOutputs {
+    // Still attached only while its file is there and some instance runs.
+    const attached = readRouteFiles(props.home).has(props.route) && runningInstances(props.home).length > 0;
+    return { ...pickRouteInputs(props), served: attached ? props.served ?? [] : [] };
 }

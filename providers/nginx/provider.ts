@@ -66,6 +66,12 @@ export interface NginxGatewayArgs {
     nginxPath?: pulumi.Input<string>;
     /** Keyed "namespace/name"; always stored as a secret. */
     certificates?: pulumi.Input<Record<string, pulumi.Input<TlsMaterial>>>;
+    /** The gateway's home, where other stacks' route files live (see attach.ts). */
+    home?: pulumi.Input<string>;
+    /** JSON of the GatewaySources the provider recompiles (with the route files) on every apply. */
+    sources?: pulumi.Input<string>;
+    /** `reuseport` on the listeners: lets a replacement serve before this instance stops. */
+    reusePort?: pulumi.Input<boolean>;
 }
 
 // One provider object per process: Pulumi caches its serialisation per object.
@@ -81,6 +87,10 @@ export class NginxGateway extends pulumi.dynamic.Resource {
     declare readonly pid: pulumi.Output<number | undefined>;
     declare readonly generation: pulumi.Output<string>;
     declare readonly ports: pulumi.Output<number[]>;
+    /** Other stacks' routes this generation serves. */
+    declare readonly teamRoutes: pulumi.Output<string[] | undefined>;
+    /** Route files the gateway left out, with why. */
+    declare readonly skippedRoutes: pulumi.Output<string[] | undefined>;
 
     constructor(name: string, args: NginxGatewayArgs, opts?: pulumi.CustomResourceOptions) {
         if (typeof args.dir === "string" && !path.isAbsolute(args.dir)) {
@@ -93,16 +103,69 @@ export class NginxGateway extends pulumi.dynamic.Resource {
             plan: args.plan,
             listenAddress: args.listenAddress,
             nginxPath: args.nginxPath,
+            home: args.home,
+            sources: args.sources,
+            reusePort: args.reusePort,
             // Private keys: secret in the program, in the state (inputs and outputs) and in previews.
             certificates: args.certificates === undefined ? undefined : pulumi.secret(args.certificates),
             running: undefined,
             pid: undefined,
             generation: undefined,
             ports: undefined,
+            teamRoutes: undefined,
+            skippedRoutes: undefined,
         };
         super(sharedProvider, name, props, {
             ...opts,
             additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "certificates"],
         }, "gatewaykit", "NginxGateway");
+    }
+}
+
+// ---------------------------------------------------------------- routes from other stacks
+
+/** The route-attachment provider; like the gateway one, its functions capture plain strings only. */
+export function nginxRouteProvider(lifecycleModule = LIFECYCLE_MODULE, tsNodeModule = TS_NODE_MODULE): pulumi.dynamic.ResourceProvider {
+    const load = lifecycleLoader(lifecycleModule, tsNodeModule);
+    return {
+        create: async (inputs: Lifecycle.NginxRouteInputs) => load().createRoute(inputs),
+        diff: async (_id: string, olds: Lifecycle.NginxRouteOutputs, news: Lifecycle.NginxRouteInputs) => load().diffRoute(olds, news),
+        update: async (_id: string, olds: Lifecycle.NginxRouteOutputs, news: Lifecycle.NginxRouteInputs) => ({ outs: await load().updateRoute(olds, news) }),
+        delete: async (_id: string, props: Lifecycle.NginxRouteOutputs) => load().deleteRoute(props),
+        read: async (id: string, props?: Lifecycle.NginxRouteOutputs) => {
+            if (!props) throw new Error(`gatewaykit: cannot import nginx route attachment ${id}: declare it through an HTTPRoute instead`);
+            return { id, props: load().readRoute(props) };
+        },
+    };
+}
+
+export interface NginxRouteAttachmentArgs {
+    /** "namespace/name" of the gateway. */
+    gateway: pulumi.Input<string>;
+    /** The gateway's home (GatewayReference.attachments.nginx.home). */
+    home: pulumi.Input<string>;
+    /** "namespace/name" of the route. */
+    route: pulumi.Input<string>;
+    /** "<project>/<stack>" of this stack. */
+    owner: pulumi.Input<string>;
+    /** JSON of { route: HTTPRouteSpec, services: ServiceSpec[] }. */
+    spec: pulumi.Input<string>;
+}
+
+let sharedRouteProvider: pulumi.dynamic.ResourceProvider | undefined;
+
+/**
+ * One HTTPRoute of this stack served by another stack's nginx gateway: its spec file in the gateway's
+ * home, recompiled into the gateway's nginx (verified reload) by this stack's own `up`.
+ */
+export class NginxRouteAttachment extends pulumi.dynamic.Resource {
+    declare readonly gateway: pulumi.Output<string>;
+    declare readonly home: pulumi.Output<string>;
+    declare readonly route: pulumi.Output<string>;
+    declare readonly served: pulumi.Output<{ dir: string; generation: string }[]>;
+
+    constructor(name: string, args: NginxRouteAttachmentArgs, opts?: pulumi.CustomResourceOptions) {
+        sharedRouteProvider ??= nginxRouteProvider();
+        super(sharedRouteProvider, name, { ...args, served: undefined }, opts, "gatewaykit", "NginxRouteAttachment");
     }
 }

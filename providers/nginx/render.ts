@@ -39,6 +39,11 @@ export interface RenderOptions {
     workerProcesses?: number;
     /** `user` directive; by default "root" when rendering as root (workers would otherwise run as nobody), else none. */
     user?: string;
+    /**
+     * `reuseport` on every port's listening socket (default off here; the nginx provider turns it on),
+     * so a replacement instance can bind the same ports while the old one still serves.
+     */
+    reusePort?: boolean;
 }
 export interface RenderedFile { path: string; content: string; mode: number }
 export interface RenderedConfig {
@@ -162,6 +167,7 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
     const files: RenderedFile[] = [];
     const servers: string[] = [];
     const ports = [...new Set(plan.listeners.map(l => l.port))].sort((a, b) => a - b);
+    const reuse = opts.reusePort ? " reuseport" : "";
 
     const ruleNumbers = new Map<PlanRule, number>();
     let ruleCounter = 0;
@@ -189,14 +195,15 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
                 }
                 const isDefault = cls.name === undefined;
                 if (isDefault) hasDefault = true;
-                servers.push(serverBlock(http, plan, l, cls, `${listen}${isDefault ? " default_server" : ""}`, certLines, ruleNumbers, renderedRules));
+                // Socket options (reuseport) may appear once per address:port: on the default_server line.
+                servers.push(serverBlock(http, plan, l, cls, `${listen}${isDefault ? " default_server" + reuse : ""}`, certLines, ruleNumbers, renderedRules));
             }
         }
         if (!hasDefault) {
             // No listener without a hostname: unknown hosts get 404 (HTTP) or a refused handshake (HTTPS).
             servers.push([
                 "server {",
-                `    ${listen(listenHost, port, tls)} default_server;`,
+                `    ${listen(listenHost, port, tls)} default_server${reuse};`,
                 "    server_name \"\";",
                 ...(tls ? ["    ssl_reject_handshake on;"] : []),
                 "    location / { return 404; }",

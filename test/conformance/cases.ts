@@ -207,16 +207,22 @@ export const CASES: Case[] = [
         name: "HTTPRouteWeight",
         routes: [rt("weighted-backends", { rules: [{ backendRefs: [to(V1, 70), to(V2, 30), to(V3, 0)] }] })],
         custom: async ctx => {
-            const n = 500;
-            const counts = await distribution(ctx, n);
             const sim = ctx.simulate({ path: "/" });
             const want = new Map(sim.outcomes.map(o => [o.backend!.service.replace(`${NS}/`, ""), o.probability]));
             if (want.get(V1) !== 0.7 || want.get(V2) !== 0.3 || want.has(V3)) throw new Error(`simulate predicts ${JSON.stringify([...want])}, upstream expects 70/30/0`);
-            for (const [name, p] of want) {
-                const share = (counts.get(name) ?? 0) / n;
-                if (Math.abs(share - p) > 0.05) throw new Error(`${name} got ${(share * 100).toFixed(1)}% of ${n} requests, expected ${p * 100}% ±5%`);
+            // Upstream's tolerance is ±5 points over 500 requests, which a fair split misses ~1.5% of
+            // the time; like upstream's eventually-consistent checks we allow 3 samples. A skewed
+            // split still fails all three, and a weight-0 backend answering fails at once.
+            const n = 500;
+            let misses: string[] = [];
+            for (let attempt = 0; attempt < 3; attempt++) {
+                const counts = await distribution(ctx, n);
+                for (const k of counts.keys()) if (!want.has(k)) throw new Error(`${k} answered ${counts.get(k)} requests; it has weight 0`);
+                misses = [...want].filter(([name, p]) => Math.abs((counts.get(name) ?? 0) * 100 - p * 100 * n) > 5 * n)
+                    .map(([name, p]) => `${name} got ${(((counts.get(name) ?? 0) / n) * 100).toFixed(1)}% of ${n} requests, expected ${p * 100}% ±5%`);
+                if (misses.length === 0) return;
             }
-            for (const k of counts.keys()) if (!want.has(k)) throw new Error(`${k} answered ${counts.get(k)} requests; it has weight 0`);
+            throw new Error(`3 samples out of tolerance; last: ${misses.join("; ")}`);
         },
     },
     {
