@@ -2,7 +2,9 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import * as os from "os";
 import { featureTable } from "../providers";
+import { outputOf, runProgram, setupMocks } from "../testing";
 
 const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
 
@@ -11,6 +13,20 @@ describe("README", () => {
         const m = /<!-- feature-table:start -->\n([\s\S]*?)\n<!-- feature-table:end -->/.exec(readme);
         assert.ok(m, "README lacks the feature-table markers");
         assert.equal(m[1], featureTable(), "README feature table drifted from the code; paste featureTable()'s output");
+    });
+
+    it("runs its 'Using it from a Pulumi program' example as written (under mocks)", async () => {
+        setupMocks();
+        const block = /```ts\n([\s\S]*?)```/.exec(readme);
+        assert.ok(block, "README has no ts code block");
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gk-readme-")), "program.ts");
+        fs.writeFileSync(file, block[1].replace(`from "gatewaykit"`, `from ${JSON.stringify(path.join(__dirname, ".."))}`));
+        let exported: { routingTable: unknown; routeStatus: unknown } | undefined;
+        const run = await runProgram(() => { exported = require(file); });
+        fs.rmSync(path.dirname(file), { recursive: true, force: true });
+        assert.ok(run.resources.some(r => r.type === "gatewaykit:index:HTTPRoute"));
+        const table = await outputOf(exported!.routingTable as string);
+        assert.ok(readme.includes(table.trim().split("\n").pop()!.trim()), `README's routing table line differs from the program's:\n${table}`);
     });
 
     it("names npm test as the test command, which .ci/run calls", () => {
