@@ -87,6 +87,8 @@ export interface CanaryRouteOptions {
     namespace?: string;
     /** Adapter parameters for routes realised in this stack (kubernetes: { provider }). */
     parameters?: gk.GatewayClassParameters;
+    /** Labels on the route (e.g. ADMITTED, what a Selector listener's teams carry). */
+    labels?: Record<string, string>;
 }
 
 /** The application team's HTTPRoute: /groups on mygroup.io split stable/canary by weight. */
@@ -94,6 +96,7 @@ export function canaryRoute(options: CanaryRouteOptions): gk.HTTPRoute {
     const canary = options.canaryWeight ?? 10;
     return new gk.HTTPRoute("mygroup", {
         namespace: options.namespace ?? "mygroup",
+        ...(options.labels ? { labels: options.labels } : {}),
         parentRefs: [{ gateway: options.gateway }],
         hostnames: ["mygroup.io"],
         rules: [{

@@ -133,9 +133,7 @@ export function simulate(plan: RoutingPlan, request: SimRequest, opts: SimOption
     const scheme = request.scheme ?? "http";
     const port = request.port ?? (scheme === "https" ? 443 : 80);
     const host = normalizeHost(request.host);
-    const q = request.path.indexOf("?");
-    const rawPath = q < 0 ? request.path : request.path.slice(0, q);
-    const queryString = joinQuery(q < 0 ? "" : request.path.slice(q + 1), request.query);
+    const { rawPath, queryString } = splitTarget(request);
     const headers = lowerHeaders(request.headers);
     const original = { host: request.host, path: withQuery(rawPath, queryString), headers };
 
@@ -189,6 +187,18 @@ function lowerHeaders(h: SimRequest["headers"]): Record<string, string> {
     return out;
 }
 
+/**
+ * The request target's raw path (query excluded) and its query string: the path's own query, then
+ * `request.query`'s entries. Exported for the adapters' evaluators, which read requests the same way.
+ */
+export function splitTarget(request: Pick<SimRequest, "path" | "query">): { rawPath: string; queryString: string } {
+    const q = request.path.indexOf("?");
+    return {
+        rawPath: q < 0 ? request.path : request.path.slice(0, q),
+        queryString: joinQuery(q < 0 ? "" : request.path.slice(q + 1), request.query),
+    };
+}
+
 function joinQuery(fromPath: string, extra: SimRequest["query"]): string {
     if (!extra) return fromPath;
     const parts = fromPath ? [fromPath] : [];
@@ -199,7 +209,7 @@ function joinQuery(fromPath: string, extra: SimRequest["query"]): string {
     return parts.join("&");
 }
 
-function withQuery(path: string, query: string): string {
+export function withQuery(path: string, query: string): string {
     return query ? `${path}?${query}` : path;
 }
 

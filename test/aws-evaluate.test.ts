@@ -156,3 +156,53 @@ describe("aws: declared deviations, pinned", () => {
         assert.deepStrictEqual(b.notes, ["HTTPRoute default/w rule 0: weights 5000/2500 scaled to 999/500 (ALB weights are 0–999); the largest share moves by 0.022 percentage points"]);
     });
 });
+
+describe("aws: backends at weight 0", () => {
+    const MORE = [...SERVICES, ...["s4", "s5"].map((name, i) => ({ name, namespace: "default", ports: [{ port: 8080 }], endpoints: [{ address: `10.0.0.${i + 4}` }] }))];
+    function planOf(rules: { backendRefs: { name: string; port: number; weight: number }[] }[]): RoutingPlan {
+        return compile({
+            gatewayClasses: [CLASS], services: MORE,
+            gateways: [{ name: "gw", namespace: "default", gatewayClassName: "alb", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] }],
+            routes: [{ name: "w", namespace: "default", parentRefs: [{ name: "gw" }], rules: rules.map((r, i) => ({ matches: [{ path: { value: `/r${i}` } }], ...r })) }],
+        });
+    }
+    const ref = (name: string, weight: number) => ({ name, port: 8080, weight });
+    const forwardOf = (b: AlbBuild, i: number) => b.model.listeners[0].rules.find(r => r.source?.ruleIndex === i)!.actions[0];
+
+    it("keeps a weight-0 target group in the forward with weight 0, never chosen", () => {
+        const plan = planOf([{ backendRefs: [ref("s1", 0), ref("s2", 100)] }]);
+        const b = buildAlbModel(plan.gateways[0], PARAMS);
+        assert.deepStrictEqual(b.problems, []);
+        assert.deepStrictEqual(forwardOf(b, 0), { type: "forward", forward: { targetGroups: [{ targetGroup: "default/s1:8080", weight: 0 }, { targetGroup: "default/s2:8080", weight: 100 }] } });
+        assert.deepStrictEqual(b.model.targetGroups.map(t => [t.key, t.targets.length]), [["default/s1:8080", 1], ["default/s2:8080", 1]]);
+        const req = { host: "x", path: "/r0/a" };
+        assert.deepStrictEqual(evaluateAlb(b.model, req).outcomes.map(o => [o.targetGroup?.service, o.probability]), [["default/s2", 1]]);
+        assert.strictEqual(compare(plan, b, req), undefined);
+    });
+
+    it("answers 500 like simulate when no valid backend carries weight, and still keeps the weight-0 target groups", () => {
+        const plan = planOf([{ backendRefs: [ref("s1", 0), ref("s2", 0)] }, { backendRefs: [ref("s3", 0), ref("missing", 2)] }]);
+        const b = buildAlbModel(plan.gateways[0], PARAMS);
+        assert.deepStrictEqual(b.problems, []);
+        for (const i of [0, 1]) {
+            assert.deepStrictEqual(forwardOf(b, i), { type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "500", messageBody: "Internal Server Error" } });
+            const req = { host: "x", path: `/r${i}` };
+            assert.deepStrictEqual(simulate(plan, req).outcomes.map(o => [o.status, o.probability]), [[500, 1]]);
+            assert.strictEqual(compare(plan, b, req), undefined);
+        }
+        // No empty group for invalid backends: no rule forwards an invalid share.
+        assert.deepStrictEqual(b.model.targetGroups.map(t => t.key), ["default/s1:8080", "default/s2:8080", "default/s3:8080"]);
+    });
+
+    it("counts weight-0 target groups toward ALB's 5 per forward and the per-ALB target group quota", () => {
+        const six = planOf([{ backendRefs: [ref("s1", 1), ref("s2", 1), ref("s3", 1), ref("s4", 1), ref("s5", 0), ref("missing", 1)] }]);
+        assert.deepStrictEqual(buildAlbModel(six.gateways[0], PARAMS).problems, [
+            "HTTPRoute default/w rule 0: forwards to 6 target groups (counting the one for invalid backends and 1 at weight 0, which ALB still counts), " +
+            "over ALB's 5 per rule; split the traffic across fewer backends, or drop the weight-0 backendRefs",
+        ]);
+        const three = planOf([{ backendRefs: [ref("s1", 1), ref("s2", 0)] }, { backendRefs: [ref("s3", 0), ref("s1", 0)] }]);
+        const problems = buildAlbModel(three.gateways[0], { ...PARAMS, targetGroupsQuota: 2 }).problems;
+        assert.strictEqual(problems.length, 1);
+        assert.match(problems[0], /needs 3 target groups, over the quota of 2 .* the backend default\/s3:8080 is the first past it/);
+    });
+});

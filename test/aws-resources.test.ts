@@ -86,6 +86,25 @@ describe("aws: resources of an ALB gateway (mocks)", () => {
         assert.deepStrictEqual([...a.keys()].filter(k => a.get(k) !== b.get(k)), [[...a.keys()].find(k => k.includes("-groups-m0-"))]);
     });
 
+    it("a canary step to 0/100 and back keeps the stable's target group and attachments; only the rule changes", async () => {
+        const inputsOf = (rs: RecordedResource[]) => new Map(awsResources(rs).map(r => [`${r.type} ${r.name}`, JSON.stringify(r.inputs)]));
+        const steps: Map<string, string>[] = [];
+        const forwards: { weight: number }[][] = [];
+        for (const w of [10, 50, 100, 10]) {
+            steps.push(inputsOf((await runProgram(() => { seed(BASE, w); })).resources));
+            forwards.push((resourcesOfType(RULE)[0].inputs.actions as { forward: { targetGroups: { weight: number }[] } }[])[0].forward.targetGroups);
+        }
+        for (let i = 1; i < steps.length; i++) {
+            assert.deepStrictEqual([...steps[i].keys()].sort(), [...steps[0].keys()].sort(), `step ${i}: a resource was created or deleted`);
+            const changed = [...steps[i].keys()].filter(k => steps[i].get(k) !== steps[i - 1].get(k));
+            assert.deepStrictEqual(changed, [[...steps[i].keys()].find(k => k.startsWith(RULE))], `step ${i}`);
+        }
+        assert.strictEqual([...steps[2].keys()].filter(k => k.startsWith(ATTACH)).length, 3);
+        // At 0/100 the stable group stays in the forward with weight 0 (mocks know no ARNs; the
+        // model test in aws-evaluate pins which group each entry is).
+        assert.deepStrictEqual(forwards.map(f => f.map(t => t.weight)), [[90, 10], [50, 50], [0, 100], [90, 10]]);
+    });
+
     it("creates a security group only when asked, admitting the listener ports from the given CIDRs only", async () => {
         await runProgram(() => { seed({ ...BASE, securityGroupIngressCidrs: ["10.0.0.0/8"], securityGroupIds: ["sg-extra"] }); });
         const [sg] = resourcesOfType("aws:ec2/securityGroup:SecurityGroup");

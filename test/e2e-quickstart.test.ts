@@ -8,11 +8,11 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { ask, freePort, listening, processesNaming } from "./nginx-e2e-kit";
 
 const ROOT = path.resolve(__dirname, "..");
 const CI = process.env.CI === "true";
@@ -35,50 +35,17 @@ function pulumiBinDir(): string | undefined {
     return fs.existsSync(path.join(bin, "pulumi")) ? bin : undefined;
 }
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-    });
-}
-
-function listening(port: number): Promise<boolean> {
-    return new Promise(resolve => {
-        const sock = net.connect({ host: "127.0.0.1", port });
-        sock.once("connect", () => { sock.destroy(); resolve(true); });
-        sock.once("error", () => resolve(false));
-    });
-}
-
 /** Who answered n requests for mygroup.io/groups, each on a new connection (what a reload must never break). */
 async function split(port: number, n: number, phase: string): Promise<Record<string, number>> {
-    const agent = new http.Agent({ keepAlive: false, maxSockets: 1 });
     const counts: Record<string, number> = {};
     let i = 0;
     try {
         for (; i < n; i++) {
-            const name = await new Promise<string>((resolve, reject) => {
-                const req = http.get({ host: "127.0.0.1", port, path: `/groups/${i}`, headers: { host: "mygroup.io" }, agent, timeout: 5000 }, res => {
-                    let body = "";
-                    res.setEncoding("utf8");
-                    res.on("data", c => { body += c; });
-                    res.on("end", () => {
-                        try { resolve(res.statusCode === 200 ? JSON.parse(body).name : `status ${res.statusCode}`); } catch { resolve(`bad body ${res.statusCode}`); }
-                    });
-                });
-                req.on("timeout", () => req.destroy(new Error("timeout")));
-                req.on("error", reject);
-            });
+            const name = await ask(port, "mygroup.io", `/groups/${i}`);
             counts[name] = (counts[name] ?? 0) + 1;
         }
     } catch (e) {
         throw new Error(`${phase}: request ${i + 1} of ${n} failed after ${JSON.stringify(counts)}: ${(e as Error).message}`);
-    } finally {
-        agent.destroy();
     }
     return counts;
 }
@@ -89,11 +56,6 @@ function assertShare(counts: Record<string, number>, n: number, canaryPercent: n
     assert.equal(canary + stable, n, `every request reaches one of the two backends: ${JSON.stringify(counts)}`);
     // The upstream conformance tolerance: each share within ±5 percentage points.
     assert.ok(Math.abs(canary * 100 - canaryPercent * n) <= 5 * n, `canary share ${canary / n * 100}% is not within ${canaryPercent}% ± 5: ${JSON.stringify(counts)}`);
-}
-
-function processesNaming(dir: string): string[] {
-    const r = spawnSync("pgrep", ["-af", "--", dir], { encoding: "utf8" });
-    return r.stdout.trim() ? r.stdout.trim().split("\n") : [];
 }
 
 describe("e2e: the quickstart through the Pulumi engine (Automation API)", function () {

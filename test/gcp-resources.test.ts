@@ -85,6 +85,25 @@ describe("gcp adapter resources (mocks)", () => {
         assert.deepEqual([...reweighted.created, ...reweighted.deleted], []);
     });
 
+    it("a canary step to 0/100 and back changes only the URL map: no NEG, endpoint or backend service goes or comes", async () => {
+        const run = async (canaryWeight: number) => (await runProgram(() => { gcpExample({ canaryWeight }); })).resources;
+        const steps = [];
+        for (const w of [10, 50, 100, 10]) steps.push(await run(w));
+        for (let i = 1; i < steps.length; i++) {
+            const c = churn(steps[i - 1], steps[i]);
+            assert.deepEqual(c, { created: [], deleted: [], changed: [`${URL_MAP_TYPE}::mygroup/mygroup-external/urlmap/8080`] }, `step ${i}`);
+        }
+        const weights = (rs: RecordedResource[]) => {
+            const um = rs.find(r => r.type === URL_MAP_TYPE)!;
+            const pm = (um.inputs.pathMatchers as { routeRules: { routeAction: { weightedBackendServices: { backendService: string; weight: number }[] } }[] }[])[0];
+            return pm.routeRules[0].routeAction.weightedBackendServices.map(w => [w.backendService.replace(/-[0-9a-f]{7}$/, ""), w.weight]);
+        };
+        assert.deepEqual(weights(steps[2]), [
+            ["projects/my-project/global/backendServices/gk-mygroup-external-mygroup-mygroup-groups-8080", 0],
+            ["projects/my-project/global/backendServices/gk-mygroup-external-mygroup-mygroup-groups-canary-8080", 100],
+        ]);
+    });
+
     it("chooses the NEG by backend kind: internet FQDN / IP, serverless, bucket, existing backend service", async () => {
         const { resources } = await runProgram(() => {
             const cls = new GatewayClass("gcp", { controllerName: "gatewaykit.dev/gcp-alb", parameters: { gcp: { project: "p", region: "europe-west1" } } });

@@ -168,6 +168,39 @@ describe("gcp URL map", () => {
         assert.deepEqual(r.outcomes.map(o => [o.status, o.probability]), [[500, 0.25], [200, 0.75]]);
     });
 
+    it("lists a weight-0 backend with weight 0 (never chosen) and keeps its backend service", () => {
+        const routing = compile(input([route("r", [{ backendRefs: [{ name: "s0", port: 8080, weight: 0 }, { name: "s1", port: 8080, weight: 100 }, { name: "s0", port: 8080, weight: 0 }] }])]));
+        const dp = build(routing);
+        assert.deepEqual(dp.problems, []);
+        const link = (k: string) => dp.backends.find(b => b.key === k)!.link;
+        const [rr] = rulesOf(dp, "*");
+        assert.deepEqual(rr.routeAction!.weightedBackendServices, [{ backendService: link("default/s0:8080"), weight: 0 }, { backendService: link("default/s1:8080"), weight: 100 }]);
+        const req = { host: "x", path: "/a" };
+        assert.deepEqual(evaluate(dp.frontends, req).outcomes.map(o => [o.backend, o.probability]), [[link("default/s1:8080"), 1]]);
+        assert.equal(mismatch(routing, dp, req), undefined);
+    });
+
+    it("aborts 500 like simulate when no valid backend carries weight, keeping the weight-0 backends' resources", () => {
+        const buckets = [...["s0", "s1", "s2"].map(n => svc(n)), svc("assets", { endpoints: [], realizations: { gcp: { bucket: "my-assets" } } })];
+        const routing = compile(input([route("r", [
+            { matches: [{ path: { value: "/zero" } }], backendRefs: [{ name: "s0", port: 8080, weight: 0 }, { name: "s1", port: 8080, weight: 0 }] },
+            { matches: [{ path: { value: "/invalid" } }], backendRefs: [{ name: "s2", port: 8080, weight: 0 }, { name: "missing", port: 8080, weight: 2 }] },
+            { matches: [{ path: { value: "/bucket" } }], backendRefs: [{ name: "assets", port: 8080, weight: 0 }, { name: "s1", port: 8080, weight: 3 }] },
+        ])], undefined, buckets));
+        const dp = build(routing);
+        assert.deepEqual(dp.problems, []);
+        assert.deepEqual(dp.backends.map(b => b.key).sort(), ["default/assets:8080", "default/s0:8080", "default/s1:8080", "default/s2:8080"]);
+        for (const path of ["/zero", "/invalid"]) {
+            const rr = rulesOf(dp, "*").find(r => r.matchRules.some(m => m.fullPathMatch === path))!;
+            assert.deepEqual(rr.routeAction, { weightedBackendServices: [{ backendService: dp.sinkLink, weight: 1 }], faultInjectionPolicy: { abort: { httpStatus: 500, percentage: 100 } } });
+            assert.deepEqual(simulate(routing, { host: "x", path }).outcomes.map(o => [o.status, o.probability]), [[500, 1]]);
+            assert.equal(mismatch(routing, dp, { host: "x", path }), undefined);
+        }
+        // A bucket cannot be a weighted backend: at weight 0 it is left out of the split, not deleted.
+        const bucketRule = rulesOf(dp, "*").find(r => r.matchRules.some(m => m.fullPathMatch === "/bucket"))!;
+        assert.deepEqual(bucketRule.routeAction!.weightedBackendServices!.map(w => w.weight), [3]);
+    });
+
     it("scales weights above 1000 and reports the rounding", () => {
         assert.deepEqual(scaleWeights([90, 10]), { weights: [90, 10], changed: false });
         const s = scaleWeights([1_000_000, 1]);

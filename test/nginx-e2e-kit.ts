@@ -100,6 +100,7 @@ export function freePort(): Promise<number> {
     });
 }
 
+/** True when something accepts TCP connections on 127.0.0.1:port. */
 export function listening(port: number): Promise<boolean> {
     return new Promise(resolve => {
         const sock = net.connect({ host: "127.0.0.1", port });

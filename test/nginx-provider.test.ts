@@ -21,28 +21,9 @@ import { outputOf, resourcesOfType, runProgram, setupMocks } from "../testing";
 import { compile } from "../routing/compile";
 import { GatewayPlan } from "../routing/plan";
 import { HTTPRouteRule } from "../routing/types";
+import { freePort, listening } from "./nginx-e2e-kit";
 
 // ---------------------------------------------------------------- helpers
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-    });
-}
-
-/** True when something accepts TCP connections on 127.0.0.1:port. */
-function listening(port: number): Promise<boolean> {
-    return new Promise(resolve => {
-        const sock = net.connect({ host: "127.0.0.1", port });
-        sock.once("connect", () => { sock.destroy(); resolve(true); });
-        sock.once("error", () => resolve(false));
-    });
-}
 
 /** A process that exists and is not a zombie (an exited child not yet reaped still answers kill 0). */
 function alive(pid: number): boolean {

@@ -3,6 +3,7 @@
 // on 8080; the application team's HTTPRoute sends /groups on mygroup.io 90/10 to a stable and a
 // canary service. The routes are the quickstart's, word for word: only the class differs.
 import * as gk from "../..";
+import { canaryRoute } from "../seed";
 
 export interface AwsAlbOptions {
     vpcId?: string;
@@ -13,7 +14,6 @@ export interface AwsAlbOptions {
 }
 
 export function awsAlb(options: AwsAlbOptions = {}) {
-    const canary = options.canaryWeight ?? 10;
     const externalLb = new gk.GatewayClass("external-lb", {
         controllerName: "gatewaykit.dev/aws-alb",
         description: "internet-facing Application Load Balancers for application teams",
@@ -38,19 +38,7 @@ export function awsAlb(options: AwsAlbOptions = {}) {
     const groups = new gk.Service("mygroup-groups", { namespace: "mygroup", port: 8080, endpoints: [{ address: "10.0.1.10" }, { address: "10.0.2.10" }] });
     const groupsCanary = new gk.Service("mygroup-groups-canary", { namespace: "mygroup", port: 8080, endpoints: [{ address: "10.0.1.11" }] });
 
-    const route = new gk.HTTPRoute("mygroup", {
-        namespace: "mygroup",
-        parentRefs: [{ gateway }],
-        hostnames: ["mygroup.io"],
-        rules: [{
-            name: "groups",
-            matches: [{ path: { type: "PathPrefix", value: "/groups" } }],
-            backendRefs: [
-                { service: groups, weight: 100 - canary },
-                { service: groupsCanary, weight: canary },
-            ],
-        }],
-    });
+    const route = canaryRoute({ gateway, services: { groups, canary: groupsCanary }, canaryWeight: options.canaryWeight });
 
     return { gateway, route, address: gateway.addresses, routingTable: gateway.routingTable, routeStatus: route.status };
 }

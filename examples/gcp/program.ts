@@ -2,6 +2,7 @@
 // /groups of mygroup.io), realised as a global external Application Load Balancer. Only the class
 // (controllerName + parameters.gcp) and the Services' realizations.gcp differ from the quickstart.
 import * as gk from "../..";
+import { canaryRoute } from "../seed";
 
 export interface GcpExampleOptions {
     project?: string;
@@ -12,7 +13,6 @@ export interface GcpExampleOptions {
 }
 
 export function gcpExample(options: GcpExampleOptions = {}) {
-    const canary = options.canaryWeight ?? 10;
     const zone = options.zone ?? "europe-west1-b";
     const externalLb = new gk.GatewayClass("external-lb", {
         controllerName: "gatewaykit.dev/gcp-alb",
@@ -36,19 +36,7 @@ export function gcpExample(options: GcpExampleOptions = {}) {
         realizations: { gcp: { instance: "groups-vm-2" } },
     });
 
-    const route = new gk.HTTPRoute("mygroup", {
-        namespace: "mygroup",
-        parentRefs: [{ gateway }],
-        hostnames: ["mygroup.io"],
-        rules: [{
-            name: "groups",
-            matches: [{ path: { type: "PathPrefix", value: "/groups" } }],
-            backendRefs: [
-                { service: groups, weight: 100 - canary },
-                { service: groupsCanary, weight: canary },
-            ],
-        }],
-    });
+    const route = canaryRoute({ gateway, services: { groups, canary: groupsCanary }, canaryWeight: options.canaryWeight });
 
     for (let i = 0; i < (options.extraRoutes ?? 0); i++) {
         new gk.HTTPRoute(`extra-${i}`, {

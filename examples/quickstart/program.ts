@@ -3,6 +3,7 @@
 // 90/10 to a stable and a canary service. index.ts runs it on nginx with two echo backends; the
 // tests run it under mocks on the plan adapter.
 import * as gk from "../..";
+import { ADMITTED, canaryRoute } from "../seed";
 
 export interface QuickstartOptions {
     /** Which data plane realises the gateway; "gatewaykit.dev/plan" (the default here) computes routing only. */
@@ -17,7 +18,6 @@ export interface QuickstartOptions {
 }
 
 export function quickstart(options: QuickstartOptions = {}) {
-    const canary = options.canaryWeight ?? 10;
     const port = options.port ?? 8080;
     const externalLb = new gk.GatewayClass("external-lb", {
         controllerName: options.controllerName ?? "gatewaykit.dev/plan",
@@ -36,20 +36,7 @@ export function quickstart(options: QuickstartOptions = {}) {
     const groupsCanary = options.backends?.canary
         ?? new gk.Service("mygroup-groups-canary", { namespace: "mygroup", port: 8080, endpoints: [{ address: "127.0.0.1", port: 9102 }] });
 
-    const route = new gk.HTTPRoute("mygroup", {
-        namespace: "mygroup",
-        labels: { gateway: "mygroup-external" },
-        parentRefs: [{ gateway }],
-        hostnames: ["mygroup.io"],
-        rules: [{
-            name: "groups",
-            matches: [{ path: { type: "PathPrefix", value: "/groups" } }],
-            backendRefs: [
-                { service: groups, weight: 100 - canary },
-                { service: groupsCanary, weight: canary },
-            ],
-        }],
-    });
+    const route = canaryRoute({ gateway, services: { groups, canary: groupsCanary }, canaryWeight: options.canaryWeight, labels: ADMITTED });
 
     return { gateway, route, routingTable: gateway.routingTable, routeStatus: route.status };
 }

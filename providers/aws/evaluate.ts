@@ -20,22 +20,11 @@
 // - redirect: #{protocol}, #{host} (without port), #{port}, #{path}, #{query} by default; the port
 //   is left out of the Location when it is the protocol's default.
 
+import { SimRequest, splitTarget, withQuery } from "../../routing/simulate";
 import { AlbAction, AlbCondition, AlbListener, AlbModel, AlbRule, AlbTargetGroup } from "./model";
 
-export interface AlbRequest {
-    /** Defaults to "http". */
-    scheme?: "http" | "https";
-    /** Defaults to 80 for http, 443 for https. */
-    port?: number;
-    /** The Host header as the client sends it (it may carry a port). */
-    host: string;
-    /** Defaults to "GET". */
-    method?: string;
-    /** The raw path; may include "?query". */
-    path: string;
-    query?: Record<string, string | string[]>;
-    headers?: Record<string, string | string[]>;
-}
+/** The request routing/simulate takes; the ALB reads its Host header as sent (port included). */
+export type AlbRequest = SimRequest;
 
 export interface AlbOutcome {
     probability: number;
@@ -79,11 +68,7 @@ interface Req {
 }
 
 function parseRequest(r: AlbRequest): Req {
-    const q = r.path.indexOf("?");
-    const path = q < 0 ? r.path : r.path.slice(0, q);
-    const parts = q < 0 || r.path.length === q + 1 ? [] : [r.path.slice(q + 1)];
-    for (const [k, v] of Object.entries(r.query ?? {})) for (const one of Array.isArray(v) ? v : [v]) parts.push(`${k}=${one}`);
-    const queryString = parts.join("&");
+    const { rawPath: path, queryString } = splitTarget(r);
     const query: [string, string][] = [];
     for (const pair of queryString.split("&")) {
         if (!pair) continue;
@@ -111,10 +96,6 @@ function conditionMatches(c: AlbCondition, req: Req): boolean {
             (p.key === undefined || globToRegExp(p.key, true).test(k)) && globToRegExp(p.value, true).test(v)));
     }
     return false;
-}
-
-function withQuery(path: string, query: string): string {
-    return query ? `${path}?${query}` : path;
 }
 
 function hostWithoutPort(host: string): string {

@@ -20,10 +20,14 @@
 //   otherwise the rule is refused.
 // - Backends: one target group per gateway × service × port (ip targets from endpoints, instance
 //   ids, a Lambda function, or an existing target group ARN from realizations.aws). Weights above
-//   999 are scaled to 0–999 and the rounding is reported.
-// - Invalid backends: a rule whose traffic all goes to invalid backends (or has none) answers a
-//   fixed 500. A rule mixing valid and invalid backends forwards the invalid share to an empty
-//   target group, which ALB answers with 503 — a declared deviation (the spec says 500).
+//   999 are scaled to 0–999 and the rounding is reported. A backend at weight 0 keeps its target
+//   group and stays in the forward with weight 0 (never chosen), so a canary step — even to 0/100
+//   and back — updates only the listener rule; weight-0 groups count toward ALB's 5 per forward
+//   and the per-ALB target group quota.
+// - Invalid backends: a rule whose traffic all goes to invalid backends (or has none, or only
+//   weight-0 ones) answers a fixed 500. A rule mixing valid and invalid backends forwards the
+//   invalid share to an empty target group, which ALB answers with 503 — a declared deviation
+//   (the spec says 500).
 // - URLRewrite → rule transforms (host-header-rewrite, url-rewrite). Redirects → redirect actions
 //   (301/302; ReplacePrefixMatch cannot be expressed and is refused).
 
@@ -514,18 +518,21 @@ function translateAction(ctx: Ctx, rule: PlanRule, problems: string[]): { action
         transforms.push({ type: "url-rewrite", urlRewriteConfig: { rewrite } });
     }
 
+    // A valid backend at weight 0 keeps its target group and stays in the forward with weight 0
+    // (ALB takes 0–999): stepping a canary to 0/100 and back then updates only this rule.
     const shares = new Map<string, number>();
     let invalid = 0;
     for (const b of rule.backends) {
         if (b.filters.urlRewrite || b.filters.requestRedirect) {
             problems.push(`${who}: backend ${b.service} has its own URLRewrite/RequestRedirect filter; ALB transforms apply per rule, not per backend: move the filter to the rule`);
         }
-        if (b.weight <= 0) continue;
-        if (b.invalidReason) { invalid += b.weight; continue; }
+        if (b.invalidReason) { invalid += Math.max(b.weight, 0); continue; }
         const key = targetGroupFor(ctx, b, who, problems);
-        if (key !== undefined) shares.set(key, (shares.get(key) ?? 0) + b.weight);
+        if (key !== undefined) shares.set(key, (shares.get(key) ?? 0) + Math.max(b.weight, 0));
     }
-    if (shares.size === 0) {
+    if ([...shares.values()].every(w => w === 0)) {
+        // Nothing valid carries weight (none at all, all weights 0, or only invalid shares): the
+        // whole rule answers 500, as the spec says. Weight-0 target groups are still kept.
         return { actions: [fixedResponse(500, "Internal Server Error")], transforms, targetGroups: [] };
     }
     if (invalid > 0) {
@@ -542,8 +549,10 @@ function translateAction(ctx: Ctx, rule: PlanRule, problems: string[]): { action
             "(see the route's ResolvedRefs condition); ALB answers that share with 503 from an empty target group, where the spec says 500");
     }
     if (shares.size > MAX_TARGET_GROUPS_PER_FORWARD) {
-        problems.push(`${who}: forwards to ${shares.size} target groups${invalid > 0 ? " (counting the one for invalid backends)" : ""}, ` +
-            `over ALB's ${MAX_TARGET_GROUPS_PER_FORWARD} per rule; split the traffic across fewer backends`);
+        const idle = [...shares.values()].filter(w => w === 0).length;
+        const counting = [invalid > 0 ? "the one for invalid backends" : "", idle > 0 ? `${idle} at weight 0, which ALB still counts` : ""].filter(Boolean);
+        problems.push(`${who}: forwards to ${shares.size} target groups${counting.length ? ` (counting ${counting.join(" and ")})` : ""}, ` +
+            `over ALB's ${MAX_TARGET_GROUPS_PER_FORWARD} per rule; split the traffic across fewer backends, or drop the weight-0 backendRefs`);
     }
     const targetGroups = [...shares.keys()];
     const weights = scaleWeights([...shares.values()]);

@@ -138,7 +138,7 @@ export function classifyAddress(address: string): AddressClass {
     return "hostname";
 }
 
-/** Every backend and valid mirror target of the plan, keyed by backendKey. */
+/** Every valid backend (weight 0 included) and valid mirror target of the plan, keyed by backendKey. */
 export function collectBackendRefs(plan: GatewayPlan): Map<string, { service: string; port?: number; spec?: ServiceSpec; endpoints: Endpoint[]; usedBy: string }> {
     const out = new Map<string, { service: string; port?: number; spec?: ServiceSpec; endpoints: Endpoint[]; usedBy: string }>();
     const add = (b: PlanBackend | PlanMirror, service: string, spec: ServiceSpec | undefined, usedBy: string) => {
@@ -151,7 +151,9 @@ export function collectBackendRefs(plan: GatewayPlan): Map<string, { service: st
             const mirrors = [...r.filters.requestMirrors];
             for (const b of r.backends) {
                 mirrors.push(...b.filters.requestMirrors);
-                if (b.invalidReason || b.weight <= 0) continue;
+                // Weight-0 backends are kept: a canary step to 0/100 and back must not delete and
+                // re-create the stable's NEG and backend service (urlmap.ts lists them at weight 0).
+                if (b.invalidReason) continue;
                 add(b, b.service, b.serviceSpec, usedBy);
             }
             for (const m of mirrors) if (m.service !== undefined && !m.invalidReason) add(m, m.service, m.serviceSpec, usedBy);

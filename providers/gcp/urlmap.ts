@@ -21,6 +21,9 @@
 //   invalid aborts that share with 500 and splits the rest by weight.
 // - Weights: kept as written when every weight is ≤ 1000; otherwise scaled to 0–1000 by the
 //   largest one, at least 1 for a non-zero weight. Any change of a share is reported in notes.
+//   A valid backend at weight 0 is listed with weight 0 and keeps its NEG and backend service, so
+//   a canary step (even to 0/100 and back) changes only the URL map. A rule with no weight on any
+//   valid backend aborts 500 (its weight-0 backends' resources are kept all the same).
 
 import { hostnameCovers, isWildcard } from "../../routing/hostname";
 import { GatewayPlan, ListenerPlan, PlanBackend, PlanRule } from "../../routing/plan";
@@ -283,7 +286,10 @@ function ruleBodies(r: PlanRule, ctx: RuleContext): RuleParts[] | undefined {
     const timeout = timeoutOf(r.timeouts?.request ?? r.timeouts?.backendRequest);
 
     const targets = valid.map(b => ctx.links.get(backendKey(b.service, b.port)));
-    if (targets.some(t => t === undefined)) return undefined; // its problem is already reported
+    // Valid backends at weight 0: never chosen, listed with weight 0 (GCP takes 0–1000) so that a
+    // weight step only edits the URL map while their backend services stay.
+    const idleTargets = r.backends.filter(b => !b.invalidReason && b.weight <= 0).map(b => ctx.links.get(backendKey(b.service, b.port)));
+    if ([...targets, ...idleTargets].some(t => t === undefined)) return undefined; // its problem is already reported
     const backendFilters = valid.some(b => b.filters.requestHeaderModifier || b.filters.responseHeaderModifier);
     for (const b of valid) {
         if (b.filters.urlRewrite) {
@@ -316,8 +322,18 @@ function ruleBodies(r: PlanRule, ctx: RuleContext): RuleParts[] | undefined {
                 `shares now ${weights.map((w, i) => `${valid[i].service} ${((w / sum) * 100 * validWeight / total).toFixed(3)}%`).join(", ")}`);
         }
         // The same backend twice with the same header action is one entry with the summed weight.
+        // Weight-0 backends keep their place in the rule's order, listed once, unless chosen too.
         const entries = new Map<string, WeightedBackendSpec>();
-        valid.forEach((b, i) => {
+        const chosen = new Set(targets.map(t => t!.link));
+        for (const b of r.backends) {
+            if (b.invalidReason) continue;
+            const i = valid.indexOf(b);
+            if (i < 0) {
+                const t = ctx.links.get(backendKey(b.service, b.port))!;
+                // A bucket cannot be a weighted backend; its resources are kept all the same.
+                if (!t.isBucket && !chosen.has(t.link)) entries.set(JSON.stringify(["idle", t.link]), { backendService: t.link, weight: 0 });
+                continue;
+            }
             const w: WeightedBackendSpec = { backendService: targets[i]!.link, weight: weights[i] };
             if (backendFilters) {
                 const ha = headerAction(composeHeaderFilters(f.requestHeaderModifier, b.filters.requestHeaderModifier),
@@ -327,7 +343,7 @@ function ruleBodies(r: PlanRule, ctx: RuleContext): RuleParts[] | undefined {
             const k = JSON.stringify([w.backendService, w.headerAction ?? null]);
             const same = entries.get(k);
             if (same) same.weight += w.weight; else entries.set(k, w);
-        });
+        }
         action.weightedBackendServices = [...entries.values()];
         if (validWeight < total) {
             action.faultInjectionPolicy = { abort: { httpStatus: 500, percentage: ((total - validWeight) / total) * 100 } };

@@ -6,24 +6,14 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Service } from "../../components/service";
 import type * as Lifecycle from "./echo-lifecycle";
-import { TS_NODE_MODULE, lifecycleLoader } from "./provider";
+import { TS_NODE_MODULE, lazyProvider } from "./lazy-provider";
 
 /** Absolute path of the implementation module (.ts under ts-node, .js when compiled). */
 export const ECHO_LIFECYCLE_MODULE = require.resolve("./echo-lifecycle");
 
 /** The echo provider; like the nginx one, its functions capture plain strings only. */
 export function echoProvider(lifecycleModule = ECHO_LIFECYCLE_MODULE, tsNodeModule = TS_NODE_MODULE): pulumi.dynamic.ResourceProvider {
-    const load = lifecycleLoader<typeof Lifecycle>(lifecycleModule, tsNodeModule);
-    return {
-        create: async (inputs: Lifecycle.EchoInputs) => load().createEcho(inputs),
-        diff: async (_id: string, olds: Lifecycle.EchoOutputs, news: Lifecycle.EchoInputs) => load().diffEcho(olds, news),
-        update: async (_id: string, olds: Lifecycle.EchoOutputs, news: Lifecycle.EchoInputs) => ({ outs: await load().updateEcho(olds, news) }),
-        delete: async (_id: string, props: Lifecycle.EchoOutputs) => load().deleteEcho(props),
-        read: async (id: string, props?: Lifecycle.EchoOutputs) => {
-            if (!props) throw new Error(`gatewaykit: cannot import echo backend ${id}`);
-            return { id, props: load().readEcho(props) };
-        },
-    };
+    return lazyProvider<typeof Lifecycle, "Echo">("Echo", "echo backend", "", lifecycleModule, tsNodeModule);
 }
 
 /** Root of gatewaykit's local state: ~/.local/state/gatewaykit (or $XDG_STATE_HOME/gatewaykit). */

@@ -1,58 +1,19 @@
-// The Pulumi dynamic provider that owns one nginx instance per Gateway.
-//
-// Pulumi serialises the provider object's functions (closure serialisation) and runs them in the
-// dynamic-provider host shipped in @pulumi/pulumi, a separate Node process without ts-node. So the
-// methods capture only plain strings (absolute paths) and require the implementation (lifecycle.ts)
-// lazily, registering ts-node (transpile-only) first when the implementation is TypeScript.
+// The Pulumi dynamic providers that own one nginx instance per Gateway and the route files other stacks
+// attach to it. Their functions capture plain strings only and require lifecycle.ts lazily (lazy-provider.ts).
 
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as Lifecycle from "./lifecycle";
+import { TS_NODE_MODULE, lazyProvider } from "./lazy-provider";
 import type { TlsMaterial } from "./render";
 
 /** Absolute path of the implementation module (.ts under ts-node, .js when compiled). */
 export const LIFECYCLE_MODULE = require.resolve("./lifecycle");
-/** ts-node, when installed: the host needs it to load a .ts implementation. */
-export const TS_NODE_MODULE = ((): string => {
-    try {
-        return require.resolve("ts-node");
-    } catch {
-        return "";
-    }
-})();
-
-/**
- * Returns `loadLifecycle`, a function that is safe to serialise: it captures two strings only.
- * Exported for the tests, which serialise the providers and run them in a plain node process.
- */
-export function lifecycleLoader<T = typeof Lifecycle>(lifecycleModule: string, tsNodeModule: string): () => T {
-    return () => {
-        if (lifecycleModule.endsWith(".ts")) {
-            const registered = (process as unknown as Record<symbol, unknown>)[Symbol.for("ts-node.register.instance")];
-            if (!registered) {
-                if (!tsNodeModule) throw new Error(`gatewaykit: ${lifecycleModule} is TypeScript and ts-node is not installed; npm install ts-node`);
-                // eslint-disable-next-line @typescript-eslint/no-var-requires
-                require(tsNodeModule).register({ transpileOnly: true, projectSearchDir: lifecycleModule.replace(/[\\/][^\\/]*$/, "") });
-            }
-        }
-        // eslint-disable-next-line @typescript-eslint/no-var-requires
-        return require(lifecycleModule);
-    };
-}
 
 /** The nginx gateway provider; its functions are what the dynamic-provider host runs. */
 export function nginxGatewayProvider(lifecycleModule = LIFECYCLE_MODULE, tsNodeModule = TS_NODE_MODULE): pulumi.dynamic.ResourceProvider {
-    const load = lifecycleLoader(lifecycleModule, tsNodeModule);
-    return {
-        create: async (inputs: Lifecycle.NginxGatewayInputs) => load().createGateway(inputs),
-        diff: async (_id: string, olds: Lifecycle.NginxGatewayOutputs, news: Lifecycle.NginxGatewayInputs) => load().diffGateway(olds, news),
-        update: async (_id: string, olds: Lifecycle.NginxGatewayOutputs, news: Lifecycle.NginxGatewayInputs) => ({ outs: await load().updateGateway(olds, news) }),
-        delete: async (_id: string, props: Lifecycle.NginxGatewayOutputs) => load().deleteGateway(props),
-        read: async (id: string, props?: Lifecycle.NginxGatewayOutputs) => {
-            if (!props) throw new Error(`gatewaykit: cannot import nginx gateway ${id}: declare it through a Gateway instead`);
-            return { id, props: load().readGateway(props) };
-        },
-    };
+    return lazyProvider<typeof Lifecycle, "Gateway">("Gateway", "nginx gateway", ": declare it through a Gateway instead",
+        lifecycleModule, tsNodeModule);
 }
 
 export interface NginxGatewayArgs {
@@ -126,17 +87,8 @@ export class NginxGateway extends pulumi.dynamic.Resource {
 
 /** The route-attachment provider; like the gateway one, its functions capture plain strings only. */
 export function nginxRouteProvider(lifecycleModule = LIFECYCLE_MODULE, tsNodeModule = TS_NODE_MODULE): pulumi.dynamic.ResourceProvider {
-    const load = lifecycleLoader(lifecycleModule, tsNodeModule);
-    return {
-        create: async (inputs: Lifecycle.NginxRouteInputs) => load().createRoute(inputs),
-        diff: async (_id: string, olds: Lifecycle.NginxRouteOutputs, news: Lifecycle.NginxRouteInputs) => load().diffRoute(olds, news),
-        update: async (_id: string, olds: Lifecycle.NginxRouteOutputs, news: Lifecycle.NginxRouteInputs) => ({ outs: await load().updateRoute(olds, news) }),
-        delete: async (_id: string, props: Lifecycle.NginxRouteOutputs) => load().deleteRoute(props),
-        read: async (id: string, props?: Lifecycle.NginxRouteOutputs) => {
-            if (!props) throw new Error(`gatewaykit: cannot import nginx route attachment ${id}: declare it through an HTTPRoute instead`);
-            return { id, props: load().readRoute(props) };
-        },
-    };
+    return lazyProvider<typeof Lifecycle, "Route">("Route", "nginx route attachment", ": declare it through an HTTPRoute instead",
+        lifecycleModule, tsNodeModule);
 }
 
 export interface NginxRouteAttachmentArgs {

@@ -3,6 +3,7 @@
 // owns the HTTPRoute object and the backends; the cluster's controller does the reconciling.
 import * as pulumi from "@pulumi/pulumi";
 import * as gk from "../../..";
+import { ADMITTED, canaryRoute } from "../../seed";
 
 export interface AppOptions {
     /** The platform stack's exported gatewayReference. */
@@ -12,7 +13,6 @@ export interface AppOptions {
 }
 
 export function app(options: AppOptions) {
-    const canary = options.canaryWeight ?? 10;
     // Endpoint backends: the adapter writes a selector-less Service and its EndpointSlice.
     const groups = new gk.Service("mygroup-groups", { namespace: "mygroup", port: 8080, endpoints: [{ address: "10.0.0.10" }, { address: "10.0.0.11" }] });
     // An existing Service the team deploys itself, in its own namespace.
@@ -21,19 +21,11 @@ export function app(options: AppOptions) {
         realizations: { kubernetes: { serviceName: "groups-canary", namespace: "mygroup-canary" } },
     });
 
-    const route = new gk.HTTPRoute("mygroup", {
-        namespace: "mygroup",
-        labels: { gateway: "mygroup-external" },
-        parentRefs: [{ gateway: options.gateway }],
-        hostnames: ["mygroup.io"],
-        rules: [{
-            name: "groups",
-            matches: [{ path: { type: "PathPrefix", value: "/groups" } }],
-            backendRefs: [
-                { service: groups, weight: 100 - canary },
-                { service: groupsCanary, weight: canary },
-            ],
-        }],
+    const route = canaryRoute({
+        gateway: options.gateway,
+        services: { groups, canary: groupsCanary },
+        canaryWeight: options.canaryWeight,
+        labels: ADMITTED,
         parameters: { kubernetes: { ...(options.provider ? { provider: options.provider } : {}) } },
     });
 
