@@ -1,5 +1,5 @@
-export { Service } from "./service";
-export type { ServiceArgs, ServicePortArgs, EndpointArgs, ServiceRealizationsArgs } from "./service";
+export { Service, localService } from "./service";
+export type { ServiceArgs, ServicePortArgs, EndpointArgs, ServiceRealizationsArgs, LocalBackend } from "./service";
 export { GatewayClass } from "./gatewayClass";
 export type { GatewayClassArgs, GatewayClassParameters } from "./gatewayClass";
 export { Gateway } from "./gateway";

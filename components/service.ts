@@ -83,3 +83,25 @@ export class Service extends pulumi.ComponentResource {
         this.registerOutputs({ name: this.name, namespace: this.namespace, spec: this.spec });
     }
 }
+
+/** A backend process on this machine (e.g. providers/nginx's EchoBackend): its name, host and bound port. */
+export interface LocalBackend {
+    name: pulumi.Input<string>;
+    host: pulumi.Input<string>;
+    port: pulumi.Input<number>;
+}
+
+/**
+ * A Service named like a local backend process whose only endpoint is that process. The Service
+ * port defaults to the bound port; set `port` to show another in routes.
+ */
+export function localService(resourceName: string, backend: LocalBackend,
+    args: { name?: pulumi.Input<string>; namespace?: pulumi.Input<string>; port?: pulumi.Input<number> } = {},
+    opts?: pulumi.ComponentResourceOptions): Service {
+    return new Service(resourceName, {
+        name: args.name ?? backend.name,
+        namespace: args.namespace,
+        port: args.port ?? backend.port,
+        endpoints: [{ address: backend.host, port: backend.port }],
+    }, opts);
+}

@@ -15,7 +15,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { Gateway, GatewayClass, GatewayReference, HTTPRoute } from "../components";
 import { resetDeclarations } from "../components/registry";
-import { EchoBackend, echoService } from "../providers/nginx/echo";
+import { localService } from "../components/service";
+import { EchoBackend } from "../providers/nginx/echo";
 import { E2eWorld, ask, e2eGate, freePort, listening, processesNaming, tally } from "./nginx-e2e-kit";
 
 const OPERATOR_PROJECT = "gk-operator";
@@ -37,7 +38,7 @@ function operatorProgram(port: number) {
         });
         // "Some gateway change" by the operator: a route of its own.
         if (config.getBoolean("opsRoute")) {
-            const ops = echoService("ops", new EchoBackend("ops", {}), { namespace: "infra" });
+            const ops = localService("ops", new EchoBackend("ops", {}), { namespace: "infra" });
             new HTTPRoute("ops", { namespace: "infra", parentRefs: [{ gateway }], hostnames: ["ops.example"], rules: [{ backendRefs: [{ service: ops }] }] });
         }
         return { reference: gateway.reference };
@@ -50,8 +51,8 @@ function teamProgram(namespace: string, operatorStack: string) {
         const config = new pulumi.Config();
         const reference = new pulumi.StackReference(`organization/${OPERATOR_PROJECT}/${operatorStack}`)
             .requireOutput("reference") as pulumi.Output<GatewayReference>;
-        const stable = echoService("shop", new EchoBackend(`${namespace}-shop`, {}), { namespace });
-        const canary = echoService("shop-canary", new EchoBackend(`${namespace}-shop-canary`, {}), { namespace });
+        const stable = localService("shop", new EchoBackend(`${namespace}-shop`, {}), { namespace });
+        const canary = localService("shop-canary", new EchoBackend(`${namespace}-shop-canary`, {}), { namespace });
         const canaryWeight = config.getNumber("canaryWeight") ?? 0;
         const rules = [{
             name: "shop",

@@ -13,7 +13,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { Gateway, GatewayClass, GatewayReference, HTTPRoute } from "../components";
 import { resetDeclarations } from "../components/registry";
-import { EchoBackend, echoService } from "../providers/nginx/echo";
+import { localService } from "../components/service";
+import { EchoBackend } from "../providers/nginx/echo";
 import { E2eWorld, ask, e2eGate, freePort, listening, processesNaming, tally } from "./nginx-e2e-kit";
 
 const OPERATOR_PROJECT = "gk-up-operator";
@@ -40,7 +41,7 @@ function teamProgram(operatorStack: string) {
         resetDeclarations();
         const reference = new pulumi.StackReference(`organization/${OPERATOR_PROJECT}/${operatorStack}`)
             .requireOutput("reference") as pulumi.Output<GatewayReference>;
-        const groups = echoService("groups", new EchoBackend("groups", {}), { namespace: "team" });
+        const groups = localService("groups", new EchoBackend("groups", {}), { namespace: "team" });
         new HTTPRoute("groups", {
             namespace: "team", parentRefs: [{ gateway: reference }], hostnames: ["mygroup.io"],
             rules: [{ matches: [{ path: { type: "PathPrefix", value: "/groups" } }], backendRefs: [{ service: groups }] }],

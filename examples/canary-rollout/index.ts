@@ -3,7 +3,8 @@
 // the rollout with `pulumi config set canaryWeight 50 && pulumi up`, then 100.
 // Config: canaryWeight (default 10), controllerName (default gatewaykit.dev/nginx), workDir.
 import * as pulumi from "@pulumi/pulumi";
-import { EchoBackend, echoService } from "../../providers/nginx/echo";
+import { localService } from "../../components/service";
+import { EchoBackend } from "../../providers/nginx/echo";
 import { CONTROLLERS, seedClassParameters } from "../seed";
 import { canaryRollout } from "./program";
 
@@ -19,8 +20,8 @@ const made = canaryRollout({
     classParameters: seedClassParameters({ nginxWorkDir: config.get("workDir") ?? undefined }),
     ...(groupsEcho && canaryEcho ? {
         backends: {
-            groups: echoService("mygroup-groups", groupsEcho, { namespace: "mygroup", port: 8080 }),
-            canary: echoService("mygroup-groups-canary", canaryEcho, { namespace: "mygroup", port: 8080 }),
+            groups: localService("mygroup-groups", groupsEcho, { namespace: "mygroup", port: 8080 }),
+            canary: localService("mygroup-groups-canary", canaryEcho, { namespace: "mygroup", port: 8080 }),
         },
     } : {}),
 });

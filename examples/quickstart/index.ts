@@ -5,7 +5,8 @@
 // Config: port (listener, default 8080), canaryWeight (default 10), controllerName (default
 // gatewaykit.dev/nginx; "gatewaykit.dev/plan" computes routing only), workDir (nginx state root).
 import * as pulumi from "@pulumi/pulumi";
-import { EchoBackend, echoService } from "../../providers/nginx/echo";
+import { localService } from "../../components/service";
+import { EchoBackend } from "../../providers/nginx/echo";
 import { quickstart } from "./program";
 
 const config = new pulumi.Config();
@@ -23,8 +24,8 @@ const made = quickstart({
     canaryWeight: config.getNumber("canaryWeight") ?? undefined,
     ...(workDir ? { classParameters: { nginx: { workDir } } } : {}),
     backends: {
-        groups: echoService("mygroup-groups", groupsEcho, { namespace: "mygroup", port: 8080 }),
-        canary: echoService("mygroup-groups-canary", canaryEcho, { namespace: "mygroup", port: 8080 }),
+        groups: localService("mygroup-groups", groupsEcho, { namespace: "mygroup", port: 8080 }),
+        canary: localService("mygroup-groups-canary", canaryEcho, { namespace: "mygroup", port: 8080 }),
     },
 });
 

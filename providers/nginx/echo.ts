@@ -4,7 +4,6 @@
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { Service } from "../../components/service";
 import type * as Lifecycle from "./echo-lifecycle";
 import { TS_NODE_MODULE, lazyProvider } from "./lazy-provider";
 
@@ -61,19 +60,4 @@ export class EchoBackend extends pulumi.dynamic.Resource {
         };
         super(sharedProvider, name, props, opts, "gatewaykit", "EchoBackend");
     }
-}
-
-/**
- * A gatewaykit Service named like the echo backend whose only endpoint is the echo process (its host
- * and bound port). The Service port defaults to the bound port; set `port` to show another in routes.
- */
-export function echoService(resourceName: string, echo: EchoBackend,
-    args: { name?: pulumi.Input<string>; namespace?: pulumi.Input<string>; port?: pulumi.Input<number> } = {},
-    opts?: pulumi.ComponentResourceOptions): Service {
-    return new Service(resourceName, {
-        name: args.name ?? echo.name,
-        namespace: args.namespace,
-        port: args.port ?? echo.port,
-        endpoints: [{ address: echo.host, port: echo.port }],
-    }, opts);
 }
