@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Gateway, GatewayClass, HTTPRoute, Service } from "../components";
 import { realizeAlb } from "../providers/aws/realize";
 import { compile } from "../routing/compile";
-import { RecordedResource, resourcesOfType, runProgram, setupMocks } from "../testing";
+import { RecordedResource, resourcesOfType, runProgram, setupMocks, failureOf } from "../testing";
 
 setupMocks();
 
@@ -32,15 +32,6 @@ function seed(aws: Record<string, unknown> = BASE, canaryWeight = 10) {
         }],
     });
     return { gateway };
-}
-
-async function failureOf(p: Promise<unknown>): Promise<Error> {
-    try {
-        await p;
-    } catch (err) {
-        return err as Error;
-    }
-    assert.fail("expected a failure, but it succeeded");
 }
 
 const awsResources = (rs: RecordedResource[]) => rs.filter(r => r.type.startsWith("aws:"));

@@ -6,7 +6,7 @@ import { Gateway, GatewayClass, GatewayReference, HTTPRoute, Service } from "../
 import { Adapter, registerAdapter, unregisterAdapter } from "../providers";
 import { FEATURES } from "../routing/features";
 import { GatewayPlan } from "../routing/plan";
-import { outputOf, resourcesOfType, routeRequest, runProgram, setupMocks, waitForRegistrations } from "../testing";
+import { outputOf, resourcesOfType, routeRequest, runProgram, setupMocks, waitForRegistrations, failureOf } from "../testing";
 
 setupMocks();
 
@@ -28,16 +28,6 @@ function seedProgram(controllerName: string) {
         }],
     });
     return { gateway, route };
-}
-
-/** The error a promise rejects with (fails the test when it resolves). */
-async function failureOf(p: Promise<unknown>): Promise<Error> {
-    try {
-        await p;
-    } catch (err) {
-        return err as Error;
-    }
-    assert.fail("expected a failure, but it succeeded");
 }
 
 describe("components with the plan adapter", () => {

@@ -5,7 +5,7 @@ import { strict as assert } from "assert";
 import { Gateway, GatewayClass, HTTPRoute, Service } from "../components";
 import { gcpExample } from "../examples/gcp/program";
 import { churn, URL_MAP_TYPE } from "../providers/gcp/churn";
-import { outputOf, RecordedResource, recordedResources, resourcesOfType, routeRequest, runProgram, setupMocks } from "../testing";
+import { outputOf, RecordedResource, recordedResources, resourcesOfType, routeRequest, runProgram, setupMocks, failureOf } from "../testing";
 
 setupMocks();
 
@@ -28,15 +28,6 @@ function gcpTypes(resources: RecordedResource[]): Record<string, number> {
     const out: Record<string, number> = {};
     for (const r of resources) if (r.type.startsWith("gcp:")) out[r.type] = (out[r.type] ?? 0) + 1;
     return out;
-}
-
-async function failureOf(p: Promise<unknown>): Promise<Error> {
-    try {
-        await p;
-    } catch (err) {
-        return err as Error;
-    }
-    assert.fail("expected a failure");
 }
 
 describe("gcp adapter resources (mocks)", () => {

@@ -9,7 +9,7 @@ import { GatewayClassParameters } from "../components/gatewayClass";
 import { celProblems } from "../providers/kubernetes/checks";
 import { Manifest } from "../providers/kubernetes/manifests";
 import { clusterStatus, gatewaySummary } from "../providers/kubernetes/realize";
-import { outputOf, RecordedResource, runProgram, setupMocks } from "../testing";
+import { outputOf, RecordedResource, runProgram, setupMocks, failureOf } from "../testing";
 
 setupMocks();
 
@@ -22,15 +22,6 @@ const SLICE = "kubernetes:discovery.k8s.io/v1:EndpointSlice";
 
 const of = (resources: RecordedResource[], type: string) => resources.filter(r => r.type === type);
 const names = (resources: RecordedResource[], type: string) => of(resources, type).map(r => r.name).sort();
-
-async function failureOf(p: Promise<unknown>): Promise<Error> {
-    try {
-        await p;
-    } catch (err) {
-        return err as Error;
-    }
-    assert.fail("expected a failure, but it succeeded");
-}
 
 /** The seed: class, gateway in mygroup, a 90/10 canary to an endpoint service and a realised one. */
 function seed(k8s: GatewayClassParameters["kubernetes"] = {}, extra?: (gw: Gateway) => void) {

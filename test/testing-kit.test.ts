@@ -3,7 +3,7 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { Gateway, GatewayClass, HTTPRoute, Service } from "..";
-import { outputOf, recordedResources, resourcesOfType, routeRequest, runProgram, setupMocks } from "../testing";
+import { failureOf, outputOf, recordedResources, resourcesOfType, routeRequest, runProgram, setupMocks } from "../testing";
 
 // Safe to call in every test file: the mocks are installed once per process.
 setupMocks();
@@ -54,6 +54,12 @@ describe("testing kit", () => {
             const { gateway } = program(10);
             new HTTPRoute("broken", { parentRefs: [{ gateway }], hostnames: ["Bad_Host"], rules: [{ backendRefs: [{ name: "api", port: 8080 }] }] });
         }), (e: Error) => /HTTPRoute default\/broken: spec\.hostnames\[0\]/.test(e.message));
+    });
+
+    it("failureOf returns a program's failure and itself fails when the program succeeds", async () => {
+        const err = await failureOf(runProgram(() => { throw new Error("boom"); }));
+        assert.match(err.message, /boom/);
+        await assert.rejects(failureOf(Promise.resolve(1)), /expected a failure, but it succeeded/);
     });
 
     it("outputOf resolves plain values, promises and outputs alike", async () => {

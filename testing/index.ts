@@ -113,3 +113,16 @@ export async function waitForRegistrations(): Promise<void> {
     const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
     if (runtime.waitForRPCs) await runtime.waitForRPCs();
 }
+
+/**
+ * The error a promise rejects with; throws when it resolves instead. For asserting on a failed
+ * program run, e.g. `assert.match((await failureOf(runProgram(p))).message, /HTTPRoute .../)`.
+ */
+export async function failureOf(p: Promise<unknown>): Promise<Error> {
+    try {
+        await p;
+    } catch (err) {
+        return err as Error;
+    }
+    throw new Error("expected a failure, but it succeeded");
+}

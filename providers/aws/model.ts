@@ -35,6 +35,7 @@ import { createHash } from "crypto";
 import { isIP } from "net";
 import { hostnameCovers, hostnameSpecificity } from "../../routing/hostname";
 import { GatewayPlan, ListenerPlan, PlanBackend, PlanRule } from "../../routing/plan";
+import type { SimMatched } from "../../routing/simulate";
 import { AlbSettings, readSettings } from "./params";
 import { PriorityItem, assignPriorities } from "./priorities";
 
@@ -71,14 +72,8 @@ export interface AlbTransform {
     urlRewriteConfig?: { rewrite: { regex: string; replace: string } };
 }
 
-export interface AlbRuleSource {
-    ruleId: string;
-    route: string;
-    ruleIndex: number;
-    ruleName?: string;
-    matchIndex: number;
-    hostname?: string;
-}
+/** Which plan rule an ALB rule came from: the same identity simulate reports as `matched`. */
+export type AlbRuleSource = SimMatched;
 
 export interface AlbRule {
     /** Unique within its listener: the plan rule id (plus "#part" when split), or "isolate:<listener>". */
