@@ -96,9 +96,9 @@ function wrkRps(t: Target, seconds: number): number {
     return Number(rps[1]);
 }
 
-/** Throughput for the ratio benches: wrk for 2 s when present, else the Node client below. */
+/** Throughput for the ratio benches: wrk for 3 s when present, else the Node client below. */
 async function throughput(t: Target): Promise<number> {
-    if (WRK) return wrkRps(t, 2);
+    if (WRK) return wrkRps(t, 3);
     const r = await load(t, 3000);
     if (r.failed) throw new Error(`${r.failed} requests to ${t.host}${t.path} failed`);
     return r.rps;
@@ -136,9 +136,9 @@ export const nginxBenches: Bench[] = [
             const direct: Target = { port: env.echoPort, host: "echo", path: "/r0" };
             const gw: Target = { port: env.gwPort, host: "h0.bench", path: "/r0" };
             await load(direct, 500); await load(gw, 500); // warm-up
-            // Alternate runs so machine noise hits both alike; medians of 3.
+            // Alternate runs so machine noise hits both alike; medians of 5.
             const d: number[] = [], g: number[] = [];
-            for (let i = 0; i < 3; i++) {
+            for (let i = 0; i < 5; i++) {
                 d.push(await throughput(direct));
                 g.push(await throughput(gw));
             }
@@ -152,10 +152,10 @@ export const nginxBenches: Bench[] = [
         name: "nginx.scaleRatio",
         run: () => withEnv(async env => {
             // The target is the last route: the worst case for in-order map matching. Sizes
-            // alternate so machine noise hits both alike; medians of 3.
+            // alternate so machine noise hits both alike; medians of 5.
             const plans = new Map([[1, benchPlan(env, 1)], [1000, benchPlan(env, 1000)]]);
             const rps = new Map<number, number[]>([[1, []], [1000, []]]);
-            for (let i = 0; i < 3; i++) {
+            for (let i = 0; i < 5; i++) {
                 for (const routes of [1, 1000]) {
                     await apply(env, plans.get(routes)!);
                     const t: Target = { port: env.gwPort, host: `h${(routes - 1) % 50}.bench`, path: `/r${routes - 1}/x` };
