@@ -4,7 +4,7 @@
 // backends (vendor-neutral, with each vendor's hints), the operator's gateway and the team's canary
 // route on /groups of mygroup.io.
 import type * as pulumi from "@pulumi/pulumi";
-import * as gk from "..";
+import * as gk from "../index";
 
 /** The data-plane vendors and the controllerName that selects each. */
 export const CONTROLLERS = {

@@ -5,6 +5,7 @@ import * as path from "path";
 import * as os from "os";
 import { featureTable } from "../providers";
 import { outputOf, runProgram, setupMocks } from "../testing";
+import { readmeFile } from "./consumer.test";
 
 const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
 
@@ -17,10 +18,11 @@ describe("README", () => {
 
     it("runs its 'Using it from a Pulumi program' example as written (under mocks)", async () => {
         setupMocks();
-        const block = /```ts\n([\s\S]*?)```/.exec(readme);
-        assert.ok(block, "README has no ts code block");
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "gk-readme-")), "program.ts");
-        fs.writeFileSync(file, block[1].replace(`from "gatewaykit"`, `from ${JSON.stringify(path.join(__dirname, ".."))}`));
+        // Outside the repo, so the program's imports point at this checkout's sources and SDK.
+        fs.writeFileSync(file, readmeFile("index.ts")
+            .replace(`from "gatewaykit"`, `from ${JSON.stringify(path.join(__dirname, "..", "index"))}`)
+            .replace(`from "@pulumi/pulumi"`, `from ${JSON.stringify(path.dirname(require.resolve("@pulumi/pulumi/package.json")))}`));
         let exported: { routingTable: unknown; routeStatus: unknown } | undefined;
         const run = await runProgram(() => { exported = require(file); });
         fs.rmSync(path.dirname(file), { recursive: true, force: true });

@@ -2,7 +2,7 @@
 // the VPC, subnets and who may connect; the cluster operator's Gateway "mygroup-external" listens
 // on 8080; the application team's HTTPRoute sends /groups on mygroup.io 90/10 to a stable and a
 // canary service. The routes are the quickstart's, word for word: only the class differs.
-import * as gk from "../..";
+import * as gk from "../../index";
 import { canaryRoute } from "../seed";
 
 export interface AwsAlbOptions {

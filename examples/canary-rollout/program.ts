@@ -1,7 +1,7 @@
 // The seed's canary rollout: the application team moves /groups of mygroup.io from the stable
 // service to the canary in steps, 90/10 → 50/50 → 0/100, each step one `pulumi up` that changes
 // only the route's weights (the data plane is updated in place, never replaced).
-import * as gk from "../..";
+import * as gk from "../../index";
 import { CONTROLLERS, canaryRoute, mygroupGateway, seedClassParameters, seedServices } from "../seed";
 
 /** Percent sent to the canary at each step of the rollout. */

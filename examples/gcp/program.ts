@@ -1,7 +1,7 @@
 // The seed's scenario on GCP: the same Gateway "mygroup-external" and HTTPRoute (90/10 canary on
 // /groups of mygroup.io), realised as a global external Application Load Balancer. Only the class
 // (controllerName + parameters.gcp) and the Services' realizations.gcp differ from the quickstart.
-import * as gk from "../..";
+import * as gk from "../../index";
 import { canaryRoute } from "../seed";
 
 export interface GcpExampleOptions {

@@ -2,7 +2,7 @@
 // Gateway "mygroup-external", and an application team's HTTPRoute sending /groups on mygroup.io
 // 90/10 to a stable and a canary service. index.ts runs it on nginx with two echo backends; the
 // tests run it under mocks on the plan adapter.
-import * as gk from "../..";
+import * as gk from "../../index";
 import { ADMITTED, canaryRoute } from "../seed";
 
 export interface QuickstartOptions {

@@ -9,7 +9,7 @@
 // attachments) does it from the team's own stack; for the others (aws, gcp) the operator's program
 // declares the team's route (applicationDeveloper given the Gateway itself) and ships it.
 import * as pulumi from "@pulumi/pulumi";
-import * as gk from "../..";
+import * as gk from "../../index";
 import { CONTROLLERS, canaryRoute, mygroupGateway, seedClassParameters, seedServices } from "../seed";
 
 /** What the infrastructure provider's stack exports for operators: the class, as plain data. */

@@ -3,7 +3,7 @@
 // its parameters carry a section for every vendor (examples/seed.ts). Before swapping, list the
 // portability targets: their findings show in `pulumi preview` (warnings and the `portability`
 // output) before any resource changes.
-import * as gk from "../..";
+import * as gk from "../../index";
 import { CONTROLLERS, Vendor, canaryRoute, mygroupGateway, seedClassParameters, seedServices } from "../seed";
 
 export interface ProviderSwapOptions {

@@ -1,7 +1,7 @@
 // The seed's "Upgrade Load Balancer": the infrastructure provider offers a new class of the same
 // vendor, new-external-lb, next to external-lb; the cluster operator moves the Gateway to it by
 // changing one line (className). The team's routes and services are not touched.
-import * as gk from "../..";
+import * as gk from "../../index";
 import { CONTROLLERS, canaryRoute, mygroupGateway, seedClassParameters, seedServices } from "../seed";
 
 export const CLASS_NAMES = ["external-lb", "new-external-lb"] as const;

@@ -5,19 +5,25 @@
 // rules move to it before the old group is deleted (no ResourceInUse).
 
 import * as pulumi from "@pulumi/pulumi";
-import * as lb from "@pulumi/aws/lb";
-import { SecurityGroup } from "@pulumi/aws/ec2/securityGroup";
-import { Permission } from "@pulumi/aws/lambda/permission";
+import type * as lbModule from "@pulumi/aws/lb";
+import type * as securityGroupModule from "@pulumi/aws/ec2/securityGroup";
+import type * as permissionModule from "@pulumi/aws/lambda/permission";
+import { lazyPeer } from "../peer";
 import { GatewayPlan } from "../../routing/plan";
 import { RealizeContext, RealizeResult } from "../adapter";
 import { AlbAction, AlbBuild, AlbModel, buildAlbModel, slug } from "./model";
 
+// @pulumi/aws is an optional peer: loaded when the first resource is created.
+const lb = lazyPeer<typeof lbModule>("@pulumi/aws/lb", "aws");
+const ec2 = lazyPeer<typeof securityGroupModule>("@pulumi/aws/ec2/securityGroup", "aws");
+const lambda = lazyPeer<typeof permissionModule>("@pulumi/aws/lambda/permission", "aws");
+
 export interface AlbResources {
-    loadBalancer: lb.LoadBalancer;
-    securityGroup?: SecurityGroup;
-    listeners: Map<number, lb.Listener>;
-    targetGroups: Map<string, lb.TargetGroup>;
-    rules: Map<string, lb.ListenerRule>;
+    loadBalancer: lbModule.LoadBalancer;
+    securityGroup?: securityGroupModule.SecurityGroup;
+    listeners: Map<number, lbModule.Listener>;
+    targetGroups: Map<string, lbModule.TargetGroup>;
+    rules: Map<string, lbModule.ListenerRule>;
 }
 
 export interface AlbRealized extends RealizeResult {
@@ -44,11 +50,11 @@ function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
     const common = { parent };
     const tags = (extra: Record<string, string> = {}) => ({ ...settings.tags, "gatewaykit:gateway": model.gateway, ...extra });
 
-    let securityGroup: SecurityGroup | undefined;
+    let securityGroup: securityGroupModule.SecurityGroup | undefined;
     if (settings.securityGroupIngressCidrs) {
         const cidrs = settings.securityGroupIngressCidrs;
         const v4 = cidrs.filter(c => !c.includes(":")), v6 = cidrs.filter(c => c.includes(":"));
-        securityGroup = new SecurityGroup(`${model.resourcePrefix}-alb`, {
+        securityGroup = new ec2.SecurityGroup(`${model.resourcePrefix}-alb`, {
             region,
             vpcId: settings.vpcId,
             description: `gatewaykit ALB of Gateway ${model.gateway}: listener ports from the CIDRs in parameters.aws.securityGroupIngressCidrs`,
@@ -76,7 +82,7 @@ function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
         tags: tags(),
     }, common);
 
-    const targetGroups = new Map<string, lb.TargetGroup>();
+    const targetGroups = new Map<string, lbModule.TargetGroup>();
     const arns = new Map<string, pulumi.Input<string>>();
     for (const tg of model.targetGroups) {
         if (tg.existingArn) {
@@ -104,7 +110,7 @@ function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
             const name = `${tg.resourceName}-${slug(t.id)}${t.port !== undefined ? `-${t.port}` : ""}`;
             const deps: pulumi.Resource[] = [];
             if (tg.targetType === "lambda") {
-                deps.push(new Permission(`${tg.resourceName}-invoke`, {
+                deps.push(new lambda.Permission(`${tg.resourceName}-invoke`, {
                     region, action: "lambda:InvokeFunction", function: t.id,
                     principal: "elasticloadbalancing.amazonaws.com", sourceArn: group.arn,
                 }, common));
@@ -115,8 +121,8 @@ function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
         }
     }
 
-    const listeners = new Map<number, lb.Listener>();
-    const rules = new Map<string, lb.ListenerRule>();
+    const listeners = new Map<number, lbModule.Listener>();
+    const rules = new Map<string, lbModule.ListenerRule>();
     for (const l of model.listeners) {
         const listener = new lb.Listener(l.resourceName, {
             region,

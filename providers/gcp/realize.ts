@@ -8,12 +8,16 @@
 // The only deleteBeforeReplace is on forwarding rules: two rules cannot hold one IP:port at once.
 
 import * as pulumi from "@pulumi/pulumi";
-import * as compute from "@pulumi/gcp/compute";
+import type * as computeModule from "@pulumi/gcp/compute";
+import { lazyPeer } from "../peer";
 import { GatewayPlan } from "../../routing/plan";
 import { RealizeContext, RealizeResult } from "../adapter";
 import { BackendTarget, GcpHealthCheckParameters } from "./backends";
 import { GcpDataPlane, buildDataPlane } from "./dataplane";
 import { gcpName } from "./names";
+
+// @pulumi/gcp is an optional peer: loaded when the first resource is created.
+const compute = lazyPeer<typeof computeModule>("@pulumi/gcp/compute", "gcp");
 
 export class GcpRefusedError extends Error {
     constructor(message: string) {
@@ -27,7 +31,7 @@ export function namingScope(): string {
     return `${pulumi.getProject()}/${pulumi.getStack()}`;
 }
 
-function healthCheckArgs(name: string, hc: GcpHealthCheckParameters, project: string | undefined, description: string): compute.HealthCheckArgs {
+function healthCheckArgs(name: string, hc: GcpHealthCheckParameters, project: string | undefined, description: string): computeModule.HealthCheckArgs {
     const block = {
         ...(hc.port !== undefined ? { port: hc.port } : { portSpecification: "USE_SERVING_PORT" }),
         requestPath: hc.path ?? "/",
@@ -71,7 +75,7 @@ export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pul
         ...common, name: dp.sinkName, protocol: "HTTP", description: `${description}: answers nothing; URL map aborts aimed here return 404/500`,
     }, opts);
 
-    let sharedHc: compute.HealthCheck | undefined;
+    let sharedHc: computeModule.HealthCheck | undefined;
     const healthCheckFor = (t: BackendTarget): pulumi.Input<string> | undefined => {
         if (!t.healthCheck) return undefined;
         if (t.healthCheck.custom) {

@@ -4,14 +4,20 @@
 // of them, a shared backend Service) is created once: the per-program registry hands out the first.
 
 import * as pulumi from "@pulumi/pulumi";
-import { CustomResource } from "@pulumi/kubernetes/apiextensions";
-import { Service } from "@pulumi/kubernetes/core/v1";
-import { EndpointSlice } from "@pulumi/kubernetes/discovery/v1";
+import type * as apiextensionsModule from "@pulumi/kubernetes/apiextensions";
+import type * as coreV1Module from "@pulumi/kubernetes/core/v1";
+import type * as discoveryV1Module from "@pulumi/kubernetes/discovery/v1";
+import { lazyPeer } from "../peer";
 import { CapabilityError } from "../../routing/errors";
 import { GatewayPlan } from "../../routing/plan";
 import { RealizeContext, RealizeResult } from "../adapter";
 import { Manifest, RenderScope, objectKey } from "./manifests";
 import { check } from "./preflight";
+
+// @pulumi/kubernetes is an optional peer: loaded when the first object is created.
+const apiextensions = lazyPeer<typeof apiextensionsModule>("@pulumi/kubernetes/apiextensions", "kubernetes");
+const coreV1 = lazyPeer<typeof coreV1Module>("@pulumi/kubernetes/core/v1", "kubernetes");
+const discoveryV1 = lazyPeer<typeof discoveryV1Module>("@pulumi/kubernetes/discovery/v1", "kubernetes");
 
 export interface ClusterCondition {
     type: string;
@@ -140,14 +146,14 @@ function create(plan: GatewayPlan, ctx: RealizeContext, scope: RenderScope): { g
         return resource;
     };
     const custom = (m: Manifest, dependsOn: pulumi.Resource[] = []) =>
-        make(m, dependsOn, (name, opts) => new CustomResource(name, { ...m, status: undefined } as unknown as ConstructorParameters<typeof CustomResource>[1], opts));
+        make(m, dependsOn, (name, opts) => new apiextensions.CustomResource(name, { ...m, status: undefined } as unknown as ConstructorParameters<typeof apiextensionsModule.CustomResource>[1], opts));
 
     const cls = rendered.gatewayClass ? custom(rendered.gatewayClass) : undefined;
     const gateway = rendered.gateway ? custom(rendered.gateway, cls ? [cls] : []) : undefined;
-    const services = rendered.services.map(m => make(m, [], (name, opts) => new Service(name, m as ConstructorParameters<typeof Service>[1], opts)));
+    const services = rendered.services.map(m => make(m, [], (name, opts) => new coreV1.Service(name, m as ConstructorParameters<typeof coreV1Module.Service>[1], opts)));
     const slices = rendered.endpointSlices.map(m => {
         const i = rendered.services.findIndex(x => x.metadata.namespace === m.metadata.namespace && x.metadata.name === m.metadata.labels?.["kubernetes.io/service-name"]);
-        return make(m, i >= 0 ? [services[i]] : [], (name, opts) => new EndpointSlice(name, m as unknown as ConstructorParameters<typeof EndpointSlice>[1], opts));
+        return make(m, i >= 0 ? [services[i]] : [], (name, opts) => new discoveryV1.EndpointSlice(name, m as unknown as ConstructorParameters<typeof discoveryV1Module.EndpointSlice>[1], opts));
     });
     const grants = rendered.referenceGrants.map(m => custom(m));
     // Backends and grants first, so the controller resolves a new route's references at once.

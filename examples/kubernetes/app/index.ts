@@ -2,7 +2,7 @@
 // stack (org/project/stack) whose gatewayReference the route attaches to.
 import * as pulumi from "@pulumi/pulumi";
 import { clusterStatus } from "../../../providers/kubernetes";
-import { GatewayReference } from "../../..";
+import { GatewayReference } from "../../../index";
 import { app } from "./program";
 
 const config = new pulumi.Config();

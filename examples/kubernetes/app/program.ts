@@ -2,7 +2,7 @@
 // attached to the platform stack's Gateway (a GatewayReference read from that stack). This stack
 // owns the HTTPRoute object and the backends; the cluster's controller does the reconciling.
 import * as pulumi from "@pulumi/pulumi";
-import * as gk from "../../..";
+import * as gk from "../../../index";
 import { ADMITTED, canaryRoute } from "../../seed";
 
 export interface AppOptions {

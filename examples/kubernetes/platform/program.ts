@@ -2,7 +2,7 @@
 // external-lb class realised by the cluster's own Gateway API controller (Envoy Gateway here) and
 // the mygroup-external Gateway. Application teams attach their routes from their own stacks.
 import type * as pulumi from "@pulumi/pulumi";
-import * as gk from "../../..";
+import * as gk from "../../../index";
 
 export interface PlatformOptions {
     /** The Kubernetes provider (cluster); defaults to the ambient kubeconfig. */

@@ -3,7 +3,7 @@
 // Exports the route's status (a namespace the listener does not admit reads NotAllowedByListeners)
 // and its rules as the gateway places them.
 import * as pulumi from "@pulumi/pulumi";
-import { GatewayReference } from "../../..";
+import { GatewayReference } from "../../../index";
 import { applicationDeveloper } from "../program";
 
 const config = new pulumi.Config();
