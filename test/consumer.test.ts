@@ -162,21 +162,27 @@ describe("consumer: the packed package in a fresh Pulumi project (real CLI)", fu
 
     it("says which package to install when an adapter's SDK is missing, then runs the README's mocha test with gatewaykit/testing", function () {
         if (!bin || !fs.existsSync(path.join(project, "node_modules", "gatewaykit"))) return this.skip();
-        // Without @pulumi/aws, an AWS gateway fails naming the package (under the testing kit's mocks).
-        fs.writeFileSync(path.join(project, "missing-aws.js"), [
-            `const gk = require("gatewaykit");`,
-            `const { runProgram, setupMocks, failureOf } = require("gatewaykit/testing");`,
+        ok(run("npm", ["install", "--no-audit", "--no-fund", "--save-dev",
+            `mocha@${devVersion("mocha")}`, `@types/mocha@${devVersion("@types/mocha")}`, `ts-node@${devVersion("ts-node")}`], project, env), "npm install mocha");
+        // Without @pulumi/aws, an AWS gateway fails naming the package to install.
+        fs.writeFileSync(path.join(project, "test", "missing-sdk.test.ts"), [
+            `import { strict as assert } from "assert";`,
+            `import * as gk from "gatewaykit";`,
+            `import { failureOf, runProgram, setupMocks } from "gatewaykit/testing";`,
             `setupMocks();`,
-            `failureOf(runProgram(() => new gk.Gateway("gw", {`,
-            `    gatewayClass: { name: "alb", controllerName: "gatewaykit.dev/aws-alb", parameters: { aws: { vpcId: "vpc-1", subnetIds: ["subnet-a", "subnet-b"] } } },`,
-            `    listeners: [{ name: "http", protocol: "HTTP", port: 80 }],`,
-            `}))).then(e => { console.log(e.message); process.exit(0); }, e => { console.error(e); process.exit(3); });`,
+            `it("names the SDK to install", async () => {`,
+            `    const e = await failureOf(runProgram(() => new gk.Gateway("gw", {`,
+            `        gatewayClass: { name: "alb", controllerName: "gatewaykit.dev/aws-alb", parameters: { aws: { vpcId: "vpc-1", subnetIds: ["subnet-a", "subnet-b"] } } },`,
+            `        listeners: [{ name: "http", protocol: "HTTP", port: 80 }],`,
+            `    })));`,
+            `    assert.match(e.message, /the aws adapter needs @pulumi\\/aws, which is not installed: npm install @pulumi\\/aws/);`,
+            `});`,
         ].join("\n"));
-        const missing = ok(run("node", ["missing-aws.js"], project, env), "node missing-aws.js");
-        assert.match(missing, /npm install @pulumi\/aws/);
+        const missing = ok(run("npx", ["mocha", "-r", "ts-node/register", "test/missing-sdk.test.ts"], project, env), "mocha test/missing-sdk.test.ts");
+        assert.match(missing, /1 passing/);
+        fs.rmSync(path.join(project, "test", "missing-sdk.test.ts"));
 
-        ok(run("npm", ["install", "--no-audit", "--no-fund", "--save-dev", `@pulumi/aws@${devVersion("@pulumi/aws")}`,
-            `mocha@${devVersion("mocha")}`, `@types/mocha@${devVersion("@types/mocha")}`, `ts-node@${devVersion("ts-node")}`], project, env), "npm install @pulumi/aws mocha");
+        ok(run("npm", ["install", "--no-audit", "--no-fund", "--save-dev", `@pulumi/aws@${devVersion("@pulumi/aws")}`], project, env), "npm install @pulumi/aws");
         fs.writeFileSync(path.join(project, "test", "gateway.test.ts"), readmeFile("test/gateway.test.ts"));
         const mocha = run("npx", ["mocha", "-r", "ts-node/register", "test/**/*.test.ts"], project, env);
         const out = ok(mocha, "mocha in the consumer project");
