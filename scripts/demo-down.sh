@@ -5,7 +5,8 @@ set -euo pipefail
 source "$(dirname "$0")/demo-env.sh"
 cd "$ROOT"
 
-find_pulumi
+setup_node
+setup_pulumi
 if ! pulumi stack select "$DEMO_STACK" >/dev/null 2>&1; then
     echo "No stack $DEMO_STACK in $PULUMI_BACKEND_URL: nothing to tear down."
     exit 0

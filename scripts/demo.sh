@@ -1,17 +1,16 @@
 #!/usr/bin/env bash
 # npm run demo: the quickstart (examples/quickstart) through a real `pulumi up` on a local nginx with
-# two echo backends, then a curl command that reaches it. `npm run demo:down` tears it all down.
+# two echo backends, then a curl command that reaches it. Sets up what it needs first (Node >= 22,
+# npm dependencies, nginx, the Pulumi CLI: scripts/setup.sh). `npm run demo:down` tears it all down.
 # Env: GATEWAYKIT_DEMO_PORT (listener port, default 8080), GATEWAYKIT_DEMO_STACK (default dev).
 set -euo pipefail
 source "$(dirname "$0")/demo-env.sh"
 cd "$ROOT"
 
-if [ ! -d node_modules/@pulumi/pulumi ] || [ ! -d node_modules/ts-node ]; then
-    echo "== installing npm dependencies"
-    npm ci --no-audit --no-fund --ignore-scripts
-fi
-find_nginx
-find_pulumi
+setup_node
+setup_deps
+setup_nginx
+setup_pulumi
 echo "== $(pulumi version 2>/dev/null | head -n 1) · backend $PULUMI_BACKEND_URL"
 
 mkdir -p "$ROOT/.pulumi-state"
