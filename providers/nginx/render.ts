@@ -5,7 +5,7 @@
 //   its own, so nginx's server_name selection (exact > longest "*." wildcard > default) picks the
 //   listener *and* the set of candidate rules in one hashed lookup. Rule hostnames a more specific
 //   listener owns are left to that listener (listener isolation).
-// - Matching: per block, one `map` whose source is "<flags> <raw path>" and whose keys are anchored
+// - Matching: per block, one `map` whose source is "<flags> <path>" and whose keys are anchored
 //   regexes in plan order (map regexes are tried in order, first match wins). Each flag is a
 //   one-character "0"/"1" map for one header / query / method / regex-path condition, so the
 //   composite has fixed positions and no request value can shift a field. The path is $gk_path:
