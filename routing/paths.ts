@@ -18,6 +18,9 @@
 //      RFC 3986 §6.2.2.1 makes "%c3" and "%C3" one octet, and a second spelling of a path is what
 //      confusion attacks are made of;
 //    - a ".." that climbs above the root ("/../a", "/a/../../b");
+//    - a "." or ".." segment with parameters ("/x/..;/admin", "/.%2e;x/"): servlet containers drop
+//      ";…" from each segment before resolving dot segments, so to them it is a ".." the rules never
+//      saw (the classic Tomcat bypass);
 //    - a path that needs normalising (step 2 changes it) and also carries escapes of characters other
 //      than unreserved ones ("/a/../b%20c"). Such requests are rare outside attacks, and the nginx
 //      data plane cannot rewrite them without decoding those escapes too.
@@ -42,6 +45,7 @@ export type PathRefusal =
     | "encoded-separator" // %2F, %5C or %00
     | "lowercase-escape"  // "%c3" instead of "%C3" for a non-unreserved octet
     | "above-root"        // ".." past the first segment
+    | "dot-parameters"    // "..;x" or ".;x": a dot segment to servlet containers
     | "mixed-escapes";    // needs normalising and also carries non-unreserved escapes
 
 export type NormalizedPath =
@@ -90,6 +94,8 @@ export function normalizePath(raw: string): NormalizedPath {
     let merged = decoded;
     if (merged.includes("//")) { merged = merged.replace(/\/{2,}/g, "/"); needsWork = true; }
     const segments = merged.slice(1).split("/");
+    const withParams = segments.find(s => /^\.\.?;/.test(s));
+    if (withParams !== undefined) return refuse("dot-parameters", `the segment ${JSON.stringify(withParams)} is a dot segment to servers that drop ";" parameters`);
     const out: string[] = [];
     for (let i = 0; i < segments.length; i++) {
         const s = segments[i];

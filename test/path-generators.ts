@@ -23,7 +23,7 @@ export function hostilePath(): fc.Arbitrary<string> {
         { weight: 3, arbitrary: fc.constantFrom(...HOSTILE_TOKENS) },
         { weight: 3, arbitrary: fc.constantFrom(...WORDS) },
         { weight: 2, arbitrary: fc.constant("/") },
-        { weight: 1, arbitrary: fc.constantFrom("/..", "/../", "/%2e%2e/", "/.%2e") },
+        { weight: 1, arbitrary: fc.constantFrom("/..", "/../", "/%2e%2e/", "/.%2e", "/..;", "/.;", "/%2e%2E;") },
         { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(..."abz09.-_~/%AFaf"), maxLength: 6 }) },
     );
     return fc.array(piece, { maxLength: 10 }).map(parts => "/" + parts.join(""));

@@ -90,6 +90,12 @@ describe("path policy (routing/paths.ts)", () => {
         assert.equal(refusal("/%2e%2e/a"), "above-root");
     });
 
+    it("refuses . and .. segments with ;parameters (dot segments to servlet containers); other ; segments pass", () => {
+        for (const p of ["/x/..;/admin", "/x/.;/a", "/x/%2e%2e;v=1/a", "//..;x", "/..;/../a"]) assert.equal(refusal(p), "dot-parameters", p);
+        assert.equal(normal("/x/a;v=1/b"), "/x/a;v=1/b");
+        assert.equal(normal("/x/...;/b"), "/x/...;/b", "three dots are no dot segment, with or without parameters");
+    });
+
     it("refuses a path that needs normalising and also carries other escapes", () => {
         for (const p of ["/a/../b%20c", "//x%C3%A9", "/%61%20", "/a/./%3F"]) assert.equal(refusal(p), "mixed-escapes", p);
         assert.equal(normal("/b%20c/d"), "/b%20c/d", "already normal: accepted as sent");
@@ -113,7 +119,7 @@ describe("path policy (routing/paths.ts)", () => {
             const o = r.path;
             assert.ok(o.startsWith("/"), o);
             assert.ok(!o.includes("//"), o);
-            assert.ok(!/\/\.\.?(\/|$)/.test(o), `${p} → ${o}: dot segment`);
+            assert.ok(!/\/\.\.?([\/;]|$)/.test(o), `${p} → ${o}: dot segment (with or without ;parameters)`);
             assert.ok(!/%(2[DdEeFf]|3[0-9]|4[1-9A-Fa-f]|5[0-9AaCcFf]|6[1-9A-Fa-f]|7[0-9AaEe]|00)/.test(o), `${p} → ${o}: encoded unreserved or separator`);
             assert.ok(!/%[0-9A-F]?[a-f]/.test(o), `${p} → ${o}: lower-case escape`);
             assert.ok(/^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-F]{2})*$/.test(o), `${p} → ${o}: raw character`);

@@ -7,7 +7,7 @@
 // characters. Then `$uri` is exactly "decode unreserved, merge slashes, remove dot segments" (nginx
 // itself answers 400 for a ".." above the root, and for %00). A path that is already normal is taken
 // from `$request_uri` as sent, escapes included. Anything else is "" — which is the policy's
-// "mixed-escapes" refusal plus its character, escape and separator refusals. The regexes below are
+// "mixed-escapes" refusal plus its character, escape, separator and dot-parameter refusals. The regexes below are
 // the policy's grammar; test/nginx-paths.test.ts checks them against normalizePath over real HTTP.
 
 /** Hex pairs of unreserved characters (A–Z a–z 0–9 - . _ ~), either case. */
@@ -18,13 +18,16 @@ const NOT_IN_NORMAL_PATH = "(?:2[DEF]|3[0-9]|4[1-9A-F]|5[0-9ACF]|6[1-9A-F]|7[0-9
 const RAW_CHAR = "[A-Za-z0-9._~!$&'()*+,;=:@-]";
 /** One character of a normal path segment: a raw pchar or an upper-case escape of anything else. */
 const NORMAL_CHAR = `(?:${RAW_CHAR}|%(?!${NOT_IN_NORMAL_PATH})[0-9A-F]{2})`;
-/** A normal segment: not empty, not "." or "..". */
-const NORMAL_SEGMENT = `(?!\\.\\.?(?:/|\\?|$))${NORMAL_CHAR}+`;
+/** A normal segment: not empty, not "." or "..", not "." or ".." with ";" parameters. */
+const NORMAL_SEGMENT = `(?!\\.\\.?(?:[/;?]|$))${NORMAL_CHAR}+`;
 
 /** `$request_uri` (path and query) when its path is already normal; $1 is the path. */
 export const NORMAL_PATH_RE = `^(/(?:${NORMAL_SEGMENT}(?:/${NORMAL_SEGMENT})*/?)?)(?:\\?|$)`;
-/** `$request_uri` whose path has only raw pchars, "/" and escapes of unreserved characters. */
-export const UNRESERVED_ESCAPES_ONLY_RE = `^/(?:${RAW_CHAR}|/|%${UNRESERVED_HEX_ANY_CASE})*(?:\\?|$)`;
+/**
+ * `$request_uri` whose path has only raw pchars, "/" and escapes of unreserved characters, and no
+ * segment of one or two (possibly encoded) dots followed by ";".
+ */
+export const UNRESERVED_ESCAPES_ONLY_RE = `^(?![^?]*/(?:\\.|%2[Ee]){1,2};)/(?:${RAW_CHAR}|/|%${UNRESERVED_HEX_ANY_CASE})*(?:\\?|$)`;
 
 /** http-level lines (before any server) defining $gk_path. */
 export function pathPolicyLines(quote: (s: string) => string): string[] {
