@@ -7,7 +7,13 @@
 //   listener's rules are considered (listener isolation).
 // - Rules are walked in the plan's order (compile sorted them by precedence); the first whose
 //   hostname and match fit wins.
-// - Paths are matched raw: no percent-decoding, no dot-segment or slash merging, query excluded.
+// - Paths follow routing/paths.ts (the one path policy): before any rule is looked at, the path
+//   (query excluded) is normalised — escapes of unreserved characters decoded, "//" merged, "." and
+//   ".." removed — or refused with 400 (reason "invalid-path": encoded "/", "\" or NUL, raw
+//   characters that must be encoded, ".." above the root, …). Rules match the normal form and the
+//   backend receives it (`SimResult.path`, `outcomes[].request.path`); redirects build on it too.
+//   The query string is passed on untouched. A refused path answers 400 on every listener of the
+//   port, before host matching, as nginx does.
 //   PathPrefix matches whole segments and ignores a trailing "/" on the prefix ("/foo/" matches
 //   "/foo", "/foo/", "/foo/x"; never "/foobar").
 // - RegularExpression (path, header, query) uses the JavaScript dialect and must match the whole
@@ -33,6 +39,7 @@
 // own objects, so do not mutate a plan after simulating it.
 
 import { hostnameMatches, mostSpecificMatch, normalizeHost } from "./hostname";
+import { normalizePath, PATH_REFUSAL_STATUS, PathRefusal } from "./paths";
 import { Endpoint, HTTPHeaderFilter, HTTPPathModifier, HTTPURLRewriteFilter } from "./types";
 import { GatewayPlan, ListenerPlan, PlanBackend, PlanFilters, PlanMatch, PlanMirror, PlanRule, RoutingPlan } from "./plan";
 
@@ -47,7 +54,7 @@ export interface SimRequest {
     host: string;
     /** Defaults to "GET". */
     method?: string;
-    /** The raw request target path; may include "?query". */
+    /** The request target as sent (before normalisation); may include "?query". */
     path: string;
     /** Extra query parameters (raw, i.e. already percent-encoded), appended after the path's query. */
     query?: Record<string, string | string[]>;
@@ -90,7 +97,8 @@ export type SimReason =
     | "redirect"             // a RequestRedirect answered
     | "forwarded"            // most probably sent to a backend (200)
     | "invalid-backend"      // most probably a 500 because a backendRef is invalid
-    | "no-backends";         // the rule has no backendRefs, or all weights are 0 (500)
+    | "no-backends"          // the rule has no backendRefs, or all weights are 0 (500)
+    | "invalid-path";        // the path policy (routing/paths.ts) refuses the path (400)
 
 export interface SimMatched {
     ruleId: string;
@@ -110,6 +118,10 @@ export interface SimResult {
     /** The listener that took the request, when one did. */
     listener?: string;
     matched?: SimMatched;
+    /** The normalised path rules were matched against (no query); absent when refused or no listener. */
+    path?: string;
+    /** Why the path was refused (reason "invalid-path"). */
+    pathRefusal?: { refusal: PathRefusal; detail: string };
     /** Probabilities sum to 1; never empty. */
     outcomes: SimOutcome[];
     redirect?: { statusCode: number; location: string };
@@ -133,21 +145,28 @@ export function simulate(plan: RoutingPlan, request: SimRequest, opts: SimOption
     const scheme = request.scheme ?? "http";
     const port = request.port ?? (scheme === "https" ? 443 : 80);
     const host = normalizeHost(request.host);
-    const { rawPath, queryString } = splitTarget(request);
+    const { rawPath: sentPath, queryString } = splitTarget(request);
     const headers = lowerHeaders(request.headers);
-    const original = { host: request.host, path: withQuery(rawPath, queryString), headers };
+    const original = { host: request.host, path: withQuery(sentPath, queryString), headers };
 
     const protocol = scheme === "https" ? "HTTPS" : "HTTP";
     const onPort = gw.listeners.filter(l => l.port === port && l.protocol === protocol);
     if (onPort.length === 0) return terminal(gw, undefined, 0, "no-listener", original);
+    const normal = normalizePath(sentPath);
+    if (!normal.ok) {
+        const refused = terminal(gw, undefined, PATH_REFUSAL_STATUS, "invalid-path", original);
+        refused.pathRefusal = { refusal: normal.refusal, detail: normal.detail };
+        return refused;
+    }
+    const rawPath = normal.path;
     // Listeners on one port have distinct hostnames in a valid gateway; on a tie the first wins.
     const listener = mostSpecificMatch(onPort, l => l.hostname, host)[0];
-    if (!listener) return terminal(gw, undefined, 404, "no-matching-listener", original);
+    if (!listener) return { ...terminal(gw, undefined, 404, "no-matching-listener", original), path: rawPath };
 
     const ctx = new RequestContext(request.method ?? "GET", rawPath, headers, queryString);
     const hit = findRule(listenerIndex(listener), host, ctx);
-    if (!hit) return terminal(gw, listener, 404, "no-matching-rule", original);
-    return applyRule(gw, listener, hit, { scheme, port, host, rawPath, queryString, original });
+    if (!hit) return { ...terminal(gw, listener, 404, "no-matching-rule", original), path: rawPath };
+    return { ...applyRule(gw, listener, hit, { scheme, port, host, rawPath, queryString, original }), path: rawPath };
 }
 
 /** Samples one outcome by its probability; `random` returns a number in [0, 1). */
@@ -412,6 +431,7 @@ interface RequestFacts {
     scheme: "http" | "https";
     port: number;
     host: string;
+    /** The normalised path (routing/paths.ts). */
     rawPath: string;
     queryString: string;
     original: SimOutcome["request"];

@@ -108,7 +108,7 @@ describe("nginx render", () => {
         assert.equal((c.match(/server_name bar\.example\.com;/g) ?? []).length, 1);
         assert.equal((c.match(/server_name \*\.example\.com;/g) ?? []).length, 1);
         // No listener without a hostname: a catch-all default server answers 404.
-        assert.match(c, /default_server;\n\s+server_name "";\n\s+location \/ \{ return 404; \}/);
+        assert.match(c, /default_server;\n\s+server_name "";\n\s+if \(\$gk_path = ""\) \{ return 400; \}\n\s+location \/ \{ return 404; \}/);
     });
 
     it("writes HTTPS certificates and keys as 0600 files and refuses missing material", () => {

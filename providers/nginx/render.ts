@@ -5,11 +5,12 @@
 //   its own, so nginx's server_name selection (exact > longest "*." wildcard > default) picks the
 //   listener *and* the set of candidate rules in one hashed lookup. Rule hostnames a more specific
 //   listener owns are left to that listener (listener isolation).
-// - Matching: per block, one `map` whose source is "<flags> <raw path>" and whose keys are anchored
+// - Matching: per block, one `map` whose source is "<flags> <path>" and whose keys are anchored
 //   regexes in plan order (map regexes are tried in order, first match wins). Each flag is a
 //   one-character "0"/"1" map for one header / query / method / regex-path condition, so the
-//   composite has fixed positions and no request value can shift a field. Paths are raw
-//   ($request_uri up to "?"), as simulate matches them.
+//   composite has fixed positions and no request value can shift a field. The path is $gk_path:
+//   routing/paths.ts's normal form (paths.ts here), which is also what the backend receives; a path
+//   the policy refuses answers 400 in every server block, as simulate says.
 // - Dispatch: `error_page 418 = @$rule; return 418;` jumps to a named location per (rule, outcome);
 //   weighted rules pick the outcome with split_clients over $request_id (per request).
 // - Every user value is quoted and escaped (escape.ts) or refused with NginxRenderError.
@@ -18,6 +19,7 @@ import { hostnameCovers, hostnameMatches, hostnameSpecificity, isWildcard } from
 import { GatewayPlan, ListenerPlan, PlanBackend, PlanFilters, PlanMirror, PlanRule } from "../../routing/plan";
 import { replacePrefix } from "../../routing/simulate";
 import { HTTPHeaderFilter, HTTPPathModifier } from "../../routing/types";
+import { pathPolicyLines, REFUSE_LINE } from "./paths";
 import {
     NginxRenderError, durationMs, escapeValueBody, headerVar, isPrintableAscii, isSafeHeaderToken, isSafeHostname,
     isVariableHeaderName, jsRegexToPcre, quoteLiteral, quoteValue, regexEscape,
@@ -206,6 +208,7 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
                 `    ${listen(listenHost, port, tls)} default_server${reuse};`,
                 "    server_name \"\";",
                 ...(tls ? ["    ssl_reject_handshake on;"] : []),
+                `    ${REFUSE_LINE}`,
                 "    location / { return 404; }",
                 "}",
             ].join("\n"));
@@ -242,8 +245,8 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
         "    proxy_buffering on;",
         // A literal "$" inside values that interpolate variables.
         "    geo $gk_dollar { default \"$\"; }",
-        // The raw path (as simulate matches it): the request target up to "?", not percent-decoded.
-        "    map $request_uri $gk_path { \"~^([^?]*)\" $1; default $request_uri; }",
+        // The normalised path (routing/paths.ts), or "" when the path policy refuses it.
+        ...pathPolicyLines(quoteLiteral).map(s => "    " + s),
         ...http.lines.map(s => "    " + s),
         "    server {",
         `        listen ${quoteLiteral(`unix:${dir}/${CONTROL_SOCKET}`)};`,
@@ -362,6 +365,7 @@ function serverBlock(
         `    ${listenLine};`,
         `    server_name ${serverName};`,
         ...certLines.map(c => "    " + c),
+        `    ${REFUSE_LINE}`,
         ...(ruleVar
             ? [`    location / { error_page 418 = @$${ruleVar}; return 418; }`, `    location @gk_dispatch { error_page 418 = @$${ruleVar}; return 418; }`]
             : ["    location / { return 404; }", "    location @gk_dispatch { return 404; }"]),
@@ -638,7 +642,8 @@ function backendLocation(
             if (!mirrorOut.some(([u]) => u === uri)) mirrorOut.push([uri, mirrorLocation(http, m, id, field, rule)]);
         });
     lines.push("proxy_http_version 1.1;");
-    lines.push(`proxy_pass ${path.kind === "orig" ? `http://${up}$request_uri` : `"http://${up}${pathExpr(path)}$is_args$args"`};`);
+    // The backend receives the path the rules matched (the normal form), never the one sent.
+    lines.push(`proxy_pass "http://${up}${pathExpr(path)}$is_args$args";`);
     return lines;
 }
 
@@ -656,6 +661,6 @@ function mirrorLocation(http: Http, m: PlanMirror, id: string, field: string, ru
         const v = http.split(`m${id}`, [[units, "1"], [10000 - units, ""]]);
         lines.push(`if ($${v} = "") { return 204; }`);
     }
-    lines.push("proxy_set_header Host $http_host;", "proxy_set_header Connection \"\";", "proxy_http_version 1.1;", `proxy_pass http://${up}$request_uri;`);
+    lines.push("proxy_set_header Host $http_host;", "proxy_set_header Connection \"\";", "proxy_http_version 1.1;", `proxy_pass "http://${up}$gk_path$is_args$args";`);
     return lines;
 }
