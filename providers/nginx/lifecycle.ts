@@ -131,6 +131,11 @@ async function applyWithHome(inputs: NginxGatewayInputs, home: string, sourcesJs
         ...(inputs.certificates && Object.keys(inputs.certificates).length > 0 ? { certificates: inputs.certificates } : {}),
     };
     return withLock(home, async () => {
+        // Workers a killed master left behind hold the ports and serve a configuration nobody tracks any
+        // more: stop them (for every instance of the gateway) before judging which ports are free.
+        for (const dir of new Set([inputs.dir, ...readInstances(home)])) {
+            if (readInstance(dir).orphans) await stopInstance(dir);
+        }
         const serving = new Set<number>();
         const self = readInstance(inputs.dir).running ? readSettings(inputs.dir) : undefined;
         for (const s of [...(self ? [self] : []), ...runningInstances(home, inputs.dir)]) for (const p of s.ports ?? []) serving.add(p);
