@@ -298,8 +298,10 @@ function writeFiles(dir: string, config: RenderedConfig, generation: string): Ba
     }
     const staged: { tmp: string; abs: string }[] = [];
     let renamed = 0;
+    let current = "";
     try {
         for (const f of config.files) {
+            current = f.path;
             const abs = path.join(dir, f.path);
             let prev: Backup["files"][number] = { rel: f.path };
             try {
@@ -312,6 +314,7 @@ function writeFiles(dir: string, config: RenderedConfig, generation: string): Ba
             staged.push({ tmp: writeTemp(abs, f.content, f.mode), abs });
         }
         for (const { tmp, abs } of staged) {
+            current = path.relative(dir, abs);
             fs.renameSync(tmp, abs);
             renamed++;
         }
@@ -324,7 +327,7 @@ function writeFiles(dir: string, config: RenderedConfig, generation: string): Ba
         } catch (r) {
             restored = `restoring the previous files failed too: ${(r as Error).message}`;
         }
-        throw new NginxApplyError(`could not write the files of generation ${generation} in ${dir}: ${(e as Error).message}; ${restored}`);
+        throw new NginxApplyError(`could not write the files of generation ${generation} in ${dir}: ${current}: ${(e as Error).message}; ${restored}`);
     }
     return backup;
 }
@@ -375,9 +378,14 @@ export async function applyConfig(dir: string, config: RenderedConfig, generatio
         await stopInstance(dir);
         before = readInstance(dir);
     }
-    const backup = writeFiles(dir, config, generation);
-    let preReloadWorkers: number[] = [];
     const previous = `generation ${before.generation ?? "?"}`;
+    let backup: Backup;
+    try {
+        backup = writeFiles(dir, config, generation);
+    } catch (e) {
+        throw new NginxApplyError(`${(e as Error).message}${before.running ? `; ${previous} keeps serving` : ""}`);
+    }
+    let preReloadWorkers: number[] = [];
     /**
      * Restores the previous files and fails. `master`: what the running master saw — "untouched" (no HUP
      * yet, or nginx rejected the new cycle and the previous one was confirmed serving) or "reloaded" (it
