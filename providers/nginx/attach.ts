@@ -4,7 +4,7 @@
 //
 // Layout of a gateway home (<state root>/<operator stack>/_gateways/<namespace>/<name>; independent of
 // the class, so a class swap keeps every team's routes):
-//   lock                   held (O_EXCL, holder pid inside) for every change: stacks run concurrently
+//   lock                   held (proper-lockfile: a directory, mtime refreshed by its holder) for every change: stacks run concurrently
 //   instances.json         instance dirs (nginx prefixes) serving this gateway; two during a swap
 //   routes.d/<ns>__<name>.json   one team route: { gateway, owner, route: HTTPRouteSpec, services }
 // Each instance dir keeps what recompiling it needs in tls/gatewaykit-instance.json (0600: it holds
@@ -13,10 +13,10 @@
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
+import * as lockfile from "proper-lockfile";
 import { compile } from "../../routing/compile";
 import type { GatewayPlan, RouteParentStatus, RouteStatus, RoutingPlan } from "../../routing/plan";
 import type { GatewayClassSpec, GatewaySpec, HTTPRouteSpec, Listener, NamespaceSpec, ServiceSpec } from "../../routing/types";
-import { processAlive } from "./instance";
 import { TlsMaterial, renderNginx } from "./render";
 
 /** What the operator's program declared for one gateway: what a recompile starts from. */
@@ -127,38 +127,45 @@ export function writeSettings(settings: InstanceSettings): void {
 
 // ---------------------------------------------------------------- lock
 
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+// The holder refreshes the lock's mtime every LOCK_UPDATE_MS; one not refreshed for LOCK_STALE_MS belongs to
+// a holder that died (a killed `pulumi up`) and is taken over, atomically, by proper-lockfile.
+const LOCK_STALE_MS = 30_000;
+const LOCK_UPDATE_MS = 5_000;
 
-/** Runs fn holding <home>/lock: one change at a time across stacks (and processes). */
+/** Runs fn holding <home>/lock (proper-lockfile: an mkdir lock with mtime heartbeats): one change at a time across stacks and processes. */
 export async function withLock<T>(home: string, fn: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
     fs.mkdirSync(home, { recursive: true, mode: 0o700 });
-    const lock = path.join(home, "lock");
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        try {
-            fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
-            break;
-        } catch (e) {
-            if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-            let holder = NaN;
-            try { holder = Number(fs.readFileSync(lock, "utf8")); } catch { continue; }
-            // A holder that died (a killed `pulumi up`) leaves its lock behind: take it over.
-            if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) {
-                fs.rmSync(lock, { force: true });
-                continue;
-            }
-            if (Date.now() > deadline) {
-                throw new Error(`the gateway's lock ${lock} is held by process ${holder} for more than ${timeoutMs / 1000} s; ` +
-                    "another stack is changing this gateway: retry once it finished (or remove the file if that process is gone)");
-            }
-            await sleep(50);
-        }
-    }
+    const lockPath = path.join(home, "lock");
+    let compromised: Error | undefined;
+    let release: () => Promise<void>;
     try {
-        return await fn();
-    } finally {
-        fs.rmSync(lock, { force: true });
+        release = await lockfile.lock(home, {
+            lockfilePath: lockPath,
+            realpath: false,
+            stale: LOCK_STALE_MS,
+            update: LOCK_UPDATE_MS,
+            // Waits up to about timeoutMs: retries every 50 ms growing to 500 ms.
+            retries: { retries: Math.ceil(timeoutMs / 500) + 5, minTimeout: 50, maxTimeout: 500, factor: 1.3 },
+            // The default throws from a timer, killing the process; instead the change in progress fails.
+            onCompromised: err => { compromised = err; },
+        });
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ELOCKED") {
+            throw new Error(`the gateway's lock ${lockPath} has been held for more than ${Math.round(timeoutMs / 1000)} s; ` +
+                `another stack is changing this gateway: retry once it finished (a lock whose holder died is taken over after ${LOCK_STALE_MS / 1000} s)`);
+        }
+        throw e;
     }
+    let result: T;
+    try {
+        result = await fn();
+    } finally {
+        await release().catch(() => undefined); // already released when compromised
+    }
+    if (compromised) {
+        throw new Error(`the gateway's lock ${lockPath} was lost while this change ran (${compromised.message}): another stack may have changed the gateway meanwhile; run \`pulumi up\` again`);
+    }
+    return result;
 }
 
 // ---------------------------------------------------------------- compile
