@@ -10,6 +10,7 @@
 // Each instance dir keeps what recompiling it needs in tls/gatewaykit-instance.json (0600: it holds
 // the listeners' private keys, like the tls/ files nginx reads).
 
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
@@ -72,10 +73,16 @@ export function routeFileName(key: string): string {
 
 function writeAtomic(file: string, content: string, mode = 0o644): void {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, content, { mode });
-    fs.chmodSync(tmp, mode);
-    fs.renameSync(tmp, file);
+    // Unique and exclusive: never written through a file someone left there; removed when the write fails.
+    const tmp = `${file}.tmp-${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
+    try {
+        fs.writeFileSync(tmp, content, { mode, flag: "wx" });
+        fs.chmodSync(tmp, mode);
+        fs.renameSync(tmp, file);
+    } catch (e) {
+        fs.rmSync(tmp, { force: true });
+        throw e;
+    }
 }
 
 export function readRouteFiles(home: string): Map<string, RouteFile> {

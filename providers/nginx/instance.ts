@@ -10,6 +10,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { CONTROL_SOCKET, INSTANCE_DIRS, RenderedConfig } from "./render";
+import { WorkerAccount, lookupAccount } from "./worker-user";
 
 export interface InstanceState { pid: number; generation: string; ports: number[] }
 
@@ -351,6 +352,55 @@ function pruneStale(dir: string, previousManifest: string | undefined, config: R
     } catch { /* a damaged manifest only costs a stale file */ }
 }
 
+// ---------------------------------------------------------------- directories and the workers' account
+
+/** The account the config's `user` directive names, when it is not the invoking user (nginx runs as root). */
+function workerAccount(config: RenderedConfig): WorkerAccount | undefined {
+    const main = config.files.find(f => f.path === config.mainFile)?.content ?? "";
+    const m = /^user ([A-Za-z0-9._-]+)(?: ([A-Za-z0-9._-]+))?;$/m.exec(main);
+    if (!m) return undefined;
+    const account = lookupAccount(m[1]);
+    if (!account) throw new NginxApplyError(`the nginx configuration runs workers as user ${m[1]}, which does not exist on this machine`);
+    return typeof process.geteuid === "function" && process.geteuid() === account.uid ? undefined : account;
+}
+
+/** True when `account` may search (traverse) directory `d`: owner, group or other x bit. */
+function searchable(d: string, account: WorkerAccount): boolean {
+    const st = fs.statSync(d);
+    if (st.uid === account.uid) return (st.mode & 0o100) !== 0;
+    if (st.gid === account.gid) return (st.mode & 0o010) !== 0;
+    return (st.mode & 0o001) !== 0;
+}
+
+/**
+ * Creates the instance's directories. The instance dir and everything in it but temp/ are private to
+ * the invoking user (tls/ holds the private keys; the master reads them). When the master runs as root,
+ * the workers run unprivileged and need to reach temp/ (nginx chowns its subdirectories to them): the
+ * instance dir and temp/ become searchable (0711, not listable), and every ancestor must be searchable
+ * for them too, or large request bodies and responses would fail at the first temp file.
+ */
+function prepareDirs(dir: string, config: RenderedConfig): void {
+    const account = workerAccount(config);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(dir, account ? 0o711 : 0o700);
+    for (const d of INSTANCE_DIRS) {
+        const abs = path.join(dir, d);
+        fs.mkdirSync(abs, { recursive: true, mode: 0o700 });
+        fs.chmodSync(abs, d === "temp" && account ? 0o711 : 0o700);
+    }
+    if (!account) return;
+    const real = realDir(dir);
+    for (let d = path.dirname(real); ; d = path.dirname(d)) {
+        if (!searchable(d, account)) {
+            throw new NginxApplyError(`nginx's workers run as ${account.user} (the master runs as root) and cannot reach ${real}/temp: ` +
+                `${d} (mode ${(fs.statSync(d).mode & 0o777).toString(8).padStart(4, "0")}) is not searchable for them. Put the state in a ` +
+                "directory they can reach (the nginx class parameter workDir, or XDG_STATE_HOME; as root the default is /var/lib/gatewaykit), " +
+                `or allow it: chmod o+x ${d}`);
+        }
+        if (d === path.dirname(d)) break;
+    }
+}
+
 // ---------------------------------------------------------------- apply / stop
 
 export interface ApplyOptions {
@@ -370,8 +420,7 @@ export interface ApplyOptions {
 export async function applyConfig(dir: string, config: RenderedConfig, generation: string, opts: ApplyOptions = {}): Promise<InstanceState> {
     if (!path.isAbsolute(dir)) throw new NginxApplyError(`instance directory ${JSON.stringify(dir)} must be an absolute path`);
     const bin = findNginx(opts.nginxPath);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-    for (const d of INSTANCE_DIRS) fs.mkdirSync(path.join(dir, d), { recursive: true, mode: d === "tls" ? 0o700 : 0o755 });
+    prepareDirs(dir, config);
     let before = readInstance(dir);
     if (before.orphans) {
         // Workers of a killed master still serve (and hold the ports): stop them before starting afresh.
