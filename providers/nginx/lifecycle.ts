@@ -11,6 +11,7 @@ import {
     routeKey, routeFileName, withLock, writeInstances, writeRouteFile, writeSettings,
 } from "./attach";
 import { applyConfig, readInstance, stopInstance } from "./instance";
+import { checkPayload } from "./preflight";
 import { TlsMaterial, renderNginx } from "./render";
 
 // ---------------------------------------------------------------- nginx gateway
@@ -83,6 +84,7 @@ async function renderAndApply(inputs: NginxGatewayInputs): Promise<NginxGatewayO
         ...(inputs.certificates ? { certificates: inputs.certificates } : {}),
         ...(inputs.reusePort ? { reusePort: true } : {}),
     });
+    await checkPayload(plan, inputs.certificates); // before any file is written
     fs.mkdirSync(inputs.dir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(path.join(inputs.dir, MARKER), `${inputs.gateway}\n`);
     const state = await applyConfig(inputs.dir, config, generation, inputs.nginxPath ? { nginxPath: inputs.nginxPath } : {});
@@ -100,6 +102,7 @@ async function applyInstance(settings: InstanceSettings, files: Map<string, Rout
         reusePort: settings.reusePort,
         ...(settings.certificates ? { certificates: settings.certificates } : {}),
     });
+    await checkPayload(built.plan, settings.certificates); // before any file is written
     fs.mkdirSync(settings.dir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(path.join(settings.dir, MARKER), `${settings.gateway}\n`);
     const state = await applyConfig(settings.dir, config, generation, settings.nginxPath ? { nginxPath: settings.nginxPath } : {});
