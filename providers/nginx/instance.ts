@@ -381,7 +381,7 @@ function searchable(d: string, account: WorkerAccount): boolean {
  */
 function prepareDirs(dir: string, config: RenderedConfig): void {
     const account = workerAccount(config);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(dir, { recursive: true, mode: account ? 0o711 : 0o700 }); // ancestors it creates too
     fs.chmodSync(dir, account ? 0o711 : 0o700);
     for (const d of INSTANCE_DIRS) {
         const abs = path.join(dir, d);

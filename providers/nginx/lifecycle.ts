@@ -12,6 +12,7 @@ import {
 } from "./attach";
 import { applyConfig, readInstance, stopInstance } from "./instance";
 import { checkPayload } from "./preflight";
+import { stateDirMode } from "./worker-user";
 import { TlsMaterial, renderNginx } from "./render";
 
 // ---------------------------------------------------------------- nginx gateway
@@ -85,7 +86,7 @@ async function renderAndApply(inputs: NginxGatewayInputs): Promise<NginxGatewayO
         ...(inputs.reusePort ? { reusePort: true } : {}),
     });
     await checkPayload(plan, inputs.certificates); // before any file is written
-    fs.mkdirSync(inputs.dir, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(inputs.dir, { recursive: true, mode: stateDirMode() });
     fs.writeFileSync(path.join(inputs.dir, MARKER), `${inputs.gateway}\n`);
     const state = await applyConfig(inputs.dir, config, generation, inputs.nginxPath ? { nginxPath: inputs.nginxPath } : {});
     return { ...pickInputs(inputs), running: true, pid: state.pid, generation: state.generation, ports: state.ports };
@@ -103,7 +104,7 @@ async function applyInstance(settings: InstanceSettings, files: Map<string, Rout
         ...(settings.certificates ? { certificates: settings.certificates } : {}),
     });
     await checkPayload(built.plan, settings.certificates); // before any file is written
-    fs.mkdirSync(settings.dir, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(settings.dir, { recursive: true, mode: stateDirMode() });
     fs.writeFileSync(path.join(settings.dir, MARKER), `${settings.gateway}\n`);
     const state = await applyConfig(settings.dir, config, generation, settings.nginxPath ? { nginxPath: settings.nginxPath } : {});
     writeSettings({ ...settings, ports: state.ports });

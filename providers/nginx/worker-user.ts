@@ -45,3 +45,11 @@ export function defaultWorkerUser(): string | undefined {
     throw new Error(`running as root, and none of the accounts ${CANDIDATES.join(", ")} exists for nginx's workers to run as: ` +
         "create one (e.g. `useradd --system --no-create-home --shell /usr/sbin/nologin www-data`) or run as an unprivileged user");
 }
+
+/**
+ * Mode of the directories gatewaykit creates on the way to an instance dir: searchable (not listable)
+ * when the workers run as another user (they must reach the instance's temp/), else private.
+ */
+export function stateDirMode(): number {
+    return runningAsRoot() ? 0o711 : 0o700;
+}
