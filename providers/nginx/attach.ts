@@ -19,6 +19,7 @@ import { compile } from "../../routing/compile";
 import type { GatewayPlan, RouteParentStatus, RouteStatus, RoutingPlan } from "../../routing/plan";
 import type { GatewayClassSpec, GatewaySpec, HTTPRouteSpec, Listener, NamespaceSpec, ServiceSpec } from "../../routing/types";
 import { TlsMaterial, renderNginx } from "./render";
+import { stateDirMode } from "./worker-user";
 
 /** What the operator's program declared for one gateway: what a recompile starts from. */
 export interface GatewaySources {
@@ -141,6 +142,8 @@ const LOCK_UPDATE_MS = 5_000;
 
 /** Runs fn holding <home>/lock (proper-lockfile: an mkdir lock with mtime heartbeats): one change at a time across stacks and processes. */
 export async function withLock<T>(home: string, fn: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
+    // Its ancestors are shared with instance dirs' (the stack's state dir), which the workers may need to search.
+    fs.mkdirSync(path.dirname(home), { recursive: true, mode: stateDirMode() });
     fs.mkdirSync(home, { recursive: true, mode: 0o700 });
     const lockPath = path.join(home, "lock");
     let compromised: Error | undefined;

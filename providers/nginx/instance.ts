@@ -354,14 +354,15 @@ function pruneStale(dir: string, previousManifest: string | undefined, config: R
 
 // ---------------------------------------------------------------- directories and the workers' account
 
-/** The account the config's `user` directive names, when it is not the invoking user (nginx runs as root). */
+/** The account the config's `user` directive names, when nginx (run as root) switches its workers to another one. */
 function workerAccount(config: RenderedConfig): WorkerAccount | undefined {
+    if (typeof process.geteuid !== "function" || process.geteuid() !== 0) return undefined; // nginx ignores `user` then
     const main = config.files.find(f => f.path === config.mainFile)?.content ?? "";
     const m = /^user ([A-Za-z0-9._-]+)(?: ([A-Za-z0-9._-]+))?;$/m.exec(main);
     if (!m) return undefined;
     const account = lookupAccount(m[1]);
     if (!account) throw new NginxApplyError(`the nginx configuration runs workers as user ${m[1]}, which does not exist on this machine`);
-    return typeof process.geteuid === "function" && process.geteuid() === account.uid ? undefined : account;
+    return account.uid === 0 ? undefined : account;
 }
 
 /** True when `account` may search (traverse) directory `d`: owner, group or other x bit. */
