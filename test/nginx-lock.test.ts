@@ -59,6 +59,15 @@ describe("gateway home lock (withLock)", function () {
         assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
     });
 
+    it("takes over an older gatewaykit's lock file whose holder died; refuses one whose holder lives", async () => {
+        const lock = path.join(home, "lock");
+        fs.writeFileSync(lock, "999999999"); // no such process
+        assert.equal(await withLock(home, async () => "ran"), "ran");
+        fs.writeFileSync(lock, String(process.pid));
+        await assert.rejects(withLock(home, async () => "never"), /held by process \d+ \(an older gatewaykit\)/);
+        fs.rmSync(lock);
+    });
+
     it("a lock held (and refreshed) beyond the timeout fails with a message naming the lock", async () => {
         let releaseHolder!: () => void;
         const holding = withLock(home, () => new Promise<void>(r => { releaseHolder = r; }));

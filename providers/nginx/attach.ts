@@ -18,6 +18,7 @@ import * as lockfile from "proper-lockfile";
 import { compile } from "../../routing/compile";
 import type { GatewayPlan, RouteParentStatus, RouteStatus, RoutingPlan } from "../../routing/plan";
 import type { GatewayClassSpec, GatewaySpec, HTTPRouteSpec, Listener, NamespaceSpec, ServiceSpec } from "../../routing/types";
+import { processAlive } from "./instance";
 import { TlsMaterial, renderNginx } from "./render";
 import { stateDirMode } from "./worker-user";
 
@@ -140,12 +141,32 @@ export function writeSettings(settings: InstanceSettings): void {
 const LOCK_STALE_MS = 30_000;
 const LOCK_UPDATE_MS = 5_000;
 
+/**
+ * Up to gatewaykit 0.2 the lock was a file holding its holder's pid; proper-lockfile's is a directory and
+ * cannot remove a file. One left by a dead holder is removed; one a live older gatewaykit holds fails the
+ * change with a retry message (a one-time migration; new locks never take this path).
+ */
+function takeOverLegacyLock(lockPath: string): void {
+    let holder: number;
+    try {
+        if (!fs.lstatSync(lockPath).isFile()) return;
+        holder = Number(fs.readFileSync(lockPath, "utf8"));
+    } catch {
+        return;
+    }
+    if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
+        throw new Error(`the gateway's lock ${lockPath} is held by process ${holder} (an older gatewaykit): retry once it finished`);
+    }
+    fs.rmSync(lockPath, { force: true });
+}
+
 /** Runs fn holding <home>/lock (proper-lockfile: an mkdir lock with mtime heartbeats): one change at a time across stacks and processes. */
 export async function withLock<T>(home: string, fn: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
     // Its ancestors are shared with instance dirs' (the stack's state dir), which the workers may need to search.
     fs.mkdirSync(path.dirname(home), { recursive: true, mode: stateDirMode() });
     fs.mkdirSync(home, { recursive: true, mode: 0o700 });
     const lockPath = path.join(home, "lock");
+    takeOverLegacyLock(lockPath);
     let compromised: Error | undefined;
     let release: () => Promise<void>;
     try {
