@@ -157,7 +157,8 @@ function takeOverLegacyLock(lockPath: string): void {
     if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
         throw new Error(`the gateway's lock ${lockPath} is held by process ${holder} (an older gatewaykit): retry once it finished`);
     }
-    fs.rmSync(lockPath, { force: true });
+    // Not recursive: if another process replaced the file with a new-format lock meanwhile, that directory stays.
+    try { fs.rmSync(lockPath, { force: true }); } catch { /* now a directory: a current lock */ }
 }
 
 /** Runs fn holding <home>/lock (proper-lockfile: an mkdir lock with mtime heartbeats): one change at a time across stacks and processes. */
