@@ -74,8 +74,17 @@ class Checker {
         this.issues.push({ resource: this.resource, field, value, message });
     }
 
+    /**
+     * True when the field has no value to check further. An explicit null is an issue of its own (YAML
+     * `~`, a list item left empty): the compiler reads fields as their declared types, so a null that
+     * passed here would surface later as a raw TypeError.
+     */
     private absent(field: string, v: unknown, required: boolean, what?: string): boolean {
-        if (v !== undefined && v !== null) return false;
+        if (v === null) {
+            this.add(field, v, `must not be null: ${required ? "set it" : "omit it or set it"}${what ? ` (${what})` : ""}`);
+            return true;
+        }
+        if (v !== undefined) return false;
         if (required) this.add(field, v, what ? `is required: ${what}` : "is required");
         return true;
     }
@@ -94,6 +103,10 @@ class Checker {
         if (!Array.isArray(v)) {
             this.add(field, v, `must be a list of ${opts.what}, not ${jsType(v)}`);
             return undefined;
+        }
+        // A hole or an undefined item (JS callers; JSON and YAML have none) is reported here; null items by each item's own check.
+        for (let i = 0; i < v.length; i++) {
+            if (v[i] === undefined) this.add(`${field}[${i}]`, undefined, `must not be an empty item: remove it from the list of ${opts.what}`);
         }
         if (opts.min !== undefined && v.length < opts.min) this.add(field, v, `must have at least ${opts.min} ${opts.what}`);
         if (v.length > opts.max) this.add(field, v, `must have at most ${opts.max} ${opts.what} (has ${v.length}); split it across more resources`);

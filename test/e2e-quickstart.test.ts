@@ -77,6 +77,7 @@ describe("e2e: the quickstart through the Pulumi engine (Automation API)", funct
         const bin = pulumiBinDir();
         if (!bin) return skipOrFail(this, "no Pulumi CLI: run scripts/ensure-pulumi.sh (builds it from Go modules once)");
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gk-e2e-"));
+        fs.chmodSync(tmp, 0o711); // as root, nginx's workers run unprivileged and must reach the instance dirs below
         stateHome = path.join(tmp, "state");
         fs.mkdirSync(path.join(tmp, "backend"), { recursive: true });
         port = await freePort();

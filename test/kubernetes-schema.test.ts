@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import Ajv, { ValidateFunction } from "ajv";
 import fc from "fast-check";
+import { parseAllDocuments } from "yaml";
 import { compile } from "../routing/compile";
 import { Feature, featuresOfGateway } from "../routing/features";
 import { CompileInput } from "../routing/plan";
@@ -25,12 +26,13 @@ function loadValidators(): Map<string, ValidateFunction> {
         throw new Error(`the Gateway API v1.6.1 CRDs are expected at ${CRD_DIR} (the shared reference data beside the repo); ` +
             "check out ../shared/gateway-api-v1.6.1/crds/ next to this repository to run the schema tests");
     }
-    // js-yaml ships with @pulumi/pulumi; required lazily so a missing copy names itself.
-    const yaml = require("js-yaml") as { loadAll(text: string): unknown[] }; // eslint-disable-line @typescript-eslint/no-require-imports
     const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
     const out = new Map<string, ValidateFunction>();
     for (const file of CRD_FILES) {
-        const crd = yaml.loadAll(fs.readFileSync(path.join(CRD_DIR, file), "utf8")).find(Boolean) as {
+        const crd = parseAllDocuments(fs.readFileSync(path.join(CRD_DIR, file), "utf8")).map(d => {
+            if (d.errors.length > 0) throw new Error(`${file}: ${d.errors[0].message}`);
+            return d.toJS() as unknown;
+        }).find(Boolean) as {
             spec: { names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: object } }[] };
         };
         const v1 = crd.spec.versions.find(v => v.name === "v1");

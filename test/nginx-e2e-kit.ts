@@ -46,6 +46,7 @@ export class E2eWorld {
     private readonly savedStateHome = process.env.XDG_STATE_HOME;
 
     constructor(private readonly bin: string) {
+        fs.chmodSync(this.tmp, 0o711); // as root, nginx's workers run unprivileged and must reach the instance dirs below
         fs.mkdirSync(path.join(this.tmp, "backend"), { recursive: true });
         // Inline programs run in this process: their state paths (nginx, echo) come from this env.
         process.env.XDG_STATE_HOME = this.stateHome;

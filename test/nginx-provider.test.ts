@@ -62,6 +62,7 @@ const tmpRoots: string[] = [];
 function tmpDir(prefix: string): string {
     // Short: the nginx control socket lives under it and unix socket paths are limited to 107 bytes.
     const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    fs.chmodSync(d, 0o711); // as root, nginx's workers run unprivileged and must reach the instance dirs below
     tmpRoots.push(d);
     return d;
 }
@@ -389,9 +390,18 @@ describe("nginx adapter realize (Pulumi mocks)", () => {
         assert.deepEqual(await outputOf(gateway.addresses), ["127.0.0.1:18080", "127.0.0.1:18443"]);
     });
 
-    it("defaults the dir to ~/.local/state/gatewaykit/<stack>/<namespace>/<name> and refuses bad class parameters before creating anything", async () => {
-        assert.equal(nginxStateDir({ namespace: "mygroup", name: "mygroup-external" }, {}, "dev"),
-            path.join(os.homedir(), ".local", "state", "gatewaykit", "dev", "mygroup", "mygroup-external"));
+    it("defaults the dir to <state root>/<stack>/<namespace>/<name> (~/.local/state/gatewaykit, /var/lib/gatewaykit for root) and refuses bad class parameters before creating anything", async () => {
+        const saved = process.env.XDG_STATE_HOME;
+        try {
+            delete process.env.XDG_STATE_HOME;
+            // Root's home is closed to the unprivileged nginx workers: root's state lives in /var/lib.
+            const root = process.geteuid?.() === 0 ? "/var/lib/gatewaykit" : path.join(os.homedir(), ".local", "state", "gatewaykit");
+            assert.equal(nginxStateDir({ namespace: "mygroup", name: "mygroup-external" }, {}, "dev"), path.join(root, "dev", "mygroup", "mygroup-external"));
+            process.env.XDG_STATE_HOME = "/srv/state";
+            assert.equal(nginxStateDir({ namespace: "mygroup", name: "mygroup-external" }, {}, "dev"), "/srv/state/gatewaykit/dev/mygroup/mygroup-external");
+        } finally {
+            if (saved === undefined) delete process.env.XDG_STATE_HOME; else process.env.XDG_STATE_HOME = saved;
+        }
         await assert.rejects(runProgram(() => { tlsProgram({ nginx: { listenAddress: "0.0.0.0; include /etc/passwd" } }); }),
             /the nginx adapter refuses this plan:\n {2}- parameters\.nginx\.listenAddress must be an IPv4 address/);
         await assert.rejects(runProgram(() => { tlsProgram({ nginx: { workDir: "/tmp/" + "x".repeat(90) } }); }),

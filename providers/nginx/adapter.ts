@@ -22,7 +22,7 @@ export function nginxGatewayHome(plan: Pick<GatewayPlan, "namespace" | "name">, 
     return path.join(defaultStateRoot(), stack, "_gateways", plan.namespace, plan.name);
 }
 
-/** <workDir or ~/.local/state/gatewaykit>/<stack>/<namespace>/<name>: unique per stack and gateway. */
+/** <workDir or the state root (defaultStateRoot)>/<stack>/<namespace>/<name>: unique per stack and gateway. */
 export function nginxStateDir(plan: Pick<GatewayPlan, "namespace" | "name">, parameters: NginxClassParameters, stack: string): string {
     const root = parameters.workDir ? path.resolve(parameters.workDir) : defaultStateRoot();
     return path.join(root, stack, plan.namespace, plan.name);

@@ -4,20 +4,23 @@
 //
 // Layout of a gateway home (<state root>/<operator stack>/_gateways/<namespace>/<name>; independent of
 // the class, so a class swap keeps every team's routes):
-//   lock                   held (O_EXCL, holder pid inside) for every change: stacks run concurrently
+//   lock                   held (proper-lockfile: a directory, mtime refreshed by its holder) for every change: stacks run concurrently
 //   instances.json         instance dirs (nginx prefixes) serving this gateway; two during a swap
 //   routes.d/<ns>__<name>.json   one team route: { gateway, owner, route: HTTPRouteSpec, services }
 // Each instance dir keeps what recompiling it needs in tls/gatewaykit-instance.json (0600: it holds
 // the listeners' private keys, like the tls/ files nginx reads).
 
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
+import * as lockfile from "proper-lockfile";
 import { compile } from "../../routing/compile";
 import type { GatewayPlan, RouteParentStatus, RouteStatus, RoutingPlan } from "../../routing/plan";
 import type { GatewayClassSpec, GatewaySpec, HTTPRouteSpec, Listener, NamespaceSpec, ServiceSpec } from "../../routing/types";
 import { processAlive } from "./instance";
 import { TlsMaterial, renderNginx } from "./render";
+import { stateDirMode } from "./worker-user";
 
 /** What the operator's program declared for one gateway: what a recompile starts from. */
 export interface GatewaySources {
@@ -72,10 +75,16 @@ export function routeFileName(key: string): string {
 
 function writeAtomic(file: string, content: string, mode = 0o644): void {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, content, { mode });
-    fs.chmodSync(tmp, mode);
-    fs.renameSync(tmp, file);
+    // Unique and exclusive: never written through a file someone left there; removed when the write fails.
+    const tmp = `${file}.tmp-${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
+    try {
+        fs.writeFileSync(tmp, content, { mode, flag: "wx" });
+        fs.chmodSync(tmp, mode);
+        fs.renameSync(tmp, file);
+    } catch (e) {
+        fs.rmSync(tmp, { force: true });
+        throw e;
+    }
 }
 
 export function readRouteFiles(home: string): Map<string, RouteFile> {
@@ -127,38 +136,68 @@ export function writeSettings(settings: InstanceSettings): void {
 
 // ---------------------------------------------------------------- lock
 
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+// The holder refreshes the lock's mtime every LOCK_UPDATE_MS; one not refreshed for LOCK_STALE_MS belongs to
+// a holder that died (a killed `pulumi up`) and is taken over, atomically, by proper-lockfile.
+const LOCK_STALE_MS = 30_000;
+const LOCK_UPDATE_MS = 5_000;
 
-/** Runs fn holding <home>/lock: one change at a time across stacks (and processes). */
-export async function withLock<T>(home: string, fn: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
-    fs.mkdirSync(home, { recursive: true, mode: 0o700 });
-    const lock = path.join(home, "lock");
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        try {
-            fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
-            break;
-        } catch (e) {
-            if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-            let holder = NaN;
-            try { holder = Number(fs.readFileSync(lock, "utf8")); } catch { continue; }
-            // A holder that died (a killed `pulumi up`) leaves its lock behind: take it over.
-            if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) {
-                fs.rmSync(lock, { force: true });
-                continue;
-            }
-            if (Date.now() > deadline) {
-                throw new Error(`the gateway's lock ${lock} is held by process ${holder} for more than ${timeoutMs / 1000} s; ` +
-                    "another stack is changing this gateway: retry once it finished (or remove the file if that process is gone)");
-            }
-            await sleep(50);
-        }
-    }
+/**
+ * Up to gatewaykit 0.2 the lock was a file holding its holder's pid; proper-lockfile's is a directory and
+ * cannot remove a file. One left by a dead holder is removed; one a live older gatewaykit holds fails the
+ * change with a retry message (a one-time migration; new locks never take this path).
+ */
+function takeOverLegacyLock(lockPath: string): void {
+    let holder: number;
     try {
-        return await fn();
-    } finally {
-        fs.rmSync(lock, { force: true });
+        if (!fs.lstatSync(lockPath).isFile()) return;
+        holder = Number(fs.readFileSync(lockPath, "utf8"));
+    } catch {
+        return;
     }
+    if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) {
+        throw new Error(`the gateway's lock ${lockPath} is held by process ${holder} (an older gatewaykit): retry once it finished`);
+    }
+    // Not recursive: if another process replaced the file with a new-format lock meanwhile, that directory stays.
+    try { fs.rmSync(lockPath, { force: true }); } catch { /* now a directory: a current lock */ }
+}
+
+/** Runs fn holding <home>/lock (proper-lockfile: an mkdir lock with mtime heartbeats): one change at a time across stacks and processes. */
+export async function withLock<T>(home: string, fn: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
+    // Its ancestors are shared with instance dirs' (the stack's state dir), which the workers may need to search.
+    fs.mkdirSync(path.dirname(home), { recursive: true, mode: stateDirMode() });
+    fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+    const lockPath = path.join(home, "lock");
+    takeOverLegacyLock(lockPath);
+    let compromised: Error | undefined;
+    let release: () => Promise<void>;
+    try {
+        release = await lockfile.lock(home, {
+            lockfilePath: lockPath,
+            realpath: false,
+            stale: LOCK_STALE_MS,
+            update: LOCK_UPDATE_MS,
+            // Waits up to about timeoutMs: retries every 50 ms growing to 500 ms.
+            retries: { retries: Math.ceil(timeoutMs / 500) + 5, minTimeout: 50, maxTimeout: 500, factor: 1.3 },
+            // The default throws from a timer, killing the process; instead the change in progress fails.
+            onCompromised: err => { compromised = err; },
+        });
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ELOCKED") {
+            throw new Error(`the gateway's lock ${lockPath} has been held for more than ${Math.round(timeoutMs / 1000)} s; ` +
+                `another stack is changing this gateway: retry once it finished (a lock whose holder died is taken over after ${LOCK_STALE_MS / 1000} s)`);
+        }
+        throw e;
+    }
+    let result: T;
+    try {
+        result = await fn();
+    } finally {
+        await release().catch(() => undefined); // already released when compromised
+    }
+    if (compromised) {
+        throw new Error(`the gateway's lock ${lockPath} was lost while this change ran (${compromised.message}): another stack may have changed the gateway meanwhile; run \`pulumi up\` again`);
+    }
+    return result;
 }
 
 // ---------------------------------------------------------------- compile

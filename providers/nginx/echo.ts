@@ -15,10 +15,16 @@ export function echoProvider(lifecycleModule = ECHO_LIFECYCLE_MODULE, tsNodeModu
     return lazyProvider<typeof Lifecycle, "Echo">("Echo", "echo backend", "", lifecycleModule, tsNodeModule);
 }
 
-/** Root of gatewaykit's local state: ~/.local/state/gatewaykit (or $XDG_STATE_HOME/gatewaykit). */
+/**
+ * Root of gatewaykit's local state: $XDG_STATE_HOME/gatewaykit, else ~/.local/state/gatewaykit — or, for
+ * root, /var/lib/gatewaykit: nginx's workers then run unprivileged and must reach the instance dirs,
+ * which root's home (0700) does not let them.
+ */
 export function defaultStateRoot(): string {
     const xdg = process.env.XDG_STATE_HOME;
-    return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), ".local", "state"), "gatewaykit");
+    if (xdg && path.isAbsolute(xdg)) return path.join(xdg, "gatewaykit");
+    if (typeof process.geteuid === "function" && process.geteuid() === 0) return "/var/lib/gatewaykit";
+    return path.join(os.homedir(), ".local", "state", "gatewaykit");
 }
 
 export interface EchoBackendArgs {

@@ -3,12 +3,14 @@
 // temp paths and control socket all live inside `dir`.
 
 import { execFile, spawn } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { CONTROL_SOCKET, INSTANCE_DIRS, RenderedConfig } from "./render";
+import { WorkerAccount, lookupAccount } from "./worker-user";
 
 export interface InstanceState { pid: number; generation: string; ports: number[] }
 
@@ -114,6 +116,61 @@ export function workerPids(master: number): number[] {
     return out.sort((a, b) => a - b);
 }
 
+/** Fields of /proc/<pid>/stat after the command: state, ppid, pgrp; undefined when gone or without /proc. */
+function procStat(pid: number): { state: string; ppid: number; pgrp: number } | undefined {
+    try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return { state: f[0], ppid: Number(f[1]), pgrp: Number(f[2]) };
+    } catch {
+        return undefined;
+    }
+}
+
+function realDir(dir: string): string {
+    try {
+        return fs.realpathSync(dir);
+    } catch {
+        return dir;
+    }
+}
+
+/** True when `pid` holds this instance's error log open (master and every worker do: the master opens it, workers inherit it). */
+function holdsErrorLog(pid: number, errorLog: string): boolean {
+    try {
+        return fs.readdirSync(`/proc/${pid}/fd`).some(fd => {
+            try { return fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === errorLog; } catch { return false; }
+        });
+    } catch {
+        return false;
+    }
+}
+
+/**
+ * Every live process of the instance in `dir`: its master and all workers, including workers orphaned
+ * when the master was killed (`kill -9` leaves them serving). nginx's daemon calls setsid(), so the
+ * process group id is the master's pid (the pid file) and the workers keep it after the master dies;
+ * a member must also hold the instance's error log open, so a reused pid never makes a foreign process
+ * ours. Without /proc (macOS) only the master can be found.
+ */
+export function instanceProcesses(dir: string, group = readPid(dir)): number[] {
+    if (group === undefined) return [];
+    let entries: string[];
+    try {
+        entries = fs.readdirSync("/proc");
+    } catch {
+        return processAlive(group) && isNginx(group) ? [group] : [];
+    }
+    const errorLog = path.join(realDir(dir), ERROR_LOG);
+    const out: number[] = [];
+    for (const e of entries) {
+        if (!/^\d+$/.test(e)) continue;
+        const st = procStat(Number(e));
+        if (st && st.pgrp === group && st.state !== "Z" && holdsErrorLog(Number(e), errorLog)) out.push(Number(e));
+    }
+    return out.sort((a, b) => a - b);
+}
+
 function shuttingDown(pid: number): boolean {
     try {
         return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("shutting down");
@@ -131,14 +188,26 @@ function readPid(dir: string): number | undefined {
     }
 }
 
-export function readInstance(dir: string): { running: boolean; pid?: number; generation?: string } {
+/**
+ * running: the master lives. orphans: processes of the instance left without a master (it was killed):
+ * they may still serve, hold the ports, and must be stopped before the instance starts again.
+ */
+export function readInstance(dir: string): { running: boolean; pid?: number; generation?: string; orphans?: number[] } {
     const pid = readPid(dir);
     let generation: string | undefined;
     try {
         generation = fs.readFileSync(path.join(dir, GENERATION_FILE), "utf8");
     } catch { /* never applied */ }
-    if (pid === undefined || !processAlive(pid) || !isNginx(pid)) return { running: false, ...(generation !== undefined ? { generation } : {}) };
-    return { running: true, pid, ...(generation !== undefined ? { generation } : {}) };
+    const gen = generation !== undefined ? { generation } : {};
+    if (pid === undefined || !masterAlive(pid)) {
+        const orphans = pid === undefined ? [] : instanceProcesses(dir, pid);
+        return { running: false, ...gen, ...(orphans.length ? { orphans } : {}) };
+    }
+    return { running: true, pid, ...gen };
+}
+
+function masterAlive(pid: number): boolean {
+    return processAlive(pid) && isNginx(pid);
 }
 
 /** GET /generation on the control socket; undefined when nothing answers. */
@@ -188,28 +257,78 @@ function logErrorsSince(dir: string, offset: number): string[] {
 
 interface Backup { files: { rel: string; content?: Buffer; mode?: number }[]; manifest?: string }
 
-function writeAtomic(file: string, content: string | Buffer, mode: number): void {
-    const tmp = `${file}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, content, { mode });
-    fs.chmodSync(tmp, mode); // writeFileSync's mode is masked by the umask
-    fs.renameSync(tmp, file);
+/** A temp file beside `file`: unique, created exclusively (never through a file someone left there). */
+function tempBeside(file: string): string {
+    return `${file}.tmp-${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
 }
 
-function writeFiles(dir: string, config: RenderedConfig): Backup {
+function writeTemp(file: string, content: string | Buffer, mode: number): string {
+    const tmp = tempBeside(file);
+    try {
+        fs.writeFileSync(tmp, content, { mode, flag: "wx" });
+        fs.chmodSync(tmp, mode); // writeFileSync's mode is masked by the umask
+    } catch (e) {
+        fs.rmSync(tmp, { force: true });
+        throw e;
+    }
+    return tmp;
+}
+
+function writeAtomic(file: string, content: string | Buffer, mode: number): void {
+    const tmp = writeTemp(file, content, mode);
+    try {
+        fs.renameSync(tmp, file);
+    } catch (e) {
+        fs.rmSync(tmp, { force: true });
+        throw e;
+    }
+}
+
+/**
+ * Writes the generation's files all or nothing: every file goes to a temp file first, and only once all
+ * are written (a full disk, a read-only or blocked path fails here) are they renamed into place. Any
+ * failure removes the temp files and restores every file as it was, then throws.
+ */
+function writeFiles(dir: string, config: RenderedConfig, generation: string): Backup {
     const backup: Backup = { files: [] };
     try {
         backup.manifest = fs.readFileSync(path.join(dir, MANIFEST_FILE), "utf8");
     } catch { /* first generation */ }
     for (const f of config.files) {
         if (path.isAbsolute(f.path) || f.path.split("/").includes("..")) throw new NginxApplyError(`rendered file path ${JSON.stringify(f.path)} must stay inside the instance directory`);
-        const abs = path.join(dir, f.path);
-        let prev: Backup["files"][number] = { rel: f.path };
+    }
+    const staged: { tmp: string; abs: string }[] = [];
+    let renamed = 0;
+    let current = "";
+    try {
+        for (const f of config.files) {
+            current = f.path;
+            const abs = path.join(dir, f.path);
+            let prev: Backup["files"][number] = { rel: f.path };
+            try {
+                prev = { rel: f.path, content: fs.readFileSync(abs), mode: fs.statSync(abs).mode & 0o777 };
+            } catch (e) {
+                if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e; // unreadable: we could not restore it
+            }
+            backup.files.push(prev);
+            fs.mkdirSync(path.dirname(abs), { recursive: true, mode: 0o700 });
+            staged.push({ tmp: writeTemp(abs, f.content, f.mode), abs });
+        }
+        for (const { tmp, abs } of staged) {
+            current = path.relative(dir, abs);
+            fs.renameSync(tmp, abs);
+            renamed++;
+        }
+    } catch (e) {
+        for (const { tmp } of staged) fs.rmSync(tmp, { force: true });
+        let restored = "the previous files are in place";
         try {
-            prev = { rel: f.path, content: fs.readFileSync(abs), mode: fs.statSync(abs).mode & 0o777 };
-        } catch { /* new file */ }
-        backup.files.push(prev);
-        fs.mkdirSync(path.dirname(abs), { recursive: true, mode: 0o700 });
-        writeAtomic(abs, f.content, f.mode);
+            // Only files already renamed changed; the others are as they were (and may not be ours to remove).
+            restoreFiles(dir, { files: backup.files.slice(0, renamed) });
+        } catch (r) {
+            restored = `restoring the previous files failed too: ${(r as Error).message}`;
+        }
+        throw new NginxApplyError(`could not write the files of generation ${generation} in ${dir}: ${current}: ${(e as Error).message}; ${restored}`);
     }
     return backup;
 }
@@ -233,6 +352,56 @@ function pruneStale(dir: string, previousManifest: string | undefined, config: R
     } catch { /* a damaged manifest only costs a stale file */ }
 }
 
+// ---------------------------------------------------------------- directories and the workers' account
+
+/** The account the config's `user` directive names, when nginx (run as root) switches its workers to another one. */
+function workerAccount(config: RenderedConfig): WorkerAccount | undefined {
+    if (typeof process.geteuid !== "function" || process.geteuid() !== 0) return undefined; // nginx ignores `user` then
+    const main = config.files.find(f => f.path === config.mainFile)?.content ?? "";
+    const m = /^user ([A-Za-z0-9._-]+)(?: ([A-Za-z0-9._-]+))?;$/m.exec(main);
+    if (!m) return undefined;
+    const account = lookupAccount(m[1]);
+    if (!account) throw new NginxApplyError(`the nginx configuration runs workers as user ${m[1]}, which does not exist on this machine`);
+    return account.uid === 0 ? undefined : account;
+}
+
+/** True when `account` may search (traverse) directory `d`: owner, group or other x bit. */
+function searchable(d: string, account: WorkerAccount): boolean {
+    const st = fs.statSync(d);
+    if (st.uid === account.uid) return (st.mode & 0o100) !== 0;
+    if (st.gid === account.gid) return (st.mode & 0o010) !== 0;
+    return (st.mode & 0o001) !== 0;
+}
+
+/**
+ * Creates the instance's directories. The instance dir and everything in it but temp/ are private to
+ * the invoking user (tls/ holds the private keys; the master reads them). When the master runs as root,
+ * the workers run unprivileged and need to reach temp/ (nginx chowns its subdirectories to them): the
+ * instance dir and temp/ become searchable (0711, not listable), and every ancestor must be searchable
+ * for them too, or large request bodies and responses would fail at the first temp file.
+ */
+function prepareDirs(dir: string, config: RenderedConfig): void {
+    const account = workerAccount(config);
+    fs.mkdirSync(dir, { recursive: true, mode: account ? 0o711 : 0o700 }); // ancestors it creates too
+    fs.chmodSync(dir, account ? 0o711 : 0o700);
+    for (const d of INSTANCE_DIRS) {
+        const abs = path.join(dir, d);
+        fs.mkdirSync(abs, { recursive: true, mode: 0o700 });
+        fs.chmodSync(abs, d === "temp" && account ? 0o711 : 0o700);
+    }
+    if (!account) return;
+    const real = realDir(dir);
+    for (let d = path.dirname(real); ; d = path.dirname(d)) {
+        if (!searchable(d, account)) {
+            throw new NginxApplyError(`nginx's workers run as ${account.user} (the master runs as root) and cannot reach ${real}/temp: ` +
+                `${d} (mode ${(fs.statSync(d).mode & 0o777).toString(8).padStart(4, "0")}) is not searchable for them. Put the state in a ` +
+                "directory they can reach (the nginx class parameter workDir, or XDG_STATE_HOME; as root the default is /var/lib/gatewaykit), " +
+                `or allow it: chmod o+x ${d}`);
+        }
+        if (d === path.dirname(d)) break;
+    }
+}
+
 // ---------------------------------------------------------------- apply / stop
 
 export interface ApplyOptions {
@@ -252,22 +421,45 @@ export interface ApplyOptions {
 export async function applyConfig(dir: string, config: RenderedConfig, generation: string, opts: ApplyOptions = {}): Promise<InstanceState> {
     if (!path.isAbsolute(dir)) throw new NginxApplyError(`instance directory ${JSON.stringify(dir)} must be an absolute path`);
     const bin = findNginx(opts.nginxPath);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-    for (const d of INSTANCE_DIRS) fs.mkdirSync(path.join(dir, d), { recursive: true, mode: d === "tls" ? 0o700 : 0o755 });
-    const before = readInstance(dir);
-    const backup = writeFiles(dir, config);
+    prepareDirs(dir, config);
+    let before = readInstance(dir);
+    if (before.orphans) {
+        // Workers of a killed master still serve (and hold the ports): stop them before starting afresh.
+        await stopInstance(dir);
+        before = readInstance(dir);
+    }
+    const previous = `generation ${before.generation ?? "?"}`;
+    let backup: Backup;
+    try {
+        backup = writeFiles(dir, config, generation);
+    } catch (e) {
+        throw new NginxApplyError(`${(e as Error).message}${before.running ? `; ${previous} keeps serving` : ""}`);
+    }
     let preReloadWorkers: number[] = [];
-    const fail = async (message: string, reHup: boolean): Promise<never> => {
+    /**
+     * Restores the previous files and fails. `master`: what the running master saw — "untouched" (no HUP
+     * yet, or nginx rejected the new cycle and the previous one was confirmed serving) or "reloaded" (it
+     * may run the new config: reload the restored files). A master that died on the way is recovered:
+     * its orphaned workers are stopped and the previous generation is started again.
+     */
+    const fail = async (message: string, master: "untouched" | "reloaded" | "none"): Promise<never> => {
         restoreFiles(dir, backup);
-        if (reHup && before.running && before.pid !== undefined) {
+        if (!before.running || before.pid === undefined || master === "none") throw new NginxApplyError(message);
+        if (!masterAlive(before.pid)) {
+            message += `; nginx's master process (pid ${before.pid}) died during the update: ${await restartPrevious(bin, dir, config, before.pid, before.generation)}`;
+        } else if (master === "untouched") {
+            message += `; ${previous} keeps serving`;
+        } else {
             // The master took the new config (or we cannot tell): reload the restored one, and wait until
             // workers of the rejected generation no longer accept.
             const rejectedWorkers = workerPids(before.pid).filter(w => !preReloadWorkers.includes(w));
             try { process.kill(before.pid, "SIGHUP"); } catch { /* gone */ }
-            if (await waitFor(async () => (await queryGeneration(dir)) === before.generation && rejectedWorkers.every(retired), VERIFY_TIMEOUT_MS)) {
-                message += `; generation ${before.generation ?? "?"} restored and serving`;
+            if (await waitFor(async () => (await queryGeneration(dir)) === before.generation && rejectedWorkers.every(retired) && masterAlive(before.pid!), VERIFY_TIMEOUT_MS)) {
+                message += `; ${previous} restored and serving`;
+            } else if (!masterAlive(before.pid)) {
+                message += `; nginx's master process (pid ${before.pid}) died during the rollback: ${await restartPrevious(bin, dir, config, before.pid, before.generation)}`;
             } else {
-                message += `; restoring generation ${before.generation ?? "?"} could not be confirmed (control socket answers ${JSON.stringify(await queryGeneration(dir))})`;
+                message += `; restoring ${previous} could not be confirmed (control socket answers ${JSON.stringify(await queryGeneration(dir))})`;
             }
         }
         throw new NginxApplyError(message);
@@ -275,7 +467,7 @@ export async function applyConfig(dir: string, config: RenderedConfig, generatio
 
     const test = await run(bin, ["-t", ...nginxArgs(dir, config)]);
     if (test.code !== 0) {
-        return fail(`nginx rejected the configuration for generation ${generation} (nginx -t): ${nginxMessage(test.stderr + "\n" + test.stdout)}${before.running ? `; generation ${before.generation ?? "?"} keeps serving` : ""}`, false);
+        return fail(`nginx rejected the configuration for generation ${generation} (nginx -t): ${nginxMessage(test.stderr + "\n" + test.stdout)}`, "untouched");
     }
 
     if (!before.running) {
@@ -283,14 +475,14 @@ export async function applyConfig(dir: string, config: RenderedConfig, generatio
         const offset = logSize(dir);
         const started = await runDetached(bin, nginxArgs(dir, config));
         if (started.code !== 0) {
-            return fail(`nginx failed to start generation ${generation}: ${nginxMessage(started.stderr) || logErrorsSince(dir, offset).join("; ") || `exit code ${started.code}`}`, false);
+            return fail(`nginx failed to start generation ${generation}: ${nginxMessage(started.stderr) || logErrorsSince(dir, offset).join("; ") || `exit code ${started.code}`}`, "none");
         }
         const ok = await waitFor(async () => (await queryGeneration(dir)) === generation, VERIFY_TIMEOUT_MS);
         const pid = readPid(dir);
-        if (!ok || pid === undefined) {
+        if (!ok || pid === undefined || !masterAlive(pid)) {
             const errors = logErrorsSince(dir, offset);
             await stopInstance(dir);
-            return fail(`nginx started but generation ${generation} is not serving after ${VERIFY_TIMEOUT_MS} ms${errors.length ? ": " + errors.join("; ") : ""}`, false);
+            return fail(`nginx started but generation ${generation} is not served by a live master after ${VERIFY_TIMEOUT_MS} ms${errors.length ? ": " + errors.join("; ") : ""}`, "none");
         }
         finish(dir, config, generation, backup);
         return { pid, generation, ports: config.ports };
@@ -300,35 +492,62 @@ export async function applyConfig(dir: string, config: RenderedConfig, generatio
     if (opts.precheckPorts !== false) {
         const busy = await busyNewAddresses(backup, config);
         if (busy.length) {
-            return fail(`nginx cannot reload to generation ${generation}: ${busy.join("; ")} (checked before reloading); generation ${before.generation ?? "?"} keeps serving`, false);
+            return fail(`nginx cannot reload to generation ${generation}: ${busy.join("; ")} (checked before reloading)`, "untouched");
         }
     }
     const oldWorkers = workerPids(pid);
     preReloadWorkers = oldWorkers;
     const offset = logSize(dir);
+    if (!masterAlive(pid)) return fail(`nginx could not reload to generation ${generation}`, "untouched");
     try {
         process.kill(pid, "SIGHUP");
     } catch (e) {
-        return fail(`could not signal nginx (pid ${pid}) to reload: ${(e as Error).message}`, false);
+        return fail(`could not signal nginx (pid ${pid}) to reload: ${(e as Error).message}`, "untouched");
     }
     const verdict = await awaitVerdict(dir, pid, oldWorkers, generation, offset);
+    if (verdict.outcome === "died") return fail(`nginx did not finish the reload to generation ${generation}`, "reloaded");
     if (verdict.outcome === "timeout") {
         // The master may still be retrying: the restored files plus a HUP win whatever it does next.
-        return fail(`nginx failed to reload to generation ${generation}: no verdict ${VERIFY_TIMEOUT_MS} ms after the reload (control socket answers ${JSON.stringify(await queryGeneration(dir))})${verdict.errors.length ? ": " + verdict.errors.join("; ") : ""}`, true);
+        return fail(`nginx failed to reload to generation ${generation}: no verdict ${VERIFY_TIMEOUT_MS} ms after the reload (control socket answers ${JSON.stringify(await queryGeneration(dir))})${verdict.errors.length ? ": " + verdict.errors.join("; ") : ""}`, "reloaded");
     }
     if (verdict.outcome === "rejected") {
         // nginx gave up on the new cycle: confirm the previous generation is what answers before saying so.
         const previousServing = await waitFor(async () => (await queryGeneration(dir)) === before.generation, 2000);
-        return fail(`nginx failed to reload to generation ${generation}: ${verdict.errors.join("; ")}${previousServing ? `; generation ${before.generation ?? "?"} keeps serving` : ""}`, !previousServing);
+        return fail(`nginx failed to reload to generation ${generation}: ${verdict.errors.join("; ")}`, previousServing ? "untouched" : "reloaded");
     }
     // Old workers keep accepting new connections until they process the master's QUIT; the reload is done
     // only when none of them can answer a new connection with the previous configuration.
-    if (!await waitFor(async () => oldWorkers.every(retired), RETIRE_TIMEOUT_MS)) {
+    if (!await waitFor(async () => oldWorkers.every(retired) || !masterAlive(pid), RETIRE_TIMEOUT_MS) || !masterAlive(pid)) {
+        if (!masterAlive(pid)) return fail(`nginx did not finish the reload to generation ${generation}`, "reloaded");
         const stuck = oldWorkers.filter(w => !retired(w));
-        return fail(`nginx loaded generation ${generation}, but worker(s) ${stuck.join(", ")} of generation ${before.generation ?? "?"} still accepted connections ${RETIRE_TIMEOUT_MS} ms after the reload; rolled back`, true);
+        return fail(`nginx loaded generation ${generation}, but worker(s) ${stuck.join(", ")} of ${previous} still accepted connections ${RETIRE_TIMEOUT_MS} ms after the reload; rolled back`, "reloaded");
     }
     finish(dir, config, generation, backup);
     return { pid, generation, ports: config.ports };
+}
+
+/**
+ * After the master died mid-update: stops every process left of its group (orphaned workers of either
+ * generation) and starts nginx again on the restored files. Returns what happened, for the message.
+ */
+async function restartPrevious(bin: string, dir: string, config: RenderedConfig, deadMaster: number, generation: string | undefined): Promise<string> {
+    const orphans = instanceProcesses(dir, deadMaster);
+    try {
+        await stopInstance(dir);
+    } catch (e) {
+        return `its workers ${orphans.join(", ")} could not be stopped: ${(e as Error).message}`;
+    }
+    const stopped = orphans.length ? `its orphaned worker(s) ${orphans.join(", ")} were stopped` : "no worker of it was left";
+    if (generation === undefined) return `${stopped}; nothing to restart`;
+    fs.rmSync(path.join(dir, CONTROL_SOCKET), { force: true });
+    const offset = logSize(dir);
+    const started = await runDetached(bin, nginxArgs(dir, config));
+    if (started.code === 0 && await waitFor(async () => (await queryGeneration(dir)) === generation, VERIFY_TIMEOUT_MS)) {
+        return `${stopped}, and generation ${generation} was started again and serves (pid ${readPid(dir) ?? "?"})`;
+    }
+    const why = nginxMessage(started.stderr) || logErrorsSince(dir, offset).join("; ") || "it did not answer";
+    await stopInstance(dir).catch(() => undefined);
+    return `${stopped}, but generation ${generation} could not be started again (${why}): nginx is not running; run \`pulumi up\` again`;
 }
 
 /**
@@ -337,16 +556,20 @@ export async function applyConfig(dir: string, config: RenderedConfig, generatio
  * retries it (5 tries, 500 ms apart) and goes live if the port frees meanwhile, so only its closing
  * "still could not bind()" (or any other error, which aborts the cycle at once) is a rejection.
  */
-async function awaitVerdict(dir: string, master: number, oldWorkers: number[], generation: string, offset: number): Promise<{ outcome: "live" | "rejected" | "timeout"; errors: string[] }> {
+async function awaitVerdict(dir: string, master: number, oldWorkers: number[], generation: string, offset: number): Promise<{ outcome: "live" | "rejected" | "timeout" | "died"; errors: string[] }> {
     let errors: string[] = [];
-    let outcome = "timeout" as "live" | "rejected" | "timeout";
+    let outcome = "timeout" as "live" | "rejected" | "timeout" | "died";
     await waitFor(async () => {
+        if (!masterAlive(master)) {
+            outcome = "died";
+            return true;
+        }
         errors = logErrorsSince(dir, offset);
         if (errors.some(e => /still could not bind\(\)/.test(e)) || errors.some(e => !/bind\(\) to \S+ failed/.test(e))) {
             outcome = "rejected";
             return true;
         }
-        if ((await queryGeneration(dir)) === generation && workerPids(master).some(w => !oldWorkers.includes(w))) {
+        if ((await queryGeneration(dir)) === generation && workerPids(master).some(w => !oldWorkers.includes(w)) && masterAlive(master)) {
             outcome = "live";
             return true;
         }
@@ -435,22 +658,28 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
     }
 }
 
-/** Graceful QUIT, then TERM, then KILL (master and workers); returns when no process is left. */
+/**
+ * Graceful QUIT, then TERM, then KILL; returns when no process of the instance is left. A live master
+ * takes QUIT and TERM for its workers; workers it left behind (it was killed) get them directly. KILL
+ * goes to every process of the instance's group (instanceProcesses), found afresh at each step.
+ */
 export async function stopInstance(dir: string): Promise<void> {
-    const pid = readPid(dir);
-    if (pid === undefined || !processAlive(pid) || !isNginx(pid)) {
+    const group = readPid(dir);
+    const left = () => instanceProcesses(dir, group);
+    if (group === undefined || left().length === 0) {
         fs.rmSync(path.join(dir, CONTROL_SOCKET), { force: true });
         return;
     }
-    const workers = workerPids(pid);
-    const gone = () => !processAlive(pid) && workers.every(w => !processAlive(w));
     for (const [signal, waitMs] of [["SIGQUIT", 10000], ["SIGTERM", 3000], ["SIGKILL", 3000]] as const) {
-        for (const p of signal === "SIGKILL" ? [pid, ...workers] : [pid]) {
+        const procs = left();
+        const targets = signal !== "SIGKILL" && procs.includes(group) && masterAlive(group) ? [group] : procs;
+        for (const p of targets) {
             try { process.kill(p, signal); } catch { /* already gone */ }
         }
-        if (await waitFor(async () => gone(), waitMs)) break;
+        if (await waitFor(async () => left().length === 0, waitMs)) break;
     }
-    if (!gone()) throw new NginxApplyError(`nginx (pid ${pid}) in ${dir} did not exit after QUIT, TERM and KILL`);
+    const stuck = left();
+    if (stuck.length) throw new NginxApplyError(`nginx process(es) ${stuck.join(", ")} of ${dir} (master pid ${group}) did not exit after QUIT, TERM and KILL`);
     fs.rmSync(path.join(dir, CONTROL_SOCKET), { force: true });
     fs.rmSync(path.join(dir, PID_FILE), { force: true });
 }

@@ -11,6 +11,8 @@ import {
     routeKey, routeFileName, withLock, writeInstances, writeRouteFile, writeSettings,
 } from "./attach";
 import { applyConfig, readInstance, stopInstance } from "./instance";
+import { checkPayload } from "./preflight";
+import { stateDirMode } from "./worker-user";
 import { TlsMaterial, renderNginx } from "./render";
 
 // ---------------------------------------------------------------- nginx gateway
@@ -83,7 +85,8 @@ async function renderAndApply(inputs: NginxGatewayInputs): Promise<NginxGatewayO
         ...(inputs.certificates ? { certificates: inputs.certificates } : {}),
         ...(inputs.reusePort ? { reusePort: true } : {}),
     });
-    fs.mkdirSync(inputs.dir, { recursive: true, mode: 0o700 });
+    await checkPayload(plan, inputs.certificates); // before any file is written
+    fs.mkdirSync(inputs.dir, { recursive: true, mode: stateDirMode() });
     fs.writeFileSync(path.join(inputs.dir, MARKER), `${inputs.gateway}\n`);
     const state = await applyConfig(inputs.dir, config, generation, inputs.nginxPath ? { nginxPath: inputs.nginxPath } : {});
     return { ...pickInputs(inputs), running: true, pid: state.pid, generation: state.generation, ports: state.ports };
@@ -100,7 +103,8 @@ async function applyInstance(settings: InstanceSettings, files: Map<string, Rout
         reusePort: settings.reusePort,
         ...(settings.certificates ? { certificates: settings.certificates } : {}),
     });
-    fs.mkdirSync(settings.dir, { recursive: true, mode: 0o700 });
+    await checkPayload(built.plan, settings.certificates); // before any file is written
+    fs.mkdirSync(settings.dir, { recursive: true, mode: stateDirMode() });
     fs.writeFileSync(path.join(settings.dir, MARKER), `${settings.gateway}\n`);
     const state = await applyConfig(settings.dir, config, generation, settings.nginxPath ? { nginxPath: settings.nginxPath } : {});
     writeSettings({ ...settings, ports: state.ports });
@@ -131,6 +135,11 @@ async function applyWithHome(inputs: NginxGatewayInputs, home: string, sourcesJs
         ...(inputs.certificates && Object.keys(inputs.certificates).length > 0 ? { certificates: inputs.certificates } : {}),
     };
     return withLock(home, async () => {
+        // Workers a killed master left behind hold the ports and serve a configuration nobody tracks any
+        // more: stop them (for every instance of the gateway) before judging which ports are free.
+        for (const dir of new Set([inputs.dir, ...readInstances(home)])) {
+            if (readInstance(dir).orphans) await stopInstance(dir);
+        }
         const serving = new Set<number>();
         const self = readInstance(inputs.dir).running ? readSettings(inputs.dir) : undefined;
         for (const s of [...(self ? [self] : []), ...runningInstances(home, inputs.dir)]) for (const p of s.ports ?? []) serving.add(p);

@@ -24,6 +24,7 @@ import {
     NginxRenderError, durationMs, escapeValueBody, headerVar, isPrintableAscii, isSafeHeaderToken, isSafeHostname,
     isVariableHeaderName, jsRegexToPcre, quoteLiteral, quoteValue, regexEscape,
 } from "./escape";
+import { defaultWorkerUser } from "./worker-user";
 
 export { NginxRenderError } from "./escape";
 
@@ -39,7 +40,7 @@ export interface RenderOptions {
     certificates?: Record<string, TlsMaterial>;
     /** Defaults to 1. */
     workerProcesses?: number;
-    /** `user` directive; by default "root" when rendering as root (workers would otherwise run as nobody), else none. */
+    /** `user` directive ("user" or "user group"); by default an unprivileged account when rendering as root (worker-user.ts), else none. */
     user?: string;
     /**
      * `reuseport` on every port's listening socket (default off here; the nginx provider turns it on),
@@ -215,8 +216,8 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
         }
     }
 
-    const user = opts.user ?? (typeof process.getuid === "function" && process.getuid() === 0 ? "root" : undefined);
-    if (user !== undefined && !/^[A-Za-z0-9._-]+$/.test(user)) throw new NginxRenderError(`renderNginx: user ${JSON.stringify(user)} is not a valid user name`);
+    const user = opts.user ?? defaultWorkerUser();
+    if (user !== undefined && !/^[A-Za-z0-9._-]+( [A-Za-z0-9._-]+)?$/.test(user)) throw new NginxRenderError(`renderNginx: user ${JSON.stringify(user)} is not a valid "user" or "user group"`);
     const workers = opts.workerProcesses ?? 1;
     if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new NginxRenderError(`renderNginx: workerProcesses must be an integer 1–64 (got ${workers})`);
     const main = [

@@ -77,6 +77,7 @@ export class Harness {
 
     constructor() {
         this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "gk-conf-"));
+        fs.chmodSync(this.dir, 0o711); // as root, nginx's workers run unprivileged and must reach the instance dirs below
     }
 
     async start(): Promise<void> {
