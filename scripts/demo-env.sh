@@ -11,7 +11,9 @@ export PULUMI_SKIP_CONFIRMATIONS=true
 export PULUMI_NODEJS_TRANSPILE_ONLY="${PULUMI_NODEJS_TRANSPILE_ONLY:-true}"
 DEMO_STACK="${GATEWAYKIT_DEMO_STACK:-dev}"
 # Where the nginx and echo processes keep their pid files and logs (see providers/nginx/echo.ts).
-STATE_ROOT="${XDG_STATE_HOME:-$HOME/.local/state}/gatewaykit"
+if [ -n "${XDG_STATE_HOME:-}" ]; then STATE_ROOT="$XDG_STATE_HOME/gatewaykit"
+elif [ "$(id -u)" = 0 ]; then STATE_ROOT=/var/lib/gatewaykit   # as root: readable by nginx's unprivileged workers
+else STATE_ROOT="$HOME/.local/state/gatewaykit"; fi
 
 # Node >= 22, npm dependencies, nginx and the Pulumi CLI, each set up on first use (scripts/setup.sh).
 source "$ROOT/scripts/setup.sh"
