@@ -14,7 +14,11 @@
 //   value (anchored at both ends).
 // - Header names are case-insensitive, values case-sensitive. A repeated request header (array
 //   value) is matched and forwarded as its values joined with "," (RFC 7230 §3.2.2). Only the
-//   first matcher for a given header name (or query name) counts, as the spec requires.
+//   first matcher for a given header name (or query name) counts, as the spec requires. Values
+//   lose leading and trailing spaces and tabs (no HTTP parser delivers them), in requests and in
+//   header modifiers alike; a header whose value is empty matches no header matcher (data planes
+//   such as nginx cannot tell it from an absent one). Values are strings of bytes, one character
+//   per byte (Latin-1, as Node's http reads them); RegularExpression matches them that way.
 // - Query params: names and values are compared raw (not decoded), case-sensitively; when a name
 //   repeats, the first value counts (the spec's recommendation). `request.query` entries are
 //   appended after the query string in `request.path`.
@@ -22,7 +26,9 @@
 // - Filters: PlanFilters keeps one filter per type, so the order is fixed: RequestRedirect
 //   short-circuits (no backend, no mirrors); otherwise RequestHeaderModifier, then URLRewrite
 //   (so a hostname rewrite wins over a header set of Host), then the chosen backend's own filters
-//   in the same order. Within a header modifier: remove, then set, then add (add appends to an
+//   in the same order. A mirror receives the request as the filters listed before it left it
+//   (PlanMirror.after): a rule-level mirror starts from the client's request, a backend-level one
+//   from the request after the rule's filters. Within a header modifier: remove, then set, then add (add appends to an
 //   existing value with ","), as Envoy does. Header names in results are lower-cased.
 // - Backends: each valid backend with weight w gets probability w / (sum of all weights, invalid
 //   ones included); an invalid backend's share answers 500; no backendRefs or all weights 0
@@ -66,6 +72,8 @@ export interface SimMirror {
     service: string;
     port?: number;
     percent: number;
+    /** The request the mirror receives: the filters listed before the mirror applied, in order. */
+    request: { host: string; path: string; headers: Record<string, string> };
 }
 
 export interface SimOutcome {
@@ -181,7 +189,7 @@ function lowerHeaders(h: SimRequest["headers"]): Record<string, string> {
     for (const name of Object.keys(h)) {
         const v = h[name];
         const key = name.toLowerCase();
-        const joined = Array.isArray(v) ? v.join(",") : v;
+        const joined = Array.isArray(v) ? v.map(trimOws).join(",") : trimOws(v);
         out[key] = key in out ? out[key] + "," + joined : joined;
     }
     return out;
@@ -379,7 +387,7 @@ function ruleMatches(r: CompiledRule, ctx: RequestContext): boolean {
     if (r.method !== undefined && r.method !== ctx.method) return false;
     for (const h of r.headers) {
         const v = ctx.header(h.name);
-        if (v === undefined || (h.re ? !h.re.test(v) : v !== h.exact)) return false;
+        if (v === undefined || v === "" || (h.re ? !h.re.test(v) : v !== h.exact)) return false;
     }
     for (const q of r.queries) {
         const v = ctx.query(q.name);
@@ -454,8 +462,9 @@ function applyRule(gw: GatewayPlan, l: ListenerPlan, hit: CompiledRule, req: Req
     }
 
     // The request after rule-level filters; each backend's own filters then apply to a copy.
-    const ruleReq = applyRequestFilters(f, { host: req.original.host, rawPath: req.rawPath, headers: copyHeaders(req.original.headers) }, rule);
-    const mirrors = simMirrors(f.requestMirrors);
+    const clientReq: WorkingRequest = { host: req.original.host, rawPath: req.rawPath, headers: req.original.headers };
+    const ruleReq = applyRequestFilters(f, { ...clientReq, headers: copyHeaders(clientReq.headers) }, rule);
+    const mirrors = simMirrors(f.requestMirrors, f, clientReq, req.queryString, rule);
     let total = 0;
     for (const b of rule.backends) total += b.weight;
     const outcomes: SimOutcome[] = [];
@@ -528,7 +537,7 @@ function backendOutcome(
         probability, status: 200, backend,
         request: { host: r.host, path: withQuery(r.rawPath, queryString), headers: r.headers },
         responseHeaders: mergeChanges(ruleResponse, toChanges(b.filters.responseHeaderModifier)),
-        mirrors: b.filters.requestMirrors.length ? ruleMirrors.concat(simMirrors(b.filters.requestMirrors)) : ruleMirrors,
+        mirrors: b.filters.requestMirrors.length ? ruleMirrors.concat(simMirrors(b.filters.requestMirrors, own, ruleReq, queryString, rule)) : ruleMirrors,
     };
 }
 
@@ -540,11 +549,17 @@ function mostProbableStatus(outcomes: SimOutcome[]): number {
     return best;
 }
 
-function simMirrors(ms: PlanMirror[]): SimMirror[] {
+/** The mirrors of one filter list; `before` is the request as that list received it. */
+function simMirrors(ms: PlanMirror[], f: PlanFilters, before: WorkingRequest, queryString: string, rule: PlanRule): SimMirror[] {
     const out: SimMirror[] = [];
     for (const m of ms) {
         if (m.service === undefined || m.invalidReason) continue; // invalid mirror targets are dropped
-        const mirror: SimMirror = { service: m.service, percent: m.percent };
+        const after = m.after ?? [];
+        let r: WorkingRequest = { ...before, headers: copyHeaders(before.headers) };
+        if (after.includes("RequestHeaderModifier") && f.requestHeaderModifier) applyHeaderFilter(r.headers, f.requestHeaderModifier);
+        if (after.includes("URLRewrite") && f.urlRewrite) r = applyRewrite(f.urlRewrite, r, rule);
+        const request = { host: r.host, path: withQuery(r.rawPath, queryString), headers: r.headers };
+        const mirror: SimMirror = { service: m.service, percent: m.percent, request };
         if (m.port !== undefined) mirror.port = m.port;
         out.push(mirror);
     }
@@ -557,10 +572,10 @@ function simMirrors(ms: PlanMirror[]): SimMirror[] {
 export function toChanges(f: HTTPHeaderFilter | undefined): HeaderChanges {
     const c = emptyChanges();
     if (!f) return c;
-    for (const h of f.set ?? []) c.set[h.name.toLowerCase()] = h.value;
+    for (const h of f.set ?? []) c.set[h.name.toLowerCase()] = trimOws(h.value);
     for (const h of f.add ?? []) {
         const k = h.name.toLowerCase();
-        c.add[k] = k in c.add ? `${c.add[k]},${h.value}` : h.value;
+        c.add[k] = k in c.add ? `${c.add[k]},${trimOws(h.value)}` : trimOws(h.value);
     }
     for (const n of f.remove ?? []) {
         const k = n.toLowerCase();
@@ -572,11 +587,16 @@ export function toChanges(f: HTTPHeaderFilter | undefined): HeaderChanges {
 /** Applies a header filter in place: remove, then set, then add (appending with ","). */
 export function applyHeaderFilter(headers: Record<string, string>, f: HTTPHeaderFilter): void {
     for (const n of f.remove ?? []) delete headers[n.toLowerCase()];
-    for (const h of f.set ?? []) headers[h.name.toLowerCase()] = h.value;
+    for (const h of f.set ?? []) headers[h.name.toLowerCase()] = trimOws(h.value);
     for (const h of f.add ?? []) {
         const k = h.name.toLowerCase();
-        headers[k] = k in headers ? `${headers[k]},${h.value}` : h.value;
+        headers[k] = k in headers ? `${headers[k]},${trimOws(h.value)}` : trimOws(h.value);
     }
+}
+
+/** A header value without the leading and trailing spaces and tabs HTTP parsers strip. */
+export function trimOws(v: string): string {
+    return v.replace(/^[ \t]+|[ \t]+$/g, "");
 }
 
 /** `b` applied after `a`: b's set and remove win over a's for the same name, adds accumulate. */
