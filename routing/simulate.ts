@@ -19,6 +19,7 @@
 //   header modifiers alike; a header whose value is empty matches no header matcher (data planes
 //   such as nginx cannot tell it from an absent one). Values are strings of bytes, one character
 //   per byte (Latin-1, as Node's http reads them); RegularExpression matches them that way.
+//   Hop-by-hop headers (HOP_BY_HOP_HEADERS) can be matched but are never forwarded.
 // - Query params: names and values are compared raw (not decoded), case-sensitively; when a name
 //   repeats, the first value counts (the spec's recommendation). `request.query` entries are
 //   appended after the query string in `request.path`.
@@ -152,7 +153,7 @@ export function simulate(plan: RoutingPlan, request: SimRequest, opts: SimOption
     const listener = mostSpecificMatch(onPort, l => l.hostname, host)[0];
     if (!listener) return terminal(gw, undefined, 404, "no-matching-listener", original);
 
-    const ctx = new RequestContext(request.method ?? "GET", rawPath, headers, queryString);
+    const ctx = new RequestContext(request.method ?? "GET", rawPath, headers, queryString, request.host);
     const hit = findRule(listenerIndex(listener), host, ctx);
     if (!hit) return terminal(gw, listener, 404, "no-matching-rule", original);
     return applyRule(gw, listener, hit, { scheme, port, host, rawPath, queryString, original });
@@ -224,10 +225,11 @@ export function withQuery(path: string, query: string): string {
 /** The request as the matchers see it; header and query lookups are built only when a rule needs them. */
 class RequestContext {
     private queryMap?: Map<string, string>;
-    constructor(readonly method: string, readonly path: string, readonly headers: Record<string, string>, private readonly queryString: string) {}
+    constructor(readonly method: string, readonly path: string, readonly headers: Record<string, string>, private readonly queryString: string, private readonly host: string) {}
 
+    /** A lower-cased header's value; "host" is the request's Host when `headers` does not repeat it. */
     header(name: string): string | undefined {
-        return this.headers[name];
+        return name === "host" && !("host" in this.headers) ? trimOws(this.host) : this.headers[name];
     }
 
     query(name: string): string | undefined {
@@ -462,7 +464,7 @@ function applyRule(gw: GatewayPlan, l: ListenerPlan, hit: CompiledRule, req: Req
     }
 
     // The request after rule-level filters; each backend's own filters then apply to a copy.
-    const clientReq: WorkingRequest = { host: req.original.host, rawPath: req.rawPath, headers: req.original.headers };
+    const clientReq: WorkingRequest = { host: req.original.host, rawPath: req.rawPath, headers: withoutHopByHop(req.original.headers) };
     const ruleReq = applyRequestFilters(f, { ...clientReq, headers: copyHeaders(clientReq.headers) }, rule);
     const mirrors = simMirrors(f.requestMirrors, f, clientReq, req.queryString, rule);
     let total = 0;
@@ -592,6 +594,22 @@ export function applyHeaderFilter(headers: Record<string, string>, f: HTTPHeader
         const k = h.name.toLowerCase();
         headers[k] = k in headers ? `${headers[k]},${trimOws(h.value)}` : trimOws(h.value);
     }
+}
+
+/**
+ * Hop-by-hop headers describe one connection (RFC 9110 §7.6.1), so a proxy answers them itself and
+ * never forwards them; Expect is answered by the proxy too. Routes may still match on them.
+ */
+export const HOP_BY_HOP_HEADERS: readonly string[] = ["connection", "expect", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade"];
+
+function withoutHopByHop(h: Record<string, string>): Record<string, string> {
+    let out: Record<string, string> | undefined;
+    for (const k of HOP_BY_HOP_HEADERS) {
+        if (!(k in h)) continue;
+        out ??= copyHeaders(h);
+        delete out[k];
+    }
+    return out ?? h;
 }
 
 /** A header value without the leading and trailing spaces and tabs HTTP parsers strip. */

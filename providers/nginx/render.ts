@@ -403,6 +403,8 @@ function matchPattern(http: Http, plan: GatewayPlan, l: ListenerPlan, rule: Plan
     }
     if (m.method !== undefined) {
         if (!/^[A-Z]+$/.test(m.method)) throw new NginxRenderError(`${at}.method: ${JSON.stringify(m.method)} is not an HTTP method`);
+        // nginx answers TRACE (405) and CONNECT (since 1.21.1: an error) itself, before any location runs.
+        if (m.method === "TRACE" || m.method === "CONNECT") throw new NginxRenderError(`${at}.method: nginx answers ${m.method} requests itself with an error and cannot route them; remove the ${m.method} match`);
         flags.push(http.cond(`method|${m.method}`, "$request_method", m.method));
     }
     const seenH = new Set<string>();
@@ -680,6 +682,8 @@ function forwardLines(http: Http, r: ForwardRequest, up: string, at: string): st
     const lines = [
         `proxy_set_header Host ${host.state.kind === "orig" ? "$http_host" : headerExpr(http, host, "http_host", `${at}.filters`)};`,
         "proxy_set_header Connection \"\";",
+        // Hop-by-hop (simulate's HOP_BY_HOP_HEADERS): nginx already drops the others itself.
+        "proxy_set_header Proxy-Connection \"\";",
     ];
     for (const [k, e] of r.headers) {
         if (k === "host" || k === "connection") continue;
