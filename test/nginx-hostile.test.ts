@@ -146,7 +146,7 @@ const FIELDS: Field[] = [
     },
     {
         name: "query value (RegularExpression)",
-        gen: fc.tuple(fc.oneof(hostileRegex, hostileRegex.map(r => "^" + r)), fc.array(fc.constantFrom("a", "b", "", "aa", "=a", "%20", "a=b", "ab"), { maxLength: 4 }))
+        gen: fc.tuple(fc.oneof(hostileRegex, hostileRegex.map(r => "^" + r), fc.constantFrom("^.*", "a*", "^$", "(?<args>)")), fc.array(fc.constantFrom("a", "b", "", "aa", "=a", "%20", "a=b", "ab"), { maxLength: 4 }))
             .map(([v, s]) => ({ rule: { matches: [{ queryParams: [{ type: "RegularExpression", name: "q", value: v }] }], backendRefs: APP }, probes: plainProbes([...s.map(x => `/?q=${x}`), "/?q", `/?a=1&q=${s[0] ?? "a"}`].map(p => ({ path: p }))) })),
     },
     {
@@ -287,6 +287,11 @@ function sendable(p: Probe): boolean {
     // nginx answers 400 to malformed percent-escapes and %00 before routing: that belongs to the
     // path-normalisation policy (routing/simulate path matching), not to this suite.
     if (/%(?![0-9A-Fa-f]{2})|%00/.test(p.path.split("?")[0])) return false;
+    if (p.path.includes("#")) return false; // a fragment: clients never send one
+    // An empty query ("/a?"): simulate drops the "?", nginx forwards $request_uri as sent — a
+    // request-target question for the path-normalisation policy, left to it.
+    if (/\?$/.test(p.path)) return false;
+
     // CONNECT turns Node's client into a tunnel (no response event); nginx refuses it anyway.
     if (p.method !== undefined && (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(p.method) || p.method.toUpperCase() === "CONNECT")) return false;
     for (const [k, v] of Object.entries(p.headers ?? {})) {
@@ -465,5 +470,187 @@ describe("nginx hostile values (fast-check, real nginx)", function () {
         console.log(`\n  hostile values (seed ${SEED}): ${total} values\n${rows.join("\n")}\n`);
         assert.ok(total >= 5000 || PER_FIELD < 300, `only ${total} values generated`);
         assert.deepEqual(problems.slice(0, 40), [], `${problems.length} problems:\n${problems.slice(0, 40).join("\n")}`);
+    });
+});
+
+// ---------------------------------------------------------------- one test per defect of issue 11
+
+describe("nginx hostile values: the defects of issue 11, one by one (real nginx)", function () {
+    this.timeout(60000);
+    const available = nginxAvailable();
+    const echoes = new Map<string, Echo>(["app", "shadow", "secret"].map(n => [n, new Echo(n)]));
+    let dir = "";
+    let port = 0;
+    let gen = 0;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+
+    before(async function () {
+        if (!available) {
+            if (process.env.CI === "true") throw new Error("nginx is not installed and CI=true: install nginx (e.g. apt-get install nginx-light)");
+            console.warn("\n  !!! nginx not found: SKIPPING the issue-11 defect tests (set CI=true to make this a failure)\n");
+            this.skip();
+        }
+        for (const e of echoes.values()) await e.start();
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "gk-issue11-"));
+        port = await new Promise<number>((resolve, reject) => {
+            const s = net.createServer();
+            s.on("error", reject);
+            s.listen(0, "127.0.0.1", () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+        });
+    });
+    after(async () => {
+        agent.destroy();
+        if (dir) { try { await stopInstance(path.join(dir, "nginx")); } finally { fs.rmSync(dir, { recursive: true, force: true }); } }
+        for (const e of echoes.values()) await e.stop();
+    });
+
+    const route = (name: string, host: string, rules: HTTPRouteRule[], namespace = "team"): HTTPRouteSpec =>
+        ({ name, namespace, parentRefs: [{ name: "gw", namespace: "infra" }], hostnames: [host], rules });
+
+    /** Loads the routes into nginx (one reload) and returns a checker: each probe must answer as simulate says. */
+    async function load(routes: HTTPRouteSpec[]): Promise<{ plan: RoutingPlan; expectSame(p: Probe): Promise<Answer> }> {
+        const plan = compile(input(routes, port, services(echoes)));
+        const generation = `issue11-${++gen}`;
+        const instDir = path.join(dir, "nginx");
+        await applyConfig(instDir, renderNginx(plan.gateways[0], { dir: instDir, generation }), generation);
+        let n = 0;
+        return {
+            plan,
+            async expectSame(p: Probe) {
+                const id = `d${gen}-${++n}`;
+                const got = await send(agent, port, p, id);
+                assert.deepEqual(compare(plan, port, p, id, got), []);
+                return got;
+            },
+        };
+    }
+
+    function refusedBy(routes: HTTPRouteSpec[], error: "validation" | "render", field: RegExp): void {
+        const build = () => renderNginx(compile(input(routes, port, services(echoes)), { skipValidation: error === "render" }).gateways[0], { dir: "/tmp/gk-issue11-check", generation: "g" });
+        assert.throws(build, (e: Error) => (error === "validation" ? e instanceof GatewayValidationError : e instanceof NginxRenderError) && field.test(e.message), `expected a ${error} refusal matching ${field}`);
+    }
+
+    it("a rewrite or redirect path not starting with '/' is refused (validation, and the renderer on its own), so it can never extend an upstream name or $host", async () => {
+        const stolen: HTTPRouteRule = { filters: [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplaceFullPath", replaceFullPath: "0/stolen" } } }], backendRefs: APP };
+        const hostname: HTTPRouteRule = { filters: [{ type: "RequestRedirect", requestRedirect: { path: { type: "ReplaceFullPath", replaceFullPath: "name" } } }] };
+        for (const rule of [stolen, hostname]) {
+            refusedBy([route("evil", "evil.t", [rule])], "validation", /must be an absolute path starting with '\/'/);
+            refusedBy([route("evil", "evil.t", [rule])], "render", /must start with "\/"/);
+        }
+        // Variables are always braced: a redirect keeps the request's host whatever path follows it.
+        const { plan, expectSame } = await load([route("ok", "ok.t", [{ filters: [{ type: "RequestRedirect", requestRedirect: { path: { type: "ReplaceFullPath", replaceFullPath: "/name" } } }] }])]);
+        const got = await expectSame({ host: "ok.t", path: "/a?b=1" });
+        assert.equal(got.headers.location, `http://ok.t:${port}/name?b=1`);
+        assert.ok(plan.gateways[0].listeners.length === 1);
+        const conf = renderNginx(plan.gateways[0], { dir: "/tmp/gk-issue11-check", generation: "g" }).files[0].content;
+        assert.ok(!/\$host[A-Za-z0-9_]/.test(conf) && /\$\{host\}:\d+\/name/.test(conf), "redirects read ${host}");
+    });
+
+    it("named groups in one team's regexes are inert: another team's query, header and rewrite routes on another host still answer as simulate says", async () => {
+        const evil = route("evil", "evil.t", [
+            { matches: [{ path: { type: "RegularExpression", value: "/a/(?<args>.*)" } }], backendRefs: APP },
+            { matches: [{ path: { type: "PathPrefix", value: "/h" }, headers: [{ type: "RegularExpression", name: "X-Team", value: "(?<http_x_team>.*)" }] }], backendRefs: APP },
+            { matches: [{ path: { type: "RegularExpression", value: "/g/(?<gk_path>.*)(?<host>x)" } }], backendRefs: APP },
+        ]);
+        const { expectSame } = await load([evil, VICTIM]);
+        await expectSame({ host: "evil.t", path: "/a/zz?q=1" });
+        await expectSame({ host: "evil.t", path: "/h", headers: { "x-team": "red" } });
+        await expectSame({ host: "evil.t", path: "/g/yx" });
+        for (const p of VICTIM_PROBES) await expectSame(p);
+        const ok = await expectSame({ host: "victim.t", path: "/q?a=1" });
+        assert.equal(ok.echo?.name, "secret");
+        const rewritten = await expectSame({ host: "victim.t", path: "/w/x?y=1" });
+        assert.equal(rewritten.echo?.path, "/v/x?y=1");
+    });
+
+    it("a query-parameter regex anchored with '^' matches the value from its start", async () => {
+        const { expectSame } = await load([route("q", "q.t", [{ matches: [{ queryParams: [{ type: "RegularExpression", name: "q", value: "^ab+$" }] }], backendRefs: APP }])]);
+        assert.equal((await expectSame({ host: "q.t", path: "/?q=abb" })).status, 200);
+        assert.equal((await expectSame({ host: "q.t", path: "/?x=1&q=abb" })).status, 200);
+        assert.equal((await expectSame({ host: "q.t", path: "/?q=xab" })).status, 404);
+        assert.equal((await expectSame({ host: "q.t", path: "/?q" })).status, 404);
+    });
+
+    it("\\s, \\S, \\w and '.' mean on bytes 0x80–0xFF (NBSP above all) exactly what they mean in JavaScript", async () => {
+        const { expectSame } = await load([route("s", "s.t", [
+            { matches: [{ path: { type: "PathPrefix", value: "/s" }, headers: [{ type: "RegularExpression", name: "X-V", value: "a\\sb" }] }], backendRefs: APP },
+            { matches: [{ path: { type: "PathPrefix", value: "/S" }, headers: [{ type: "RegularExpression", name: "X-V", value: "a\\Sb" }] }], backendRefs: APP },
+            { matches: [{ path: { type: "PathPrefix", value: "/w" }, headers: [{ type: "RegularExpression", name: "X-V", value: "\\w+" }] }], backendRefs: APP },
+            { matches: [{ path: { type: "PathPrefix", value: "/d" }, headers: [{ type: "RegularExpression", name: "X-V", value: "a.b" }] }], backendRefs: APP },
+        ])]);
+        assert.equal((await expectSame({ host: "s.t", path: "/s", headers: { "x-v": "a\u00a0b" } })).status, 200, "JavaScript \\s matches NBSP");
+        assert.equal((await expectSame({ host: "s.t", path: "/S", headers: { "x-v": "a\u00a0b" } })).status, 404, "JavaScript \\S does not match NBSP");
+        assert.equal((await expectSame({ host: "s.t", path: "/S", headers: { "x-v": "a\u00e9b" } })).status, 200);
+        assert.equal((await expectSame({ host: "s.t", path: "/w", headers: { "x-v": "caf\u00e9" } })).status, 404, "\\w is ASCII only");
+        assert.equal((await expectSame({ host: "s.t", path: "/d", headers: { "x-v": "a\u00ffb" } })).status, 200);
+    });
+
+    it("header modifiers cannot touch the headers the data plane owns; values lose surrounding spaces as in simulate; '_' names are declared", async () => {
+        for (const name of ["Content-Length", "Transfer-Encoding", "Connection", "Upgrade", "Host", "Keep-Alive", "TE", "Trailer", "Proxy-Connection"]) {
+            for (const type of ["RequestHeaderModifier", "ResponseHeaderModifier"] as const) {
+                const mod = { set: [{ name, value: "1" }] };
+                const f = type === "RequestHeaderModifier" ? { type, requestHeaderModifier: mod } : { type, responseHeaderModifier: mod };
+                refusedBy([route("h", "h.t", [{ filters: [f], backendRefs: APP }])], "validation", /names a header the data plane owns/);
+                refusedBy([route("h", "h.t", [{ filters: [f], backendRefs: APP }])], "render", /owned by the data plane/);
+            }
+        }
+        for (const name of ["Server", "Date"]) {
+            refusedBy([route("h", "h.t", [{ filters: [{ type: "ResponseHeaderModifier", responseHeaderModifier: { set: [{ name, value: "x" }] } }], backendRefs: APP }])], "render", /owned by the data plane/);
+        }
+        const { expectSame } = await load([route("h", "h.t", [{
+            filters: [
+                { type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "X-Pad", value: "  v  " }, { name: "X_Under", value: "u" }], add: [{ name: "X-Add", value: " a" }] } },
+                { type: "ResponseHeaderModifier", responseHeaderModifier: { set: [{ name: "X-Resp", value: " r " }] } },
+            ],
+            backendRefs: APP,
+        }])]);
+        const got = await expectSame({ host: "h.t", path: "/", headers: { "x-add": "c" } });
+        assert.equal(got.echo?.headers["x-pad"], "v");
+        assert.equal(got.echo?.headers["x-add"], "c,a");
+        assert.equal(got.echo?.headers["x_under"], "u", "a route may set a header named with '_'");
+        assert.equal(got.headers["x-resp"], "r");
+        // Declared: nginx drops client headers named with anything but letters, digits and "-".
+        const dropped = await send(agent, port, { host: "h.t", path: "/", headers: { "x_client": "1", "x-client": "2" } }, "drop");
+        assert.equal(dropped.echo?.headers["x_client"], undefined);
+        assert.equal(dropped.echo?.headers["x-client"], "2");
+    });
+
+    it("a RequestMirror copy carries the header changes and rewrite listed before it, and not those after it, as simulate says", async () => {
+        const mirror = { type: "RequestMirror" as const, requestMirror: { backendRef: { name: "shadow", port: 8080 } } };
+        const rhm = { type: "RequestHeaderModifier" as const, requestHeaderModifier: { set: [{ name: "X-M", value: "1" }], remove: ["X-Gone"] } };
+        const rw = { type: "URLRewrite" as const, urlRewrite: { path: { type: "ReplacePrefixMatch" as const, replacePrefixMatch: "/new" } } };
+        const rules = (filters: HTTPRouteRule["filters"]): HTTPRouteRule[] => [{ matches: [{ path: { type: "PathPrefix", value: "/p" } }], filters, backendRefs: APP }];
+        const { plan, expectSame } = await load([
+            route("after", "after.t", rules([rhm, rw, mirror])),
+            route("between", "between.t", rules([rhm, mirror, rw])),
+            route("first", "first.t", rules([mirror, rhm, rw])),
+        ]);
+        const want: Record<string, { path: string; m?: string; gone?: string }> = {
+            "after.t": { path: "/new/x?z=1", m: "1" }, "between.t": { path: "/p/x?z=1", m: "1" }, "first.t": { path: "/p/x?z=1", gone: "g" },
+        };
+        for (const [host, w] of Object.entries(want)) {
+            const id = `mirror-${host}`;
+            const p: Probe = { host, path: "/p/x?z=1", headers: { "x-gone": "g" } };
+            const got = await send(agent, port, p, id);
+            assert.deepEqual(compare(plan, port, p, id, got), []);
+            const sim = simOf(plan, port, p, id).mirrors[0];
+            assert.equal(sim.request.path, w.path, `simulate: what the mirror of ${host} receives`);
+            const deadline = Date.now() + 3000;
+            while (!echoes.get("shadow")!.mirrored.has(id) && Date.now() < deadline) await new Promise(r => setTimeout(r, 20));
+            const seen = echoes.get("shadow")!.mirrored.get(id);
+            assert.ok(seen, `the mirror of ${host} arrived`);
+            assert.equal(seen!.path, w.path, host);
+            assert.equal(seen!.headers["x-m"], w.m, host);
+            assert.equal(seen!.headers["x-gone"], w.gone, host);
+            assert.equal(seen!.headers["x-m"], sim.request.headers["x-m"]);
+        }
+        await expectSame({ host: "after.t", path: "/p" });
+    });
+
+    it("regexes PCRE would refuse in nginx -t are refused by the renderer, before any file is written", () => {
+        for (const bad of ["a{70000}", "(?:(?:(?:a{999}){999}){999})", "(".repeat(40) + "a" + ")".repeat(40), "(?<=ab)c", "a\\1", "\\k<n>(?<n>a)"]) {
+            assert.doesNotThrow(() => new RegExp(bad), "JavaScript accepts it, so only the nginx renderer can refuse it");
+            refusedBy([route("rx", "rx.t", [{ matches: [{ path: { type: "RegularExpression", value: "/" + bad } }], backendRefs: APP }])], "render", /spec\.rules\[0\]\.matches\[0\]\.path\.value: the regular expression/);
+        }
     });
 });

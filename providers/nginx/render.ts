@@ -81,12 +81,15 @@ class Http {
         return `${prefix}${++this.n}`;
     }
 
-    /** A "0"/"1" flag variable for one condition, shared by every rule that tests it. */
-    cond(key: string, source: string, pcre: string): string {
+    /**
+     * A "0"/"1" flag variable for one condition, shared by every rule that tests it. nginx never tries a
+     * map's regexes on an empty source, so `matchesEmpty` (the condition holds for "") adds that key.
+     */
+    cond(key: string, source: string, pcre: string, matchesEmpty = false): string {
         let v = this.conds.get(key);
         if (!v) {
             v = this.next("gk_c");
-            this.lines.push(`map ${source} $${v} {`, `    ${quoteLiteral("~^(?:" + pcre + ")$")} 1;`, "    default 0;", "}");
+            this.lines.push(`map ${source} $${v} {`, ...(matchesEmpty ? ["    \"\" 1;"] : []), `    ${quoteLiteral("~^(?:" + pcre + ")$")} 1;`, "    default 0;", "}");
             this.conds.set(key, v);
         }
         return v;
@@ -428,7 +431,8 @@ function matchPattern(http: Http, plan: GatewayPlan, l: ListenerPlan, rule: Plan
         }
         const value = valuePattern(q.type, q.value, `${at}.queryParams[${i}].value`);
         const qv = http.query(q.name);
-        flags.push(qv.present, http.cond(`query|${q.name}|${q.type}|${q.value}`, "$" + qv.value, value));
+        const matchesEmpty = q.type === "RegularExpression" ? new RegExp(`^(?:${q.value})$`).test("") : q.value === "";
+        flags.push(qv.present, http.cond(`query|${q.name}|${q.type}|${q.value}`, "$" + qv.value, value, matchesEmpty));
     });
     return { flags, path };
 }
