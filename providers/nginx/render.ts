@@ -268,6 +268,25 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
     return { files, mainFile: MAIN_FILE, ports, warnings: http.warnings };
 }
 
+/**
+ * Why nginx would refuse `plan`, or undefined: the renderer's own refusals (NginxRenderError), found by
+ * rendering with placeholder certificates. Run at preview, before any file exists, so nothing that
+ * nginx -t or the renderer would reject reaches an update.
+ */
+export function nginxRefusal(plan: GatewayPlan, opts: Pick<RenderOptions, "dir" | "listenAddress">): string | undefined {
+    const certificates: Record<string, TlsMaterial> = {};
+    for (const l of plan.listeners) {
+        for (const ref of l.tls?.certificateRefs ?? []) certificates[`${ref.namespace ?? plan.namespace}/${ref.name}`] = { certificate: "", privateKey: "" };
+    }
+    try {
+        renderNginx(plan, { ...opts, generation: "check", certificates });
+        return undefined;
+    } catch (e) {
+        if (e instanceof NginxRenderError) return e.message;
+        throw e;
+    }
+}
+
 function listen(host: string, port: number, tls: boolean): string {
     return `listen ${host}:${port}${tls ? " ssl" : ""}`;
 }
