@@ -19,7 +19,8 @@
 //   header modifiers alike; a header whose value is empty matches no header matcher (data planes
 //   such as nginx cannot tell it from an absent one). Values are strings of bytes, one character
 //   per byte (Latin-1, as Node's http reads them); RegularExpression matches them that way.
-//   Hop-by-hop headers (HOP_BY_HOP_HEADERS) can be matched but are never forwarded.
+//   Hop-by-hop headers (HOP_BY_HOP_HEADERS) can be matched but are never forwarded. On answers the
+//   gateway writes itself (redirects, 500s) response modifiers leave Content-Type and Location alone.
 // - Query params: names and values are compared raw (not decoded), case-sensitively; when a name
 //   repeats, the first value counts (the spec's recommendation). `request.query` entries are
 //   appended after the query string in `request.path`.
@@ -458,7 +459,7 @@ function applyRule(gw: GatewayPlan, l: ListenerPlan, hit: CompiledRule, req: Req
         const location = `${scheme}://${rd.hostname ?? req.host}${omitPort ? "" : ":" + port}${withQuery(path, req.queryString)}`;
         return {
             status: statusCode, reason: "redirect", gateway: gw.gateway, listener: l.name, matched,
-            outcomes: [{ probability: 1, status: statusCode, request: req.original, responseHeaders: responseHeaderChanges, mirrors: [] }],
+            outcomes: [{ probability: 1, status: statusCode, request: req.original, responseHeaders: onGatewayAnswer(responseHeaderChanges), mirrors: [] }],
             redirect: { statusCode, location }, mirrors: [], requestHeaderChanges, responseHeaderChanges,
         };
     }
@@ -479,7 +480,7 @@ function applyRule(gw: GatewayPlan, l: ListenerPlan, hit: CompiledRule, req: Req
         outcomes.push({
             probability: 1, status: 500, invalidReason: rule.backends.length ? "all backend weights are 0" : "the rule has no backendRefs",
             request: { host: ruleReq.host, path: withQuery(ruleReq.rawPath, req.queryString), headers: ruleReq.headers },
-            responseHeaders: responseHeaderChanges, mirrors,
+            responseHeaders: onGatewayAnswer(responseHeaderChanges), mirrors,
         });
     }
     const status = mostProbableStatus(outcomes);
@@ -527,7 +528,7 @@ function backendOutcome(
         return {
             probability, status: 500, backend, invalidReason: b.invalidReason,
             request: { host: ruleReq.host, path: withQuery(ruleReq.rawPath, queryString), headers: ruleReq.headers },
-            responseHeaders: ruleResponse, mirrors: ruleMirrors,
+            responseHeaders: onGatewayAnswer(ruleResponse), mirrors: ruleMirrors,
         };
     }
     // Backends without their own filters share the rule-level request object (results are read-only).
@@ -615,6 +616,17 @@ function withoutHopByHop(h: Record<string, string>): Record<string, string> {
 /** A header value without the leading and trailing spaces and tabs HTTP parsers strip. */
 export function trimOws(v: string): string {
     return v.replace(/^[ \t]+|[ \t]+$/g, "");
+}
+
+/** Headers that describe an answer the gateway writes itself (a redirect, a 500): its body's type and its target. */
+export const GATEWAY_ANSWER_HEADERS: readonly string[] = ["content-type", "location"];
+
+/** Response changes on an answer the gateway writes itself: GATEWAY_ANSWER_HEADERS stay the gateway's. */
+function onGatewayAnswer(c: HeaderChanges): HeaderChanges {
+    if (!GATEWAY_ANSWER_HEADERS.some(k => k in c.set || k in c.add || c.remove.includes(k))) return c;
+    const out: HeaderChanges = { set: { ...c.set }, add: { ...c.add }, remove: c.remove.filter(k => !GATEWAY_ANSWER_HEADERS.includes(k)) };
+    for (const k of GATEWAY_ANSWER_HEADERS) { delete out.set[k]; delete out.add[k]; }
+    return out;
 }
 
 /** `b` applied after `a`: b's set and remove win over a's for the same name, adds accumulate. */

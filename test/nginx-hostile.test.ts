@@ -187,10 +187,14 @@ const FIELDS: Field[] = [
     },
     ...(["request", "response", "backend request"] as const).map(kind => ({
         name: `${kind} header modifier`,
-        gen: fc.tuple(fc.constantFrom("set", "add", "remove"), headerNames, headerValues).map(([op, n, v]): Built => {
+        gen: fc.tuple(fc.constantFrom("set", "add", "remove"), headerNames, headerValues, fc.constantFrom("backend", "redirect", "invalid backend")).map(([op, n, v, answer]): Built => {
             const mod = op === "remove" ? { remove: [n] } : { [op]: [{ name: n, value: v }] };
             const filter = kind === "response" ? { type: "ResponseHeaderModifier" as const, responseHeaderModifier: mod } : { type: "RequestHeaderModifier" as const, requestHeaderModifier: mod };
-            const rule: HTTPRouteRule = kind === "backend request" ? { backendRefs: [{ ...APP[0], filters: [filter] }] } : { filters: [filter], backendRefs: APP };
+            // Response headers also on answers nginx writes itself: a redirect and an invalid backend's 500.
+            const rule: HTTPRouteRule = kind === "backend request" ? { backendRefs: [{ ...APP[0], filters: [filter] }] }
+                : kind === "response" && answer === "redirect" ? { filters: [filter, { type: "RequestRedirect", requestRedirect: { hostname: "elsewhere.t" } }] }
+                : kind === "response" && answer === "invalid backend" ? { filters: [filter], backendRefs: [{ name: "missing", port: 8080 }] }
+                : { filters: [filter], backendRefs: APP };
             // Repeated client lines only where the modifier replaces them all: nginx 1.22 reads only the
             // first line of a repeated header ($http_*), so "add" to one sent twice is a declared limit.
             const probes: Probe[] = !isToken(n) ? [] : op === "add" ? [{ path: "/", headers: { [n]: "c1" } }] : [{ path: "/", headers: { [n]: "c1" } }, { path: "/", headers: { [n]: ["c1", "c2"] } }];
@@ -199,7 +203,14 @@ const FIELDS: Field[] = [
     })),
     {
         name: "mirror target and order",
-        gen: fc.tuple(fc.oneof(hostile, fc.constantFrom("shadow", "secret", "app")), fc.constantFrom("team", "victim", undefined, "Team", "a;b"), fc.oneof(fc.constantFrom(8080, 80), fc.integer({ min: -1, max: 70000 })), fc.constantFrom(0, 1, 2), headerNames, hostilePath)
+        // Mostly a mirror that resolves (so its copy can be compared), among hostile and other teams' targets.
+        gen: fc.tuple(
+            fc.oneof({ arbitrary: fc.constant("shadow"), weight: 6 }, { arbitrary: hostile, weight: 1 }, { arbitrary: fc.constantFrom("secret", "app"), weight: 1 }),
+            fc.constantFrom("team", "team", undefined, undefined, "victim", "Team", "a;b"),
+            fc.oneof({ arbitrary: fc.constant(8080), weight: 6 }, { arbitrary: fc.integer({ min: -1, max: 70000 }), weight: 1 }),
+            fc.constantFrom(0, 1, 2),
+            fc.oneof({ arbitrary: fc.constantFrom("X-M", "x-team", "X-Rep"), weight: 3 }, { arbitrary: headerNames, weight: 1 }),
+            fc.oneof({ arbitrary: fc.constantFrom("/", "/new", "/n/"), weight: 3 }, { arbitrary: hostilePath, weight: 1 }))
             .map(([name, ns, port, position, hn, rp]): Built => {
                 const mirror = { type: "RequestMirror" as const, requestMirror: { backendRef: { name, ...(ns ? { namespace: ns } : {}), port } } };
                 const others = [
@@ -413,6 +424,7 @@ describe("nginx hostile values (fast-check, real nginx)", function () {
         // Accepted routes, a batch per nginx config, with the victim team beside them.
         const instDir = path.join(dir, "nginx");
         let probeN = 0;
+        let mirrorCompared = 0;
         for (let b = 0; b < accepted.length; b += BATCH) {
             const batch = accepted.slice(b, b + BATCH);
             let plan: RoutingPlan;
@@ -451,6 +463,7 @@ describe("nginx hostile values (fast-check, real nginx)", function () {
             // Mirrors: what the shadow backend received equals simulate's SimMirror.request.
             const deadline = Date.now() + 3000;
             while (mirrorChecks.some(m => !echoes.get("shadow")!.mirrored.has(m.id)) && Date.now() < deadline) await new Promise(r => setTimeout(r, 50));
+            mirrorCompared += mirrorChecks.length;
             for (const m of mirrorChecks) {
                 const seen = echoes.get("shadow")!.mirrored.get(m.id);
                 if (!seen) { problems.push(`${m.label}: mirror ${m.id} never reached the shadow backend`); continue; }
@@ -463,6 +476,7 @@ describe("nginx hostile values (fast-check, real nginx)", function () {
         }
 
         let total = 0;
+        console.log(`\n  mirror copies compared with simulate's SimMirror.request: ${mirrorCompared}`);
         const rows = [...tallies].map(([name, t]) => {
             total += t.refusedValidation + t.refusedRender + t.acceptedEqual + t.acceptedWrong + t.raw;
             return `    ${name.padEnd(40)} refused ${String(t.refusedValidation).padStart(4)} (validation) + ${String(t.refusedRender).padStart(4)} (nginx render) · accepted and equal ${String(t.acceptedEqual).padStart(4)} · wrong ${t.acceptedWrong} · raw ${t.raw} · requests ${t.requests}`;

@@ -16,7 +16,7 @@
 
 import { hostnameCovers, hostnameMatches, hostnameSpecificity, isWildcard } from "../../routing/hostname";
 import { GatewayPlan, ListenerPlan, PlanBackend, PlanFilters, PlanMirror, PlanRule } from "../../routing/plan";
-import { replacePrefix, trimOws } from "../../routing/simulate";
+import { GATEWAY_ANSWER_HEADERS, replacePrefix, trimOws } from "../../routing/simulate";
 import { DATA_PLANE_HEADERS } from "../../routing/validate";
 import { HTTPHeaderFilter, HTTPPathModifier } from "../../routing/types";
 import {
@@ -618,6 +618,8 @@ function responseLines(http: Http, resp: Map<string, HeaderEntry>, at: string, p
     const out: string[] = [];
     for (const [k, e] of resp) {
         if (e.state.kind === "orig") continue;
+        // An answer nginx writes itself keeps its own Content-Type and Location (as simulate says).
+        if (!proxied && GATEWAY_ANSWER_HEADERS.includes(k)) continue;
         if (proxied) out.push(`proxy_hide_header ${quoteLiteral(e.name)};`);
         const expr = headerExpr(http, e, isVariableHeaderName(e.name) ? `upstream_http_${headerVar(k)}` : undefined, `${at}.filters.responseHeaderModifier`);
         if (expr !== undefined && expr !== "\"\"") out.push(`add_header ${quoteLiteral(e.name)} ${expr} always;`);
