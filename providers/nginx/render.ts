@@ -12,7 +12,14 @@
 //   ($request_uri up to "?"), as simulate matches them.
 // - Dispatch: `error_page 418 = @$rule; return 418;` jumps to a named location per (rule, outcome);
 //   weighted rules pick the outcome with split_clients over $request_id (per request).
-// - Every user value is quoted and escaped (escape.ts) or refused with NginxRenderError.
+// - Every user value is quoted and escaped (escape.ts) or refused with NginxRenderError. Variables
+//   inside composed values are always braced (${host}), and every path starts with "/", so no user
+//   text can extend a variable or upstream name. Regexes are rebuilt byte class by byte class with
+//   inert groups (escape.ts jsRegexToPcre). Headers the data plane owns are refused (validate.ts
+//   DATA_PLANE_HEADERS, plus Server and Date on responses). nginxRefusal runs all of this at preview.
+// - nginx 1.22 limits, stated rather than hidden: client request headers named with anything but
+//   letters, digits and "-" are dropped on arrival; $http_* reads only the first line of a repeated
+//   header, so a header match or an "add" sees that first line only; TRACE and CONNECT never route.
 
 import { hostnameCovers, hostnameMatches, hostnameSpecificity, isWildcard } from "../../routing/hostname";
 import { GatewayPlan, ListenerPlan, PlanBackend, PlanFilters, PlanMirror, PlanRule } from "../../routing/plan";
