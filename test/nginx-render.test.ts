@@ -91,6 +91,11 @@ describe("nginx render", () => {
         assert.throws(() => renderNginx(plan, { dir: DIR, generation: "g" }), /requestHeaderModifier\.set: header value/);
     });
 
+    it("warns that an add to a request header reaches only its first line on nginx 1.22", () => {
+        const r = renderNginx(planOf([{ filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { add: [{ name: "X-A", value: "1" }] } }], backendRefs: to }]), { dir: DIR, generation: "g" });
+        assert.ok(r.warnings!.some(w => /add to X-A: nginx 1\.22 reads only the first line/.test(w)), JSON.stringify(r.warnings));
+    });
+
     it("refuses unsafe hostnames, generations with control characters and relative dirs", () => {
         const plan = planOf([{ backendRefs: to }], undefined, ["example.com"]);
         plan.listeners[0].rules[0].hostname = "evil.com; }";

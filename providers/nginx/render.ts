@@ -531,6 +531,9 @@ function headerExpr(http: Http, e: HeaderEntry, origVar: string | undefined, fie
     if (s.kind === "absent") return "\"\"";
     if (s.kind === "literal") return quoteValue(s.value);
     if (!origVar) throw new NginxRenderError(`${field}: cannot append to header ${JSON.stringify(e.name)}: nginx only reads headers named with letters, digits and "-"`);
+    if (origVar.startsWith("http_")) {
+        http.warn(`${field}: add to ${e.name}: nginx 1.22 reads only the first line of a request header the client repeats, so the value is appended to that first line (nginx 1.23+ joins every line)`);
+    }
     const v = http.map(`$${origVar}`, [["\"\"", quoteValue(s.value)]], `"\${${origVar}},${escapeValueBody(s.value)}"`);
     return `$${v}`;
 }
