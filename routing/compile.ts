@@ -393,6 +393,10 @@ function planFilters(filters: HTTPRouteFilter[] | undefined, routeNs: string, ct
                     ...(r.serviceSpec && !r.invalidReason ? { serviceSpec: r.serviceSpec } : {}),
                     percent,
                     ...(r.invalidReason ? { invalidReason: r.invalidReason } : {}),
+                    after: [
+                        ...(out.requestHeaderModifier ? ["RequestHeaderModifier" as const] : []),
+                        ...(out.urlRewrite ? ["URLRewrite" as const] : []),
+                    ],
                 };
                 out.requestMirrors.push(mirror);
                 break;

@@ -82,6 +82,11 @@ export interface PlanMirror {
     percent: number;
     /** Why the mirror target is invalid, when it is. */
     invalidReason?: string;
+    /**
+     * The request filters of the same list listed before this mirror: filters apply in the order
+     * listed, so the mirrored copy carries exactly these changes (absent: none).
+     */
+    after?: ("RequestHeaderModifier" | "URLRewrite")[];
 }
 
 /** Filters in the order they were written, normalised. */

@@ -20,7 +20,13 @@
 //   value (anchored at both ends).
 // - Header names are case-insensitive, values case-sensitive. A repeated request header (array
 //   value) is matched and forwarded as its values joined with "," (RFC 7230 §3.2.2). Only the
-//   first matcher for a given header name (or query name) counts, as the spec requires.
+//   first matcher for a given header name (or query name) counts, as the spec requires. Values
+//   lose leading and trailing spaces and tabs (no HTTP parser delivers them), in requests and in
+//   header modifiers alike; a header whose value is empty matches no header matcher (data planes
+//   such as nginx cannot tell it from an absent one). Values are strings of bytes, one character
+//   per byte (Latin-1, as Node's http reads them); RegularExpression matches them that way.
+//   Hop-by-hop headers (HOP_BY_HOP_HEADERS) can be matched but are never forwarded. On answers the
+//   gateway writes itself (redirects, 500s) response modifiers leave Content-Type and Location alone.
 // - Query params: names and values are compared raw (not decoded), case-sensitively; when a name
 //   repeats, the first value counts (the spec's recommendation). `request.query` entries are
 //   appended after the query string in `request.path`.
@@ -28,7 +34,9 @@
 // - Filters: PlanFilters keeps one filter per type, so the order is fixed: RequestRedirect
 //   short-circuits (no backend, no mirrors); otherwise RequestHeaderModifier, then URLRewrite
 //   (so a hostname rewrite wins over a header set of Host), then the chosen backend's own filters
-//   in the same order. Within a header modifier: remove, then set, then add (add appends to an
+//   in the same order. A mirror receives the request as the filters listed before it left it
+//   (PlanMirror.after): a rule-level mirror starts from the client's request, a backend-level one
+//   from the request after the rule's filters. Within a header modifier: remove, then set, then add (add appends to an
 //   existing value with ","), as Envoy does. Header names in results are lower-cased.
 // - Backends: each valid backend with weight w gets probability w / (sum of all weights, invalid
 //   ones included); an invalid backend's share answers 500; no backendRefs or all weights 0
@@ -73,6 +81,8 @@ export interface SimMirror {
     service: string;
     port?: number;
     percent: number;
+    /** The request the mirror receives: the filters listed before the mirror applied, in order. */
+    request: { host: string; path: string; headers: Record<string, string> };
 }
 
 export interface SimOutcome {
@@ -163,7 +173,7 @@ export function simulate(plan: RoutingPlan, request: SimRequest, opts: SimOption
     const listener = mostSpecificMatch(onPort, l => l.hostname, host)[0];
     if (!listener) return { ...terminal(gw, undefined, 404, "no-matching-listener", original), path: rawPath };
 
-    const ctx = new RequestContext(request.method ?? "GET", rawPath, headers, queryString);
+    const ctx = new RequestContext(request.method ?? "GET", rawPath, headers, queryString, request.host);
     const hit = findRule(listenerIndex(listener), host, ctx);
     if (!hit) return { ...terminal(gw, listener, 404, "no-matching-rule", original), path: rawPath };
     return { ...applyRule(gw, listener, hit, { scheme, port, host, rawPath, queryString, original }), path: rawPath };
@@ -200,7 +210,7 @@ function lowerHeaders(h: SimRequest["headers"]): Record<string, string> {
     for (const name of Object.keys(h)) {
         const v = h[name];
         const key = name.toLowerCase();
-        const joined = Array.isArray(v) ? v.join(",") : v;
+        const joined = Array.isArray(v) ? v.map(trimOws).join(",") : trimOws(v);
         out[key] = key in out ? out[key] + "," + joined : joined;
     }
     return out;
@@ -235,10 +245,11 @@ export function withQuery(path: string, query: string): string {
 /** The request as the matchers see it; header and query lookups are built only when a rule needs them. */
 class RequestContext {
     private queryMap?: Map<string, string>;
-    constructor(readonly method: string, readonly path: string, readonly headers: Record<string, string>, private readonly queryString: string) {}
+    constructor(readonly method: string, readonly path: string, readonly headers: Record<string, string>, private readonly queryString: string, private readonly host: string) {}
 
+    /** A lower-cased header's value; "host" is the request's Host when `headers` does not repeat it. */
     header(name: string): string | undefined {
-        return this.headers[name];
+        return name === "host" && !("host" in this.headers) ? trimOws(this.host) : this.headers[name];
     }
 
     query(name: string): string | undefined {
@@ -398,7 +409,7 @@ function ruleMatches(r: CompiledRule, ctx: RequestContext): boolean {
     if (r.method !== undefined && r.method !== ctx.method) return false;
     for (const h of r.headers) {
         const v = ctx.header(h.name);
-        if (v === undefined || (h.re ? !h.re.test(v) : v !== h.exact)) return false;
+        if (v === undefined || v === "" || (h.re ? !h.re.test(v) : v !== h.exact)) return false;
     }
     for (const q of r.queries) {
         const v = ctx.query(q.name);
@@ -468,14 +479,15 @@ function applyRule(gw: GatewayPlan, l: ListenerPlan, hit: CompiledRule, req: Req
         const location = `${scheme}://${rd.hostname ?? req.host}${omitPort ? "" : ":" + port}${withQuery(path, req.queryString)}`;
         return {
             status: statusCode, reason: "redirect", gateway: gw.gateway, listener: l.name, matched,
-            outcomes: [{ probability: 1, status: statusCode, request: req.original, responseHeaders: responseHeaderChanges, mirrors: [] }],
+            outcomes: [{ probability: 1, status: statusCode, request: req.original, responseHeaders: onGatewayAnswer(responseHeaderChanges), mirrors: [] }],
             redirect: { statusCode, location }, mirrors: [], requestHeaderChanges, responseHeaderChanges,
         };
     }
 
     // The request after rule-level filters; each backend's own filters then apply to a copy.
-    const ruleReq = applyRequestFilters(f, { host: req.original.host, rawPath: req.rawPath, headers: copyHeaders(req.original.headers) }, rule);
-    const mirrors = simMirrors(f.requestMirrors);
+    const clientReq: WorkingRequest = { host: req.original.host, rawPath: req.rawPath, headers: withoutHopByHop(req.original.headers) };
+    const ruleReq = applyRequestFilters(f, { ...clientReq, headers: copyHeaders(clientReq.headers) }, rule);
+    const mirrors = simMirrors(f.requestMirrors, f, clientReq, req.queryString, rule);
     let total = 0;
     for (const b of rule.backends) total += b.weight;
     const outcomes: SimOutcome[] = [];
@@ -488,7 +500,7 @@ function applyRule(gw: GatewayPlan, l: ListenerPlan, hit: CompiledRule, req: Req
         outcomes.push({
             probability: 1, status: 500, invalidReason: rule.backends.length ? "all backend weights are 0" : "the rule has no backendRefs",
             request: { host: ruleReq.host, path: withQuery(ruleReq.rawPath, req.queryString), headers: ruleReq.headers },
-            responseHeaders: responseHeaderChanges, mirrors,
+            responseHeaders: onGatewayAnswer(responseHeaderChanges), mirrors,
         });
     }
     const status = mostProbableStatus(outcomes);
@@ -536,7 +548,7 @@ function backendOutcome(
         return {
             probability, status: 500, backend, invalidReason: b.invalidReason,
             request: { host: ruleReq.host, path: withQuery(ruleReq.rawPath, queryString), headers: ruleReq.headers },
-            responseHeaders: ruleResponse, mirrors: ruleMirrors,
+            responseHeaders: onGatewayAnswer(ruleResponse), mirrors: ruleMirrors,
         };
     }
     // Backends without their own filters share the rule-level request object (results are read-only).
@@ -548,7 +560,7 @@ function backendOutcome(
         probability, status: 200, backend,
         request: { host: r.host, path: withQuery(r.rawPath, queryString), headers: r.headers },
         responseHeaders: mergeChanges(ruleResponse, toChanges(b.filters.responseHeaderModifier)),
-        mirrors: b.filters.requestMirrors.length ? ruleMirrors.concat(simMirrors(b.filters.requestMirrors)) : ruleMirrors,
+        mirrors: b.filters.requestMirrors.length ? ruleMirrors.concat(simMirrors(b.filters.requestMirrors, own, ruleReq, queryString, rule)) : ruleMirrors,
     };
 }
 
@@ -560,11 +572,17 @@ function mostProbableStatus(outcomes: SimOutcome[]): number {
     return best;
 }
 
-function simMirrors(ms: PlanMirror[]): SimMirror[] {
+/** The mirrors of one filter list; `before` is the request as that list received it. */
+function simMirrors(ms: PlanMirror[], f: PlanFilters, before: WorkingRequest, queryString: string, rule: PlanRule): SimMirror[] {
     const out: SimMirror[] = [];
     for (const m of ms) {
         if (m.service === undefined || m.invalidReason) continue; // invalid mirror targets are dropped
-        const mirror: SimMirror = { service: m.service, percent: m.percent };
+        const after = m.after ?? [];
+        let r: WorkingRequest = { ...before, headers: copyHeaders(before.headers) };
+        if (after.includes("RequestHeaderModifier") && f.requestHeaderModifier) applyHeaderFilter(r.headers, f.requestHeaderModifier);
+        if (after.includes("URLRewrite") && f.urlRewrite) r = applyRewrite(f.urlRewrite, r, rule);
+        const request = { host: r.host, path: withQuery(r.rawPath, queryString), headers: r.headers };
+        const mirror: SimMirror = { service: m.service, percent: m.percent, request };
         if (m.port !== undefined) mirror.port = m.port;
         out.push(mirror);
     }
@@ -577,10 +595,10 @@ function simMirrors(ms: PlanMirror[]): SimMirror[] {
 export function toChanges(f: HTTPHeaderFilter | undefined): HeaderChanges {
     const c = emptyChanges();
     if (!f) return c;
-    for (const h of f.set ?? []) c.set[h.name.toLowerCase()] = h.value;
+    for (const h of f.set ?? []) c.set[h.name.toLowerCase()] = trimOws(h.value);
     for (const h of f.add ?? []) {
         const k = h.name.toLowerCase();
-        c.add[k] = k in c.add ? `${c.add[k]},${h.value}` : h.value;
+        c.add[k] = k in c.add ? `${c.add[k]},${trimOws(h.value)}` : trimOws(h.value);
     }
     for (const n of f.remove ?? []) {
         const k = n.toLowerCase();
@@ -592,11 +610,43 @@ export function toChanges(f: HTTPHeaderFilter | undefined): HeaderChanges {
 /** Applies a header filter in place: remove, then set, then add (appending with ","). */
 export function applyHeaderFilter(headers: Record<string, string>, f: HTTPHeaderFilter): void {
     for (const n of f.remove ?? []) delete headers[n.toLowerCase()];
-    for (const h of f.set ?? []) headers[h.name.toLowerCase()] = h.value;
+    for (const h of f.set ?? []) headers[h.name.toLowerCase()] = trimOws(h.value);
     for (const h of f.add ?? []) {
         const k = h.name.toLowerCase();
-        headers[k] = k in headers ? `${headers[k]},${h.value}` : h.value;
+        headers[k] = k in headers ? `${headers[k]},${trimOws(h.value)}` : trimOws(h.value);
     }
+}
+
+/**
+ * Hop-by-hop headers describe one connection (RFC 9110 §7.6.1), so a proxy answers them itself and
+ * never forwards them; Expect is answered by the proxy too. Routes may still match on them.
+ */
+export const HOP_BY_HOP_HEADERS: readonly string[] = ["connection", "expect", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade"];
+
+function withoutHopByHop(h: Record<string, string>): Record<string, string> {
+    let out: Record<string, string> | undefined;
+    for (const k of HOP_BY_HOP_HEADERS) {
+        if (!(k in h)) continue;
+        out ??= copyHeaders(h);
+        delete out[k];
+    }
+    return out ?? h;
+}
+
+/** A header value without the leading and trailing spaces and tabs HTTP parsers strip. */
+export function trimOws(v: string): string {
+    return v.replace(/^[ \t]+|[ \t]+$/g, "");
+}
+
+/** Headers that describe an answer the gateway writes itself (a redirect, a 500): its body's type and its target. */
+export const GATEWAY_ANSWER_HEADERS: readonly string[] = ["content-type", "location"];
+
+/** Response changes on an answer the gateway writes itself: GATEWAY_ANSWER_HEADERS stay the gateway's. */
+function onGatewayAnswer(c: HeaderChanges): HeaderChanges {
+    if (!GATEWAY_ANSWER_HEADERS.some(k => k in c.set || k in c.add || c.remove.includes(k))) return c;
+    const out: HeaderChanges = { set: { ...c.set }, add: { ...c.add }, remove: c.remove.filter(k => !GATEWAY_ANSWER_HEADERS.includes(k)) };
+    for (const k of GATEWAY_ANSWER_HEADERS) { delete out.set[k]; delete out.add[k]; }
+    return out;
 }
 
 /** `b` applied after `a`: b's set and remove win over a's for the same name, adds accumulate. */

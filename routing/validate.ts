@@ -667,9 +667,24 @@ function checkFilters(c: Checker, p: string, raw: unknown): (Obj | undefined)[] 
     return out;
 }
 
+/**
+ * Headers the data plane owns: message framing, hop-by-hop connection management and the request
+ * authority. A header modifier that sets, adds or removes one would break framing (a hung or
+ * truncated message), tear connections or re-route the request, so they are refused in both
+ * directions, as Envoy refuses Host and pseudo-headers. Change the host with URLRewrite.hostname.
+ */
+export const DATA_PLANE_HEADERS: readonly string[] = [
+    "connection", "content-length", "host", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+];
+
 function checkHeaderFilter(c: Checker, p: string, raw: unknown): void {
     const hf = c.obj(p, raw);
     if (!hf) return;
+    const owned = (field: string, name: string) => {
+        if (DATA_PLANE_HEADERS.includes(name.toLowerCase())) {
+            c.add(field, name, `names a header the data plane owns (${DATA_PLANE_HEADERS.join(", ")}): routes cannot set, add or remove it${name.toLowerCase() === "host" ? "; rewrite the host with a URLRewrite filter's hostname" : ""}`);
+        }
+    };
     for (const op of ["set", "add"]) {
         const list = c.list(`${p}.${op}`, hf[op], { max: 16, what: "headers" });
         const seen = new Map<string, number>();
@@ -680,6 +695,7 @@ function checkHeaderFilter(c: Checker, p: string, raw: unknown): void {
             const name = c.headerName(`${hp}.name`, header.name);
             c.safeValue(`${hp}.value`, header.value, 4096);
             if (name === undefined) return;
+            owned(`${hp}.name`, name);
             const prev = seen.get(name.toLowerCase());
             if (prev !== undefined) c.add(`${hp}.name`, name, `must be unique within ${op} (header names are case-insensitive); ${op}[${prev}] already names ${quote(name)}`);
             else seen.set(name.toLowerCase(), i);
@@ -690,6 +706,7 @@ function checkHeaderFilter(c: Checker, p: string, raw: unknown): void {
     remove?.forEach((n, i) => {
         const name = c.headerName(`${p}.remove[${i}]`, n);
         if (name === undefined) return;
+        owned(`${p}.remove[${i}]`, name);
         const prev = seen.get(name.toLowerCase());
         if (prev !== undefined) c.add(`${p}.remove[${i}]`, name, `must be unique (header names are case-insensitive); remove[${prev}] already names ${quote(name)}`);
         else seen.set(name.toLowerCase(), i);
@@ -722,6 +739,10 @@ function checkPathModifier(c: Checker, p: string, raw: unknown): void {
         if (present) {
             const v = c.str(`${p}.${field}`, pm[field], { max: 1024 });
             if (v !== undefined && CONTROL_CHARS.test(v)) c.add(`${p}.${field}`, v, "must not contain control characters; remove them");
+            // A relative value would be glued onto whatever precedes it in a data plane (an upstream
+            // name, a host), so every replacement path is absolute.
+            if (v !== undefined && !v.startsWith("/")) c.add(`${p}.${field}`, v, `must be an absolute path starting with '/'; write ${quote("/" + v)}`);
+            if (v !== undefined && /[?#]/.test(v)) c.add(`${p}.${field}`, v, "must not contain '?' or '#': a replacement is a path only (the query is kept as the client sent it)");
             if (type !== undefined && type !== t) c.add(`${p}.${field}`, pm[field], `must not be set when type is ${quote(type)}; set type to ${quote(t)} or remove it`);
         } else if (type === t) {
             c.add(`${p}.${field}`, pm[field], `is required when type is ${quote(t)}`);

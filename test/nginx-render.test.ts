@@ -69,18 +69,19 @@ describe("nginx render", () => {
 
     it("escapes header match values and regexes as anchored PCRE inside quoted map keys", () => {
         const c = conf([{ matches: [{ headers: [{ name: "x-a", value: "a.b\"c$" }, { type: "RegularExpression", name: "x-b", value: "v[0-9]+\\.\"x" }] }], backendRefs: to }]);
-        assert.ok(c.includes(`"~^(?:a\\\\.b\\"c\\\\$)$" 1;`), c);
-        assert.ok(c.includes(`"~^(?:v[0-9]+\\\\.\\"x)$" 1;`));
+        assert.ok(c.includes(`"~^(?:(?=[\\\\x00-\\\\xff])(?:a\\\\.b\\"c\\\\$))$" 1;`), c);
+        // Regexes are rebuilt from explicit byte classes ("\\x2e" is "."), so nginx reads them byte for byte as JavaScript does.
+        assert.ok(c.includes(`"~^(?:(?=[\\\\x00-\\\\xff])(?:v[\\\\x30-\\\\x39]+\\\\x2e\\\\x22x))$" 1;`), c);
         assertBalancedQuotes(c);
     });
 
     it("refuses regexes without an exact PCRE equivalent, naming route, rule and field", () => {
-        for (const bad of ["(?<=a)b", "[^]", "\\p{L}", "a\\1", "\\u0041"]) {
+        for (const bad of ["(?<=a)b", "\\k<x>(?<x>a)", "\\p{L}", "a\\1", "\\u{41}", "(?i:a)", "a{1001}", "(?=a)*"]) {
             assert.throws(() => conf([{ matches: [{ path: { type: "RegularExpression", value: "/" + bad } }], backendRefs: to }]),
                 (e: Error) => e instanceof NginxRenderError && /HTTPRoute default\/r rule 0: spec\.rules\[0\]\.matches\[0\]\.path\.value/.test(e.message), bad);
         }
-        assert.equal(jsRegexToPcre("/a{1,2}b{"), "/a{1,2}b\\{");
-        assert.equal(jsRegexToPcre("[[:alpha:]]"), "[\\[:alpha:]]");
+        assert.equal(jsRegexToPcre("/a{1,2}b{"), "\\x2fa{1,2}b\\x7b");
+        assert.equal(jsRegexToPcre("[[:alpha:]]"), "[\\x3a\\x5b\\x61\\x68\\x6c\\x70]\\x5d");
     });
 
     it("refuses header names nginx cannot read and values with control characters", () => {
@@ -88,6 +89,11 @@ describe("nginx render", () => {
         const plan = planOf([{ filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "X-A", value: "ok" }] } }], backendRefs: to }]);
         plan.listeners[0].rules[0].filters.requestHeaderModifier!.set![0].value = "a\nreturn 200;";
         assert.throws(() => renderNginx(plan, { dir: DIR, generation: "g" }), /requestHeaderModifier\.set: header value/);
+    });
+
+    it("warns that an add to a request header reaches only its first line on nginx 1.22", () => {
+        const r = renderNginx(planOf([{ filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { add: [{ name: "X-A", value: "1" }] } }], backendRefs: to }]), { dir: DIR, generation: "g" });
+        assert.ok(r.warnings!.some(w => /add to X-A: nginx 1\.22 reads only the first line/.test(w)), JSON.stringify(r.warnings));
     });
 
     it("refuses unsafe hostnames, generations with control characters and relative dirs", () => {
@@ -129,9 +135,9 @@ describe("nginx render", () => {
             { matches: [{ path: { type: "PathPrefix", value: "/full" } }], filters: [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplaceFullPath", replaceFullPath: "/x$y" } } }], backendRefs: to },
             { matches: [{ path: { type: "PathPrefix", value: "/missing" } }], backendRefs: [{ name: "nope", port: 8080 }] },
         ]);
-        assert.match(c, /return 301 "http:\/\/\$host:8080\$gk_m\d+\$is_args\$args";/);
+        assert.match(c, /return 301 "http:\/\/\$\{host\}:8080\$\{gk_m\d+\}\$\{is_args\}\$\{args\}";/);
         assert.ok(c.includes("proxy_pass \"http://gk_u"), c);
-        assert.ok(c.includes("/x${gk_dollar}y$is_args$args\";"));
+        assert.ok(c.includes("/x${gk_dollar}y${is_args}${args}\";"));
         assert.match(c, /# BackendNotFound: default\/nope\n\s+return 500;/);
     });
 });

@@ -417,7 +417,7 @@ describe("simulate", () => {
                 backends: [backend("a", 1, { filters: { requestMirrors: [{ service: "default/a-shadow", port: 9, endpoints: [], percent: 100 }] } }), backend("b")],
             }));
             const r = sim(p, { path: "/" });
-            assert.deepStrictEqual(r.mirrors, [{ service: "default/shadow", port: 8080, percent: 50 }]);
+            assert.deepStrictEqual(r.mirrors, [{ service: "default/shadow", port: 8080, percent: 50, request: { host: "example.com", path: "/", headers: {} } }]);
             assert.deepStrictEqual(r.outcomes[0].mirrors.map(m => m.service), ["default/shadow", "default/a-shadow"]);
             assert.deepStrictEqual(r.outcomes[1].mirrors.map(m => m.service), ["default/shadow"]);
         });
@@ -522,7 +522,7 @@ describe("simulate", () => {
             })]);
             const r = simulate(p, { host: "app.example.com", path: "/x" });
             assert.deepStrictEqual(r.outcomes.map(o => [o.backend?.service, o.status, o.probability]), [["web/api", 200, 0.6], ["web/api-v2", 200, 0.2], ["web/nope", 500, 0.2]]);
-            assert.deepStrictEqual(r.mirrors, [{ service: "web/shadow", port: 8080, percent: 25 }]);
+            assert.deepStrictEqual(r.mirrors, [{ service: "web/shadow", port: 8080, percent: 25, request: { host: "app.example.com", path: "/x", headers: {} } }]);
             assert.strictEqual(r.status, 200);
         });
 

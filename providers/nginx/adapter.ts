@@ -9,6 +9,7 @@ import { NginxClassParameters, nginxAdapter as declaredNginxAdapter } from "./ca
 import { defaultStateRoot } from "./echo";
 import { GatewaySources, notServedReason } from "./attach";
 import { NginxGateway, NginxRouteAttachment } from "./provider";
+import { nginxRefusal } from "./render";
 
 // The control endpoint is the unix socket <dir>/run/control.sock; sun_path holds at most 107 bytes.
 const MAX_DIR_LENGTH = 107 - "/run/control.sock".length;
@@ -70,6 +71,10 @@ function realize(plan: GatewayPlan, ctx: RealizeContext): RealizeResult {
     const certificates = ctx.certificates === undefined
         ? undefined
         : pulumi.secret(pulumi.output(ctx.certificates).apply(c => normaliseCertificateKeys(c ?? {}, plan.namespace)));
+    // Whatever the renderer refuses (a regex without an exact PCRE meaning, a header the data plane
+    // owns, …) fails here, at preview, before any file is written.
+    const refusal = nginxRefusal(planForNginx(plan), { dir, listenAddress });
+    if (refusal !== undefined) throw new pulumi.ResourceError(`Gateway ${plan.gateway}: the nginx data plane refuses this configuration: ${refusal}`, ctx.parent, true);
     const home = nginxGatewayHome(plan, pulumi.getStack());
     const sources: GatewaySources = {
         gatewayClass: { name: plan.className, controllerName: plan.controllerName ?? declaredNginxAdapter.controllerNames[0] },

@@ -13,11 +13,19 @@
 //   the policy refuses answers 400 in every server block, as simulate says.
 // - Dispatch: `error_page 418 = @$rule; return 418;` jumps to a named location per (rule, outcome);
 //   weighted rules pick the outcome with split_clients over $request_id (per request).
-// - Every user value is quoted and escaped (escape.ts) or refused with NginxRenderError.
+// - Every user value is quoted and escaped (escape.ts) or refused with NginxRenderError. Variables
+//   inside composed values are always braced (${host}), and every path starts with "/", so no user
+//   text can extend a variable or upstream name. Regexes are rebuilt byte class by byte class with
+//   inert groups (escape.ts jsRegexToPcre). Headers the data plane owns are refused (validate.ts
+//   DATA_PLANE_HEADERS, plus Server and Date on responses). nginxRefusal runs all of this at preview.
+// - nginx 1.22 limits, stated rather than hidden: client request headers named with anything but
+//   letters, digits and "-" are dropped on arrival; $http_* reads only the first line of a repeated
+//   header, so a header match or an "add" sees that first line only; TRACE and CONNECT never route.
 
 import { hostnameCovers, hostnameMatches, hostnameSpecificity, isWildcard } from "../../routing/hostname";
 import { GatewayPlan, ListenerPlan, PlanBackend, PlanFilters, PlanMirror, PlanRule } from "../../routing/plan";
-import { replacePrefix } from "../../routing/simulate";
+import { GATEWAY_ANSWER_HEADERS, replacePrefix, trimOws } from "../../routing/simulate";
+import { DATA_PLANE_HEADERS } from "../../routing/validate";
 import { HTTPHeaderFilter, HTTPPathModifier } from "../../routing/types";
 import { pathPolicyLines, REFUSE_LINE } from "./paths";
 import {
@@ -83,26 +91,35 @@ class Http {
         return `${prefix}${++this.n}`;
     }
 
-    /** A "0"/"1" flag variable for one condition, shared by every rule that tests it. */
-    cond(key: string, source: string, pcre: string): string {
+    /**
+     * A "0"/"1" flag variable for one condition, shared by every rule that tests it. nginx never tries a
+     * map's regexes on an empty source, so `matchesEmpty` (the condition holds for "") adds that key.
+     */
+    cond(key: string, source: string, pcre: string, matchesEmpty = false): string {
         let v = this.conds.get(key);
         if (!v) {
             v = this.next("gk_c");
-            this.lines.push(`map ${source} $${v} {`, `    ${quoteLiteral("~^(?:" + pcre + ")$")} 1;`, "    default 0;", "}");
+            this.lines.push(`map ${source} $${v} {`, ...(matchesEmpty ? ["    \"\" 1;"] : []), `    ${quoteLiteral("~^(?:" + pcre + ")$")} 1;`, "    default 0;", "}");
             this.conds.set(key, v);
         }
         return v;
     }
 
-    /** "=value" of the first occurrence of query parameter `name` (raw, name case-sensitive), "" when absent. */
-    query(name: string): string {
+    /**
+     * Query parameter `name` (raw, case-sensitive), first occurrence: a "0"/"1" presence flag and a
+     * variable holding its raw value ("" when absent or empty). The value is tested on its own, so a
+     * user's "^" anchors at the value's start.
+     */
+    query(name: string): { present: string; value: string } {
         let v = this.queries.get(name);
         if (!v) {
             v = this.next("gk_q");
-            this.lines.push(`map $args $${v} {`, `    ${quoteLiteral("~(?:^|&)" + regexEscape(name) + "(?:=([^&]*))?(?:&|$)")} "=$1";`, `    default "";`, "}");
+            const at = "(?:^|&)" + regexEscape(name);
+            this.lines.push(`map $args $${v}p {`, `    ${quoteLiteral("~" + at + "(?:[=&]|$)")} 1;`, "    default 0;", "}");
+            this.lines.push(`map $args $${v} {`, `    ${quoteLiteral("~" + at + "(?:=([^&]*))?(?:&|$)")} $1;`, `    default "";`, "}");
             this.queries.set(name, v);
         }
-        return v;
+        return { present: v + "p", value: v };
     }
 
     upstream(b: { service: string; port?: number; endpoints: { address: string; port?: number }[] }, where: string): string {
@@ -262,6 +279,25 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
     return { files, mainFile: MAIN_FILE, ports, warnings: http.warnings };
 }
 
+/**
+ * Why nginx would refuse `plan`, or undefined: the renderer's own refusals (NginxRenderError), found by
+ * rendering with placeholder certificates. Run at preview, before any file exists, so nothing that
+ * nginx -t or the renderer would reject reaches an update.
+ */
+export function nginxRefusal(plan: GatewayPlan, opts: Pick<RenderOptions, "dir" | "listenAddress">): string | undefined {
+    const certificates: Record<string, TlsMaterial> = {};
+    for (const l of plan.listeners) {
+        for (const ref of l.tls?.certificateRefs ?? []) certificates[`${ref.namespace ?? plan.namespace}/${ref.name}`] = { certificate: "", privateKey: "" };
+    }
+    try {
+        renderNginx(plan, { ...opts, generation: "check", certificates });
+        return undefined;
+    } catch (e) {
+        if (e instanceof NginxRenderError) return e.message;
+        throw e;
+    }
+}
+
 function listen(host: string, port: number, tls: boolean): string {
     return `listen ${host}:${port}${tls ? " ssl" : ""}`;
 }
@@ -401,6 +437,8 @@ function matchPattern(http: Http, plan: GatewayPlan, l: ListenerPlan, rule: Plan
     }
     if (m.method !== undefined) {
         if (!/^[A-Z]+$/.test(m.method)) throw new NginxRenderError(`${at}.method: ${JSON.stringify(m.method)} is not an HTTP method`);
+        // nginx answers TRACE (405) and CONNECT (since 1.21.1: an error) itself, before any location runs.
+        if (m.method === "TRACE" || m.method === "CONNECT") throw new NginxRenderError(`${at}.method: nginx answers ${m.method} requests itself with an error and cannot route them; remove the ${m.method} match`);
         flags.push(http.cond(`method|${m.method}`, "$request_method", m.method));
     }
     const seenH = new Set<string>();
@@ -412,7 +450,8 @@ function matchPattern(http: Http, plan: GatewayPlan, l: ListenerPlan, rule: Plan
             throw new NginxRenderError(`${at}.headers[${i}].name: ${JSON.stringify(h.name)} cannot be matched by nginx, which only reads headers named with letters, digits and "-"`);
         }
         const value = valuePattern(h.type, h.value, `${at}.headers[${i}].value`);
-        flags.push(http.cond(`header|${name}|${h.type}|${h.value}`, `$http_${headerVar(name)}`, value));
+        // "(?=[\\x00-\\xff])": nginx reads an absent header as "", so an empty value matches nothing (as in simulate).
+        flags.push(http.cond(`header|${name}|${h.type}|${h.value}`, `$http_${headerVar(name)}`, "(?=[\\x00-\\xff])(?:" + value + ")"));
     });
     const seenQ = new Set<string>();
     m.queryParams.forEach((q, i) => {
@@ -422,7 +461,9 @@ function matchPattern(http: Http, plan: GatewayPlan, l: ListenerPlan, rule: Plan
             throw new NginxRenderError(`${at}.queryParams[${i}].name: ${JSON.stringify(q.name)} must be printable ASCII without spaces, "&", "=" or "#"`);
         }
         const value = valuePattern(q.type, q.value, `${at}.queryParams[${i}].value`);
-        flags.push(http.cond(`query|${q.name}|${q.type}|${q.value}`, "$" + http.query(q.name), "=(?:" + value + ")"));
+        const qv = http.query(q.name);
+        const matchesEmpty = q.type === "RegularExpression" ? new RegExp(`^(?:${q.value})$`).test("") : q.value === "";
+        flags.push(qv.present, http.cond(`query|${q.name}|${q.type}|${q.value}`, "$" + qv.value, value, matchesEmpty));
     });
     return { flags, path };
 }
@@ -448,30 +489,43 @@ type HeaderState = { kind: "orig" } | { kind: "absent" } | { kind: "literal"; va
 
 interface HeaderEntry { name: string; state: HeaderState }
 
-function applyHeaderOps(states: Map<string, HeaderEntry>, f: HTTPHeaderFilter | undefined, field: string): void {
+/** Response headers nginx writes itself (a second copy would follow its own), on top of DATA_PLANE_HEADERS. */
+export const NGINX_RESPONSE_HEADERS: readonly string[] = ["date", "server"];
+
+function applyHeaderOps(states: Map<string, HeaderEntry>, f: HTTPHeaderFilter | undefined, field: string, direction: "request" | "response"): void {
     if (!f) return;
     const get = (name: string): HeaderEntry => {
         const k = name.toLowerCase();
         let e = states.get(k);
-        if (!e) { e = { name, state: { kind: "orig" } }; states.set(k, e); }
+        // nginx drops client request headers whose names are not letters, digits and "-" (underscores
+        // included), so such a request header starts absent.
+        if (!e) { e = { name, state: direction === "request" && !isVariableHeaderName(name) ? { kind: "absent" } : { kind: "orig" } }; states.set(k, e); }
         return e;
     };
     const check = (name: string, what: string) => {
         if (!isSafeHeaderToken(name)) throw new NginxRenderError(`${field}.${what}: header name ${JSON.stringify(name)} must be an HTTP token (letters, digits, !#%&'*+.^_\`|~-)`);
+        const lower = name.toLowerCase();
+        if (DATA_PLANE_HEADERS.includes(lower) || (direction === "response" && NGINX_RESPONSE_HEADERS.includes(lower))) {
+            throw new NginxRenderError(`${field}.${what}: header ${JSON.stringify(name)} is owned by the data plane (${[...DATA_PLANE_HEADERS, ...(direction === "response" ? NGINX_RESPONSE_HEADERS : [])].join(", ")}) and cannot be changed by a route`);
+        }
     };
-    const checkValue = (v: string, what: string) => {
+    const value = (v: string, what: string): string => {
         if (!isPrintableAscii(v)) throw new NginxRenderError(`${field}.${what}: header value ${JSON.stringify(v)} must be printable ASCII for the nginx adapter`);
+        const t = trimOws(v); // what reaches the other side: HTTP parsers strip surrounding spaces (simulate does too)
+        if (t === "") throw new NginxRenderError(`${field}.${what}: header value ${JSON.stringify(v)} is empty once its surrounding spaces are stripped, and nginx does not send empty headers; give a value or use remove`);
+        return t;
     };
     for (const n of f.remove ?? []) { check(n, "remove"); get(n).state = { kind: "absent" }; }
-    for (const h of f.set ?? []) { check(h.name, "set"); checkValue(h.value, "set"); get(h.name).state = { kind: "literal", value: h.value }; }
+    for (const h of f.set ?? []) { check(h.name, "set"); get(h.name).state = { kind: "literal", value: value(h.value, "set") }; }
     for (const h of f.add ?? []) {
-        check(h.name, "add"); checkValue(h.value, "add");
+        check(h.name, "add");
+        const v = value(h.value, "add");
         const e = get(h.name);
         const s = e.state;
-        e.state = s.kind === "absent" ? { kind: "literal", value: h.value }
-            : s.kind === "literal" ? { kind: "literal", value: `${s.value},${h.value}` }
-            : s.kind === "orig" ? { kind: "append", value: h.value }
-            : { kind: "append", value: `${s.value},${h.value}` };
+        e.state = s.kind === "absent" ? { kind: "literal", value: v }
+            : s.kind === "literal" ? { kind: "literal", value: `${s.value},${v}` }
+            : s.kind === "orig" ? { kind: "append", value: v }
+            : { kind: "append", value: `${s.value},${v}` };
     }
 }
 
@@ -482,6 +536,9 @@ function headerExpr(http: Http, e: HeaderEntry, origVar: string | undefined, fie
     if (s.kind === "absent") return "\"\"";
     if (s.kind === "literal") return quoteValue(s.value);
     if (!origVar) throw new NginxRenderError(`${field}: cannot append to header ${JSON.stringify(e.name)}: nginx only reads headers named with letters, digits and "-"`);
+    if (origVar.startsWith("http_")) {
+        http.warn(`${field}: add to ${e.name}: nginx 1.22 reads only the first line of a request header the client repeats, so the value is appended to that first line (nginx 1.23+ joins every line)`);
+    }
     const v = http.map(`$${origVar}`, [["\"\"", quoteValue(s.value)]], `"\${${origVar}},${escapeValueBody(s.value)}"`);
     return `$${v}`;
 }
@@ -492,6 +549,8 @@ function applyPathMod(http: Http, p: PathState, mod: HTTPPathModifier | undefine
     if (!mod) return p;
     const check = (v: string) => {
         if (!isPrintableAscii(v) || /[\s?#]/.test(v)) throw new NginxRenderError(`${field}: path ${JSON.stringify(v)} must be printable ASCII without spaces, "?" or "#"`);
+        // Anything else would be glued onto the upstream name or host before it (another team's upstream).
+        if (!v.startsWith("/")) throw new NginxRenderError(`${field}: path ${JSON.stringify(v)} must start with "/"`);
         return v;
     };
     if (mod.type === "ReplaceFullPath") return { kind: "literal", value: check(mod.replaceFullPath ?? p.value) };
@@ -504,14 +563,15 @@ function applyPathMod(http: Http, p: PathState, mod: HTTPPathModifier | undefine
     const repl = replacement.replace(/\/$/, "");
     const v = http.map("$gk_path", [
         [quoteLiteral(`~^${regexEscape(prefix)}$`), quoteValue(repl === "" ? "/" : repl)],
-        [quoteLiteral(`~^${regexEscape(prefix)}(/.*)$`), `"${escapeValueBody(repl)}$1"`],
+        [quoteLiteral(`~^${regexEscape(prefix)}(/.*)$`), `"${escapeValueBody(repl)}$1"`], // "$1" ends the value: no name can follow it
     ], "$gk_path");
-    return { kind: "var", value: "$" + v };
+    return { kind: "var", value: v };
 }
 
+/** The path inside a quoted value; variables are always braced, so no following text extends their names. */
 function pathExpr(p: PathState): string {
-    if (p.kind === "orig") return "$gk_path";
-    if (p.kind === "var") return p.value;
+    if (p.kind === "orig") return "${gk_path}";
+    if (p.kind === "var") return "${" + p.value + "}";
     return escapeValueBody(p.value);
 }
 
@@ -521,7 +581,7 @@ function ruleOutcomes(http: Http, plan: GatewayPlan, l: ListenerPlan, rule: Plan
     const locations: [string, string[]][] = [];
     const mirrors: [string, string[]][] = [];
     const resp = new Map<string, HeaderEntry>();
-    applyHeaderOps(resp, f.responseHeaderModifier, `${at}.filters.responseHeaderModifier`);
+    applyHeaderOps(resp, f.responseHeaderModifier, `${at}.filters.responseHeaderModifier`, "response");
 
     if (f.requestRedirect) {
         const rd = f.requestRedirect;
@@ -533,7 +593,7 @@ function ruleOutcomes(http: Http, plan: GatewayPlan, l: ListenerPlan, rule: Plan
         const omitPort = (scheme === "http" && port === 80) || (scheme === "https" && port === 443);
         if (rd.hostname !== undefined && !isSafeHostname(rd.hostname)) throw new NginxRenderError(`${at}.filters.requestRedirect.hostname: ${JSON.stringify(rd.hostname)} is not a valid hostname`);
         const path = applyPathMod(http, { kind: "orig", value: "" }, rd.path, rule, `${at}.filters.requestRedirect.path`);
-        const loc = `"${scheme}://${rd.hostname ?? "$host"}${omitPort ? "" : ":" + port}${pathExpr(path)}$is_args$args"`;
+        const loc = `"${scheme}://${rd.hostname ?? "${host}"}${omitPort ? "" : ":" + port}${pathExpr(path)}\${is_args}\${args}"`;
         const name = `r${n}_redirect`;
         locations.push([name, [...responseLines(http, resp, at, false), `return ${code} ${loc};`]]);
         return { value: name, locations, mirrors };
@@ -573,6 +633,8 @@ function responseLines(http: Http, resp: Map<string, HeaderEntry>, at: string, p
     const out: string[] = [];
     for (const [k, e] of resp) {
         if (e.state.kind === "orig") continue;
+        // An answer nginx writes itself keeps its own Content-Type and Location (as simulate says).
+        if (!proxied && GATEWAY_ANSWER_HEADERS.includes(k)) continue;
         if (proxied) out.push(`proxy_hide_header ${quoteLiteral(e.name)};`);
         const expr = headerExpr(http, e, isVariableHeaderName(e.name) ? `upstream_http_${headerVar(k)}` : undefined, `${at}.filters.responseHeaderModifier`);
         if (expr !== undefined && expr !== "\"\"") out.push(`add_header ${quoteLiteral(e.name)} ${expr} always;`);
@@ -591,7 +653,7 @@ function backendLocation(
     // Response headers: the rule's changes, then the backend's own.
     const resp = new Map<string, HeaderEntry>();
     for (const [k, e] of ruleResp) resp.set(k, { name: e.name, state: e.state });
-    applyHeaderOps(resp, bf.responseHeaderModifier, `${bAt}.filters.responseHeaderModifier`);
+    applyHeaderOps(resp, bf.responseHeaderModifier, `${bAt}.filters.responseHeaderModifier`, "response");
 
     if (b.endpoints.length === 0) {
         http.warn(`${where(rule)}: backend ${b.service} has no endpoints; its share answers 503`);
@@ -599,32 +661,12 @@ function backendLocation(
     }
 
     // Request: rule header changes, rule rewrite, then the backend's header changes and rewrite.
-    const req = new Map<string, HeaderEntry>();
-    req.set("host", { name: "Host", state: { kind: "orig" } });
-    let path: PathState = { kind: "orig", value: "" };
-    const rewrite = (rw: PlanFilters["urlRewrite"], field: string) => {
-        if (!rw) return;
-        if (rw.hostname !== undefined) {
-            if (!isSafeHostname(rw.hostname)) throw new NginxRenderError(`${field}.hostname: ${JSON.stringify(rw.hostname)} is not a valid hostname`);
-            req.set("host", { name: "Host", state: { kind: "literal", value: rw.hostname } });
-        }
-        path = applyPathMod(http, path, rw.path, rule, `${field}.path`);
-    };
-    applyHeaderOps(req, f.requestHeaderModifier, `${at}.filters.requestHeaderModifier`);
-    rewrite(f.urlRewrite, `${at}.filters.urlRewrite`);
-    applyHeaderOps(req, bf.requestHeaderModifier, `${bAt}.filters.requestHeaderModifier`);
-    rewrite(bf.urlRewrite, `${bAt}.filters.urlRewrite`);
+    const client = clientRequest();
+    const ruleReq = applyRequestFilters(http, client, f, rule, at, { headers: true, rewrite: true });
+    const req = applyRequestFilters(http, ruleReq, bf, rule, bAt, { headers: true, rewrite: true });
 
     const up = http.upstream(b, bAt);
     const lines: string[] = [`# ${comment(b.service)}`];
-    const hostEntry = req.get("host")!;
-    lines.push(`proxy_set_header Host ${hostEntry.state.kind === "orig" ? "$http_host" : headerExpr(http, hostEntry, "http_host", `${at}.filters`)};`);
-    lines.push("proxy_set_header Connection \"\";");
-    for (const [k, e] of req) {
-        if (k === "host" || k === "connection") continue;
-        const expr = headerExpr(http, e, isVariableHeaderName(e.name) ? `http_${headerVar(k)}` : undefined, `${at}.filters.requestHeaderModifier`);
-        if (expr !== undefined) lines.push(`proxy_set_header ${quoteLiteral(e.name)} ${expr};`);
-    }
     lines.push(...responseLines(http, resp, at, true));
     const timeouts = rule.timeouts;
     const t = timeouts?.backendRequest ?? timeouts?.request;
@@ -634,21 +676,68 @@ function backendLocation(
         if (ms > 0) lines.push(`proxy_connect_timeout ${ms}ms;`, `proxy_send_timeout ${ms}ms;`, `proxy_read_timeout ${ms}ms;`);
     }
     // Mirrors: the rule's, then the backend's own; unresolved targets are dropped as the spec says.
-    [...ruleMirrors.map((m, j) => ({ m, id: `${n}_${j}`, field: `${at}.filters.requestMirror` })),
-        ...bf.requestMirrors.map((m, j) => ({ m, id: `${n}_b${i}_${j}`, field: `${bAt}.filters.requestMirror` }))]
-        .forEach(({ m, id, field }) => {
+    // Each copy carries the filters listed before its mirror filter (filters apply in order).
+    [...ruleMirrors.map((m, j) => ({ m, id: `${n}_${j}`, field: `${at}.filters.requestMirror`, before: client, filters: f })),
+        ...bf.requestMirrors.map((m, j) => ({ m, id: `${n}_b${i}_${j}`, field: `${bAt}.filters.requestMirror`, before: ruleReq, filters: bf }))]
+        .forEach(({ m, id, field, before, filters }) => {
             if (m.service === undefined || m.invalidReason || m.endpoints.length === 0 || m.percent <= 0) return;
             const uri = `/_gk_mirror_${id}`;
             lines.push(`mirror ${uri};`);
-            if (!mirrorOut.some(([u]) => u === uri)) mirrorOut.push([uri, mirrorLocation(http, m, id, field, rule)]);
+            if (mirrorOut.some(([u]) => u === uri)) return;
+            const after = m.after ?? [];
+            const copy = applyRequestFilters(http, before, filters, rule, field, { headers: after.includes("RequestHeaderModifier"), rewrite: after.includes("URLRewrite") });
+            mirrorOut.push([uri, mirrorLocation(http, m, id, copy, field, rule)]);
         });
-    lines.push("proxy_http_version 1.1;");
-    // The backend receives the path the rules matched (the normal form), never the one sent.
-    lines.push(`proxy_pass "http://${up}${pathExpr(path)}$is_args$args";`);
+    lines.push(...forwardLines(http, req, up, at));
     return lines;
 }
 
-function mirrorLocation(http: Http, m: PlanMirror, id: string, field: string, rule: PlanRule): string[] {
+/** A request on its way to a backend, as the filters applied so far left it (immutable: each step copies). */
+interface ForwardRequest { headers: Map<string, HeaderEntry>; path: PathState }
+
+function clientRequest(): ForwardRequest {
+    return { headers: new Map([["host", { name: "Host", state: { kind: "orig" } }]]), path: { kind: "orig", value: "" } };
+}
+
+function applyRequestFilters(http: Http, r: ForwardRequest, f: PlanFilters, rule: PlanRule, at: string, which: { headers: boolean; rewrite: boolean }): ForwardRequest {
+    const headers = new Map<string, HeaderEntry>();
+    for (const [k, e] of r.headers) headers.set(k, { name: e.name, state: e.state });
+    let path = r.path;
+    if (which.headers) applyHeaderOps(headers, f.requestHeaderModifier, `${at}.filters.requestHeaderModifier`, "request");
+    const rw = f.urlRewrite;
+    if (which.rewrite && rw) {
+        const field = `${at}.filters.urlRewrite`;
+        if (rw.hostname !== undefined) {
+            if (!isSafeHostname(rw.hostname)) throw new NginxRenderError(`${field}.hostname: ${JSON.stringify(rw.hostname)} is not a valid hostname`);
+            headers.set("host", { name: "Host", state: { kind: "literal", value: rw.hostname } });
+        }
+        path = applyPathMod(http, path, rw.path, rule, `${field}.path`);
+    }
+    return { headers, path };
+}
+
+/** The directives that send `r` to upstream `up`: headers, then proxy_pass with the path and the raw query. */
+function forwardLines(http: Http, r: ForwardRequest, up: string, at: string): string[] {
+    const host = r.headers.get("host")!;
+    const lines = [
+        `proxy_set_header Host ${host.state.kind === "orig" ? "$http_host" : headerExpr(http, host, "http_host", `${at}.filters`)};`,
+        "proxy_set_header Connection \"\";",
+        // Hop-by-hop (simulate's HOP_BY_HOP_HEADERS): nginx already drops the others itself.
+        "proxy_set_header Proxy-Connection \"\";",
+    ];
+    for (const [k, e] of r.headers) {
+        if (k === "host" || k === "connection") continue;
+        const expr = headerExpr(http, e, isVariableHeaderName(e.name) ? `http_${headerVar(k)}` : undefined, `${at}.filters.requestHeaderModifier`);
+        if (expr !== undefined) lines.push(`proxy_set_header ${quoteLiteral(e.name)} ${expr};`);
+    }
+    lines.push("proxy_http_version 1.1;");
+    // The upstream name is followed by "/" (paths are absolute) or a braced variable: never by text that extends it.
+    // The backend receives the path the rules matched (the normal form), never the one sent.
+    lines.push(`proxy_pass "http://${up}${pathExpr(r.path)}\${is_args}\${args}";`);
+    return lines;
+}
+
+function mirrorLocation(http: Http, m: PlanMirror, id: string, r: ForwardRequest, field: string, rule: PlanRule): string[] {
     const up = http.upstream({ service: m.service!, port: m.port, endpoints: m.endpoints }, field);
     const lines = [
         "internal;",
@@ -662,6 +751,6 @@ function mirrorLocation(http: Http, m: PlanMirror, id: string, field: string, ru
         const v = http.split(`m${id}`, [[units, "1"], [10000 - units, ""]]);
         lines.push(`if ($${v} = "") { return 204; }`);
     }
-    lines.push("proxy_set_header Host $http_host;", "proxy_set_header Connection \"\";", "proxy_http_version 1.1;", `proxy_pass "http://${up}$gk_path$is_args$args";`);
+    lines.push(...forwardLines(http, r, up, field));
     return lines;
 }
