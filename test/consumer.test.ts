@@ -70,6 +70,7 @@ describe("consumer: the packed package in a fresh Pulumi project (real CLI)", fu
         bin = e2eGate(this, "the consumer test");
         if (!bin) return;
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gk-consumer-"));
+        fs.chmodSync(tmp, 0o711); // as root, nginx's workers run unprivileged and must reach the state dir below
         project = path.join(tmp, "my-gateway");
         fs.mkdirSync(path.join(project, "test"), { recursive: true });
         env = {
