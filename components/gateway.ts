@@ -22,7 +22,8 @@ import { routingTable } from "../routing/table";
 import { AllowedRoutes, GatewayClassSpec, GatewayTLSConfig, Labels, Listener, ProtocolType, ServiceSpec } from "../routing/types";
 import { GatewayClass, GatewayClassParameters } from "./gatewayClass";
 import type { HTTPRoute } from "./httpRoute";
-import { declared, labelOf, resolveOutput } from "./registry";
+import { describeUnknowns, payloadTransformation, splitGatewayInputs, withoutUndefined } from "./payload";
+import { declarations, labelOf, resolveOutput } from "./registry";
 
 export interface GatewayListenerArgs {
     name: pulumi.Input<string>;
@@ -101,6 +102,7 @@ export class Gateway extends pulumi.ComponentResource {
     readonly portability: pulumi.Output<Record<string, PortabilityFinding[]>>;
     /** "namespace/name" as far as known at construction (for messages and by-name parentRefs). */
     readonly label: string;
+    private readonly classLabel: string;
     /** Resolves once the data plane is declared; rejects with the Gateway's failure. */
     readonly rendered: Promise<GatewayRender>;
 
@@ -115,8 +117,12 @@ export class Gateway extends pulumi.ComponentResource {
     private onPortability!: (report: Record<string, PortabilityFinding[]>) => void;
 
     constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
-        super(GATEWAY_TYPE, name, {}, opts);
+        // The payload transformation reaches every resource an adapter declares under this Gateway.
+        super(GATEWAY_TYPE, name, {}, { ...opts, transformations: [...(opts?.transformations ?? []), payloadTransformation] });
         this.label = labelOf(args.namespace, args.name, name);
+        this.classLabel = args.gatewayClass instanceof GatewayClass
+            ? args.gatewayClass.label
+            : typeof args.gatewayClass.name === "string" ? args.gatewayClass.name : "<class>";
         this.certificates = args.certificates === undefined
             ? undefined
             : pulumi.secret(args.certificates) as pulumi.Output<Record<string, TlsCertificate>>;
@@ -167,7 +173,7 @@ export class Gateway extends pulumi.ComponentResource {
         this.routingTable = part(r => r.routingTable);
         this.addresses = part(r => r.addresses) as unknown as pulumi.Output<string[]>;
         this.portability = pulumi.output(portability.then(p => p ?? pulumi.unknown)) as pulumi.Output<Record<string, PortabilityFinding[]>>;
-        declared.gateways.push(this);
+        declarations().gateways.push(this);
         this.registerOutputs({
             reference: this.reference,
             status: this.status,
@@ -212,19 +218,31 @@ export class Gateway extends pulumi.ComponentResource {
     ): Promise<GatewayRender> {
         await sealedPromise;
         const routes = [...this.routes];
-        const services = [...declared.services];
-        const { known, value } = await resolveOutput(pulumi.output({
+        const services = [...declarations().services];
+        const resolved = await resolveOutput(pulumi.output({
             reference: this.baseReference,
             labels: labels ?? {},
             parameters,
-            routes: routes.map(r => r.spec),
+            routes: routes.map(r => r.rawSpec),
             services: services.map(s => s.spec),
         }));
-        if (!known) {
-            if (!pulumi.runtime.isDryRun()) throw new pulumi.ResourceError(`Gateway ${this.label}: some inputs are unknown outside a preview`, this, true);
-            pulumi.log.info(`Gateway ${this.label}: routing plan is computed once its inputs are known (during update)`, this);
-            return { known: false };
+        let value = resolved.value;
+        if (!resolved.known) {
+            // A preview: compile from the routing-relevant values; unknown payload values become
+            // tokens that the payload transformation turns back into unknown resource arguments.
+            const split = splitGatewayInputs(value, {
+                gateway: this.label, gatewayClass: this.classLabel, routes: routes.map(r => r.label), services: services.map(s => s.label),
+            }, controllerName => adapterFor(controllerName).name);
+            if (split.unknowns.length > 0) {
+                const which = describeUnknowns(split.unknowns);
+                if (!pulumi.runtime.isDryRun()) throw new pulumi.ResourceError(`Gateway ${this.label}: ${which} unknown outside a preview`, this, true);
+                pulumi.log.info(`Gateway ${this.label}: routing plan is computed once its inputs are known (during update): ` +
+                    `${which} ${split.unknowns.length === 1 ? "is" : "are"} not known in this preview`, this);
+                return { known: false };
+            }
+            value = split.value;
         }
+        value = { ...value, routes: value.routes.map(withoutUndefined) };
         const ref = value.reference;
         try {
             const adapter = adapterFor(ref.controllerName);
@@ -253,7 +271,7 @@ export class Gateway extends pulumi.ComponentResource {
                     "to compute the plan, status and routing table without a data plane");
             }
             const result = adapter.realize(plan, {
-                parent: this, gatewayName: ref.name, parameters: adapterParameters, shared: declared.adapterState,
+                parent: this, gatewayName: ref.name, parameters: adapterParameters, shared: declarations().adapterState,
                 namespaces: Object.entries(ref.namespaceLabels).map(([name, l]) => ({ name, labels: l })),
                 ...(this.certificates ? { certificates: this.certificates } : {}),
             });

@@ -16,8 +16,9 @@ import { allAdapters } from "../providers";
 import { CapabilityError } from "../routing/errors";
 import { Gateway, GatewayReference } from "./gateway";
 import type { GatewayClassParameters } from "./gatewayClass";
-import { declared, labelOf, resolveOutput } from "./registry";
+import { declarations, labelOf, resolveOutput } from "./registry";
 import { Service } from "./service";
+import { withoutUndefined } from "./payload";
 
 export interface HTTPRouteParentRefArgs {
     /** The Gateway component, or a GatewayReference exported by another stack. */
@@ -85,6 +86,11 @@ export class HTTPRoute extends pulumi.ComponentResource {
     readonly namespace: pulumi.Output<string>;
     /** The route as a Gateway API spec, with Service components replaced by their names. */
     readonly spec: pulumi.Output<HTTPRouteSpec>;
+    /**
+     * The spec before unset members are dropped: an Output over the arguments as given, so a
+     * Gateway resolving it during a preview sees which field is unknown (an apply would hide it).
+     */
+    readonly rawSpec: pulumi.Output<HTTPRouteSpec>;
     /** Per-parent conditions (Accepted, ResolvedRefs) and warnings. */
     readonly status: pulumi.Output<RouteStatus>;
     /** This route's rules as its gateways placed them, in precedence order. */
@@ -130,14 +136,15 @@ export class HTTPRoute extends pulumi.ComponentResource {
                 backendRefs: (rule.backendRefs ?? rule.forwardTo)?.map((b, j) => backendRef(b, `HTTPRoute ${label}: spec.rules[${i}].backendRefs[${j}]`)),
             };
         });
-        this.spec = (pulumi.output({
+        this.rawSpec = pulumi.output({
             name: args.name ?? name,
             namespace,
             labels: args.labels,
             parentRefs,
             hostnames: args.hostnames,
             rules,
-        }) as unknown as pulumi.Output<HTTPRouteSpec>).apply(withoutUndefined);
+        }) as unknown as pulumi.Output<HTTPRouteSpec>;
+        this.spec = this.rawSpec.apply(withoutUndefined);
         this.name = this.spec.apply(s => s.name);
         this.namespace = this.spec.apply(s => s.namespace ?? "default");
 
@@ -164,7 +171,7 @@ export class HTTPRoute extends pulumi.ComponentResource {
         const { known, value } = await resolveOutput(pulumi.output({
             ref: refOutput,
             spec: this.spec,
-            services: declared.services.map(s => s.spec),
+            services: declarations().services.map(s => s.spec),
             parameters: this.adapterParameters,
         }));
         if (!known) return { known: false };
@@ -183,7 +190,7 @@ export class HTTPRoute extends pulumi.ComponentResource {
                 const parameters = ((value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>;
                 const attachment = ref.attachments?.[adapter.name];
                 adapter.realizeRoutes(routing.gateways[0], {
-                    parent: this, gatewayName: ref.name, parameters, shared: declared.adapterState,
+                    parent: this, gatewayName: ref.name, parameters, shared: declarations().adapterState,
                     namespaces: Object.entries(ref.namespaceLabels ?? {}).map(([name, labels]) => ({ name, labels })),
                     routeStatuses: routing.routes,
                     ...(attachment ? { attachment } : {}),
@@ -225,7 +232,7 @@ function gatewaysOf(args: HTTPRouteArgs, label: string): Gateway[] {
         if (p.gateway instanceof Gateway) gw = p.gateway;
         else if (p.gateway === undefined && typeof p.name === "string") {
             const wanted = `${typeof p.namespace === "string" ? p.namespace : routeNamespace}/${p.name}`;
-            gw = declared.gateways.find(g => g.label === wanted);
+            gw = declarations().gateways.find(g => g.label === wanted);
         }
         if (gw && !found.includes(gw)) found.push(gw);
     }
@@ -244,15 +251,6 @@ function backendRef(b: HTTPBackendRefArgs, where: string) {
         weight: b.weight,
         filters: b.filters,
     };
-}
-
-/** Drops undefined members, so an unset optional arg reads as absent, not as a bad value. */
-function withoutUndefined<T>(v: T): T {
-    if (Array.isArray(v)) return v.map(withoutUndefined) as unknown as T;
-    if (v !== null && typeof v === "object") {
-        return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, withoutUndefined(x)])) as T;
-    }
-    return v;
 }
 
 /** The gateway plan with only this route's rules: the route's own view of the routing table. */

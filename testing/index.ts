@@ -12,7 +12,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { Gateway } from "../components/gateway";
-import { declared, resetDeclarations, resolveOutput } from "../components/registry";
+import { declarations, resetDeclarations, resolveOutput } from "../components/registry";
 import { SimRequest, SimResult, simulate } from "../routing/simulate";
 
 export interface RecordedResource {
@@ -88,9 +88,9 @@ export async function runProgram<T>(program: () => T | Promise<T>): Promise<Prog
     const result = await program();
     // A gateway's render may declare further gateways' inputs; loop until none is pending.
     let waited = 0;
-    while (waited < declared.gateways.length) {
-        const pending = declared.gateways.slice(waited);
-        waited = declared.gateways.length;
+    while (waited < declarations().gateways.length) {
+        const pending = declarations().gateways.slice(waited);
+        waited = declarations().gateways.length;
         await Promise.all(pending.map(g => g.rendered));
     }
     const outputs = await outputOf(result as pulumi.Input<T>) as pulumi.Unwrap<T>;
