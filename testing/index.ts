@@ -28,14 +28,21 @@ export interface MockOptions {
     stack?: string;
     /** Run as a preview (pulumi preview), where unknown values stay unknown. */
     preview?: boolean;
+    /**
+     * With preview: every output of every resource is unknown (no id, no state), as in the first
+     * preview of a stack where nothing exists yet.
+     */
+    unknownOutputs?: boolean;
 }
 
 let records: RecordedResource[] = [];
 let installed: string | undefined;
+let unknownOutputs = false;
 
 const recordingMocks: pulumi.runtime.Mocks = {
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         records.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? false });
+        if (unknownOutputs) return { id: undefined, state: {} };
         return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
     },
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
@@ -48,9 +55,10 @@ const recordingMocks: pulumi.runtime.Mocks = {
  * again (from another test file) keeps the same mocks unless the options differ.
  */
 export function setupMocks(options: MockOptions = {}): void {
-    const key = JSON.stringify([options.project ?? "project", options.stack ?? "stack", options.preview ?? false]);
+    const key = JSON.stringify([options.project ?? "project", options.stack ?? "stack", options.preview ?? false, options.unknownOutputs ?? false]);
     if (installed === key) return;
     installed = key;
+    unknownOutputs = (options.preview ?? false) && (options.unknownOutputs ?? false);
     void pulumi.runtime.setMocks(recordingMocks, options.project, options.stack, options.preview);
 }
 

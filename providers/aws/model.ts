@@ -37,6 +37,7 @@ import { hostnameCovers, hostnameSpecificity } from "../../routing/hostname";
 import { GatewayPlan, ListenerPlan, PlanBackend, PlanRule } from "../../routing/plan";
 import type { SimMatched } from "../../routing/simulate";
 import { AlbSettings, readSettings } from "./params";
+import { holdsPayloadToken, payloadToken } from "../payload-token";
 import { PriorityItem, assignPriorities } from "./priorities";
 
 // ---------------------------------------------------------------- the data
@@ -166,6 +167,8 @@ export function slug(s: string): string {
 
 /** An AWS-style name ≤ 32 chars: readable stem, then a hash of everything that makes the object what it is. */
 function awsName(stem: string, content: string): string {
+    // Hashed from a value unknown in this preview (e.g. the VPC id): the name is unknown too.
+    if (holdsPayloadToken(content)) return payloadToken();
     const head = slug(stem).slice(0, 23).replace(/-+$/, "");
     return `${head}-${shortHash(content)}`;
 }
@@ -595,7 +598,8 @@ function targetGroupFor(ctx: Ctx, b: PlanBackend, who: string, problems: string[
             targetType: "instance", port: targetPort, protocol: "HTTP", targets: ids.map(id => ({ id, port: targetPort })),
         };
     } else {
-        const bad = b.endpoints.filter(e => isIP(e.address) === 0);
+        // An address unknown in this preview (a payload token) is taken for the IP the update will check.
+        const bad = b.endpoints.filter(e => isIP(e.address) === 0 && !holdsPayloadToken(e.address));
         if (bad.length > 0) {
             problems.push(`${who}: backend ${b.service} has endpoints that are not IP addresses (${bad.map(e => e.address).join(", ")}); ` +
                 "ALB ip targets need IPs: list IPs, or set the Service's realizations.aws (instanceIds, lambdaFunctionArn or targetGroupArn)");

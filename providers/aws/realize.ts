@@ -11,6 +11,7 @@ import { Permission } from "@pulumi/aws/lambda/permission";
 import { GatewayPlan } from "../../routing/plan";
 import { RealizeContext, RealizeResult } from "../adapter";
 import { AlbAction, AlbBuild, AlbModel, buildAlbModel, slug } from "./model";
+import { holdsPayloadToken } from "../payload-token";
 
 export interface AlbResources {
     loadBalancer: lb.LoadBalancer;
@@ -101,7 +102,12 @@ function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
         targetGroups.set(tg.key, group);
         arns.set(tg.key, group.arn);
         for (const t of tg.targets) {
-            const name = `${tg.resourceName}-${slug(t.id)}${t.port !== undefined ? `-${t.port}` : ""}`;
+            // Named by the target (its identity), except a Lambda group's only target: a function ARN is
+            // often unknown in a preview (the function is created in the same stack), and the name must be
+            // the one the update uses. The alias keeps stacks made before this name (the ARN's slug).
+            const byTarget = `${tg.resourceName}-${slug(t.id)}${t.port !== undefined ? `-${t.port}` : ""}`;
+            const name = tg.targetType === "lambda" ? `${tg.resourceName}-fn` : byTarget;
+            const aliases = tg.targetType === "lambda" && !holdsPayloadToken(t.id) ? [{ name: byTarget }] : [];
             const deps: pulumi.Resource[] = [];
             if (tg.targetType === "lambda") {
                 deps.push(new Permission(`${tg.resourceName}-invoke`, {
@@ -109,9 +115,11 @@ function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
                     principal: "elasticloadbalancing.amazonaws.com", sourceArn: group.arn,
                 }, common));
             }
+            // A target unknown in this preview (a payload token) has an unknown port as well.
+            const port = holdsPayloadToken(t.id) ? pulumi.output(pulumi.unknown) as pulumi.Output<number> : t.port;
             new lb.TargetGroupAttachment(name, {
-                region, targetGroupArn: group.arn, targetId: t.id, ...(t.port !== undefined ? { port: t.port } : {}),
-            }, { ...common, dependsOn: deps });
+                region, targetGroupArn: group.arn, targetId: t.id, ...(t.port !== undefined ? { port } : {}),
+            }, { ...common, dependsOn: deps, ...(aliases.length ? { aliases } : {}) });
         }
     }
 
