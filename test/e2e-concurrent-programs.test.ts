@@ -12,14 +12,36 @@ import { E2eWorld, e2eGate } from "./nginx-e2e-kit";
 const ROUNDS = 4;
 
 /**
- * Declares its own Service, waits (so the other program runs its reset and declarations in between),
+ * Both programs of a round wait here after declaring their Service, so each runs its reset and
+ * declarations while the other is mid-program (the overlap the Automation API allows); without it
+ * the CLI's start-up time would usually run them one after the other.
+ */
+class Barrier {
+    private waiting: (() => void)[] = [];
+    constructor(private readonly parties: number) {}
+    wait(timeoutMs = 60_000): Promise<void> {
+        return new Promise((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error("the other program never reached the barrier")), timeoutMs);
+            this.waiting.push(() => { clearTimeout(timer); resolve(); });
+            if (this.waiting.length === this.parties) {
+                const all = this.waiting;
+                this.waiting = [];
+                all.forEach(release => release());
+            }
+        });
+    }
+}
+const barrier = new Barrier(2);
+
+/**
+ * Declares its own Service, waits for the other program to do the same (at the barrier),
  * then a route that names that Service like a manifest would (by name, resolved through the registry).
  */
-function program(team: string, delayMs: number) {
+function program(team: string) {
     return async () => {
         resetDeclarations();
         new Service(`${team}-svc`, { name: `${team}-app`, namespace: team, port: 8080, endpoints: [{ address: "10.0.0.1" }] });
-        await new Promise(resolve => setTimeout(resolve, delayMs));
+        await barrier.wait();
         const gateway = new Gateway(`${team}-gw`, {
             gatewayClass: new GatewayClass(`${team}-plan`, { controllerName: "gatewaykit.dev/plan" }),
             namespace: team,
@@ -50,8 +72,8 @@ describe("e2e: two inline programs at once in one process keep their own declara
     });
 
     it(`${ROUNDS} rounds of concurrent ups: each program's route resolves its own Service`, async () => {
-        const a = await world!.stack("gk-conc-a", `a${process.pid}`, program("team-a", 40));
-        const b = await world!.stack("gk-conc-b", `b${process.pid}`, program("team-b", 10));
+        const a = await world!.stack("gk-conc-a", `a${process.pid}`, program("team-a"));
+        const b = await world!.stack("gk-conc-b", `b${process.pid}`, program("team-b"));
         const failures: string[] = [];
         for (let round = 0; round < ROUNDS; round++) {
             // A changed config each round so every up runs the program (and its reset) again.
