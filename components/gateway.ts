@@ -23,6 +23,7 @@ import { AllowedRoutes, GatewayClassSpec, GatewayTLSConfig, Labels, Listener, Pr
 import { GatewayClass, GatewayClassParameters } from "./gatewayClass";
 import type { HTTPRoute } from "./httpRoute";
 import { describeUnknowns, payloadTransformation, splitGatewayInputs, withoutUndefined } from "./payload";
+import { reportFailure, unlessReported } from "./failures";
 import { declarations, labelOf, resolveOutput } from "./registry";
 
 export interface GatewayListenerArgs {
@@ -151,7 +152,7 @@ export class Gateway extends pulumi.ComponentResource {
         // Failures surface through the outputs below and registerOutputs; this only stops Node
         // from reporting the same rejection once more for this promise.
         this.rendered.catch(() => undefined);
-        const attachments = pulumi.output(this.rendered.then(r => r.known
+        const attachments = pulumi.output(unlessReported(this.rendered).then(r => !pulumi.isUnknown(r) && r.known
             ? (r.attachment ? { [r.adapter]: r.attachment } : {})
             : pulumi.unknown as unknown as Record<string, Record<string, unknown>>));
         this.reference = pulumi.all([this.baseReference, attachments]).apply(([base, att]) =>
@@ -161,12 +162,12 @@ export class Gateway extends pulumi.ComponentResource {
         // targets, a preview with unknown inputs and a render that failed before compiling.
         const portability = new Promise<Record<string, PortabilityFinding[]> | undefined>((resolve, reject) => {
             this.onPortability = resolve;
-            this.rendered.then(r => resolve(r.known ? {} : undefined), reject);
+            unlessReported(this.rendered).then(r => resolve(!pulumi.isUnknown(r) && r.known ? {} : undefined), reject);
         });
         portability.catch(() => undefined);
 
         const part = <T>(pick: (r: Extract<GatewayRender, { known: true }>) => T): pulumi.Output<T> =>
-            pulumi.output(this.rendered.then(r => r.known ? pick(r) : pulumi.unknown as unknown as T)) as pulumi.Output<T>;
+            pulumi.output(unlessReported(this.rendered).then(r => !pulumi.isUnknown(r) && r.known ? pick(r) : pulumi.unknown as unknown as T)) as pulumi.Output<T>;
         this.plan = part(r => r.plan);
         this.status = part(r => r.plan.status);
         this.routeStatuses = part(r => r.routing.routes);
@@ -244,6 +245,11 @@ export class Gateway extends pulumi.ComponentResource {
         }
         value = { ...value, routes: value.routes.map(withoutUndefined) };
         const ref = value.reference;
+        // Who a validation issue names ("HTTPRoute team-a/store"), as components of this program.
+        const culprits = new Map<string, pulumi.Resource>();
+        const key = (kind: string, spec: { name?: unknown; namespace?: unknown }) => `${kind} ${spec.namespace ?? "default"}/${spec.name}`;
+        value.routes.forEach((spec, i) => culprits.set(key("HTTPRoute", spec as { name?: unknown }), routes[i]));
+        (value.services as { name?: unknown }[]).forEach((spec, i) => culprits.set(key("Service", spec), services[i]));
         try {
             const adapter = adapterFor(ref.controllerName);
             const gatewayClass: GatewayClassSpec = { name: ref.className, controllerName: ref.controllerName };
@@ -280,7 +286,7 @@ export class Gateway extends pulumi.ComponentResource {
                 ...(result.attachment ? { attachment: result.attachment } : {}),
             };
         } catch (err) {
-            throw this.failure(err);
+            throw this.failure(err, culprits);
         }
     }
 
@@ -300,11 +306,16 @@ export class Gateway extends pulumi.ComponentResource {
         this.onPortability(report);
     }
 
-    /** A user-facing failure: the message (which names the route and field), without a stack trace. */
-    private failure(err: unknown): Error {
-        const known = err instanceof GatewayValidationError || err instanceof CapabilityError || err instanceof UnknownControllerError;
+    /**
+     * A user-facing failure (the message names the resource and field) is logged once on the
+     * resource at fault; anything else (a bug) keeps its stack and surfaces through the outputs.
+     */
+    private failure(err: unknown, culprits: ReadonlyMap<string, pulumi.Resource>): Error {
+        if (err instanceof GatewayValidationError || err instanceof CapabilityError || err instanceof UnknownControllerError) {
+            return reportFailure(err, this, culprits);
+        }
         const message = err instanceof Error ? err.message : String(err);
-        const failure = new pulumi.ResourceError(known ? message : `Gateway ${this.label}: ${message}`, this, known);
+        const failure = new pulumi.ResourceError(`Gateway ${this.label}: ${message}`, this, false);
         (failure as { cause?: unknown }).cause = err;
         return failure;
     }

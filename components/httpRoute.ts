@@ -19,6 +19,7 @@ import type { GatewayClassParameters } from "./gatewayClass";
 import { declarations, labelOf, resolveOutput } from "./registry";
 import { Service } from "./service";
 import { withoutUndefined } from "./payload";
+import { reportFailure, unlessReported } from "./failures";
 
 export interface HTTPRouteParentRefArgs {
     /** The Gateway component, or a GatewayReference exported by another stack. */
@@ -158,7 +159,7 @@ export class HTTPRoute extends pulumi.ComponentResource {
         const computed = this.computeStatus(sources);
         computed.catch(() => undefined); // surfaced through the outputs below
         const part = <T>(pick: (c: { status: RouteStatus; table: string }) => T): pulumi.Output<T> =>
-            pulumi.output(computed.then(c => c === undefined ? pulumi.unknown as unknown as T : pick(c))) as pulumi.Output<T>;
+            pulumi.output(unlessReported(computed).then(c => c === undefined || pulumi.isUnknown(c) ? pulumi.unknown as unknown as T : pick(c))) as pulumi.Output<T>;
         this.status = part(c => c.status);
         this.routingTable = part(c => c.table);
         this.registerOutputs({ name: this.name, namespace: this.namespace, status: this.status, routingTable: this.routingTable });
@@ -168,10 +169,11 @@ export class HTTPRoute extends pulumi.ComponentResource {
     private async compileAgainst(refOutput: pulumi.Output<GatewayReference>): Promise<{ known: boolean; routing?: RoutingPlan; gateway?: GatewayPlan }> {
         // Let the program body finish declaring services first.
         await new Promise(resolve => setImmediate(resolve));
+        const declaredServices = [...declarations().services];
         const { known, value } = await resolveOutput(pulumi.output({
             ref: refOutput,
             spec: this.spec,
-            services: declarations().services.map(s => s.spec),
+            services: declaredServices.map(s => s.spec),
             parameters: this.adapterParameters,
         }));
         if (!known) return { known: false };
@@ -198,7 +200,8 @@ export class HTTPRoute extends pulumi.ComponentResource {
             }
             return { known: true, routing, gateway: routing.gateways[0] };
         } catch (err) {
-            throw err instanceof GatewayValidationError || err instanceof CapabilityError ? new pulumi.ResourceError(err.message, this, true) : err;
+            throw err instanceof GatewayValidationError || err instanceof CapabilityError ? reportFailure(err, this, new Map(
+                (value.services as ServiceSpec[]).map((svc, i) => [`Service ${svc.namespace ?? "default"}/${svc.name}`, declaredServices[i]] as const))) : err;
         }
     }
 
