@@ -18,7 +18,7 @@ import { Gateway, GatewayReference } from "./gateway";
 import type { GatewayClassParameters } from "./gatewayClass";
 import { declarations, labelOf, resolveOutput } from "./registry";
 import { Service } from "./service";
-import { withoutUndefined } from "./payload";
+import { describeUnknowns, payloadTransformation, splitGatewayInputs, withoutUndefined } from "./payload";
 import { reportFailure, unlessReported } from "./failures";
 
 export interface HTTPRouteParentRefArgs {
@@ -105,7 +105,8 @@ export class HTTPRoute extends pulumi.ComponentResource {
         const gateways = gatewaysOf(args, label);
         // Refuse before registering anything, so a late route leaves no half-made resource behind.
         for (const gw of gateways) if (gw.isSealed) throw gw.lateRouteError(label);
-        super("gatewaykit:index:HTTPRoute", name, {}, opts);
+        // The payload transformation (components/payload.ts) reaches the objects realizeRoutes declares under this route.
+        super("gatewaykit:index:HTTPRoute", name, {}, { ...opts, transformations: [...(opts?.transformations ?? []), payloadTransformation] });
         this.label = label;
         this.adapterParameters = pulumi.output(args.parameters ?? {}) as pulumi.Output<GatewayClassParameters>;
         for (const gw of gateways) gw.attachRoute(this);
@@ -170,14 +171,33 @@ export class HTTPRoute extends pulumi.ComponentResource {
         // Let the program body finish declaring services first.
         await new Promise(resolve => setImmediate(resolve));
         const declaredServices = [...declarations().services];
-        const { known, value } = await resolveOutput(pulumi.output({
+        const resolved = await resolveOutput(pulumi.output({
             ref: refOutput,
-            spec: this.spec,
+            spec: this.rawSpec,
             services: declaredServices.map(s => s.spec),
             parameters: this.adapterParameters,
         }));
-        if (!known) return { known: false };
-        const { ref, spec } = value;
+        let value = resolved.value;
+        if (!resolved.known) {
+            // As a Gateway does (components/payload.ts): compile from the routing-relevant values.
+            const ref = value.ref as Partial<GatewayReference> | undefined;
+            const gatewayLabel = typeof ref?.name === "string" && typeof ref.namespace === "string" ? `${ref.namespace}/${ref.name}` : "<reference>";
+            const split = splitGatewayInputs(
+                { reference: value.ref, labels: {}, parameters: value.parameters as Record<string, unknown>, routes: [value.spec], services: value.services },
+                { gateway: gatewayLabel, gatewayClass: typeof ref?.className === "string" ? ref.className : "<class>", routes: [this.label], services: declaredServices.map(s => s.label) },
+                controllerName => allAdapters().find(a => a.controllerNames.includes(controllerName))?.name ?? "");
+            if (split.unknowns.length > 0) {
+                pulumi.log.info(`HTTPRoute ${this.label}: its status on Gateway ${gatewayLabel} is computed once its inputs are known (during update): ` +
+                    `${describeUnknowns(split.unknowns)} ${split.unknowns.length === 1 ? "is" : "are"} not known in this preview`, this);
+                return { known: false };
+            }
+            value = {
+                ref: split.value.reference as unknown as typeof value.ref, spec: split.value.routes[0] as typeof value.spec,
+                services: split.value.services as typeof value.services, parameters: split.value.parameters as typeof value.parameters,
+            };
+        }
+        const ref = value.ref;
+        const spec = withoutUndefined(value.spec);
         try {
             const routing = compile({
                 gatewayClasses: [{ name: ref.className, controllerName: ref.controllerName }],

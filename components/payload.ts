@@ -175,6 +175,7 @@ function splitService(spec: unknown, adapter: string, resource: string, relevant
 const REFERENCE_FIELDS: Record<string, string> = {
     name: "metadata.name", namespace: "metadata.namespace", listeners: "spec.listeners",
     className: "spec.gatewayClassName", controllerName: "spec.gatewayClassName (its controllerName)", namespaceLabels: "namespaceLabels",
+    attachments: "reference.attachments",
 };
 
 /**
@@ -186,7 +187,7 @@ export function splitGatewayInputs<T extends GatewayInputs>(value: T, labels: In
     const relevant = (u: UnknownValue) => unknowns.push(u);
     const gateway = `Gateway ${labels.gateway}`;
     for (const [key, v] of Object.entries(value.reference ?? {})) {
-        for (const p of unknownPaths(v, "")) relevant({ resource: gateway, field: REFERENCE_FIELDS[key] + p });
+        for (const p of unknownPaths(v, "")) relevant({ resource: gateway, field: (REFERENCE_FIELDS[key] ?? key) + p });
     }
     if (pulumi.isUnknown(value.reference)) relevant({ resource: gateway, field: "spec" });
     for (const p of unknownPaths(value.labels, "metadata.labels")) relevant({ resource: gateway, field: p });

@@ -6,7 +6,7 @@
 
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { Gateway, GatewayClass, HTTPRoute, Service } from "../components";
+import { Gateway, GatewayClass, GatewayReference, HTTPRoute, Service } from "../components";
 import { resolveOutput } from "../components/registry";
 import { RecordedResource, runProgram, setupMocks } from "../testing";
 
@@ -107,6 +107,17 @@ function kubernetesProgram(): { gateway: Gateway } {
     return { gateway };
 }
 
+/** An application team's stack: its route on another stack's gateway (a GatewayReference), realised here. */
+function kubernetesTeamProgram(): { route: HTTPRoute } {
+    const reference: GatewayReference = {
+        name: "edge", namespace: "infra", className: "k8s", controllerName: "gatewaykit.dev/kubernetes",
+        listeners: [{ name: "http", protocol: "HTTP", port: 80 }], namespaceLabels: {},
+    };
+    const pods = new Service("pods", { namespace: "infra", port: 8080, endpoints: [{ address: made("pod-ip", "10.1.0.4") }] });
+    const route = new HTTPRoute("shop", { namespace: "infra", parentRefs: [{ gateway: reference }], hostnames: ["shop.example"], rules: [{ backendRefs: [{ service: pods }] }] });
+    return { route };
+}
+
 const PROGRAMS: [string, Program][] = [["nginx", nginxProgram], ["aws", awsProgram], ["gcp", gcpProgram], ["kubernetes", kubernetesProgram]];
 
 /** The custom resources a run declared (types and names), without the test's own Made resources. */
@@ -137,6 +148,22 @@ describe("preview with unknown payload values (mocks: every resource output unkn
             assert.ok(!JSON.stringify(preview.resources.map(r => r.inputs)).includes("gk-unknown-"), "no payload token in any resource input");
         });
     }
+
+    it("kubernetes, a team's route on another stack's gateway: the same objects as the update, and the route's table is known", async () => {
+        const runTeam = async (mode: "update" | "unknown preview") => {
+            setupMocks(mode === "update" ? {} : { preview: true, unknownOutputs: true });
+            let route: HTTPRoute | undefined;
+            const { resources } = await runProgram(() => { route = kubernetesTeamProgram().route; });
+            return { resources, table: await resolveOutput(route!.routingTable) };
+        };
+        const update = await runTeam("update");
+        const preview = await runTeam("unknown preview");
+        assert.ok(declaredResources(update.resources).length >= 3, declaredResources(update.resources).join(", "));
+        assert.deepStrictEqual(declaredResources(preview.resources), declaredResources(update.resources));
+        assert.strictEqual(preview.table.known, true);
+        assert.strictEqual(preview.table.value, update.table.value);
+        assert.ok(!JSON.stringify(preview.resources.map(r => r.inputs)).includes("gk-unknown-"), "no payload token in any resource input");
+    });
 
     it("aws: the subnets, VPC and certificate are unknown arguments of the ALB, target groups and HTTPS listener", async () => {
         const { resources } = await run(awsProgram, "unknown preview");
