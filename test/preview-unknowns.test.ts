@@ -41,7 +41,10 @@ function awsProgram(): { gateway: Gateway } {
                     // The issue's case: VPC, subnets and certificate created in the same program.
                     vpcId: made("vpc", "vpc-1"),
                     subnetIds: [made("subnet-a", "subnet-a"), made("subnet-b", "subnet-b")],
-                    certificateArns: { "shop-tls": made("cert", "arn:aws:acm:eu-west-1:1:certificate/abc") },
+                    certificateArns: {
+                        "shop-tls": made("cert", "arn:aws:acm:eu-west-1:1:certificate/abc"),
+                        "api-tls": made("cert-sni", "arn:aws:acm:eu-west-1:1:certificate/def"),
+                    },
                     tags: { team: made("tag", "shop") },
                 } as unknown as Record<string, string>,
             },
@@ -49,7 +52,7 @@ function awsProgram(): { gateway: Gateway } {
         namespace: "infra",
         listeners: [
             { name: "http", protocol: "HTTP", port: 80 },
-            { name: "https", protocol: "HTTPS", port: 443, tls: { mode: "Terminate", certificateRefs: [{ name: "shop-tls" }] } },
+            { name: "https", protocol: "HTTPS", port: 443, tls: { mode: "Terminate", certificateRefs: [{ name: "shop-tls" }, { name: "api-tls" }] } },
         ],
     });
     const shop = new Service("shop", { namespace: "infra", port: 8080, endpoints: [{ address: "10.0.0.5" }, { address: "10.0.0.6" }] });
@@ -173,6 +176,9 @@ describe("preview with unknown payload values (mocks: every resource output unkn
         assert.ok(subnets.every(s => pulumi.isUnknown(s)), JSON.stringify(subnets));
         const https = resources.find(r => r.type === "aws:lb/listener:Listener" && r.inputs.port === 443)!;
         assert.ok(pulumi.isUnknown(https.inputs.certificateArn));
+        const sni = resources.filter(r => r.type === "aws:lb/listenerCertificate:ListenerCertificate");
+        assert.deepStrictEqual(sni.map(r => r.name), [`${https.name}-sni-infra-api-tls`], "the SNI certificate is named by its certificateRef");
+        assert.ok(pulumi.isUnknown(sni[0].inputs.certificateArn));
         for (const tg of resources.filter(r => r.type === "aws:lb/targetGroup:TargetGroup" && r.inputs.targetType === "ip")) {
             assert.ok(pulumi.isUnknown(tg.inputs.vpcId), `${tg.name}: vpcId`);
             assert.ok(pulumi.isUnknown(tg.inputs.name), `${tg.name}: its AWS name hashes the VPC id`);

@@ -99,6 +99,11 @@ export interface AlbListener {
     gatewayListeners: string[];
     /** The first is the listener's default certificate; the others are added for SNI. */
     certificateArns: string[];
+    /**
+     * Per certificateArns entry, the certificateRef that named it ("namespace/name", or the ARN when
+     * the ref is one): its identity when the ARN is unknown in a preview (created in the same stack).
+     */
+    certificateRefs: string[];
     /** In priority order. */
     rules: AlbRule[];
 }
@@ -275,6 +280,7 @@ function buildListener(ctx: Ctx, port: number, protocol: "HTTP" | "HTTPS", liste
         port, protocol,
         gatewayListeners: ordered.map(l => l.name),
         certificateArns: [],
+        certificateRefs: [],
         rules: [],
     };
     if (protocol === "HTTPS") {
@@ -287,6 +293,7 @@ function buildListener(ctx: Ctx, port: number, protocol: "HTTP" | "HTTPS", liste
                         "nor a key of GatewayClass parameters.aws.certificateArns; write the ARN (arn:aws:acm:…) as the certificateRef name, or map the name to an ARN in certificateArns");
                 } else if (!alb.certificateArns.includes(arn)) {
                     alb.certificateArns.push(arn);
+                    alb.certificateRefs.push(ref.name.startsWith("arn:") ? ref.name : `${ns}/${ref.name}`);
                 }
             }
         }

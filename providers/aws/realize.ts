@@ -136,11 +136,18 @@ function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
             tags: tags({ "gatewaykit:listeners": tagValue(l.gatewayListeners.join(" ")) }),
         }, common);
         listeners.set(l.port, listener);
-        for (const arn of l.certificateArns.slice(1)) {
-            new lb.ListenerCertificate(`${l.resourceName}-sni-${slug(arn.split("/").pop() ?? arn)}`, {
+        l.certificateArns.forEach((arn, i) => {
+            if (i === 0) return;
+            // Named by the certificateRef: an ARN is often unknown in a preview (the certificate is
+            // created in the same stack). The alias keeps stacks made before this name (the ARN's slug).
+            const ref = l.certificateRefs[i] ?? arn;
+            const byArn = `${l.resourceName}-sni-${slug(arn.split("/").pop() ?? arn)}`;
+            const name = ref.startsWith("arn:") ? byArn : `${l.resourceName}-sni-${slug(ref)}`;
+            const aliases = name !== byArn && !holdsPayloadToken(arn) ? [{ name: byArn }] : [];
+            new lb.ListenerCertificate(name, {
                 region, listenerArn: listener.arn, certificateArn: arn,
-            }, common);
-        }
+            }, { ...common, ...(aliases.length ? { aliases } : {}) });
+        });
         for (const r of l.rules) {
             const rule = new lb.ListenerRule(r.resourceName, {
                 region,
