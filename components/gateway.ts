@@ -22,7 +22,7 @@ import { routingTable } from "../routing/table";
 import { AllowedRoutes, GatewayClassSpec, GatewayTLSConfig, Labels, Listener, ProtocolType, ServiceSpec } from "../routing/types";
 import { GatewayClass, GatewayClassParameters } from "./gatewayClass";
 import type { HTTPRoute } from "./httpRoute";
-import { describeUnknowns, payloadTransformation, splitGatewayInputs, withoutUndefined } from "./payload";
+import { describeUnknowns, payloadTransformation, resourcesOf, splitGatewayInputs, withoutUndefined } from "./payload";
 import { reportFailure, unlessReported } from "./failures";
 import { declarations, labelOf, resolveOutput } from "./registry";
 
@@ -104,6 +104,8 @@ export class Gateway extends pulumi.ComponentResource {
     /** "namespace/name" as far as known at construction (for messages and by-name parentRefs). */
     readonly label: string;
     private readonly classLabel: string;
+    /** The resources the inputs came from, once resolved: every resource of the data plane depends on them. */
+    private readonly payloadDependencies: pulumi.Resource[];
     /** Resolves once the data plane is declared; rejects with the Gateway's failure. */
     readonly rendered: Promise<GatewayRender>;
 
@@ -119,8 +121,10 @@ export class Gateway extends pulumi.ComponentResource {
 
     constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         // The payload transformation reaches every resource an adapter declares under this Gateway.
-        super(GATEWAY_TYPE, name, {}, { ...opts, transformations: [...(opts?.transformations ?? []), payloadTransformation] });
+        const payloadDependencies: pulumi.Resource[] = [];
+        super(GATEWAY_TYPE, name, {}, { ...opts, transformations: [...(opts?.transformations ?? []), payloadTransformation(() => payloadDependencies)] });
         this.label = labelOf(args.namespace, args.name, name);
+        this.payloadDependencies = payloadDependencies;
         this.classLabel = args.gatewayClass instanceof GatewayClass
             ? args.gatewayClass.label
             : typeof args.gatewayClass.name === "string" ? args.gatewayClass.name : "<class>";
@@ -220,13 +224,15 @@ export class Gateway extends pulumi.ComponentResource {
         await sealedPromise;
         const routes = [...this.routes];
         const services = [...declarations().services];
-        const resolved = await resolveOutput(pulumi.output({
+        const inputs = pulumi.output({
             reference: this.baseReference,
             labels: labels ?? {},
             parameters,
             routes: routes.map(r => r.rawSpec),
             services: services.map(s => s.spec),
-        }));
+        });
+        const resolved = await resolveOutput(inputs);
+        this.payloadDependencies.push(...await resourcesOf(inputs));
         let value = resolved.value;
         if (!resolved.known) {
             // A preview: compile from the routing-relevant values; unknown payload values become

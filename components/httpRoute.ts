@@ -18,7 +18,7 @@ import { Gateway, GatewayReference } from "./gateway";
 import type { GatewayClassParameters } from "./gatewayClass";
 import { declarations, labelOf, resolveOutput } from "./registry";
 import { Service } from "./service";
-import { describeUnknowns, payloadTransformation, splitGatewayInputs, withoutUndefined } from "./payload";
+import { describeUnknowns, payloadTransformation, resourcesOf, splitGatewayInputs, withoutUndefined } from "./payload";
 import { reportFailure, unlessReported } from "./failures";
 
 export interface HTTPRouteParentRefArgs {
@@ -99,6 +99,8 @@ export class HTTPRoute extends pulumi.ComponentResource {
     /** "namespace/name" as far as known at construction. */
     readonly label: string;
     private readonly adapterParameters: pulumi.Output<GatewayClassParameters>;
+    /** The resources compileAgainst's inputs came from: what realizeRoutes' objects depend on. */
+    private readonly payloadDependencies: pulumi.Resource[];
 
     constructor(name: string, args: HTTPRouteArgs, opts?: pulumi.ComponentResourceOptions) {
         const label = labelOf(args.namespace, args.name, name);
@@ -106,8 +108,10 @@ export class HTTPRoute extends pulumi.ComponentResource {
         // Refuse before registering anything, so a late route leaves no half-made resource behind.
         for (const gw of gateways) if (gw.isSealed) throw gw.lateRouteError(label);
         // The payload transformation (components/payload.ts) reaches the objects realizeRoutes declares under this route.
-        super("gatewaykit:index:HTTPRoute", name, {}, { ...opts, transformations: [...(opts?.transformations ?? []), payloadTransformation] });
+        const payloadDependencies: pulumi.Resource[] = [];
+        super("gatewaykit:index:HTTPRoute", name, {}, { ...opts, transformations: [...(opts?.transformations ?? []), payloadTransformation(() => payloadDependencies)] });
         this.label = label;
+        this.payloadDependencies = payloadDependencies;
         this.adapterParameters = pulumi.output(args.parameters ?? {}) as pulumi.Output<GatewayClassParameters>;
         for (const gw of gateways) gw.attachRoute(this);
 
@@ -171,12 +175,14 @@ export class HTTPRoute extends pulumi.ComponentResource {
         // Let the program body finish declaring services first.
         await new Promise(resolve => setImmediate(resolve));
         const declaredServices = [...declarations().services];
-        const resolved = await resolveOutput(pulumi.output({
+        const inputs = pulumi.output({
             ref: refOutput,
             spec: this.rawSpec,
             services: declaredServices.map(s => s.spec),
             parameters: this.adapterParameters,
-        }));
+        });
+        const resolved = await resolveOutput(inputs);
+        this.payloadDependencies.push(...await resourcesOf(inputs));
         let value = resolved.value;
         if (!resolved.known) {
             // As a Gateway does (components/payload.ts): compile from the routing-relevant values.

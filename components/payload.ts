@@ -228,12 +228,34 @@ export function unknownWhereTokens(v: unknown): unknown {
 
 /**
  * On the Gateway (and so on every resource an adapter declares under it): arguments built from a
- * payload token are unknown, as the value they stand for. Tokens exist only in a preview.
+ * payload token are unknown, as the value they stand for (tokens exist only in a preview); and every
+ * resource depends on the resources its inputs came from (`dependencies()`, filled once the inputs
+ * resolved), as it would had the Outputs been passed straight in: the ALB is created after, and
+ * deleted before, the subnets it sits in; the nginx gateway after the echo backend it proxies to.
  */
-export const payloadTransformation: pulumi.ResourceTransformation = args => {
-    if (!containsPayloadToken(args.props)) return undefined;
-    return { props: unknownWhereTokens(args.props) as pulumi.Inputs, opts: args.opts };
-};
+export function payloadTransformation(dependencies: () => readonly pulumi.Resource[]): pulumi.ResourceTransformation {
+    return args => {
+        const deps = dependencies();
+        const tokens = containsPayloadToken(args.props);
+        if (!tokens && deps.length === 0) return undefined;
+        return {
+            props: tokens ? unknownWhereTokens(args.props) as pulumi.Inputs : args.props,
+            opts: deps.length === 0 ? args.opts : { ...args.opts, dependsOn: withDependencies(args.opts.dependsOn, deps) },
+        };
+    };
+}
+
+function withDependencies(given: pulumi.ResourceOptions["dependsOn"], deps: readonly pulumi.Resource[]): pulumi.ResourceOptions["dependsOn"] {
+    const list = (d: unknown): pulumi.Input<pulumi.Resource>[] => d === undefined ? [] : Array.isArray(d) ? d : [d as pulumi.Input<pulumi.Resource>];
+    if (pulumi.Output.isInstance(given)) return (given as pulumi.Output<unknown>).apply(g => [...list(g), ...deps]) as pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
+    return [...list(given), ...deps];
+}
+
+/** The resources an Output's value came from (the SDK's internal allResources, which apply() would not expose). */
+export async function resourcesOf(o: pulumi.Output<unknown>): Promise<pulumi.Resource[]> {
+    const internal = o as unknown as { allResources?: () => Promise<Set<pulumi.Resource>> };
+    return internal.allResources ? [...await internal.allResources()] : [];
+}
 
 /** Drops undefined members, so an unset optional arg reads as absent, not as a bad value. */
 export function withoutUndefined<T>(v: T): T {

@@ -10,7 +10,7 @@ import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { Gateway, GatewayClass, HTTPRoute, Service, localService } from "../components";
 import { resetDeclarations } from "../components/registry";
 import { EchoBackend } from "../providers/nginx/echo";
-import { E2eWorld, e2eGate, freePort } from "./nginx-e2e-kit";
+import { E2eWorld, ask, e2eGate, freePort } from "./nginx-e2e-kit";
 
 function echoProgram(port: number) {
     return async () => {
@@ -61,7 +61,8 @@ describe("e2e: pulumi preview (Automation API)", function () {
     });
 
     it("an endpoint of a backend not yet created: the preview shows the nginx gateway and a known routing table", async () => {
-        const stack = await world!.stack("gk-preview-echo", `echo${process.pid}`, echoProgram(await freePort()));
+        const port = await freePort();
+        const stack = await world!.stack("gk-preview-echo", `echo${process.pid}`, echoProgram(port));
         const events: EngineEvent[] = [];
         const r = await stack.preview({ onEvent: e => events.push(e) });
         const steps = events.flatMap(e => e.resourcePreEvent ? [e.resourcePreEvent.metadata] : []);
@@ -75,6 +76,19 @@ describe("e2e: pulumi preview (Automation API)", function () {
         assert.match(r.stdout, /routingTable: "gateway infra\/edge \(class local\)/, r.stdout);
         assert.match(r.stdout, /shop\.example · PathPrefix \/ → infra\/shop:8080/);
         assert.doesNotMatch(r.stdout, /routing plan is computed once/);
+
+        // The update creates what the preview showed; the endpoint's real port reached nginx, and the
+        // gateway depends on the backend its inputs came from (as an Output passed straight in would).
+        const up = await stack.up();
+        assert.equal(up.summary.result, "succeeded");
+        assert.deepStrictEqual(Object.keys(up.summary.resourceChanges ?? {}), ["create"]);
+        // The engine counts default providers in the preview's steps, not in the summary.
+        assert.equal(up.summary.resourceChanges?.create, created.filter(t => !t.startsWith("pulumi:providers:")).length);
+        assert.equal(await ask(port, "shop.example", "/"), "shop");
+        const state = (await stack.exportStack()).deployment as { resources: { urn: string; type: string; dependencies?: string[] }[] };
+        const echo = state.resources.find(x => x.type === "pulumi-nodejs:dynamic/gatewaykit:EchoBackend")!;
+        const nginx = state.resources.find(x => x.type === "pulumi-nodejs:dynamic/gatewaykit:NginxGateway")!;
+        assert.ok(nginx.dependencies?.includes(echo.urn), `the nginx gateway depends on the echo backend: ${JSON.stringify(nginx.dependencies)}`);
     });
 
     it("a bad HTTPRoute: the error once, on the HTTPRoute's URN, with no Node noise", async () => {

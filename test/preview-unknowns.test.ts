@@ -7,7 +7,9 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { Gateway, GatewayClass, GatewayReference, HTTPRoute, Service } from "../components";
+import { payloadTransformation } from "../components/payload";
 import { resolveOutput } from "../components/registry";
+import { payloadToken } from "../providers/payload-token";
 import { RecordedResource, runProgram, setupMocks } from "../testing";
 
 /** A resource of this test whose `value` output is known in a normal run and unknown in the all-unknown preview. */
@@ -186,6 +188,26 @@ describe("preview with unknown payload values (mocks: every resource output unkn
         assert.strictEqual(https.inputs.protocol, "HTTPS");
         const rules = resources.filter(r => r.type === "aws:lb/listenerRule:ListenerRule");
         assert.ok(rules.every(r => Array.isArray(r.inputs.conditions)), "rule conditions (the routing) are known");
+    });
+
+    it("the payload transformation: token-holding arguments become unknown, and resources depend on where their inputs came from", async () => {
+        setupMocks();
+        const source = new Made("source", "x");
+        const other = new Made("other", "y");
+        const token = payloadToken();
+        const t = payloadTransformation(() => [source]);
+        const out = t({
+            type: "t:index:R", name: "r", resource: other, opts: { dependsOn: other },
+            props: { plan: JSON.stringify({ address: token }), port: 8080, nested: [{ id: `arn:${token}` }, "kept"] },
+        })!;
+        assert.ok(pulumi.Output.isInstance(out.props.plan));
+        assert.strictEqual(await resolveOutput(out.props.plan as pulumi.Output<string>).then(r => r.known), false);
+        assert.strictEqual(out.props.port, 8080);
+        assert.ok(pulumi.Output.isInstance((out.props.nested as unknown[])[0] && ((out.props.nested as { id: unknown }[])[0].id)));
+        assert.strictEqual((out.props.nested as unknown[])[1], "kept");
+        assert.deepStrictEqual(out.opts.dependsOn, [other, source]);
+        // Nothing to do without tokens or dependencies.
+        assert.strictEqual(payloadTransformation(() => [])({ type: "t", name: "n", resource: other, opts: {}, props: { a: "b" } }), undefined);
     });
 
     it("waits only for an unknown routing-relevant value, and its message names the resource and field", async () => {
