@@ -6,7 +6,10 @@
 //      registration re-arms the tick); a later registration throws, naming route and gateway;
 //   3. it resolves every route's and service's inputs, compiles, checks the adapter's
 //      capabilities and preflight, and asks the adapter to realise the plan (children of this
-//      component).
+//      component). In a preview, unknown payload values (addresses, ARNs, subnets, …) do not stop
+//      it: components/payload.ts splits them from the routing-relevant values;
+//   4. a validation failure is logged once, on the HTTPRoute or Service at fault
+//      (components/failures.ts), and the outputs turn unknown instead of repeating it.
 // Rendering runs inside the promise handed to registerOutputs, so the Pulumi runtime's
 // outstanding-RPC tracking (rpcKeepAlive in registerResourceOutputs) keeps the program alive
 // until the data plane is declared.

@@ -112,6 +112,13 @@ export interface AlbTarget {
     /** IP address, instance id or Lambda function ARN. */
     id: string;
     port?: number;
+    /** The target is unknown in this preview (id is a payload token), and so is its port. */
+    unknown?: true;
+}
+
+/** Marks targets whose id stands for a value unknown in this preview. */
+function withUnknown(t: AlbTarget): AlbTarget {
+    return holdsPayloadToken(t.id) ? { ...t, unknown: true } : t;
 }
 
 export interface AlbTargetGroup {
@@ -618,7 +625,7 @@ function targetGroupFor(ctx: Ctx, b: PlanBackend, who: string, problems: string[
             targets: b.endpoints.map(e => ({ id: e.address, port: e.port ?? targetPort })),
         };
     }
-    ctx.tgs.set(key, tg);
+    ctx.tgs.set(key, { ...tg, targets: tg.targets.map(withUnknown) });
     return key;
 }
 

@@ -11,7 +11,6 @@ import { Permission } from "@pulumi/aws/lambda/permission";
 import { GatewayPlan } from "../../routing/plan";
 import { RealizeContext, RealizeResult } from "../adapter";
 import { AlbAction, AlbBuild, AlbModel, buildAlbModel, slug } from "./model";
-import { holdsPayloadToken } from "../payload-token";
 
 export interface AlbResources {
     loadBalancer: lb.LoadBalancer;
@@ -104,10 +103,11 @@ function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
         for (const t of tg.targets) {
             // Named by the target (its identity), except a Lambda group's only target: a function ARN is
             // often unknown in a preview (the function is created in the same stack), and the name must be
-            // the one the update uses. The alias keeps stacks made before this name (the ARN's slug).
+            // the one the update uses. The alias keeps stacks made before this name (the ARN's slug); built
+            // from an ARN unknown in this preview it names nothing and matches nothing.
             const byTarget = `${tg.resourceName}-${slug(t.id)}${t.port !== undefined ? `-${t.port}` : ""}`;
             const name = tg.targetType === "lambda" ? `${tg.resourceName}-fn` : byTarget;
-            const aliases = tg.targetType === "lambda" && !holdsPayloadToken(t.id) ? [{ name: byTarget }] : [];
+            const aliases = tg.targetType === "lambda" ? [{ name: byTarget }] : [];
             const deps: pulumi.Resource[] = [];
             if (tg.targetType === "lambda") {
                 deps.push(new Permission(`${tg.resourceName}-invoke`, {
@@ -116,7 +116,7 @@ function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
                 }, common));
             }
             // A target unknown in this preview (a payload token) has an unknown port as well.
-            const port = holdsPayloadToken(t.id) ? pulumi.output(pulumi.unknown) as pulumi.Output<number> : t.port;
+            const port = t.unknown ? pulumi.output(pulumi.unknown) as pulumi.Output<number> : t.port;
             new lb.TargetGroupAttachment(name, {
                 region, targetGroupArn: group.arn, targetId: t.id, ...(t.port !== undefined ? { port } : {}),
             }, { ...common, dependsOn: deps, ...(aliases.length ? { aliases } : {}) });
@@ -143,7 +143,8 @@ function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
             const ref = l.certificateRefs[i] ?? arn;
             const byArn = `${l.resourceName}-sni-${slug(arn.split("/").pop() ?? arn)}`;
             const name = ref.startsWith("arn:") ? byArn : `${l.resourceName}-sni-${slug(ref)}`;
-            const aliases = name !== byArn && !holdsPayloadToken(arn) ? [{ name: byArn }] : [];
+            // (An alias built from an ARN unknown in this preview names nothing, and matches nothing.)
+            const aliases = name !== byArn ? [{ name: byArn }] : [];
             new lb.ListenerCertificate(name, {
                 region, listenerArn: listener.arn, certificateArn: arn,
             }, { ...common, ...(aliases.length ? { aliases } : {}) });
