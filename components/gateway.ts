@@ -227,15 +227,8 @@ export class Gateway extends pulumi.ComponentResource {
         await sealedPromise;
         const routes = [...this.routes];
         const services = [...declarations().services];
-        const inputs = pulumi.output({
-            reference: this.baseReference,
-            labels: labels ?? {},
-            parameters,
-            routes: routes.map(r => r.rawSpec),
-            services: services.map(s => s.spec),
-        });
-        const resolved = await resolveOutput(inputs);
-        this.payloadDependencies.push(...await resourcesOf(inputs));
+        const own = { reference: this.baseReference, labels: labels ?? {}, parameters, routes: routes.map(r => r.rawSpec) };
+        const resolved = await resolveOutput(pulumi.output({ ...own, services: services.map(s => s.spec) }));
         let value = resolved.value;
         if (!resolved.known) {
             // A preview: compile from the routing-relevant values; unknown payload values become
@@ -273,6 +266,12 @@ export class Gateway extends pulumi.ComponentResource {
                 namespaces: Object.entries(ref.namespaceLabels).map(([name, l]) => ({ name, labels: l })),
             });
             const plan = routing.gateways[0];
+            // What the data plane's resources depend on: where this gateway's inputs and the Services
+            // its plan uses came from (not every Service the program declares).
+            const used = servicesUsedBy(plan);
+            this.payloadDependencies.push(...await resourcesOf(pulumi.output({
+                ...own, services: services.filter((_, i) => used.has(`${(value.services[i] as ServiceSpec).namespace ?? "default"}/${(value.services[i] as ServiceSpec).name}`)).map(s => s.spec),
+            })));
             this.reportPortability(plan, value.parameters as GatewayClassParameters);
             checkCapabilities(plan, adapter, allAdapters());
             const adapterParameters = ((value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>;
@@ -328,6 +327,19 @@ export class Gateway extends pulumi.ComponentResource {
         (failure as { cause?: unknown }).cause = err;
         return failure;
     }
+}
+
+/** "namespace/name" of every Service a plan's rules forward or mirror to. */
+function servicesUsedBy(plan: GatewayPlan): Set<string> {
+    const used = new Set<string>();
+    const mirrors = (f: { requestMirrors: { service?: string }[] }) => f.requestMirrors.forEach(m => m.service && used.add(m.service));
+    for (const l of plan.listeners) {
+        for (const r of l.rules) {
+            mirrors(r.filters);
+            for (const b of r.backends) { used.add(b.service); mirrors(b.filters); }
+        }
+    }
+    return used;
 }
 
 /**

@@ -210,6 +210,26 @@ describe("preview with unknown payload values (mocks: every resource output unkn
         assert.strictEqual(payloadTransformation(() => [])({ type: "t", name: "n", resource: other, opts: {}, props: { a: "b" } }), undefined);
     });
 
+    it("a gateway's resources depend on the resources behind the Services its routes use, not on every declared Service", async () => {
+        setupMocks();
+        let gateway!: Gateway;
+        let used!: Made<string>, unused!: Made<string>;
+        await runProgram(() => {
+            gateway = new Gateway("edge", {
+                gatewayClass: new GatewayClass("local", { controllerName: "gatewaykit.dev/nginx" }),
+                namespace: "infra", listeners: [{ name: "http", protocol: "HTTP", port: 18080 }],
+            });
+            used = new Made("used-host", "127.0.0.1");
+            unused = new Made("unused-host", "127.0.0.2");
+            const shop = new Service("shop", { namespace: "infra", port: 8080, endpoints: [{ address: used.value }] });
+            new Service("other", { namespace: "infra", port: 8080, endpoints: [{ address: unused.value }] });
+            new HTTPRoute("shop", { namespace: "infra", parentRefs: [{ gateway }], rules: [{ backendRefs: [{ service: shop }] }] });
+        });
+        const deps = (gateway as unknown as { payloadDependencies: pulumi.Resource[] }).payloadDependencies;
+        assert.ok(deps.includes(used), "depends on the used Service's source");
+        assert.ok(!deps.includes(unused), "not on an unused Service's source");
+    });
+
     it("waits only for an unknown routing-relevant value, and its message names the resource and field", async () => {
         setupMocks({ preview: true, unknownOutputs: true });
         const messages: string[] = [];
