@@ -98,6 +98,8 @@ export class HTTPRoute extends pulumi.ComponentResource {
     readonly routingTable: pulumi.Output<string>;
     /** "namespace/name" as far as known at construction. */
     readonly label: string;
+    /** Resolves once the status is computed (and, on another stack's gateway, the route realised); rejects with its failure. */
+    readonly settled: Promise<void>;
     private readonly adapterParameters: pulumi.Output<GatewayClassParameters>;
     /** The resources compileAgainst's inputs came from: what realizeRoutes' objects depend on. */
     private readonly payloadDependencies: pulumi.Resource[];
@@ -162,7 +164,10 @@ export class HTTPRoute extends pulumi.ComponentResource {
             ...references.map(ref => () => this.compileAgainst(ref)),
         ];
         const computed = this.computeStatus(sources);
-        computed.catch(() => undefined); // surfaced through the outputs below
+        computed.catch(() => undefined); // logged on the resource at fault; the outputs turn unknown
+        this.settled = computed.then(() => undefined);
+        this.settled.catch(() => undefined);
+        declarations().routes.push(this);
         const part = <T>(pick: (c: { status: RouteStatus; table: string }) => T): pulumi.Output<T> =>
             pulumi.output(unlessReported(computed).then(c => c === undefined || pulumi.isUnknown(c) ? pulumi.unknown as unknown as T : pick(c))) as pulumi.Output<T>;
         this.status = part(c => c.status);

@@ -7,11 +7,14 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import type { Gateway } from "./gateway";
+import type { HTTPRoute } from "./httpRoute";
 import type { Service } from "./service";
 
 export interface Declarations {
     services: Service[];
     gateways: Gateway[];
+    /** For the testing kit: it waits for every route (their failures are logged, not thrown by an output). */
+    routes: HTTPRoute[];
     /** RealizeContext.shared: adapters' per-program state. */
     adapterState: Map<string, unknown>;
 }
@@ -28,7 +31,7 @@ export function declarations(): Declarations {
     const store = getStore();
     let d = byProgram.get(store);
     if (d === undefined) {
-        d = { services: [], gateways: [], adapterState: new Map() };
+        d = { services: [], gateways: [], routes: [], adapterState: new Map() };
         byProgram.set(store, d);
     }
     return d;

@@ -4,7 +4,7 @@
 
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { Gateway, GatewayClass, HTTPRoute, Service } from "../components";
+import { Gateway, GatewayClass, GatewayReference, HTTPRoute, Service } from "../components";
 import { resolveOutput } from "../components/registry";
 import { failureOf, runProgram, setupMocks } from "../testing";
 
@@ -76,6 +76,25 @@ describe("errors on the resource at fault (mocks)", () => {
         const { errors } = await withLoggedErrors(() => failureOf(runProgram(run)));
         assert.deepStrictEqual(errors.map(e => [e.resource === made.route ? "route" : e.resource === made.shop ? "service" : "other", e.message.split(":")[0]]).sort(),
             [["route", "HTTPRoute infra/store"], ["service", "Service infra/shop"]]);
+    });
+
+    it("a bad route on another stack's gateway (a GatewayReference): reported once, on the HTTPRoute; runProgram rejects with it", async () => {
+        const reference: GatewayReference = {
+            name: "edge", namespace: "infra", className: "k8s", controllerName: "gatewaykit.dev/kubernetes",
+            listeners: [{ name: "http", protocol: "HTTP", port: 80 }], namespaceLabels: {},
+        };
+        let route!: HTTPRoute;
+        const { result: err, errors } = await withLoggedErrors(() => failureOf(runProgram(() => {
+            const shop = new Service("shop", { namespace: "infra", port: 8080, endpoints: [{ address: "10.0.0.1" }] });
+            route = new HTTPRoute("store", {
+                namespace: "infra", parentRefs: [{ gateway: reference }], hostnames: ["shop.example"],
+                rules: [{ matches: [{ path: { type: "PathPrefix", value: "groups" } }], backendRefs: [{ service: shop }] }],
+            });
+        })));
+        assert.deepStrictEqual(errors.map(e => e.message), [BAD_PATH]);
+        assert.strictEqual(errors[0].resource, route);
+        assert.strictEqual(err.message, BAD_PATH);
+        assert.strictEqual((await resolveOutput(route.status as pulumi.Output<unknown>)).known, false, "the status output does not repeat it");
     });
 
     it("a plan the class's adapter cannot carry: reported once, on the Gateway", async () => {

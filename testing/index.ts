@@ -87,7 +87,7 @@ export interface ProgramRun<T> {
 /**
  * Runs a program function the way `pulumi up` would run the program body, waits for every Gateway
  * it declared to render its data plane, and returns the recorded resources and the program's
- * resolved return value. Rejects with the first Gateway failure (validation, capability, …).
+ * resolved return value. Rejects with the first Gateway or HTTPRoute failure (validation, capability, …).
  */
 export async function runProgram<T>(program: () => T | Promise<T>): Promise<ProgramRun<T>> {
     if (installed === undefined) setupMocks();
@@ -101,6 +101,8 @@ export async function runProgram<T>(program: () => T | Promise<T>): Promise<Prog
         waited = declarations().gateways.length;
         await Promise.all(pending.map(g => g.rendered));
     }
+    // A route's failure (e.g. on another stack's gateway) is logged on it and its outputs turn unknown.
+    await Promise.all(declarations().routes.map(r => r.settled));
     const outputs = await outputOf(result as pulumi.Input<T>) as pulumi.Unwrap<T>;
     await waitForRegistrations();
     return { resources: [...records], outputs };
