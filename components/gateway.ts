@@ -156,8 +156,9 @@ export class Gateway extends pulumi.ComponentResource {
         const sealedPromise = new Promise<void>(resolve => { this.onSealed = resolve; });
         this.armSeal();
         this.rendered = this.render(sealedPromise, cls.parameters, args.labels);
-        // Failures surface through the outputs below and registerOutputs; this only stops Node
-        // from reporting the same rejection once more for this promise.
+        // A user-facing failure is logged on the resource at fault (failures.ts) and the outputs
+        // below turn unknown; any other surfaces through them. This only stops Node from reporting
+        // the rejection of this promise once more.
         this.rendered.catch(() => undefined);
         const attachments = pulumi.output(unlessReported(this.rendered).then(r => !pulumi.isUnknown(r) && r.known
             ? (r.attachment ? { [r.adapter]: r.attachment } : {})
@@ -235,7 +236,7 @@ export class Gateway extends pulumi.ComponentResource {
             // tokens that the payload transformation turns back into unknown resource arguments.
             const split = splitGatewayInputs(value, {
                 gateway: this.label, gatewayClass: this.classLabel, routes: routes.map(r => r.label), services: services.map(s => s.label),
-            }, controllerName => adapterFor(controllerName).name);
+            }, controllerName => allAdapters().find(a => a.controllerNames.includes(controllerName))?.name ?? "");
             if (split.unknowns.length > 0) {
                 const which = describeUnknowns(split.unknowns);
                 if (!pulumi.runtime.isDryRun()) throw new pulumi.ResourceError(`Gateway ${this.label}: ${which} unknown outside a preview`, this, true);
