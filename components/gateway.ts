@@ -6,7 +6,10 @@
 //      registration re-arms the tick); a later registration throws, naming route and gateway;
 //   3. it resolves every route's and service's inputs, compiles, checks the adapter's
 //      capabilities and preflight, and asks the adapter to realise the plan (children of this
-//      component).
+//      component). In a preview, unknown payload values (addresses, ARNs, subnets, …) do not stop
+//      it: components/payload.ts splits them from the routing-relevant values;
+//   4. a validation failure is logged once, on the HTTPRoute or Service at fault
+//      (components/failures.ts), and the outputs turn unknown instead of repeating it.
 // Rendering runs inside the promise handed to registerOutputs, so the Pulumi runtime's
 // outstanding-RPC tracking (rpcKeepAlive in registerResourceOutputs) keeps the program alive
 // until the data plane is declared.
@@ -22,7 +25,9 @@ import { routingTable } from "../routing/table";
 import { AllowedRoutes, GatewayClassSpec, GatewayTLSConfig, Labels, Listener, ProtocolType, ServiceSpec } from "../routing/types";
 import { GatewayClass, GatewayClassParameters } from "./gatewayClass";
 import type { HTTPRoute } from "./httpRoute";
-import { declared, labelOf, resolveOutput } from "./registry";
+import { describeUnknowns, payloadTransformation, resourcesOf, splitGatewayInputs, withoutUndefined } from "./payload";
+import { reportFailure, unlessReported } from "./failures";
+import { declarations, labelOf, resolveOutput } from "./registry";
 
 export interface GatewayListenerArgs {
     name: pulumi.Input<string>;
@@ -101,6 +106,9 @@ export class Gateway extends pulumi.ComponentResource {
     readonly portability: pulumi.Output<Record<string, PortabilityFinding[]>>;
     /** "namespace/name" as far as known at construction (for messages and by-name parentRefs). */
     readonly label: string;
+    private readonly classLabel: string;
+    /** The resources the inputs came from, once resolved: every resource of the data plane depends on them. */
+    private readonly payloadDependencies: pulumi.Resource[];
     /** Resolves once the data plane is declared; rejects with the Gateway's failure. */
     readonly rendered: Promise<GatewayRender>;
 
@@ -115,8 +123,14 @@ export class Gateway extends pulumi.ComponentResource {
     private onPortability!: (report: Record<string, PortabilityFinding[]>) => void;
 
     constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
-        super(GATEWAY_TYPE, name, {}, opts);
+        // The payload transformation reaches every resource an adapter declares under this Gateway.
+        const payloadDependencies: pulumi.Resource[] = [];
+        super(GATEWAY_TYPE, name, {}, { ...opts, transformations: [...(opts?.transformations ?? []), payloadTransformation(() => payloadDependencies)] });
         this.label = labelOf(args.namespace, args.name, name);
+        this.payloadDependencies = payloadDependencies;
+        this.classLabel = args.gatewayClass instanceof GatewayClass
+            ? args.gatewayClass.label
+            : typeof args.gatewayClass.name === "string" ? args.gatewayClass.name : "<class>";
         this.certificates = args.certificates === undefined
             ? undefined
             : pulumi.secret(args.certificates) as pulumi.Output<Record<string, TlsCertificate>>;
@@ -142,10 +156,11 @@ export class Gateway extends pulumi.ComponentResource {
         const sealedPromise = new Promise<void>(resolve => { this.onSealed = resolve; });
         this.armSeal();
         this.rendered = this.render(sealedPromise, cls.parameters, args.labels);
-        // Failures surface through the outputs below and registerOutputs; this only stops Node
-        // from reporting the same rejection once more for this promise.
+        // A user-facing failure is logged on the resource at fault (failures.ts) and the outputs
+        // below turn unknown; any other surfaces through them. This only stops Node from reporting
+        // the rejection of this promise once more.
         this.rendered.catch(() => undefined);
-        const attachments = pulumi.output(this.rendered.then(r => r.known
+        const attachments = pulumi.output(unlessReported(this.rendered).then(r => !pulumi.isUnknown(r) && r.known
             ? (r.attachment ? { [r.adapter]: r.attachment } : {})
             : pulumi.unknown as unknown as Record<string, Record<string, unknown>>));
         this.reference = pulumi.all([this.baseReference, attachments]).apply(([base, att]) =>
@@ -155,19 +170,19 @@ export class Gateway extends pulumi.ComponentResource {
         // targets, a preview with unknown inputs and a render that failed before compiling.
         const portability = new Promise<Record<string, PortabilityFinding[]> | undefined>((resolve, reject) => {
             this.onPortability = resolve;
-            this.rendered.then(r => resolve(r.known ? {} : undefined), reject);
+            unlessReported(this.rendered).then(r => resolve(!pulumi.isUnknown(r) && r.known ? {} : undefined), reject);
         });
         portability.catch(() => undefined);
 
         const part = <T>(pick: (r: Extract<GatewayRender, { known: true }>) => T): pulumi.Output<T> =>
-            pulumi.output(this.rendered.then(r => r.known ? pick(r) : pulumi.unknown as unknown as T)) as pulumi.Output<T>;
+            pulumi.output(unlessReported(this.rendered).then(r => !pulumi.isUnknown(r) && r.known ? pick(r) : pulumi.unknown as unknown as T)) as pulumi.Output<T>;
         this.plan = part(r => r.plan);
         this.status = part(r => r.plan.status);
         this.routeStatuses = part(r => r.routing.routes);
         this.routingTable = part(r => r.routingTable);
         this.addresses = part(r => r.addresses) as unknown as pulumi.Output<string[]>;
         this.portability = pulumi.output(portability.then(p => p ?? pulumi.unknown)) as pulumi.Output<Record<string, PortabilityFinding[]>>;
-        declared.gateways.push(this);
+        declarations().gateways.push(this);
         this.registerOutputs({
             reference: this.reference,
             status: this.status,
@@ -212,20 +227,32 @@ export class Gateway extends pulumi.ComponentResource {
     ): Promise<GatewayRender> {
         await sealedPromise;
         const routes = [...this.routes];
-        const services = [...declared.services];
-        const { known, value } = await resolveOutput(pulumi.output({
-            reference: this.baseReference,
-            labels: labels ?? {},
-            parameters,
-            routes: routes.map(r => r.spec),
-            services: services.map(s => s.spec),
-        }));
-        if (!known) {
-            if (!pulumi.runtime.isDryRun()) throw new pulumi.ResourceError(`Gateway ${this.label}: some inputs are unknown outside a preview`, this, true);
-            pulumi.log.info(`Gateway ${this.label}: routing plan is computed once its inputs are known (during update)`, this);
-            return { known: false };
+        const services = [...declarations().services];
+        const own = { reference: this.baseReference, labels: labels ?? {}, parameters, routes: routes.map(r => r.rawSpec) };
+        const resolved = await resolveOutput(pulumi.output({ ...own, services: services.map(s => s.spec) }));
+        let value = resolved.value;
+        if (!resolved.known) {
+            // A preview: compile from the routing-relevant values; unknown payload values become
+            // tokens that the payload transformation turns back into unknown resource arguments.
+            const split = splitGatewayInputs(value, {
+                gateway: this.label, gatewayClass: this.classLabel, routes: routes.map(r => r.label), services: services.map(s => s.label),
+            }, controllerName => allAdapters().find(a => a.controllerNames.includes(controllerName))?.name ?? "");
+            if (split.unknowns.length > 0) {
+                const which = describeUnknowns(split.unknowns);
+                if (!pulumi.runtime.isDryRun()) throw new pulumi.ResourceError(`Gateway ${this.label}: ${which} unknown outside a preview`, this, true);
+                pulumi.log.info(`Gateway ${this.label}: routing plan is computed once its inputs are known (during update): ` +
+                    `${which} ${split.unknowns.length === 1 ? "is" : "are"} not known in this preview`, this);
+                return { known: false };
+            }
+            value = split.value;
         }
+        value = { ...value, routes: value.routes.map(withoutUndefined) };
         const ref = value.reference;
+        // Who a validation issue names ("HTTPRoute team-a/store"), as components of this program.
+        const culprits = new Map<string, pulumi.Resource>();
+        const key = (kind: string, spec: { name?: unknown; namespace?: unknown }) => `${kind} ${spec.namespace ?? "default"}/${spec.name}`;
+        value.routes.forEach((spec, i) => culprits.set(key("HTTPRoute", spec as { name?: unknown }), routes[i]));
+        (value.services as { name?: unknown }[]).forEach((spec, i) => culprits.set(key("Service", spec), services[i]));
         try {
             const adapter = adapterFor(ref.controllerName);
             const gatewayClass: GatewayClassSpec = { name: ref.className, controllerName: ref.controllerName };
@@ -240,6 +267,12 @@ export class Gateway extends pulumi.ComponentResource {
                 namespaces: Object.entries(ref.namespaceLabels).map(([name, l]) => ({ name, labels: l })),
             });
             const plan = routing.gateways[0];
+            // What the data plane's resources depend on: where this gateway's inputs and the Services
+            // its plan uses came from (not every Service the program declares).
+            const used = servicesUsedBy(plan);
+            this.payloadDependencies.push(...await resourcesOf(pulumi.output({
+                ...own, services: services.filter((_, i) => used.has(`${(value.services[i] as ServiceSpec).namespace ?? "default"}/${(value.services[i] as ServiceSpec).name}`)).map(s => s.spec),
+            })));
             this.reportPortability(plan, value.parameters as GatewayClassParameters);
             checkCapabilities(plan, adapter, allAdapters());
             const adapterParameters = ((value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>;
@@ -253,7 +286,7 @@ export class Gateway extends pulumi.ComponentResource {
                     "to compute the plan, status and routing table without a data plane");
             }
             const result = adapter.realize(plan, {
-                parent: this, gatewayName: ref.name, parameters: adapterParameters, shared: declared.adapterState,
+                parent: this, gatewayName: ref.name, parameters: adapterParameters, shared: declarations().adapterState,
                 namespaces: Object.entries(ref.namespaceLabels).map(([name, l]) => ({ name, labels: l })),
                 ...(this.certificates ? { certificates: this.certificates } : {}),
             });
@@ -262,7 +295,7 @@ export class Gateway extends pulumi.ComponentResource {
                 ...(result.attachment ? { attachment: result.attachment } : {}),
             };
         } catch (err) {
-            throw this.failure(err);
+            throw this.failure(err, culprits);
         }
     }
 
@@ -282,14 +315,32 @@ export class Gateway extends pulumi.ComponentResource {
         this.onPortability(report);
     }
 
-    /** A user-facing failure: the message (which names the route and field), without a stack trace. */
-    private failure(err: unknown): Error {
-        const known = err instanceof GatewayValidationError || err instanceof CapabilityError || err instanceof UnknownControllerError;
+    /**
+     * A user-facing failure (the message names the resource and field) is logged once on the
+     * resource at fault; anything else (a bug) keeps its stack and surfaces through the outputs.
+     */
+    private failure(err: unknown, culprits: ReadonlyMap<string, pulumi.Resource>): Error {
+        if (err instanceof GatewayValidationError || err instanceof CapabilityError || err instanceof UnknownControllerError) {
+            return reportFailure(err, this, culprits);
+        }
         const message = err instanceof Error ? err.message : String(err);
-        const failure = new pulumi.ResourceError(known ? message : `Gateway ${this.label}: ${message}`, this, known);
+        const failure = new pulumi.ResourceError(`Gateway ${this.label}: ${message}`, this, false);
         (failure as { cause?: unknown }).cause = err;
         return failure;
     }
+}
+
+/** "namespace/name" of every Service a plan's rules forward or mirror to. */
+function servicesUsedBy(plan: GatewayPlan): Set<string> {
+    const used = new Set<string>();
+    const mirrors = (f: { requestMirrors: { service?: string }[] }) => f.requestMirrors.forEach(m => m.service && used.add(m.service));
+    for (const l of plan.listeners) {
+        for (const r of l.rules) {
+            mirrors(r.filters);
+            for (const b of r.backends) { used.add(b.service); mirrors(b.filters); }
+        }
+    }
+    return used;
 }
 
 /**

@@ -33,11 +33,14 @@ export class GatewayClass extends pulumi.ComponentResource {
     readonly adapterName: pulumi.Output<string>;
     readonly description: pulumi.Output<string | undefined>;
     readonly parameters: pulumi.Output<GatewayClassParameters>;
+    /** The name as far as known at construction (for messages). */
+    readonly label: string;
 
     constructor(name: string, args: GatewayClassArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gatewaykit:index:GatewayClass", name, {}, opts);
         // A plain controllerName is checked now, so a typo fails at the line that wrote it.
         if (typeof args.controllerName === "string") adapterFor(args.controllerName);
+        this.label = typeof args.name === "string" ? args.name : name;
         this.name = pulumi.output(args.name ?? name);
         this.controllerName = pulumi.output(args.controllerName);
         this.adapterName = this.controllerName.apply(c => adapterFor(c).name);

@@ -16,8 +16,10 @@ import { allAdapters } from "../providers";
 import { CapabilityError } from "../routing/errors";
 import { Gateway, GatewayReference } from "./gateway";
 import type { GatewayClassParameters } from "./gatewayClass";
-import { declared, labelOf, resolveOutput } from "./registry";
+import { declarations, labelOf, resolveOutput } from "./registry";
 import { Service } from "./service";
+import { describeUnknowns, payloadTransformation, resourcesOf, splitGatewayInputs, withoutUndefined } from "./payload";
+import { reportFailure, unlessReported } from "./failures";
 
 export interface HTTPRouteParentRefArgs {
     /** The Gateway component, or a GatewayReference exported by another stack. */
@@ -85,21 +87,33 @@ export class HTTPRoute extends pulumi.ComponentResource {
     readonly namespace: pulumi.Output<string>;
     /** The route as a Gateway API spec, with Service components replaced by their names. */
     readonly spec: pulumi.Output<HTTPRouteSpec>;
+    /**
+     * The spec before unset members are dropped: an Output over the arguments as given, so a
+     * Gateway resolving it during a preview sees which field is unknown (an apply would hide it).
+     */
+    readonly rawSpec: pulumi.Output<HTTPRouteSpec>;
     /** Per-parent conditions (Accepted, ResolvedRefs) and warnings. */
     readonly status: pulumi.Output<RouteStatus>;
     /** This route's rules as its gateways placed them, in precedence order. */
     readonly routingTable: pulumi.Output<string>;
     /** "namespace/name" as far as known at construction. */
     readonly label: string;
+    /** Resolves once the status is computed (and, on another stack's gateway, the route realised); rejects with its failure. */
+    readonly settled: Promise<void>;
     private readonly adapterParameters: pulumi.Output<GatewayClassParameters>;
+    /** The resources compileAgainst's inputs came from: what realizeRoutes' objects depend on. */
+    private readonly payloadDependencies: pulumi.Resource[];
 
     constructor(name: string, args: HTTPRouteArgs, opts?: pulumi.ComponentResourceOptions) {
         const label = labelOf(args.namespace, args.name, name);
         const gateways = gatewaysOf(args, label);
         // Refuse before registering anything, so a late route leaves no half-made resource behind.
         for (const gw of gateways) if (gw.isSealed) throw gw.lateRouteError(label);
-        super("gatewaykit:index:HTTPRoute", name, {}, opts);
+        // The payload transformation (components/payload.ts) reaches the objects realizeRoutes declares under this route.
+        const payloadDependencies: pulumi.Resource[] = [];
+        super("gatewaykit:index:HTTPRoute", name, {}, { ...opts, transformations: [...(opts?.transformations ?? []), payloadTransformation(() => payloadDependencies)] });
         this.label = label;
+        this.payloadDependencies = payloadDependencies;
         this.adapterParameters = pulumi.output(args.parameters ?? {}) as pulumi.Output<GatewayClassParameters>;
         for (const gw of gateways) gw.attachRoute(this);
 
@@ -130,14 +144,15 @@ export class HTTPRoute extends pulumi.ComponentResource {
                 backendRefs: (rule.backendRefs ?? rule.forwardTo)?.map((b, j) => backendRef(b, `HTTPRoute ${label}: spec.rules[${i}].backendRefs[${j}]`)),
             };
         });
-        this.spec = (pulumi.output({
+        this.rawSpec = pulumi.output({
             name: args.name ?? name,
             namespace,
             labels: args.labels,
             parentRefs,
             hostnames: args.hostnames,
             rules,
-        }) as unknown as pulumi.Output<HTTPRouteSpec>).apply(withoutUndefined);
+        }) as unknown as pulumi.Output<HTTPRouteSpec>;
+        this.spec = this.rawSpec.apply(withoutUndefined);
         this.name = this.spec.apply(s => s.name);
         this.namespace = this.spec.apply(s => s.namespace ?? "default");
 
@@ -149,9 +164,12 @@ export class HTTPRoute extends pulumi.ComponentResource {
             ...references.map(ref => () => this.compileAgainst(ref)),
         ];
         const computed = this.computeStatus(sources);
-        computed.catch(() => undefined); // surfaced through the outputs below
+        computed.catch(() => undefined); // logged on the resource at fault; the outputs turn unknown
+        this.settled = computed.then(() => undefined);
+        this.settled.catch(() => undefined);
+        declarations().routes.push(this);
         const part = <T>(pick: (c: { status: RouteStatus; table: string }) => T): pulumi.Output<T> =>
-            pulumi.output(computed.then(c => c === undefined ? pulumi.unknown as unknown as T : pick(c))) as pulumi.Output<T>;
+            pulumi.output(unlessReported(computed).then(c => c === undefined || pulumi.isUnknown(c) ? pulumi.unknown as unknown as T : pick(c))) as pulumi.Output<T>;
         this.status = part(c => c.status);
         this.routingTable = part(c => c.table);
         this.registerOutputs({ name: this.name, namespace: this.namespace, status: this.status, routingTable: this.routingTable });
@@ -161,14 +179,36 @@ export class HTTPRoute extends pulumi.ComponentResource {
     private async compileAgainst(refOutput: pulumi.Output<GatewayReference>): Promise<{ known: boolean; routing?: RoutingPlan; gateway?: GatewayPlan }> {
         // Let the program body finish declaring services first.
         await new Promise(resolve => setImmediate(resolve));
-        const { known, value } = await resolveOutput(pulumi.output({
+        const declaredServices = [...declarations().services];
+        const inputs = pulumi.output({
             ref: refOutput,
-            spec: this.spec,
-            services: declared.services.map(s => s.spec),
+            spec: this.rawSpec,
+            services: declaredServices.map(s => s.spec),
             parameters: this.adapterParameters,
-        }));
-        if (!known) return { known: false };
-        const { ref, spec } = value;
+        });
+        const resolved = await resolveOutput(inputs);
+        this.payloadDependencies.push(...await resourcesOf(inputs));
+        let value = resolved.value;
+        if (!resolved.known) {
+            // As a Gateway does (components/payload.ts): compile from the routing-relevant values.
+            const ref = value.ref as Partial<GatewayReference> | undefined;
+            const gatewayLabel = typeof ref?.name === "string" && typeof ref.namespace === "string" ? `${ref.namespace}/${ref.name}` : "<reference>";
+            const split = splitGatewayInputs(
+                { reference: value.ref, labels: {}, parameters: value.parameters as Record<string, unknown>, routes: [value.spec], services: value.services },
+                { gateway: gatewayLabel, gatewayClass: typeof ref?.className === "string" ? ref.className : "<class>", routes: [this.label], services: declaredServices.map(s => s.label) },
+                controllerName => allAdapters().find(a => a.controllerNames.includes(controllerName))?.name ?? "");
+            if (split.unknowns.length > 0) {
+                pulumi.log.info(`HTTPRoute ${this.label}: its status on Gateway ${gatewayLabel} is computed once its inputs are known (during update): ` +
+                    `${describeUnknowns(split.unknowns)} ${split.unknowns.length === 1 ? "is" : "are"} not known in this preview`, this);
+                return { known: false };
+            }
+            value = {
+                ref: split.value.reference as unknown as typeof value.ref, spec: split.value.routes[0] as typeof value.spec,
+                services: split.value.services as typeof value.services, parameters: split.value.parameters as typeof value.parameters,
+            };
+        }
+        const ref = value.ref;
+        const spec = withoutUndefined(value.spec);
         try {
             const routing = compile({
                 gatewayClasses: [{ name: ref.className, controllerName: ref.controllerName }],
@@ -183,7 +223,7 @@ export class HTTPRoute extends pulumi.ComponentResource {
                 const parameters = ((value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>;
                 const attachment = ref.attachments?.[adapter.name];
                 adapter.realizeRoutes(routing.gateways[0], {
-                    parent: this, gatewayName: ref.name, parameters, shared: declared.adapterState,
+                    parent: this, gatewayName: ref.name, parameters, shared: declarations().adapterState,
                     namespaces: Object.entries(ref.namespaceLabels ?? {}).map(([name, labels]) => ({ name, labels })),
                     routeStatuses: routing.routes,
                     ...(attachment ? { attachment } : {}),
@@ -191,7 +231,8 @@ export class HTTPRoute extends pulumi.ComponentResource {
             }
             return { known: true, routing, gateway: routing.gateways[0] };
         } catch (err) {
-            throw err instanceof GatewayValidationError || err instanceof CapabilityError ? new pulumi.ResourceError(err.message, this, true) : err;
+            throw err instanceof GatewayValidationError || err instanceof CapabilityError ? reportFailure(err, this, new Map(
+                (value.services as ServiceSpec[]).map((svc, i) => [`Service ${svc.namespace ?? "default"}/${svc.name}`, declaredServices[i]] as const))) : err;
         }
     }
 
@@ -225,7 +266,7 @@ function gatewaysOf(args: HTTPRouteArgs, label: string): Gateway[] {
         if (p.gateway instanceof Gateway) gw = p.gateway;
         else if (p.gateway === undefined && typeof p.name === "string") {
             const wanted = `${typeof p.namespace === "string" ? p.namespace : routeNamespace}/${p.name}`;
-            gw = declared.gateways.find(g => g.label === wanted);
+            gw = declarations().gateways.find(g => g.label === wanted);
         }
         if (gw && !found.includes(gw)) found.push(gw);
     }
@@ -244,15 +285,6 @@ function backendRef(b: HTTPBackendRefArgs, where: string) {
         weight: b.weight,
         filters: b.filters,
     };
-}
-
-/** Drops undefined members, so an unset optional arg reads as absent, not as a bad value. */
-function withoutUndefined<T>(v: T): T {
-    if (Array.isArray(v)) return v.map(withoutUndefined) as unknown as T;
-    if (v !== null && typeof v === "object") {
-        return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, withoutUndefined(x)])) as T;
-    }
-    return v;
 }
 
 /** The gateway plan with only this route's rules: the route's own view of the routing table. */

@@ -1,23 +1,45 @@
 // What the running program has declared: Services (so a backendRef written by name, like a
-// manifest, resolves) and Gateways (so a parentRef written by name attaches). Per process; the
-// testing kit resets it between tests.
+// manifest, resolves) and Gateways (so a parentRef written by name attaches). Scoped to the running
+// program, not the module: the Automation API runs several inline programs in one process, each in
+// its own runtime store (the SDK's AsyncLocalStorage-based `getStore()`, one LocalStore per run, the
+// global store outside the Automation API), so the registry is a WeakMap keyed on that store. The
+// testing kit resets the current program's declarations between tests.
 
 import * as pulumi from "@pulumi/pulumi";
 import type { Gateway } from "./gateway";
+import type { HTTPRoute } from "./httpRoute";
 import type { Service } from "./service";
 
-export const declared = {
-    services: [] as Service[],
-    gateways: [] as Gateway[],
+export interface Declarations {
+    services: Service[];
+    gateways: Gateway[];
+    /** For the testing kit: it waits for every route (their failures are logged, not thrown by an output). */
+    routes: HTTPRoute[];
     /** RealizeContext.shared: adapters' per-program state. */
-    adapterState: new Map<string, unknown>(),
-};
+    adapterState: Map<string, unknown>;
+}
 
-/** Forgets every declaration (the testing kit calls this before each program). */
+// getStore is @internal in the SDK (absent from its .d.ts), hence the typed require; it has the same
+// shape in every 3.x release since the Automation API ran programs in AsyncLocalStorage.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore(): object };
+
+const byProgram = new WeakMap<object, Declarations>();
+
+/** The declarations of the program running in the current async context. */
+export function declarations(): Declarations {
+    const store = getStore();
+    let d = byProgram.get(store);
+    if (d === undefined) {
+        d = { services: [], gateways: [], routes: [], adapterState: new Map() };
+        byProgram.set(store, d);
+    }
+    return d;
+}
+
+/** Forgets every declaration of the current program (the testing kit calls this before each program). */
 export function resetDeclarations(): void {
-    declared.services.length = 0;
-    declared.gateways.length = 0;
-    declared.adapterState.clear();
+    byProgram.delete(getStore());
 }
 
 /**

@@ -3,7 +3,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceSpec } from "../routing/types";
-import { declared } from "./registry";
+import { declarations, labelOf } from "./registry";
 import type { GcpHealthCheckParameters } from "../providers/gcp/backends";
 
 export interface ServicePortArgs {
@@ -61,12 +61,15 @@ export class Service extends pulumi.ComponentResource {
     /** The port a backendRef without a port uses: the only port, when there is exactly one. */
     readonly defaultPort: pulumi.Output<number | undefined>;
     readonly spec: pulumi.Output<ServiceSpec>;
+    /** "namespace/name" as far as known at construction (for messages). */
+    readonly label: string;
 
     constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gatewaykit:index:Service", name, {}, opts);
         if (args.ports === undefined && args.port === undefined) {
             throw new Error(`Service ${name}: set ports (e.g. ports: [{ port: 8080 }]) or port: a backend needs at least one port`);
         }
+        this.label = labelOf(args.namespace, args.name, name);
         const ports = args.ports ?? [{ port: args.port! }];
         this.spec = pulumi.output({
             name: args.name ?? name,
@@ -76,10 +79,12 @@ export class Service extends pulumi.ComponentResource {
             endpoints: args.endpoints ?? [],
             realizations: args.realizations ?? {},
         }) as unknown as pulumi.Output<ServiceSpec>;
-        this.name = this.spec.apply(s => s.name);
-        this.namespace = this.spec.apply(s => s.namespace ?? "default");
-        this.defaultPort = this.spec.apply(s => s.ports.length === 1 ? s.ports[0].port : undefined);
-        declared.services.push(this);
+        // From their own inputs, not from spec: an unknown endpoint (a payload value) must not make
+        // the Service's identity unknown to the routes that reference it.
+        this.name = pulumi.output(args.name ?? name);
+        this.namespace = pulumi.output(args.namespace ?? "default");
+        this.defaultPort = pulumi.output(ports).apply(ps => ps.length === 1 ? ps[0].port : undefined);
+        declarations().services.push(this);
         this.registerOutputs({ name: this.name, namespace: this.namespace, spec: this.spec });
     }
 }

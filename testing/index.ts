@@ -12,7 +12,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { Gateway } from "../components/gateway";
-import { declared, resetDeclarations, resolveOutput } from "../components/registry";
+import { declarations, resetDeclarations, resolveOutput } from "../components/registry";
 import { SimRequest, SimResult, simulate } from "../routing/simulate";
 
 export interface RecordedResource {
@@ -28,14 +28,21 @@ export interface MockOptions {
     stack?: string;
     /** Run as a preview (pulumi preview), where unknown values stay unknown. */
     preview?: boolean;
+    /**
+     * With preview: every output of every resource is unknown (no id, no state), as in the first
+     * preview of a stack where nothing exists yet.
+     */
+    unknownOutputs?: boolean;
 }
 
 let records: RecordedResource[] = [];
 let installed: string | undefined;
+let unknownOutputs = false;
 
 const recordingMocks: pulumi.runtime.Mocks = {
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         records.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? false });
+        if (unknownOutputs) return { id: undefined, state: {} };
         return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
     },
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
@@ -48,9 +55,10 @@ const recordingMocks: pulumi.runtime.Mocks = {
  * again (from another test file) keeps the same mocks unless the options differ.
  */
 export function setupMocks(options: MockOptions = {}): void {
-    const key = JSON.stringify([options.project ?? "project", options.stack ?? "stack", options.preview ?? false]);
+    const key = JSON.stringify([options.project ?? "project", options.stack ?? "stack", options.preview ?? false, options.unknownOutputs ?? false]);
     if (installed === key) return;
     installed = key;
+    unknownOutputs = (options.preview ?? false) && (options.unknownOutputs ?? false);
     void pulumi.runtime.setMocks(recordingMocks, options.project, options.stack, options.preview);
 }
 
@@ -79,7 +87,7 @@ export interface ProgramRun<T> {
 /**
  * Runs a program function the way `pulumi up` would run the program body, waits for every Gateway
  * it declared to render its data plane, and returns the recorded resources and the program's
- * resolved return value. Rejects with the first Gateway failure (validation, capability, …).
+ * resolved return value. Rejects with the first Gateway or HTTPRoute failure (validation, capability, …).
  */
 export async function runProgram<T>(program: () => T | Promise<T>): Promise<ProgramRun<T>> {
     if (installed === undefined) setupMocks();
@@ -88,11 +96,13 @@ export async function runProgram<T>(program: () => T | Promise<T>): Promise<Prog
     const result = await program();
     // A gateway's render may declare further gateways' inputs; loop until none is pending.
     let waited = 0;
-    while (waited < declared.gateways.length) {
-        const pending = declared.gateways.slice(waited);
-        waited = declared.gateways.length;
+    while (waited < declarations().gateways.length) {
+        const pending = declarations().gateways.slice(waited);
+        waited = declarations().gateways.length;
         await Promise.all(pending.map(g => g.rendered));
     }
+    // A route's failure (e.g. on another stack's gateway) is logged on it and its outputs turn unknown.
+    await Promise.all(declarations().routes.map(r => r.settled));
     const outputs = await outputOf(result as pulumi.Input<T>) as pulumi.Unwrap<T>;
     await waitForRegistrations();
     return { resources: [...records], outputs };

@@ -37,6 +37,7 @@ import { hostnameCovers, hostnameSpecificity } from "../../routing/hostname";
 import { GatewayPlan, ListenerPlan, PlanBackend, PlanRule } from "../../routing/plan";
 import type { SimMatched } from "../../routing/simulate";
 import { AlbSettings, readSettings } from "./params";
+import { holdsPayloadToken, payloadToken } from "../payload-token";
 import { PriorityItem, assignPriorities } from "./priorities";
 
 // ---------------------------------------------------------------- the data
@@ -98,6 +99,11 @@ export interface AlbListener {
     gatewayListeners: string[];
     /** The first is the listener's default certificate; the others are added for SNI. */
     certificateArns: string[];
+    /**
+     * Per certificateArns entry, the certificateRef that named it ("namespace/name", or the ARN when
+     * the ref is one): its identity when the ARN is unknown in a preview (created in the same stack).
+     */
+    certificateRefs: string[];
     /** In priority order. */
     rules: AlbRule[];
 }
@@ -106,6 +112,13 @@ export interface AlbTarget {
     /** IP address, instance id or Lambda function ARN. */
     id: string;
     port?: number;
+    /** The target is unknown in this preview (id is a payload token), and so is its port. */
+    unknown?: true;
+}
+
+/** Marks targets whose id stands for a value unknown in this preview. */
+function withUnknown(t: AlbTarget): AlbTarget {
+    return holdsPayloadToken(t.id) ? { ...t, unknown: true } : t;
 }
 
 export interface AlbTargetGroup {
@@ -166,6 +179,8 @@ export function slug(s: string): string {
 
 /** An AWS-style name ≤ 32 chars: readable stem, then a hash of everything that makes the object what it is. */
 function awsName(stem: string, content: string): string {
+    // Hashed from a value unknown in this preview (e.g. the VPC id): the name is unknown too.
+    if (holdsPayloadToken(content)) return payloadToken();
     const head = slug(stem).slice(0, 23).replace(/-+$/, "");
     return `${head}-${shortHash(content)}`;
 }
@@ -272,6 +287,7 @@ function buildListener(ctx: Ctx, port: number, protocol: "HTTP" | "HTTPS", liste
         port, protocol,
         gatewayListeners: ordered.map(l => l.name),
         certificateArns: [],
+        certificateRefs: [],
         rules: [],
     };
     if (protocol === "HTTPS") {
@@ -284,6 +300,7 @@ function buildListener(ctx: Ctx, port: number, protocol: "HTTP" | "HTTPS", liste
                         "nor a key of GatewayClass parameters.aws.certificateArns; write the ARN (arn:aws:acm:…) as the certificateRef name, or map the name to an ARN in certificateArns");
                 } else if (!alb.certificateArns.includes(arn)) {
                     alb.certificateArns.push(arn);
+                    alb.certificateRefs.push(ref.name.startsWith("arn:") ? ref.name : `${ns}/${ref.name}`);
                 }
             }
         }
@@ -595,7 +612,8 @@ function targetGroupFor(ctx: Ctx, b: PlanBackend, who: string, problems: string[
             targetType: "instance", port: targetPort, protocol: "HTTP", targets: ids.map(id => ({ id, port: targetPort })),
         };
     } else {
-        const bad = b.endpoints.filter(e => isIP(e.address) === 0);
+        // An address unknown in this preview (a payload token) is taken for the IP the update will check.
+        const bad = b.endpoints.filter(e => isIP(e.address) === 0 && !holdsPayloadToken(e.address));
         if (bad.length > 0) {
             problems.push(`${who}: backend ${b.service} has endpoints that are not IP addresses (${bad.map(e => e.address).join(", ")}); ` +
                 "ALB ip targets need IPs: list IPs, or set the Service's realizations.aws (instanceIds, lambdaFunctionArn or targetGroupArn)");
@@ -607,7 +625,7 @@ function targetGroupFor(ctx: Ctx, b: PlanBackend, who: string, problems: string[
             targets: b.endpoints.map(e => ({ id: e.address, port: e.port ?? targetPort })),
         };
     }
-    ctx.tgs.set(key, tg);
+    ctx.tgs.set(key, { ...tg, targets: tg.targets.map(withUnknown) });
     return key;
 }
 

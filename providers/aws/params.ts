@@ -1,6 +1,8 @@
 // GatewayClass parameters of the aws adapter (parameters.aws) and their checks. Every check names
 // the field and the fix; the adapter's preflight reports them before any resource exists.
 
+import { holdsPayloadToken } from "../payload-token";
+
 export type AlbScheme = "internet-facing" | "internal";
 export type AlbIpAddressType = "ipv4" | "dualstack" | "dualstack-without-public-ipv4";
 export type AlbLoadBalancingAlgorithm = "round_robin" | "least_outstanding_requests" | "weighted_random";
@@ -115,7 +117,8 @@ export function readSettings(raw: Record<string, unknown>, gateway: string): { s
     };
 
     const subnetIds = list("subnetIds") ?? [];
-    if (subnetIds.length < 2) {
+    // [token]: a subnet list unknown in this preview (its length is checked during the update).
+    if (subnetIds.length < 2 && !subnetIds.some(holdsPayloadToken)) {
         problems.push(`${at("subnetIds")}: an Application Load Balancer needs subnets in at least two Availability Zones; list them (got ${subnetIds.length})`);
     }
     const scheme = oneOf<AlbScheme>("scheme", ["internet-facing", "internal"]);

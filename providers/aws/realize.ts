@@ -107,7 +107,13 @@ function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
         targetGroups.set(tg.key, group);
         arns.set(tg.key, group.arn);
         for (const t of tg.targets) {
-            const name = `${tg.resourceName}-${slug(t.id)}${t.port !== undefined ? `-${t.port}` : ""}`;
+            // Named by the target (its identity), except a Lambda group's only target: a function ARN is
+            // often unknown in a preview (the function is created in the same stack), and the name must be
+            // the one the update uses. The alias keeps stacks made before this name (the ARN's slug); built
+            // from an ARN unknown in this preview it names nothing and matches nothing.
+            const byTarget = `${tg.resourceName}-${slug(t.id)}${t.port !== undefined ? `-${t.port}` : ""}`;
+            const name = tg.targetType === "lambda" ? `${tg.resourceName}-fn` : byTarget;
+            const aliases = tg.targetType === "lambda" ? [{ name: byTarget }] : [];
             const deps: pulumi.Resource[] = [];
             if (tg.targetType === "lambda") {
                 deps.push(new lambda.Permission(`${tg.resourceName}-invoke`, {
@@ -115,9 +121,11 @@ function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
                     principal: "elasticloadbalancing.amazonaws.com", sourceArn: group.arn,
                 }, common));
             }
+            // A target unknown in this preview (a payload token) has an unknown port as well.
+            const port = t.unknown ? pulumi.output(pulumi.unknown) as pulumi.Output<number> : t.port;
             new lb.TargetGroupAttachment(name, {
-                region, targetGroupArn: group.arn, targetId: t.id, ...(t.port !== undefined ? { port: t.port } : {}),
-            }, { ...common, dependsOn: deps });
+                region, targetGroupArn: group.arn, targetId: t.id, ...(t.port !== undefined ? { port } : {}),
+            }, { ...common, dependsOn: deps, ...(aliases.length ? { aliases } : {}) });
         }
     }
 
@@ -134,11 +142,19 @@ function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
             tags: tags({ "gatewaykit:listeners": tagValue(l.gatewayListeners.join(" ")) }),
         }, common);
         listeners.set(l.port, listener);
-        for (const arn of l.certificateArns.slice(1)) {
-            new lb.ListenerCertificate(`${l.resourceName}-sni-${slug(arn.split("/").pop() ?? arn)}`, {
+        l.certificateArns.forEach((arn, i) => {
+            if (i === 0) return;
+            // Named by the certificateRef: an ARN is often unknown in a preview (the certificate is
+            // created in the same stack). The alias keeps stacks made before this name (the ARN's slug).
+            const ref = l.certificateRefs[i] ?? arn;
+            const byArn = `${l.resourceName}-sni-${slug(arn.split("/").pop() ?? arn)}`;
+            const name = ref.startsWith("arn:") ? byArn : `${l.resourceName}-sni-${slug(ref)}`;
+            // (An alias built from an ARN unknown in this preview names nothing, and matches nothing.)
+            const aliases = name !== byArn ? [{ name: byArn }] : [];
+            new lb.ListenerCertificate(name, {
                 region, listenerArn: listener.arn, certificateArn: arn,
-            }, common);
-        }
+            }, { ...common, ...(aliases.length ? { aliases } : {}) });
+        });
         for (const r of l.rules) {
             const rule = new lb.ListenerRule(r.resourceName, {
                 region,

@@ -12,6 +12,7 @@
 import { Endpoint, ServiceSpec } from "../../routing/types";
 import { GatewayPlan, PlanBackend, PlanMirror } from "../../routing/plan";
 import { gcpName } from "./names";
+import { holdsPayloadToken, payloadToken } from "../payload-token";
 
 export interface GcpHealthCheckParameters {
     /** Defaults to "HTTP". */
@@ -213,9 +214,15 @@ export function resolveBackend(
             "or realizations.gcp.{backendService, networkEndpointGroup, cloudRun, cloudFunction, bucket}");
         return undefined;
     }
-    const classes = new Set(endpoints.map(e => classifyAddress(e.address)));
+    // An address unknown in this preview (a payload token) is a VM's VPC address when the
+    // realization names its instance or zone, else an internet endpoint: the NEG kind the update
+    // will create for such a Service.
+    const classOf = (address: string): AddressClass => holdsPayloadToken(address)
+        ? (r.instance !== undefined || r.instances !== undefined || r.zone !== undefined ? "private" : "hostname")
+        : classifyAddress(address);
+    const classes = new Set(endpoints.map(e => classOf(e.address)));
     if (classes.has("unreachable")) {
-        const bad = endpoints.filter(e => classifyAddress(e.address) === "unreachable").map(e => e.address);
+        const bad = endpoints.filter(e => classOf(e.address) === "unreachable").map(e => e.address);
         problems.push(`${where}: endpoint ${bad.join(", ")} is loopback or link-local, which a global load balancer cannot reach; use the VM's VPC address or an external hostname`);
         return undefined;
     }
@@ -235,7 +242,10 @@ export function resolveBackend(
             problems.push(`${where}: VPC endpoints go into a zonal GCE_VM_IP_PORT NEG, which needs a zone; set realizations.gcp.zone or the GatewayClass parameters.gcp.zone`);
             return undefined;
         }
-        const missing = endpoints.filter(e => !(r.instances?.[e.address] ?? r.instance)).map(e => e.address);
+        // An unknown address cannot be looked up in instances: its instance is unknown as well.
+        const instanceOf = (address: string) => r.instances?.[address] ?? r.instance
+            ?? (holdsPayloadToken(address) && r.instances !== undefined ? payloadToken() : undefined);
+        const missing = endpoints.filter(e => !instanceOf(e.address)).map(e => e.address);
         if (missing.length > 0) {
             problems.push(`${where}: GCE_VM_IP_PORT endpoints need the VM instance that owns them (${missing.join(", ")}); set realizations.gcp.instance or realizations.gcp.instances[address]`);
             return undefined;
@@ -246,7 +256,7 @@ export function resolveBackend(
         const name = bsName();
         return {
             ...base, kind: "vpc", isBucket: false, backendServiceName: name, negName, link: globalLink(ctx, "backendServices", name),
-            neg: { ...negSpec, endpoints: endpoints.map(e => ({ ipAddress: e.address, port: portOf(e)!, instance: r.instances?.[e.address] ?? r.instance })) },
+            neg: { ...negSpec, endpoints: endpoints.map(e => ({ ipAddress: e.address, port: portOf(e)!, instance: instanceOf(e.address) })) },
             healthCheck: hc(),
         };
     }

@@ -3,6 +3,7 @@
 // gets a new name and Pulumi can create it before deleting the old one (no deleteBeforeReplace).
 
 import { createHash } from "crypto";
+import { containsPayloadToken, payloadToken } from "../payload-token";
 
 export const MAX_NAME = 63;
 
@@ -19,6 +20,8 @@ export function sanitize(s: string): string {
 
 /** `<readable>-<hash>` within 63 characters; the readable part is truncated, never the hash. */
 export function gcpName(readable: string, ...hashOf: unknown[]): string {
+    // Hashed from a value unknown in this preview: the name is unknown too, not a wrong known one.
+    if (containsPayloadToken(hashOf)) return payloadToken();
     const hash = shortHash(...hashOf);
     const head = sanitize(readable).slice(0, MAX_NAME - hash.length - 1).replace(/-+$/, "");
     return `${head}-${hash}`;

@@ -6,6 +6,7 @@ import { featuresOfGateway } from "../../routing/features";
 import { GatewayPlan } from "../../routing/plan";
 import { DEFAULT_NAMESPACE, GATEWAY_GROUP, ServiceSpec } from "../../routing/types";
 import { celProblems } from "./checks";
+import { holdsPayloadToken } from "../payload-token";
 import { GrantNeed, ManifestRenderer, RenderScope, Rendered, allManifests, objectKey } from "./manifests";
 import { ResolvedParameters, isDnsLabel, isDnsSubdomain, resolveParameters } from "./parameters";
 
@@ -71,7 +72,8 @@ function serviceProblems(specs: ServiceSpec[], rendered: Rendered, params: Resol
             }
         }
         for (const e of s.endpoints ?? []) {
-            if (!IPV4.test(e.address) && !e.address.includes(":")) {
+            // An address unknown in this preview (a payload token) is checked during the update.
+            if (!IPV4.test(e.address) && !e.address.includes(":") && !holdsPayloadToken(e.address)) {
                 problems.push(`${where}: endpoint ${JSON.stringify(e.address)} is a hostname; an EndpointSlice the kubernetes adapter writes holds IP addresses. ` +
                     "Use IP endpoints, or set realizations.kubernetes.serviceName to a Service you manage (e.g. type ExternalName)");
             }
