@@ -183,7 +183,9 @@ export interface PlanURLRewrite {
 
 /**
  * A RequestRedirect with every default applied. The Location is
- * `${scheme}://${hostname ?? request host (port stripped)}${omitPort ? "" : ":" + port}${path}${?query}`.
+ * `${scheme}://${hostname ?? host}${omitPort ? "" : ":" + port}${rewritePath(path, normalised path)}${?query}`,
+ * where host is the request's Host normalised (routing/hostname.ts normalizeHost: lower-cased, port
+ * and trailing dot stripped) and the query string is passed on as sent.
  */
 export interface PlanRedirect {
     kind: "redirect";
@@ -191,7 +193,7 @@ export interface PlanRedirect {
     statusCode: 301 | 302 | 303 | 307 | 308;
     /** The filter's, else the listener's protocol ("http" for HTTP, "https" for HTTPS). */
     scheme: "http" | "https";
-    /** The filter's; undefined means the request's host. */
+    /** The filter's; undefined means the request's (normalised) host. */
     hostname?: string;
     /** The filter's, else the default port of the filter's scheme when it sets one, else the listener's port. */
     port: number;
