@@ -122,3 +122,31 @@ export function normalizePath(raw: string): NormalizedPath {
 function refuse(refusal: PathRefusal, detail: string): NormalizedPath {
     return { ok: false, refusal, detail };
 }
+
+// ---------------------------------------------------------------- prefixes and rewrites
+// The PathPrefix and ReplacePrefixMatch semantics, for compile (PlanPathMatch.prefix, PlanPathRewrite)
+// and the readers of those fields.
+
+/** "/foo/" → "/foo"; "/" → "". One trailing "/" only, as PathPrefix matching ignores it. */
+export function stripTrailingSlash(p: string): string {
+    return p.endsWith("/") ? p.slice(0, -1) : p;
+}
+
+/** Segment-wise prefix test; `prefix` has no trailing "/" ("" stands for "/"). */
+export function prefixMatches(prefix: string, path: string): boolean {
+    if (!path.startsWith(prefix)) return false;
+    return path.length === prefix.length || path.charCodeAt(prefix.length) === 47 /* "/" */;
+}
+
+/** A PlanPathRewrite applied to a (normalised) path. */
+export function rewritePath(rewrite: import("./plan").PlanPathRewrite, path: string): string {
+    switch (rewrite.kind) {
+        case "keep": return path;
+        case "full": return rewrite.path;
+        case "prefix": {
+            const rest = prefixMatches(rewrite.matchedPrefix, path) ? path.slice(rewrite.matchedPrefix.length) : path;
+            const out = rewrite.replacement + rest;
+            return out === "" ? "/" : out;
+        }
+    }
+}

@@ -60,10 +60,22 @@ export interface RouteStatus {
 // ---------------------------------------------------------------- plan
 
 /** A path match with defaults applied. */
-export interface PlanPathMatch { type: PathMatchType; value: string }
+export interface PlanPathMatch {
+    type: PathMatchType;
+    value: string;
+    /**
+     * PathPrefix only: the value without its trailing "/" ("" for "/"). The prefix matches a path
+     * equal to it or followed by "/" (whole segments: "/foo" matches "/foo/x", never "/foobar").
+     */
+    prefix?: string;
+}
 export interface PlanValueMatch { type: HeaderMatchType; name: string; value: string }
 
-/** One HTTPRouteMatch with defaults applied; header names are lower-cased, query names are not. */
+/**
+ * One HTTPRouteMatch with defaults applied. Header names are lower-cased, query names are not.
+ * At most one matcher per header name (case-insensitively) and per query name (case-sensitively):
+ * the first as written, as the spec says; compile drops the others even under skipValidation.
+ */
 export interface PlanMatch {
     path: PlanPathMatch;
     headers: PlanValueMatch[];
@@ -132,13 +144,114 @@ export interface PlanRule {
     match: PlanMatch;
     filters: PlanFilters;
     backends: PlanBackend[];
-    /** Rule timeouts as written (Gateway API duration strings). */
-    timeouts?: { request?: string; backendRequest?: string };
+    /**
+     * Rule timeouts as written (Gateway API duration strings), and in milliseconds (routing/durations.ts)
+     * when they parse. Which one an adapter applies is its own stated choice (see issue 12 R1).
+     */
+    timeouts?: { request?: string; backendRequest?: string; requestMs?: number; backendRequestMs?: number };
+    /**
+     * "HTTPRoute team-a/shop rule 2 (canary)": the one wording of every message about this rule
+     * (routing/labels.ts ruleLabel). Always set by compile; optional only while hand-built test plans
+     * lack it.
+     */
+    label?: string;
+    /** Field-path heads for messages: { rule: "spec.rules[2]", match: "spec.rules[2].matches[0]" }. Set by compile. */
+    field?: { rule: string; match: string };
+    /**
+     * What the rule does with a request it matched, fully resolved: exactly one of a redirect or a
+     * forward. Set by compile (optional only while hand-built test plans lack it); equal by
+     * construction to what simulate answers.
+     */
+    action?: PlanRedirect | PlanForward;
+}
+
+/**
+ * A resolved HTTPPathModifier, applied to the normalised request path (routing/paths.ts rewritePath):
+ * - keep: the path is unchanged;
+ * - full: the path becomes `path` (ReplaceFullPath, or ReplacePrefixMatch on a non-PathPrefix match,
+ *   which validation refuses, replaces the whole path rather than guess a prefix);
+ * - prefix: ReplacePrefixMatch on a PathPrefix match. `matchedPrefix` and `replacement` carry no
+ *   trailing "/"; the path's `matchedPrefix` (whole segments) is replaced by `replacement`, an empty
+ *   result is "/" ("/foo/bar" with "/foo"→"" is "/bar"; "/foo/" with "/foo"→"/xyz" is "/xyz/").
+ */
+export type PlanPathRewrite =
+    | { kind: "keep" }
+    | { kind: "full"; path: string }
+    | { kind: "prefix"; matchedPrefix: string; replacement: string };
+
+/** A resolved URLRewrite filter. */
+export interface PlanURLRewrite {
+    /** The Host the backend receives; undefined keeps the request's. */
+    hostname?: string;
+    path: PlanPathRewrite;
+}
+
+/**
+ * A RequestRedirect with every default applied. The Location is
+ * `${scheme}://${hostname ?? host}${omitPort ? "" : ":" + port}${rewritePath(path, normalised path)}${?query}`,
+ * where host is the request's Host normalised (routing/hostname.ts normalizeHost: lower-cased, port
+ * and trailing dot stripped) and the query string is passed on as sent.
+ */
+export interface PlanRedirect {
+    kind: "redirect";
+    /** The filter's, default 302. */
+    statusCode: 301 | 302 | 303 | 307 | 308;
+    /** The filter's, else the listener's protocol ("http" for HTTP, "https" for HTTPS). */
+    scheme: "http" | "https";
+    /** The filter's; undefined means the request's (normalised) host. */
+    hostname?: string;
+    /** The filter's, else the default port of the filter's scheme when it sets one, else the listener's port. */
+    port: number;
+    /** (http, 80) and (https, 443): the Location carries no port. */
+    omitPort: boolean;
+    /** Which of these the filter set itself (an ALB leaves the rest to #{protocol}/#{port}; GCP cannot set a port). */
+    explicit: { scheme: boolean; hostname: boolean; port: boolean };
+    path: PlanPathRewrite;
+}
+
+/** One backendRef's part of a forward. */
+export interface PlanShare {
+    /** Index in the rule's backendRefs (and in PlanRule.backends). */
+    ref: number;
+    backend: PlanBackend;
+    weight: number;
+    /** weight / (sum of the weights of ALL refs, invalid ones included); 0 for weight ≤ 0 and when noBackends. */
+    share: number;
+    /** The backend's own RequestMirrors whose target resolved. */
+    mirrors: PlanMirror[];
+    /** The backend's own URLRewrite, applied after the rule's. */
+    urlRewrite?: PlanURLRewrite;
+}
+
+export interface PlanInvalidShare extends PlanShare {
+    reason: NonNullable<PlanBackend["invalidReason"]>;
+}
+
+/**
+ * Forward to backends. Σ valid[].share + invalidShare = 1 unless noBackends (then the rule answers
+ * 500 and every share is 0). Header modifiers stay in PlanRule.filters / PlanShare.backend.filters.
+ */
+export interface PlanForward {
+    kind: "forward";
+    /** Valid refs in backendRefs order, weight 0 included (share 0). */
+    valid: PlanShare[];
+    /** Invalid refs in backendRefs order: their share answers 500. */
+    invalid: PlanInvalidShare[];
+    /** Σ invalid[].share. */
+    invalidShare: number;
+    /** The whole rule answers 500: it has no backendRefs, or all weights are 0. */
+    noBackends?: "no-backendRefs" | "all-weights-zero";
+    /** The rule's RequestMirrors whose target resolved (the others are dropped, as the spec says). */
+    mirrors: PlanMirror[];
+    /** The rule's URLRewrite. */
+    urlRewrite?: PlanURLRewrite;
 }
 
 export interface PlanTLS {
     mode: "Terminate";
     certificateRefs: SecretObjectReference[];
+    /** "namespace/name" of each certificateRef, in order; the namespace defaults to the gateway's. */
+    certificateKeys?: string[];
 }
 
 export interface ListenerPlan {
@@ -159,9 +272,67 @@ export interface GatewayPlan {
     className: string;
     controllerName?: string;
     listeners: ListenerPlan[];
+    /**
+     * Per port (ascending): its protocol and which listener owns which host, decided once. Always set
+     * by compile; optional only while hand-built test plans lack it.
+     */
+    ports?: PortPlan[];
     status: GatewayStatus;
-    /** The specs this plan was compiled from, as written (validated). */
+    /** The specs this plan was compiled from, as written (validated). To be replaced by GatewayInput. */
     sources?: PlanSources;
+}
+
+/** One port: what one nginx listen socket, ALB listener or GCP forwarding rule carries. */
+export interface PortPlan {
+    port: number;
+    /** The port's one protocol; absent when its listeners conflict. */
+    protocol?: ProtocolType;
+    /**
+     * Every listener on the port, in ownership order: precise hostname > longer wildcard > no
+     * hostname, declaration order among equals (the first wins a tie). Invalid listeners are included:
+     * they still own their hostnames and answer 404 (their rules are empty), as simulate does.
+     * On a conflict: declaration order.
+     */
+    listeners: string[];
+    /** Listeners of different protocols share the port: compile marked them all ProtocolConflict. */
+    conflict?: { listeners: string[]; message: string };
+    /**
+     * Host ownership: every listener hostname and every rule hostname on the port, most specific first
+     * (ties in specificity cannot match one host; they are in text order), then `pattern: undefined`
+     * when a listener has no hostname. A request's host belongs to the FIRST entry whose pattern matches
+     * it (routing/hostname.ts hostnameMatches); no entry → 404 (HTTPS: handshake refused). Empty on a
+     * conflict: every listener there is invalid, so every request answers 404.
+     */
+    hosts: HostOwner[];
+}
+
+export interface HostOwner {
+    /** A precise name or "*.suffix"; undefined = any host. */
+    pattern?: string;
+    /** A listener's hostname (or no hostname), or only a rule's. */
+    origin: "listener" | "rule";
+    /** The most specific listener covering the pattern (the first on a tie). */
+    listener: string;
+    /** The owning listener's rules that serve EVERY host of the pattern (and so exactly the hosts this entry gets), precedence order. */
+    ruleIds: string[];
+    /** The other listeners on the port that also match these hosts and must not see them (ALB isolation). */
+    shadows: string[];
+}
+
+/**
+ * The specs one gateway is compiled from (compileGateway). Not inside the plan: adapters that emit
+ * Gateway API objects themselves (kubernetes) and runtimes that recompile (nginx) keep this instead.
+ */
+export interface GatewayInput {
+    gatewayClass: GatewayClassSpec;
+    gateway: GatewaySpec;
+    /** Tie-break order ("namespace/name" ascending). */
+    routes: HTTPRouteSpec[];
+    /** The existing services the routes reference (referencedServices). */
+    services: ServiceSpec[];
+    /** Labels of namespaces, for allowedRoutes.namespaces.from = Selector. */
+    namespaces: NamespaceSpec[];
+    referenceGrants?: ReferenceGrantSpec[];
 }
 
 /**

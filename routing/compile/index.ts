@@ -1,19 +1,24 @@
 // compile(): validated specs → RoutingPlan. Three stages, each a function below:
 //   attach  — parentRefs × listeners × allowedRoutes × hostname intersection, with status;
 //   resolve — backendRefs and mirrors to services (ReferenceGrant for cross-namespace refs);
-//   order   — one PlanRule per (rule × match × effective hostname), sorted by precedence.
+//   order   — one PlanRule per (rule × match × effective hostname), sorted by precedence, each with
+//             its resolved action (./actions.ts); then per port the host ownership (./ports.ts).
 
-import { intersectHostnames } from "./hostname";
+import { intersectHostnames } from "../hostname";
+import { ruleFields, ruleLabel } from "../labels";
+import { stripTrailingSlash } from "../paths";
 import {
-    CompileInput, Condition, GatewayPlan, ListenerPlan, ListenerStatus, PlanBackend, PlanFilters, PlanMatch,
-    PlanMirror, PlanRule, PlanSources, RouteParentStatus, RouteStatus, RoutingPlan,
-} from "./plan";
-import { compareRules, matchKey } from "./precedence";
+    CompileInput, Condition, GatewayInput, GatewayPlan, ListenerPlan, ListenerStatus, PlanBackend, PlanFilters, PlanForward,
+    PlanMatch, PlanMirror, PlanRule, PlanSources, PlanValueMatch, RouteParentStatus, RouteStatus, RoutingPlan,
+} from "../plan";
+import { compareRules, matchKey } from "../precedence";
 import {
     BackendObjectReference, DEFAULT_NAMESPACE, GATEWAY_GROUP, GatewayClassSpec, GatewaySpec, HTTPRouteFilter,
     HTTPRouteRule, HTTPRouteSpec, LabelSelector, Labels, Listener, ReferenceGrantSpec, ServiceSpec,
-} from "./types";
-import { assertValid } from "./validate";
+} from "../types";
+import { assertValid } from "../validate";
+import { actionOf, forwardOf, timeoutsOf } from "./actions";
+import { portsOf } from "./ports";
 
 export interface CompileOptions {
     /** Skip validation (the caller already ran assertValid on the same input). */
@@ -45,14 +50,18 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
         const listeners: ListenerPlan[] = states.map(ls => {
             const attachments = attachedByListener.get(ls) ?? [];
             ls.status.attachedRoutes = new Set(attachments.map(a => key(a.route))).size;
-            const rules = ls.valid ? orderRules(attachments, ctx, warningsByRoute, `${key(gw)}/${ls.listener.name}`) : [];
+            const rules = ls.valid ? orderRules(attachments, ls.listener, ctx, warningsByRoute, `${key(gw)}/${ls.listener.name}`) : [];
             return {
                 name: ls.listener.name,
                 port: ls.listener.port,
                 protocol: ls.listener.protocol,
                 ...(ls.listener.hostname !== undefined ? { hostname: ls.listener.hostname } : {}),
                 ...(ls.listener.protocol === "HTTPS"
-                    ? { tls: { mode: "Terminate" as const, certificateRefs: ls.listener.tls?.certificateRefs ?? [] } }
+                    ? { tls: {
+                        mode: "Terminate" as const,
+                        certificateRefs: ls.listener.tls?.certificateRefs ?? [],
+                        certificateKeys: (ls.listener.tls?.certificateRefs ?? []).map(ref => `${ref.namespace ?? ns(gw)}/${ref.name}`),
+                    } }
                     : {}),
                 rules,
             };
@@ -67,6 +76,7 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
             className: gw.gatewayClassName,
             ...(cls ? { controllerName: cls.controllerName } : {}),
             listeners,
+            ports: portsOf(key(gw), listeners),
             status: {
                 conditions: [
                     !classKnown
@@ -86,6 +96,18 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
     return { gateways, routes };
 }
 
+/** Compiles the one gateway a GatewayInput describes; the plan has exactly one GatewayPlan. */
+export function compileGateway(input: GatewayInput, options: CompileOptions = {}): RoutingPlan {
+    return compile({
+        gatewayClasses: [input.gatewayClass],
+        gateways: [input.gateway],
+        routes: input.routes,
+        services: input.services,
+        namespaces: input.namespaces,
+        ...(input.referenceGrants ? { referenceGrants: input.referenceGrants } : {}),
+    }, options);
+}
+
 /** Route specs by the "namespace/name" of each Gateway their parentRefs name, in tie-break order. */
 function routeSpecsByGateway(routes: HTTPRouteSpec[]): Map<string, HTTPRouteSpec[]> {
     const out = new Map<string, HTTPRouteSpec[]>();
@@ -93,31 +115,45 @@ function routeSpecsByGateway(routes: HTTPRouteSpec[]): Map<string, HTTPRouteSpec
         const named = new Set((route.parentRefs ?? [])
             .filter(p => (p.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (p.kind ?? "Gateway") === "Gateway")
             .map(p => `${p.namespace ?? ns(route)}/${p.name}`));
-        for (const gw of named) out.set(gw, [...(out.get(gw) ?? []), route]);
+        for (const gw of named) {
+            const list = out.get(gw);
+            if (list) list.push(route); else out.set(gw, [route]);
+        }
     }
     return out;
 }
 
-/** GatewayPlan.sources: the gateway, its routes and the existing services they reference. */
-function sourcesOf(gateway: GatewaySpec, specs: HTTPRouteSpec[], ctx: Context): PlanSources {
-    const services = new Map<string, ServiceSpec>();
+/**
+ * The existing services `routes` reference (backendRefs and mirrors, kind Service of group ""),
+ * in "namespace/name" order: what a GatewayInput carries.
+ */
+export function referencedServices(routes: readonly HTTPRouteSpec[], services: readonly ServiceSpec[]): ServiceSpec[] {
+    const byKey = new Map<string, ServiceSpec>();
+    for (const s of services) byKey.set(key(s), s);
+    const used = new Map<string, ServiceSpec>();
     const note = (ref: BackendObjectReference, routeNs: string) => {
-        const svc = ctx.services.get(`${ref.namespace ?? routeNs}/${ref.name}`);
-        if (svc && (ref.group ?? "") === "" && (ref.kind ?? "Service") === "Service") services.set(key(svc), svc);
+        if ((ref.group ?? "") !== "" || (ref.kind ?? "Service") !== "Service") return;
+        const svc = byKey.get(`${ref.namespace ?? routeNs}/${ref.name}`);
+        if (svc) used.set(key(svc), svc);
     };
-    for (const route of specs) {
+    const mirrors = (filters: HTTPRouteFilter[] | undefined, routeNs: string) => {
+        for (const f of filters ?? []) if (f.requestMirror) note(f.requestMirror.backendRef, routeNs);
+    };
+    for (const route of routes) {
         for (const rule of rulesOf(route)) {
-            const mirrors = (filters: HTTPRouteFilter[] | undefined) => {
-                for (const f of filters ?? []) if (f.requestMirror) note(f.requestMirror.backendRef, ns(route));
-            };
-            mirrors(rule.filters);
+            mirrors(rule.filters, ns(route));
             for (const b of rule.backendRefs ?? []) {
                 note(b, ns(route));
-                mirrors(b.filters);
+                mirrors(b.filters, ns(route));
             }
         }
     }
-    return { gateway, routes: specs, services: [...services.values()].sort((a, b) => (key(a) < key(b) ? -1 : 1)) };
+    return [...used.values()].sort((a, b) => (key(a) < key(b) ? -1 : 1));
+}
+
+/** GatewayPlan.sources: the gateway, its routes and the existing services they reference. */
+function sourcesOf(gateway: GatewaySpec, specs: HTTPRouteSpec[], ctx: Context): PlanSources {
+    return { gateway, routes: specs, services: referencedServices(specs, ctx.serviceList) };
 }
 
 // ---------------------------------------------------------------- shared helpers
@@ -142,14 +178,19 @@ function sortedRoutes(routes: HTTPRouteSpec[]): HTTPRouteSpec[] {
 class Context {
     readonly classes = new Map<string, GatewayClassSpec>();
     readonly services = new Map<string, ServiceSpec>();
+    /** The input's services, as listed. */
+    readonly serviceList: readonly ServiceSpec[];
     readonly grants = new Map<string, ReferenceGrantSpec[]>();
     readonly namespaceLabels = new Map<string, Labels>();
     /** Resolved backends per (route, rule), shared by every match and hostname of the rule. */
     readonly ruleCache = new Map<string, { filters: PlanFilters; backends: PlanBackend[] }>();
+    /** Forward actions per (route, rule, match), shared by every hostname and listener. */
+    readonly forwardCache = new Map<string, PlanForward>();
 
     constructor(input: CompileInput) {
         for (const c of input.gatewayClasses ?? []) this.classes.set(c.name, c);
-        for (const s of input.services ?? []) this.services.set(key(s), s);
+        this.serviceList = input.services ?? [];
+        for (const s of this.serviceList) this.services.set(key(s), s);
         for (const g of input.referenceGrants ?? []) {
             const list = this.grants.get(ns(g)) ?? [];
             list.push(g);
@@ -433,24 +474,57 @@ function rulesOf(route: HTTPRouteSpec): HTTPRouteRule[] {
     return route.rules ?? DEFAULT_RULES;
 }
 
-function planMatch(m: { path?: { type?: PlanMatch["path"]["type"]; value?: string }; headers?: { type?: "Exact" | "RegularExpression"; name: string; value: string }[]; queryParams?: { type?: "Exact" | "RegularExpression"; name: string; value: string }[]; method?: PlanMatch["method"] }): PlanMatch {
+type RawValueMatch = { type?: "Exact" | "RegularExpression"; name: string; value: string };
+
+/**
+ * One HTTPRouteMatch with defaults applied, header names lower-cased, and only the first matcher per
+ * header name (case-insensitively) and per query name (case-sensitively), as the spec says.
+ * Validation refuses repeats; dropping them here keeps the PlanMatch invariant under skipValidation.
+ */
+export function planMatch(m: { path?: { type?: PlanMatch["path"]["type"]; value?: string }; headers?: RawValueMatch[]; queryParams?: RawValueMatch[]; method?: PlanMatch["method"] }): PlanMatch {
+    const type = m.path?.type ?? "PathPrefix";
+    const value = m.path?.value ?? "/";
     return {
-        path: { type: m.path?.type ?? "PathPrefix", value: m.path?.value ?? "/" },
-        headers: (m.headers ?? []).map(h => ({ type: h.type ?? "Exact", name: h.name.toLowerCase(), value: h.value })),
-        queryParams: (m.queryParams ?? []).map(q => ({ type: q.type ?? "Exact", name: q.name, value: q.value })),
+        path: type === "PathPrefix" ? { type, value, prefix: stripTrailingSlash(value) } : { type, value },
+        headers: firstPerName(m.headers, true),
+        queryParams: firstPerName(m.queryParams, false),
         ...(m.method ? { method: m.method } : {}),
     };
 }
 
-function orderRules(attachments: Attachment[], ctx: Context, warnings: Map<string, string[]>, where: string): PlanRule[] {
+function firstPerName(ms: RawValueMatch[] | undefined, lowerNames: boolean): PlanValueMatch[] {
+    const out: PlanValueMatch[] = [];
+    if (!ms) return out;
+    const seen = new Set<string>();
+    for (const v of ms) {
+        const name = lowerNames ? v.name.toLowerCase() : v.name;
+        if (seen.has(name)) continue;
+        seen.add(name);
+        out.push({ type: v.type ?? "Exact", name, value: v.value });
+    }
+    return out;
+}
+
+function orderRules(attachments: Attachment[], listener: Listener, ctx: Context, warnings: Map<string, string[]>, where: string): PlanRule[] {
     const rules: PlanRule[] = [];
     for (const { route, hostnames } of attachments) {
         const routeKey = key(route);
         rulesOf(route).forEach((rule, ruleIndex) => {
             const { filters, backends } = resolveRule(route, ruleIndex, ctx);
             const ruleId = rule.name ?? String(ruleIndex);
+            const label = ruleLabel({ route: routeKey, ruleIndex, ruleName: rule.name });
+            const timeouts = rule.timeouts ? timeoutsOf(rule.timeouts) : undefined;
             (rule.matches && rule.matches.length > 0 ? rule.matches : DEFAULT_MATCH).forEach((m, matchIndex) => {
                 const match = planMatch(m);
+                const field = ruleFields(ruleIndex, matchIndex);
+                let action: PlanRule["action"];
+                if (filters.requestRedirect) {
+                    action = actionOf(filters, backends, match, listener);
+                } else {
+                    const cacheKey = `${routeKey}#${ruleIndex}#${matchIndex}`;
+                    action = ctx.forwardCache.get(cacheKey);
+                    if (!action) ctx.forwardCache.set(cacheKey, action = forwardOf(filters, backends, match));
+                }
                 for (const hostname of hostnames) {
                     rules.push({
                         id: `${routeKey}/${ruleId}/${matchIndex}${hostname !== undefined ? "@" + hostname : ""}`,
@@ -464,7 +538,10 @@ function orderRules(attachments: Attachment[], ctx: Context, warnings: Map<strin
                         match,
                         filters,
                         backends,
-                        ...(rule.timeouts ? { timeouts: rule.timeouts } : {}),
+                        ...(timeouts ? { timeouts } : {}),
+                        label,
+                        field,
+                        action,
                     });
                 }
             });
