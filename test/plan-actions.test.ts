@@ -20,7 +20,11 @@ function tryCompile(gen: Gen, loose: boolean): RoutingPlan | undefined {
     }
 }
 
-function simMirrors(ms: PlanMirror[]): SimMirror[] {
+/** A mirror as the action names it: target and share (what the copy carries is checked in the nginx suites). */
+type MirrorTarget = Omit<SimMirror, "request">;
+const targets = (ms: SimMirror[]): MirrorTarget[] => ms.map(({ request: _request, ...m }) => m);
+
+function simMirrors(ms: PlanMirror[]): MirrorTarget[] {
     return ms.map(m => ({ service: m.service!, percent: m.percent, ...(m.port !== undefined ? { port: m.port } : {}) }));
 }
 
@@ -38,7 +42,7 @@ function checkForward(a: PlanForward, res: SimResult, host: string, queryString:
     const ruleHost = a.urlRewrite?.hostname ?? host;
     const rulePath = a.urlRewrite ? rewritePath(a.urlRewrite.path, res.path!) : res.path!;
     const mirrors = simMirrors(a.mirrors);
-    assert.deepEqual(res.mirrors, mirrors);
+    assert.deepEqual(targets(res.mirrors), mirrors);
     if (a.noBackends) {
         assert.equal(res.reason, "no-backends");
         assert.equal(res.status, 500);
@@ -61,7 +65,7 @@ function checkForward(a: PlanForward, res: SimResult, host: string, queryString:
     });
     const got = res.outcomes.map(o => ({
         probability: o.probability, status: o.status, service: o.backend?.service,
-        host: o.request.host, path: o.request.path, mirrors: o.mirrors,
+        host: o.request.host, path: o.request.path, mirrors: targets(o.mirrors),
     }));
     assert.deepEqual(got, expected);
     const total = a.valid.reduce((t, s) => t + s.share, 0) + a.invalidShare;
