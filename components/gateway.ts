@@ -18,9 +18,10 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     PortabilityFinding, TlsCertificate, UnknownControllerError, adapterFor, allAdapters, checkCapabilities, portabilityReport, preflightFindings,
 } from "../providers";
-import { compile } from "../routing/compile";
+import { compileGateway } from "../routing/compile";
+import { gatewayInputOf } from "./compileInput";
 import { CapabilityError, GatewayValidationError } from "../routing/errors";
-import { GatewayPlan, GatewayStatus, RouteStatus, RoutingPlan } from "../routing/plan";
+import { GatewayInput, GatewayPlan, GatewayStatus, RouteStatus, RoutingPlan } from "../routing/plan";
 import { routingTable } from "../routing/table";
 import { AllowedRoutes, GatewayClassSpec, GatewayTLSConfig, Labels, Listener, ProtocolType, ServiceSpec } from "../routing/types";
 import { GatewayClass, GatewayClassParameters } from "./gatewayClass";
@@ -88,7 +89,7 @@ export interface GatewayReference {
 
 /** What rendering produced; `known` is false during a preview whose inputs are not yet known. */
 export type GatewayRender =
-    | { known: true; plan: GatewayPlan; routing: RoutingPlan; routingTable: string; addresses: pulumi.Output<string[]>; adapter: string; attachment?: Record<string, unknown> }
+    | { known: true; plan: GatewayPlan; input: GatewayInput; routing: RoutingPlan; routingTable: string; addresses: pulumi.Output<string[]>; adapter: string; attachment?: Record<string, unknown> }
     | { known: false };
 
 const GATEWAY_TYPE = "gatewaykit:index:Gateway";
@@ -255,17 +256,8 @@ export class Gateway extends pulumi.ComponentResource {
         (value.services as { name?: unknown }[]).forEach((spec, i) => culprits.set(key("Service", spec), services[i]));
         try {
             const adapter = adapterFor(ref.controllerName);
-            const gatewayClass: GatewayClassSpec = { name: ref.className, controllerName: ref.controllerName };
-            const routing = compile({
-                gatewayClasses: [gatewayClass],
-                gateways: [{
-                    name: ref.name, namespace: ref.namespace, labels: value.labels as Labels,
-                    gatewayClassName: ref.className, listeners: ref.listeners,
-                }],
-                routes: value.routes,
-                services: value.services as ServiceSpec[],
-                namespaces: Object.entries(ref.namespaceLabels).map(([name, l]) => ({ name, labels: l })),
-            });
+            const input = gatewayInputOf(ref, value.routes, value.services as ServiceSpec[], value.labels as Labels);
+            const routing = compileGateway(input);
             const plan = routing.gateways[0];
             // What the data plane's resources depend on: where this gateway's inputs and the Services
             // its plan uses came from (not every Service the program declares).
@@ -273,25 +265,28 @@ export class Gateway extends pulumi.ComponentResource {
             this.payloadDependencies.push(...await resourcesOf(pulumi.output({
                 ...own, services: services.filter((_, i) => used.has(`${(value.services[i] as ServiceSpec).namespace ?? "default"}/${(value.services[i] as ServiceSpec).name}`)).map(s => s.spec),
             })));
-            this.reportPortability(plan, value.parameters as GatewayClassParameters);
+            this.reportPortability(plan, value.parameters as GatewayClassParameters, input);
             checkCapabilities(plan, adapter, allAdapters());
             const adapterParameters = ((value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>;
-            const problems = adapter.preflight?.(plan, adapterParameters) ?? [];
-            if (problems.length > 0) {
-                throw new CapabilityError(`Gateway ${plan.gateway}: the ${adapter.name} adapter refuses this plan:\n` + problems.map(p => "  - " + p).join("\n"));
-            }
             if (!adapter.realize) {
                 throw new CapabilityError(`Gateway ${plan.gateway}: the ${adapter.name} adapter (controllerName ${ref.controllerName}) ` +
                     "cannot create a data plane in this version of gatewaykit; use controllerName \"gatewaykit.dev/plan\" " +
                     "to compute the plan, status and routing table without a data plane");
             }
+            // The vendor model is built once: its problems refuse the plan before anything exists,
+            // and realize receives the same model.
+            const built = adapter.model?.(plan, { parameters: adapterParameters, input });
+            if (built && built.problems.length > 0) {
+                throw new CapabilityError(`Gateway ${plan.gateway}: the ${adapter.name} adapter refuses this plan:\n` + built.problems.map(p => "  - " + p).join("\n"));
+            }
             const result = adapter.realize(plan, {
-                parent: this, gatewayName: ref.name, parameters: adapterParameters, shared: declarations().adapterState,
+                parent: this, gatewayName: ref.name, parameters: adapterParameters, shared: declarations().adapterState, input,
+                ...(built?.model !== undefined ? { model: built.model } : {}),
                 namespaces: Object.entries(ref.namespaceLabels).map(([name, l]) => ({ name, labels: l })),
                 ...(this.certificates ? { certificates: this.certificates } : {}),
             });
             return {
-                known: true, plan, routing, routingTable: routingTable(plan), addresses: result.addresses, adapter: adapter.name,
+                known: true, plan, input, routing, routingTable: routingTable(plan), addresses: result.addresses, adapter: adapter.name,
                 ...(result.attachment ? { attachment: result.attachment } : {}),
             };
         } catch (err) {
@@ -300,11 +295,11 @@ export class Gateway extends pulumi.ComponentResource {
     }
 
     /** Checks the plan against each portability target and shows the findings as preview warnings. */
-    private reportPortability(plan: GatewayPlan, parameters: GatewayClassParameters): void {
+    private reportPortability(plan: GatewayPlan, parameters: GatewayClassParameters, input: GatewayInput): void {
         if (this.portabilityTargets.length === 0) return;
         const report: Record<string, PortabilityFinding[]> = {};
         for (const target of this.portabilityTargets) {
-            const findings = checkPortability(plan, target, parameters);
+            const findings = checkPortability(plan, target, parameters, input);
             report[target] = findings;
             const adapter = adapterFor(target).name;
             if (findings.length === 0) {
@@ -346,12 +341,13 @@ function servicesUsedBy(plan: GatewayPlan): Set<string> {
 /**
  * Before a provider swap: everything in the plan the class with this controllerName would reject —
  * features its adapter lacks and its limits (route, rule, feature and the adapters that support it).
- * Given the class parameters (keyed by adapter name) and no such finding, it also runs the target's
- * preflight (VPC, project, quotas, …), since that is what the swap would run into next.
+ * Given the class parameters (keyed by adapter name), the specs the plan came from (GatewayRender's
+ * `input`) and no such finding, it also builds the target's model and reports its problems (VPC,
+ * project, quotas, …), since that is what the swap would run into next.
  */
-export function checkPortability(plan: GatewayPlan, controllerName: string, parameters?: GatewayClassParameters): PortabilityFinding[] {
+export function checkPortability(plan: GatewayPlan, controllerName: string, parameters?: GatewayClassParameters, input?: GatewayInput): PortabilityFinding[] {
     const target = adapterFor(controllerName);
     const findings = portabilityReport(plan, target, allAdapters());
-    if (findings.length > 0 || parameters === undefined) return findings;
-    return preflightFindings(plan, target, parameters as Record<string, unknown>);
+    if (findings.length > 0 || parameters === undefined || input === undefined) return findings;
+    return preflightFindings(plan, target, parameters as Record<string, unknown>, input);
 }

@@ -7,7 +7,8 @@
 // the gateway's nginx recompiles).
 
 import * as pulumi from "@pulumi/pulumi";
-import { compile } from "../routing/compile";
+import { compileGateway } from "../routing/compile";
+import { gatewayInputOf } from "./compileInput";
 import { GatewayValidationError } from "../routing/errors";
 import { GatewayPlan, RouteParentStatus, RouteStatus, RoutingPlan } from "../routing/plan";
 import { routingTable } from "../routing/table";
@@ -210,21 +211,16 @@ export class HTTPRoute extends pulumi.ComponentResource {
         const ref = value.ref;
         const spec = withoutUndefined(value.spec);
         try {
-            const routing = compile({
-                gatewayClasses: [{ name: ref.className, controllerName: ref.controllerName }],
-                gateways: [{ name: ref.name, namespace: ref.namespace, gatewayClassName: ref.className, listeners: ref.listeners }],
-                routes: [spec],
-                services: value.services as ServiceSpec[],
-                namespaces: Object.entries(ref.namespaceLabels ?? {}).map(([name, labels]) => ({ name, labels })),
-            });
+            const input = gatewayInputOf(ref, [spec], value.services as ServiceSpec[]);
+            const routing = compileGateway(input);
             // Adapters whose routes are objects of their own (kubernetes) emit them in this stack.
             const adapter = allAdapters().find(a => a.controllerNames.includes(ref.controllerName));
             if (adapter?.realizeRoutes) {
                 const parameters = ((value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>;
                 const attachment = ref.attachments?.[adapter.name];
                 adapter.realizeRoutes(routing.gateways[0], {
-                    parent: this, gatewayName: ref.name, parameters, shared: declarations().adapterState,
-                    namespaces: Object.entries(ref.namespaceLabels ?? {}).map(([name, labels]) => ({ name, labels })),
+                    parent: this, gatewayName: ref.name, parameters, shared: declarations().adapterState, input,
+                    namespaces: input.namespaces,
                     routeStatuses: routing.routes,
                     ...(attachment ? { attachment } : {}),
                 });

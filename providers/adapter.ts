@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CapabilityError } from "../routing/errors";
 import { Feature, FeatureUse, featuresOfGateway } from "../routing/features";
-import { GatewayPlan, RouteStatus } from "../routing/plan";
+import { GatewayInput, GatewayPlan, RouteStatus } from "../routing/plan";
 import { NamespaceSpec } from "../routing/types";
 
 /** Hard quotas of a data plane; a plan beyond them fails before deployment. */
@@ -14,6 +14,22 @@ export interface AdapterLimits {
     maxRulesPerListener?: number;
     /** Backends one rule may split traffic across. */
     maxBackendsPerRule?: number;
+}
+
+/** What an adapter's model() reads besides the plan. */
+export interface ModelContext {
+    /** This adapter's section of the GatewayClass parameters (parameters[adapter.name]), or {}. */
+    parameters: Record<string, unknown>;
+    /** The specs the plan was compiled from (components/compileInput.ts). */
+    input: GatewayInput;
+}
+
+/** An adapter's vendor model of one plan: built once, before anything is created. */
+export interface AdapterModel {
+    /** What refuses the plan (quotas, sizes, parameters); empty when it can be realised. */
+    problems: string[];
+    /** The vendor model realize() receives as ctx.model (pure data). */
+    model?: unknown;
 }
 
 export interface RealizeContext {
@@ -33,6 +49,10 @@ export interface RealizeContext {
      * namespace), from the Gateway's `certificates` argument. A secret Output: keep it one.
      */
     certificates?: pulumi.Output<Record<string, TlsCertificate>>;
+    /** The specs the plan was compiled from (components/compileInput.ts): gateway, routes, services, namespaces. */
+    input: GatewayInput;
+    /** What this adapter's model() built for the plan, when it has one (realize only). */
+    model?: unknown;
     /** Labels of route namespaces (the Gateway's namespaceLabels), for data planes that recompile routes themselves. */
     namespaces?: NamespaceSpec[];
     /**
@@ -69,8 +89,11 @@ export interface Adapter {
     limits?: AdapterLimits;
     /** Creates no data plane (e.g. the "plan" adapter): never suggested as an alternative. */
     planOnly?: boolean;
-    /** Extra checks that need the class parameters; returns problems (empty when fine). */
-    preflight?(plan: GatewayPlan, parameters: Record<string, unknown>): string[];
+    /**
+     * The vendor model of the plan (pure): built once per render; its problems refuse the plan
+     * before any resource exists (and show in portability reports), realize receives its model.
+     */
+    model?(plan: GatewayPlan, ctx: ModelContext): AdapterModel;
     /** Creates the data plane for one gateway. Absent when this version cannot create one. */
     realize?(plan: GatewayPlan, ctx: RealizeContext): RealizeResult;
     /**
@@ -142,12 +165,12 @@ export function portabilityReport(plan: GatewayPlan, target: Adapter, all: reado
  * What the target adapter's preflight would refuse, given the class parameters (the whole
  * parameters object, keyed by adapter name; the target reads its own section), as findings.
  */
-export function preflightFindings(plan: GatewayPlan, target: Adapter, parameters: Record<string, unknown>): PortabilityFinding[] {
-    if (!target.preflight) return [];
+export function preflightFindings(plan: GatewayPlan, target: Adapter, parameters: Record<string, unknown>, input: GatewayInput): PortabilityFinding[] {
+    if (!target.model) return [];
     const own = (parameters[target.name] ?? {}) as Record<string, unknown>;
     let problems: string[];
     try {
-        problems = target.preflight(plan, own);
+        problems = target.model(plan, { parameters: own, input }).problems;
     } catch (err) {
         problems = [err instanceof Error ? err.message : String(err)];
     }

@@ -6,7 +6,8 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { Gateway, GatewayClass, HTTPRoute, Service } from "../components";
 import { realizeAlb } from "../providers/aws/realize";
-import { compile } from "../routing/compile";
+import { compileGateway } from "../routing/compile";
+import { GatewayInput } from "../routing/plan";
 import { RecordedResource, resourcesOfType, runProgram, setupMocks, failureOf } from "../testing";
 
 setupMocks();
@@ -167,13 +168,15 @@ describe("aws: resources of an ALB gateway (mocks)", () => {
         let urns: pulumi.Output<string>[] = [];
         const { outputs } = await runProgram(() => {
             const parent = new pulumi.ComponentResource("gatewaykit:index:Gateway", "gw");
-            const plan = compile({
-                gatewayClasses: [{ name: "alb", controllerName: "gatewaykit.dev/aws-alb" }],
-                gateways: [{ name: "gw", gatewayClassName: "alb", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] }],
+            const input: GatewayInput = {
+                gatewayClass: { name: "alb", controllerName: "gatewaykit.dev/aws-alb" },
+                gateway: { name: "gw", gatewayClassName: "alb", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] },
                 services: [{ name: "s", ports: [{ port: 80 }], endpoints: [{ address: "10.0.0.1" }] }],
                 routes: [{ name: "r", parentRefs: [{ name: "gw" }], rules: [{ matches: [{ path: { value: "/x" } }], backendRefs: [{ name: "s", port: 80 }] }] }],
-            });
-            const { resources } = realizeAlb(plan.gateways[0], { parent, gatewayName: "gw", parameters: { ...BASE, securityGroupIngressCidrs: ["10.0.0.0/8"] } });
+                namespaces: [],
+            };
+            const plan = compileGateway(input);
+            const { resources } = realizeAlb(plan.gateways[0], { parent, gatewayName: "gw", input, parameters: { ...BASE, securityGroupIngressCidrs: ["10.0.0.0/8"] } });
             urns = [resources.loadBalancer, resources.securityGroup!, ...resources.listeners.values(), ...resources.targetGroups.values(), ...resources.rules.values()].map(r => r.urn);
             return { urns: pulumi.all(urns) };
         });

@@ -231,11 +231,15 @@ describe("gcp URL map", () => {
     });
 
     it("refuses, before any resource, what the global LB cannot express — naming route, rule and fix", () => {
-        const routing = compile(input([
+        const spec = input([
             route("rw", [{ name: "full", matches: [{ path: { value: "/p" } }], filters: [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplaceFullPath", replaceFullPath: "/new" } } }], backendRefs: [{ name: "s0", port: 8080 }] }]),
             route("lo", [{ matches: [{ path: { value: "/lo" } }], backendRefs: [{ name: "local", port: 8080 }] }]),
-        ], undefined, [svc("s0"), { name: "local", namespace: "default", ports: [{ port: 8080 }], endpoints: [{ address: "127.0.0.1" }] }]));
-        const problems = gcpAdapter.preflight!(routing.gateways[0], PARAMS);
+        ], undefined, [svc("s0"), { name: "local", namespace: "default", ports: [{ port: 8080 }], endpoints: [{ address: "127.0.0.1" }] }]);
+        const routing = compile(spec);
+        const problems = gcpAdapter.model!(routing.gateways[0], {
+            parameters: PARAMS,
+            input: { gatewayClass: spec.gatewayClasses![0], gateway: spec.gateways[0], routes: spec.routes, services: spec.services ?? [], namespaces: [] },
+        }).problems;
         assert.equal(problems.length, 2, problems.join("\n"));
         assert.match(problems.join("\n"), /HTTPRoute default\/rw rule 0 \(full\): URLRewrite ReplaceFullPath on a PathPrefix match cannot be expressed/);
         assert.match(problems.join("\n"), /Service default\/local port 8080 \(used by HTTPRoute default\/lo rule 0\): endpoint 127\.0\.0\.1 is loopback/);

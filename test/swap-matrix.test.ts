@@ -84,7 +84,7 @@ async function preview(vendor: Vendor): Promise<Snapshot> {
             return { status: r.status, outcomes: r.outcomes, redirect: r.redirect, headers: r.requestHeaderChanges };
         })),
         // Capabilities, limits and (with the class parameters) each target's preflight.
-        portability: VENDORS.map(v => checkPortability(rendered.plan, CONTROLLERS[v], seedClassParameters())),
+        portability: VENDORS.map(v => checkPortability(rendered.plan, CONTROLLERS[v], seedClassParameters(), rendered.input)),
     };
 }
 

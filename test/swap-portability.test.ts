@@ -61,7 +61,7 @@ describe("portability check before a provider swap (Pulumi mocks, preview)", () 
         const rendered = await made.gateway.rendered;
         assert.ok(rendered.known);
         assert.deepEqual(checkPortability(rendered.plan, CONTROLLERS.aws), report[CONTROLLERS.aws]);
-        assert.deepEqual(checkPortability(rendered.plan, CONTROLLERS.kubernetes, seedClassParameters()), []);
+        assert.deepEqual(checkPortability(rendered.plan, CONTROLLERS.kubernetes, seedClassParameters(), rendered.input), []);
     });
 
     it("the swap itself to aws fails preview with the capability error and declares no ALB", async () => {
@@ -80,10 +80,10 @@ describe("portability check before a provider swap (Pulumi mocks, preview)", () 
         await runProgram(() => { made = providerSwap({ controllerName: CONTROLLERS.kubernetes }); });
         const rendered = await made.gateway.rendered;
         assert.ok(rendered.known);
-        const findings = checkPortability(rendered.plan, CONTROLLERS.aws, { ...seedClassParameters(), aws: { subnetIds: ["subnet-a", "subnet-b"] } });
+        const findings = checkPortability(rendered.plan, CONTROLLERS.aws, { ...seedClassParameters(), aws: { subnetIds: ["subnet-a", "subnet-b"] } }, rendered.input);
         assert.ok(findings.length > 0 && findings.every(f => f.feature === "preflight"));
         assert.match(findings.map(f => f.message).join("\n"), /^the aws adapter's preflight refuses: Gateway mygroup\/mygroup-external: GatewayClass parameters\.aws\.vpcId is required/m);
-        assert.deepEqual(checkPortability(rendered.plan, CONTROLLERS.aws, seedClassParameters()), []);
+        assert.deepEqual(checkPortability(rendered.plan, CONTROLLERS.aws, seedClassParameters(), rendered.input), []);
     });
 
     it("refuses an unknown portability target where it is written", async () => {

@@ -35,7 +35,10 @@ export const awsAdapter: Adapter = {
     capabilities: new Set<Feature>(FEATURES.filter(f => !unsupported.has(f))),
     // Rules per ALB depend on the account's quota (parameters.aws.rulesQuota): preflight checks them.
     limits: { maxBackendsPerRule: 5 },
-    preflight: (plan: GatewayPlan, parameters: Record<string, unknown>) => buildAlbModel(plan, parameters).problems,
+    model: (plan: GatewayPlan, { parameters }) => {
+        const model = buildAlbModel(plan, parameters);
+        return { problems: model.problems, model };
+    },
     // Loaded on first use, so programs of other adapters do not load @pulumi/aws.
     realize: (plan: GatewayPlan, ctx: RealizeContext): RealizeResult =>
         (require("./realize") as typeof import("./realize")).realizeAlb(plan, ctx),

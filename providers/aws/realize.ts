@@ -33,9 +33,9 @@ export interface AlbRealized extends RealizeResult {
 
 /** Builds the model, reports what the data plane does differently, and declares the resources. */
 export function realizeAlb(plan: GatewayPlan, ctx: RealizeContext): AlbRealized {
-    const build = buildAlbModel(plan, ctx.parameters);
+    // The Gateway built the model once (adapter.model) and refused its problems; direct callers get it built here.
+    const build = (ctx.model as AlbBuild | undefined) ?? buildAlbModel(plan, ctx.parameters);
     if (build.problems.length > 0) {
-        // The Gateway runs preflight first; this guards direct callers.
         throw new Error(`Gateway ${plan.gateway}: the aws adapter refuses this plan:\n` + build.problems.map(p => "  - " + p).join("\n"));
     }
     for (const w of build.warnings) void pulumi.log.warn(w, ctx.parent);

@@ -27,6 +27,9 @@ export const gcpAdapter: Adapter = {
     capabilities: new Set<Feature>(FEATURES.filter(f => !unsupported.has(f))),
     // Backends per rule: the Gateway API's own cap (16) is below anything GCP documents.
     limits: {},
-    preflight: (plan, parameters) => buildDataPlane(plan, parameters, { scope: namingScope() }).problems,
+    model: (plan, { parameters }) => {
+        const model = buildDataPlane(plan, parameters, { scope: namingScope() });
+        return { problems: model.problems, model };
+    },
     realize: realizeGcp,
 };

@@ -48,7 +48,8 @@ function healthCheckArgs(name: string, hc: GcpHealthCheckParameters, project: st
 }
 
 export function realizeGcp(plan: GatewayPlan, ctx: RealizeContext): RealizeResult {
-    const dp = buildDataPlane(plan, ctx.parameters, { scope: namingScope() });
+    // Built once by the adapter's model() (the Gateway refused its problems); direct callers get it built here.
+    const dp = (ctx.model as GcpDataPlane | undefined) ?? buildDataPlane(plan, ctx.parameters, { scope: namingScope() });
     if (dp.problems.length > 0) {
         throw new GcpRefusedError(`Gateway ${plan.gateway}: the gcp adapter refuses this plan:\n` + dp.problems.map(p => "  - " + p).join("\n"));
     }

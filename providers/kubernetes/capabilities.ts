@@ -52,7 +52,7 @@ export const kubernetesAdapter: Adapter = {
     name: "kubernetes",
     controllerNames: ["gatewaykit.dev/kubernetes"],
     capabilities: new Set<Feature>(FEATURES),
-    preflight: kubernetesPreflight,
+    model: (plan, { parameters }) => ({ problems: kubernetesPreflight(plan, parameters) }),
     realize: realizeGateway,
     realizeRoutes,
 };

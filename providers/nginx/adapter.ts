@@ -133,7 +133,7 @@ function realizeRoutes(plan: GatewayPlan, ctx: RealizeContext): void {
 
 export const nginxAdapter: Adapter = {
     ...declaredNginxAdapter,
-    preflight: parametersProblems,
+    model: (plan, { parameters }) => ({ problems: parametersProblems(plan, parameters) }),
     realize,
     realizeRoutes,
 };
