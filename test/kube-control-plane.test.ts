@@ -5,6 +5,9 @@
 // (CI=true or GATEWAYKIT_E2E=1); binaries come from scripts/ensure-kube.sh.
 
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as YAML from "yaml";
 import { processesNaming } from "./nginx-e2e-kit";
 import { ControlPlane, KUBE_VERSION, KUBERNETES_PLUGIN_VERSION, KubeTools, kubeGate, pulumiConfigMapUpDestroy } from "./kube/harness";
@@ -119,6 +122,25 @@ describe("Kubernetes control plane: real etcd, kube-apiserver, kube-controller-m
         assert.ok(r.upState.managedBy.some(m => m.startsWith("pulumi-kubernetes") && m.endsWith("/Apply")), `managed by ${r.upState.managedBy}`);
         assert.match(r.afterDestroy, /NotFound|not found/);
         assert.strictEqual(r.destroySummary.delete, r.upSummary.create);
+    });
+
+    it("reports a start failure with the failing process, its exit and its log tail, leaving no process", async function () {
+        this.timeout(60_000);
+        // A bin dir whose kube-apiserver dies at once: the real etcd starts, the apiserver does not.
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "gk-kube-badbin-"));
+        try {
+            fs.symlinkSync(path.join(tools!.kubeBin, "etcd"), path.join(bin, "etcd"));
+            fs.writeFileSync(path.join(bin, "kube-apiserver"), "#!/bin/sh\necho 'E1201 bad flag: --no-such-flag (planted failure)' >&2\nexit 3\n", { mode: 0o755 });
+            const err: Error = await ControlPlane.start({ kubeBin: bin }).then(() => { throw new Error("started with a broken kube-apiserver"); }, e => e);
+            assert.match(err.message, /kube-apiserver \/readyz: exited while starting: kube-apiserver \(pid \d+, exit 3\)/);
+            assert.match(err.message, /planted failure/);
+            const runDir = /last lines of (\/\S+)\/kube-apiserver\.log/.exec(err.message)?.[1];
+            assert.ok(runDir, err.message);
+            assert.deepStrictEqual(processesNaming(runDir), [], "etcd of the failed start still runs");
+            assert.ok(!fs.existsSync(runDir), `${runDir} left behind`);
+        } finally {
+            fs.rmSync(bin, { recursive: true, force: true });
+        }
     });
 
     it("stops the controller manager, the apiserver and etcd in that order, leaving no process", async function () {
