@@ -12,6 +12,14 @@ setup_deps
 e2e=1
 setup_nginx || { e2e=0; [ "${CI:-}" = true ] && { echo "CI=true: nginx is required" >&2; exit 1; }; }
 setup_pulumi || { e2e=0; [ "${CI:-}" = true ] && { echo "CI=true: the Pulumi CLI is required" >&2; exit 1; }; }
+# The Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager, kubectl) and the
+# pulumi-kubernetes provider for the real-API-server tests: built from Go modules once and cached
+# (scripts/ensure-kube.sh; ~15-40 minutes cold on 2 cores). CI builds them; elsewhere the tests
+# that need them skip loudly until scripts/ensure-kube.sh has run.
+if [ "${CI:-}" = true ]; then
+    bash scripts/ensure-kube.sh >/dev/null \
+        || { echo "CI=true: the Kubernetes control-plane binaries are required (scripts/ensure-kube.sh failed)" >&2; exit 1; }
+fi
 # With every tool in place the whole suite runs; otherwise the e2e tests say loudly that they skip.
 [ "$e2e" = 1 ] && export GATEWAYKIT_E2E="${GATEWAYKIT_E2E:-1}"
 echo "== node $(node --version) · $(nginx_binary 2>/dev/null && "$(nginx_binary)" -v 2>&1 | tr -d '\n' || echo 'no nginx') · pulumi $(pulumi version 2>/dev/null || echo missing)" >&2

@@ -25,7 +25,8 @@ const CI = process.env.CI === "true";
 export const KUBE_VERSION = "v1.37.2";
 /** The version the pulumi-kubernetes plugin is installed under: the npm @pulumi/kubernetes version. */
 export const KUBERNETES_PLUGIN_VERSION = "4.34.2";
-export const GATEWAY_API_CRDS = "/work/shared/gateway-api-v1.6.1/crds";
+/** The upstream CRDs, in the shared/ folder beside the checkout (as CI lays it out). */
+export const GATEWAY_API_CRDS = path.resolve(__dirname, "..", "..", "..", "shared", "gateway-api-v1.6.1", "crds");
 
 export interface KubeTools {
     /** Holds etcd, kube-apiserver, kube-controller-manager, kubectl, pulumi-resource-kubernetes. */
