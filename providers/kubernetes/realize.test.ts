@@ -7,6 +7,9 @@ import { Gateway, GatewayClass, GatewayReference, HTTPRoute, Service } from "../
 import { GatewayClassParameters } from "../../components/gatewayClass";
 import { Manifest } from "./model/manifests";
 import { clusterStatus, gatewaySummary } from "./realize";
+import { kubernetesAdapter } from ".";
+import { KubernetesModel } from "./model";
+import { Adapter, registerAdapter } from "..";
 import { outputOf, RecordedResource, runProgram, setupMocks, failureOf } from "../../testing";
 
 setupMocks();
@@ -212,6 +215,28 @@ describe("kubernetes adapter (Pulumi mocks)", () => {
         assert.deepEqual(names(resources, SVC), ["mygroup/mygroup-groups"]);
         assert.equal(outputs.status.parents[0].conditions[0].status, "True");
         assert.deepEqual(outputs.cluster, { routes: [{ route: "mygroup/mygroup", parents: [] }] });
+    });
+
+    it("builds the model once per render and creates the objects of that model (realize does not render again)", async () => {
+        let built = 0;
+        const spy: Adapter = {
+            ...kubernetesAdapter,
+            model: (plan, ctx) => {
+                built++;
+                const result = kubernetesAdapter.model!(plan, ctx);
+                // A mark only the handed-over model carries: it reaches the cluster only if realize uses ctx.model.
+                (result.model as KubernetesModel).rendered.gateway!.metadata.labels!["test.gatewaykit.dev/from"] = "model";
+                return result;
+            },
+        };
+        registerAdapter(spy);
+        try {
+            const { resources } = await runProgram(() => { seed(); });
+            assert.equal(built, 1);
+            assert.equal((of(resources, GW)[0].inputs as Manifest).metadata.labels?.["test.gatewaykit.dev/from"], "model");
+        } finally {
+            registerAdapter(kubernetesAdapter);
+        }
     });
 
     it("refuses a feature the in-cluster controller does not list in supportedFeatures", async () => {
