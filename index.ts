@@ -12,8 +12,9 @@ export { routingTable, routingTableRows } from "./routing/table";
 export type { RoutingTableRow } from "./routing/table";
 export { FEATURES, featuresOfRule, featuresOfGateway } from "./routing/features";
 export type { Feature, FeatureUse } from "./routing/features";
-export { registerAdapter, unregisterAdapter, adapterFor, allAdapters, checkCapabilities, portabilityReport, preflightFindings, planAdapter } from "./providers";
-export { checkPortability } from "./components/gateway";
+export {
+    registerAdapter, unregisterAdapter, adapterFor, allAdapters, checkCapabilities, checkPortability, portabilityReport, preflightFindings, planAdapter,
+} from "./providers";
 export type {
     Adapter, AdapterLimits, RealizeContext, RealizeResult, PortabilityFinding,
     AwsClassParameters, GcpClassParameters, KubernetesClassParameters, NginxClassParameters,

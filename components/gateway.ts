@@ -16,8 +16,10 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import {
-    PortabilityFinding, TlsCertificate, UnknownControllerError, adapterFor, allAdapters, checkCapabilities, portabilityReport, preflightFindings,
+    PortabilityFinding, TlsCertificate, UnknownControllerError, adapterFor, allAdapters, checkCapabilities, checkPortability,
 } from "../providers";
+/** Kept importable from here: it moved beside the adapter registry (providers/index.ts). */
+export { checkPortability } from "../providers";
 import { compileGateway } from "../routing/compile";
 import { gatewayInputOf } from "./compileInput";
 import { CapabilityError, GatewayValidationError } from "../routing/errors";
@@ -336,18 +338,4 @@ function servicesUsedBy(plan: GatewayPlan): Set<string> {
         }
     }
     return used;
-}
-
-/**
- * Before a provider swap: everything in the plan the class with this controllerName would reject —
- * features its adapter lacks and its limits (route, rule, feature and the adapters that support it).
- * Given the class parameters (keyed by adapter name), the specs the plan came from (GatewayRender's
- * `input`) and no such finding, it also builds the target's model and reports its problems (VPC,
- * project, quotas, …), since that is what the swap would run into next.
- */
-export function checkPortability(plan: GatewayPlan, controllerName: string, parameters?: GatewayClassParameters, input?: GatewayInput): PortabilityFinding[] {
-    const target = adapterFor(controllerName);
-    const findings = portabilityReport(plan, target, allAdapters());
-    if (findings.length > 0 || parameters === undefined || input === undefined) return findings;
-    return preflightFindings(plan, target, parameters as Record<string, unknown>, input);
 }

@@ -2,9 +2,10 @@
 // plan). The capability check runs before any resource is created, so a plan an adapter cannot
 // carry fails with the route, rule, feature and the adapters that could carry it.
 
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { CapabilityError } from "../routing/errors";
 import { Feature, FeatureUse, featuresOfGateway } from "../routing/features";
+import { ruleLabel } from "../routing/labels";
 import { GatewayInput, GatewayPlan, RouteStatus } from "../routing/plan";
 import { NamespaceSpec } from "../routing/types";
 
@@ -117,10 +118,14 @@ export interface PortabilityFinding {
     message: string;
 }
 
-function where(plan: GatewayPlan, use: Pick<FeatureUse, "route" | "ruleIndex" | "ruleName" | "listeners">): string {
-    if (use.route === undefined) return `Gateway ${plan.gateway} listener ${use.listeners.join(", ")}`;
-    const rule = use.ruleIndex === undefined ? "" : ` rule ${use.ruleIndex}` + (use.ruleName ? ` (${use.ruleName})` : "");
-    return `HTTPRoute ${use.route}${rule}`;
+/**
+ * Where a feature use or limit is, for messages: the rule in routing/labels.ts's one wording
+ * ("HTTPRoute ns/name rule 2 (canary)"), the route when the use is route-wide, else the listeners.
+ */
+export function useLabel(gateway: string, use: Pick<FeatureUse, "route" | "ruleIndex" | "ruleName" | "listeners">): string {
+    if (use.route === undefined) return `Gateway ${gateway} listener ${use.listeners.join(", ")}`;
+    if (use.ruleIndex === undefined) return `HTTPRoute ${use.route}`;
+    return ruleLabel({ route: use.route, ruleIndex: use.ruleIndex, ...(use.ruleName ? { ruleName: use.ruleName } : {}) });
 }
 
 /** Everything in the plan the target adapter cannot carry, without throwing (for a provider-swap preview). */
@@ -132,7 +137,7 @@ export function portabilityReport(plan: GatewayPlan, target: Adapter, all: reado
         findings.push({
             ...use,
             supportedBy,
-            message: `${where(plan, use)} uses ${use.feature}, which the ${target.name} adapter does not support; ` +
+            message: `${useLabel(plan.gateway, use)} uses ${use.feature}, which the ${target.name} adapter does not support; ` +
                 (supportedBy.length > 0 ? `adapters that support it: ${supportedBy.join(", ")}` : "no registered adapter supports it"),
         });
     }
@@ -153,7 +158,7 @@ export function portabilityReport(plan: GatewayPlan, target: Adapter, all: reado
             findings.push({
                 feature: "limit", route: r.route, ruleIndex: r.ruleIndex, ...(r.ruleName ? { ruleName: r.ruleName } : {}),
                 listeners: [l.name], supportedBy: [],
-                message: `${where(plan, { route: r.route, ruleIndex: r.ruleIndex, ruleName: r.ruleName, listeners: [] })} ` +
+                message: `${useLabel(plan.gateway, { route: r.route, ruleIndex: r.ruleIndex, ruleName: r.ruleName, listeners: [] })} ` +
                     `splits traffic across ${r.backends.length} backends; the ${target.name} adapter allows at most ${limits.maxBackendsPerRule} per rule`,
             });
         }

@@ -3,16 +3,17 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { FEATURES, Feature } from "../routing/features";
-import { Adapter } from "./adapter";
+import { Adapter, PortabilityFinding, portabilityReport, preflightFindings } from "./adapter";
+import { GatewayInput, GatewayPlan } from "../routing/plan";
 import { awsAdapter } from "./aws/capabilities";
 import { gcpAdapter } from "./gcp/capabilities";
-import { kubernetesAdapter } from "./kubernetes/capabilities";
+import { kubernetesAdapter } from "./kubernetes";
 import { nginxAdapter } from "./nginx/adapter";
 
 export * from "./adapter";
 export type { AwsClassParameters } from "./aws/capabilities";
 export type { GcpClassParameters } from "./gcp/capabilities";
-export type { KubernetesClassParameters } from "./kubernetes/capabilities";
+export type { KubernetesClassParameters } from "./kubernetes";
 export type { NginxClassParameters } from "./nginx/capabilities";
 
 /**
@@ -67,6 +68,21 @@ export function adapterFor(controllerName: string): Adapter {
     const known = allAdapters().flatMap(a => a.controllerNames.map(c => `${c} (${a.name})`));
     throw new UnknownControllerError(`unknown GatewayClass controllerName ${JSON.stringify(controllerName)}; known controllerNames: ${known.join(", ")}. ` +
         `Use one of them, or registerAdapter() your own adapter first`);
+}
+
+/**
+ * Before a provider swap: everything in the plan the class with this controllerName would reject —
+ * features its adapter lacks and its limits (route, rule, feature and the adapters that support it).
+ * Given the class parameters (GatewayClassParameters: keyed by adapter name), the specs the plan
+ * came from (GatewayRender's `input`) and no such finding, it also builds the target's model and
+ * reports its problems (VPC, project, quotas, …), since that is what the swap would run into next.
+ * It lives beside the registry because it resolves the controllerName there.
+ */
+export function checkPortability(plan: GatewayPlan, controllerName: string, parameters?: object, input?: GatewayInput): PortabilityFinding[] {
+    const target = adapterFor(controllerName);
+    const findings = portabilityReport(plan, target, allAdapters());
+    if (findings.length > 0 || parameters === undefined || input === undefined) return findings;
+    return preflightFindings(plan, target, parameters as Record<string, unknown>, input);
 }
 
 for (const a of [nginxAdapter, awsAdapter, gcpAdapter, kubernetesAdapter, planAdapter]) registerAdapter(a);

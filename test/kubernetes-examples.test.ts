@@ -4,8 +4,8 @@ import { strict as assert } from "assert";
 import { app } from "../examples/kubernetes/app/program";
 import { platform } from "../examples/kubernetes/platform/program";
 import { GatewayReference } from "../components";
-import { celProblems } from "../providers/kubernetes/checks";
-import { Manifest } from "../providers/kubernetes/manifests";
+import { celProblems } from "../providers/kubernetes/model/checks";
+import { Manifest } from "../providers/kubernetes/model/manifests";
 import { clusterStatus } from "../providers/kubernetes/realize";
 import { RecordedResource, runProgram, setupMocks } from "../testing";
 

@@ -1,11 +1,73 @@
-// The kubernetes adapter's public surface beyond the Adapter object: the controller's status of
-// what a component emitted, and the renderer (plan → plain Kubernetes objects) for tooling.
-export { kubernetesAdapter } from "./capabilities";
-export type { KubernetesClassParameters } from "./capabilities";
+// kubernetes: emits gateway.networking.k8s.io/v1 objects for an in-cluster controller, so it can
+// carry everything the spec has; whether the controller implements it is the controller's status.
+// Beside the Adapter: the controller's status of what a component emitted, and the renderer
+// (input → plain Kubernetes objects) for tooling.
+
+import type * as pulumi from "@pulumi/pulumi";
+import { FEATURES, Feature } from "../../routing/features";
+import { ReferenceGrantSpec } from "../../routing/types";
+import { Adapter } from "../adapter";
+import { kubernetesModel } from "./model";
+import { realizeGateway, realizeRoutes } from "./realize";
+
 export { clusterStatus, gatewaySummary, routeSummary } from "./realize";
 export type { ClusterStatus, ClusterRouteStatus, ClusterCondition, ObjectStatus } from "./realize";
-export { ManifestRenderer, allManifests, objectKey } from "./manifests";
-export type { Manifest, Rendered, RenderScope, GrantNeed } from "./manifests";
-export { celProblems } from "./checks";
+export { ManifestRenderer, allManifests, objectKey } from "./model/manifests";
+export type { Manifest, Rendered, RenderScope, GrantNeed } from "./model/manifests";
+export { celProblems } from "./model/checks";
+export { kubernetesModel } from "./model";
+export type { KubernetesModel } from "./model";
 export { resolveParameters } from "./parameters";
 export type { ResolvedParameters } from "./parameters";
+
+/** GatewayClass parameters for the kubernetes adapter (parameters.kubernetes). */
+export interface KubernetesClassParameters {
+    /**
+     * The in-cluster controller, e.g. "gateway.envoyproxy.io/gatewayclass-controller". Setting it
+     * creates the in-cluster GatewayClass (named gatewayClassName) with this controllerName;
+     * leaving it unset references an existing GatewayClass by name.
+     */
+    controllerName?: string;
+    /** The in-cluster GatewayClass the emitted Gateway names (e.g. "eg", "istio"); defaults to the gatewaykit class name. */
+    gatewayClassName?: string;
+    /** Description of a created GatewayClass. */
+    description?: string;
+    /** The Kubernetes provider (cluster) every object is created with; defaults to the ambient one (or the component's providers option). */
+    provider?: pulumi.ProviderResource;
+    /** gatewaykit namespace (team) → cluster namespace; unmapped namespaces keep their name. The namespaces must exist. */
+    namespaces?: Record<string, string>;
+    /**
+     * Create the ReferenceGrants that cross-namespace backends need (default true). With false,
+     * every such backend must be covered by a grant listed in referenceGrants, or the gateway fails
+     * naming the grant to create.
+     */
+    manageReferenceGrants?: boolean;
+    /** Grants that already exist in the cluster (cluster namespaces), for manageReferenceGrants: false. */
+    referenceGrants?: ReferenceGrantSpec[];
+    /**
+     * Wait for the controller: the Gateway until Programmed, each HTTPRoute until Accepted
+     * (pulumi.com/waitFor annotations). Off by default.
+     */
+    await?: boolean | { timeoutSeconds?: number };
+    /** Labels added to every emitted object. */
+    labels?: Record<string, string>;
+    /**
+     * The Gateway API features the in-cluster controller implements (its GatewayClass
+     * status.supportedFeatures or conformance report, in gatewaykit's feature names). When set, a
+     * plan using any other feature fails before the cluster sees it; unset, the controller's status
+     * reports what it cannot do.
+     */
+    supportedFeatures?: string[];
+}
+
+export const kubernetesAdapter: Adapter = {
+    name: "kubernetes",
+    controllerNames: ["gatewaykit.dev/kubernetes"],
+    capabilities: new Set<Feature>(FEATURES),
+    model: (plan, { parameters, input }) => {
+        const model = kubernetesModel(plan, input, parameters, "gateway");
+        return { problems: model.problems, model };
+    },
+    realize: realizeGateway,
+    realizeRoutes,
+};

@@ -11,8 +11,8 @@ import { lazyPeer } from "../peer";
 import { CapabilityError } from "../../routing/errors";
 import { GatewayPlan } from "../../routing/plan";
 import { RealizeContext, RealizeResult } from "../adapter";
-import { Manifest, RenderScope, objectKey } from "./manifests";
-import { check } from "./preflight";
+import { KubernetesModel, kubernetesModel } from "./model";
+import { Manifest, RenderScope, objectKey } from "./model/manifests";
 
 // @pulumi/kubernetes is an optional peer: loaded when the first object is created.
 const apiextensions = lazyPeer<typeof apiextensionsModule>("@pulumi/kubernetes/apiextensions", "kubernetes");
@@ -123,7 +123,9 @@ interface Created {
 }
 
 function create(plan: GatewayPlan, ctx: RealizeContext, scope: RenderScope): { gateway?: Created; routes: Created[] } {
-    const { params, rendered, problems } = check(plan, ctx.parameters, scope);
+    // The Gateway hands over the model Adapter.model built; routes of another stack's gateway (and
+    // direct callers) build theirs here.
+    const { params, rendered, problems } = (scope === "gateway" ? ctx.model as KubernetesModel | undefined : undefined) ?? kubernetesModel(plan, ctx.input, ctx.parameters, scope);
     if (problems.length > 0) {
         throw new CapabilityError(`Gateway ${plan.gateway}: the kubernetes adapter refuses this plan:\n` + problems.map(p => "  - " + p).join("\n"));
     }

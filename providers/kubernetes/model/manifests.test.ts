@@ -8,16 +8,16 @@ import * as path from "path";
 import Ajv, { ValidateFunction } from "ajv";
 import fc from "fast-check";
 import { parseAllDocuments } from "yaml";
-import { compile } from "../routing/compile";
-import { Feature, featuresOfGateway } from "../routing/features";
-import { CompileInput } from "../routing/plan";
-import { HTTPHeaderFilter, HTTPRouteFilter, HTTPRouteRule, HTTPRouteSpec, Listener, ServiceSpec } from "../routing/types";
-import { validateInput } from "../routing/validate";
-import { celProblems } from "../providers/kubernetes/checks";
-import { Manifest, ManifestRenderer, allManifests } from "../providers/kubernetes/manifests";
-import { resolveParameters } from "../providers/kubernetes/parameters";
+import { compile } from "../../../routing/compile";
+import { Feature, featuresOfGateway } from "../../../routing/features";
+import { CompileInput, GatewayInput } from "../../../routing/plan";
+import { HTTPHeaderFilter, HTTPRouteFilter, HTTPRouteRule, HTTPRouteSpec, Listener, ServiceSpec } from "../../../routing/types";
+import { validateInput } from "../../../routing/validate";
+import { celProblems } from "./checks";
+import { Manifest, ManifestRenderer, allManifests } from "./manifests";
+import { resolveParameters } from "../parameters";
 
-const CRD_DIR = path.resolve(__dirname, "../../shared/gateway-api-v1.6.1/crds");
+const CRD_DIR = path.resolve(__dirname, "../../../../shared/gateway-api-v1.6.1/crds");
 const CRD_FILES = ["gatewayclasses.yaml", "gateways.yaml", "httproutes.yaml", "referencegrants.yaml"];
 
 /** kind → validator of the v1 schema, from the upstream CRDs. */
@@ -209,6 +209,11 @@ const parameters = fc.constantFrom<Record<string, unknown>>(
     { controllerName: "example.com/gateway-controller", await: true },
 );
 
+/** The generated input's one gateway, as the Gateway component hands it to the adapter (ctx.input). */
+function gatewayInput(inp: CompileInput): GatewayInput {
+    return { gatewayClass: inp.gatewayClasses![0], gateway: inp.gateways[0], routes: inp.routes, services: inp.services ?? [], namespaces: inp.namespaces ?? [] };
+}
+
 describe("kubernetes adapter: emitted objects validate against the Gateway API v1.6.1 CRDs", () => {
     it("loads the v1 schemas of GatewayClass, Gateway, HTTPRoute and ReferenceGrant", () => {
         assert.deepEqual([...validators.keys()].sort(), ["Gateway", "GatewayClass", "HTTPRoute", "ReferenceGrant"]);
@@ -237,7 +242,7 @@ describe("kubernetes adapter: emitted objects validate against the Gateway API v
             for (const u of featuresOfGateway(plan)) features.add(u.feature);
             const { params, problems } = resolveParameters(raw);
             assert.deepEqual(problems, []);
-            const objects = allManifests(new ManifestRenderer(plan, params).render("gateway"));
+            const objects = allManifests(new ManifestRenderer(gatewayInput(inp), params).render("gateway"));
             for (const m of objects) {
                 assert.deepEqual(problemsOf(m), [], JSON.stringify(m, null, 1));
                 counts.set(m.kind, (counts.get(m.kind) ?? 0) + 1);
@@ -298,7 +303,7 @@ describe("kubernetes adapter: the emitted objects route like the plan (read back
             const { params } = resolveParameters(raw);
             const mapNs = (ns: string) => params.namespaces[ns] ?? ns;
             const plan = compile(inp, { skipValidation: true }).gateways[0];
-            const objects = allManifests(new ManifestRenderer(plan, params).render("gateway"));
+            const objects = allManifests(new ManifestRenderer(gatewayInput(inp), params).render("gateway"));
             const back = compile(readBack(objects, inp, mapNs)).gateways[0];
             const serviceKey = (key: string | undefined) => {
                 if (key === undefined) return undefined;

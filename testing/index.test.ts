@@ -3,7 +3,7 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { Gateway, GatewayClass, HTTPRoute, Service } from "../index";
-import { failureOf, outputOf, recordedResources, resourcesOfType, routeRequest, runProgram, setupMocks } from "../testing";
+import { failureOf, outputOf, recordedResources, resourcesOfType, routeRequest, runProgram, setupMocks } from ".";
 
 // Safe to call in every test file: the mocks are installed once per process.
 setupMocks();

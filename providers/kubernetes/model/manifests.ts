@@ -1,15 +1,16 @@
-// GatewayPlan → Kubernetes objects, as plain JSON (pure: no Pulumi import, so tests validate the
+// GatewayInput → Kubernetes objects, as plain JSON (pure: no Pulumi import, so tests validate the
 // objects against the upstream CRD schemas without mocks). Routes are emitted from their specs as
-// written (plan.sources), one HTTPRoute object per route, so the field list is the spec's own;
-// only names change: namespaces are mapped to the cluster's, backendRefs to the Kubernetes
-// Service each gatewaykit Service is realised as.
+// written (the input the plan was compiled from), one HTTPRoute object per route, so the field
+// list is the spec's own; only names change: namespaces are mapped to the cluster's, backendRefs
+// to the Kubernetes Service each gatewaykit Service is realised as.
 
-import { GatewayPlan } from "../../routing/plan";
+import { GatewayInput } from "../../../routing/plan";
 import {
     BackendObjectReference, DEFAULT_NAMESPACE, GATEWAY_GROUP, HTTPBackendRef, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule,
     HTTPRouteSpec, Listener, ParentReference, ServiceSpec,
-} from "../../routing/types";
-import { ResolvedParameters } from "./parameters";
+} from "../../../routing/types";
+import { ruleLabel } from "../../../routing/labels";
+import { ResolvedParameters } from "../parameters";
 
 export const GATEWAY_API_VERSION = `${GATEWAY_GROUP}/v1`;
 export const MANAGED_BY = { "app.kubernetes.io/managed-by": "gatewaykit" };
@@ -25,8 +26,9 @@ export interface Manifest {
 
 /** A cross-namespace reference from a route to a Service, which the cluster allows only with a ReferenceGrant. */
 export interface GrantNeed {
-    /** gatewaykit "namespace/name" of the route, and where in it. */
+    /** gatewaykit "namespace/name" of the route. */
     route: string;
+    /** Where in it, for messages: "HTTPRoute ns/name rule 0 backendRefs[1]". */
     where: string;
     fromNamespace: string;
     toNamespace: string;
@@ -72,8 +74,8 @@ export class ManifestRenderer {
     private readonly grantNeeds: GrantNeed[] = [];
     private readonly createdServices = new Map<string, ServiceSpec>();
 
-    constructor(private readonly plan: GatewayPlan, private readonly params: ResolvedParameters) {
-        for (const s of plan.sources?.services ?? []) this.services.set(`${nsOf(s)}/${s.name}`, s);
+    constructor(private readonly input: GatewayInput, private readonly params: ResolvedParameters) {
+        for (const s of input.services) this.services.set(`${nsOf(s)}/${s.name}`, s);
     }
 
     /** gatewaykit namespace → cluster namespace. */
@@ -82,9 +84,8 @@ export class ManifestRenderer {
     }
 
     render(scope: RenderScope): Rendered {
-        const sources = this.plan.sources;
-        if (!sources) throw new Error(`Gateway ${this.plan.gateway}: the plan carries no sources (compile() fills plan.sources); the kubernetes adapter emits routes from their specs`);
-        const routes = sources.routes.map(r => this.route(r));
+        // In tie-break order ("namespace/name"), whatever order the routes were declared in.
+        const routes = [...this.input.routes].sort((a, b) => key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0).map(r => this.route(r));
         const services = [...this.createdServices.values()].sort((a, b) => key(a) < key(b) ? -1 : 1);
         return {
             ...(scope === "gateway" && this.params.controllerName !== undefined ? { gatewayClass: this.gatewayClass() } : {}),
@@ -102,7 +103,7 @@ export class ManifestRenderer {
     }
 
     clusterClassName(): string {
-        return this.params.gatewayClassName ?? this.plan.className;
+        return this.params.gatewayClassName ?? this.input.gateway.gatewayClassName;
     }
 
     private gatewayClass(): Manifest {
@@ -121,7 +122,7 @@ export class ManifestRenderer {
     }
 
     private gateway(): Manifest {
-        const gw = this.plan.sources!.gateway;
+        const gw = this.input.gateway;
         const annotations = this.awaitAnnotations("condition=Programmed");
         return {
             apiVersion: GATEWAY_API_VERSION,
@@ -160,7 +161,7 @@ export class ManifestRenderer {
         const body: Record<string, unknown> = {};
         if (spec.parentRefs) body.parentRefs = spec.parentRefs.map(p => this.parentRef(p, routeNs, clusterNs));
         if (spec.hostnames) body.hostnames = spec.hostnames;
-        if (spec.rules) body.rules = spec.rules.map((r, i) => this.rule(r, `rule ${r.name ?? i}`, routeKey, routeNs, clusterNs));
+        if (spec.rules) body.rules = spec.rules.map((r, i) => this.rule(r, ruleLabel({ route: routeKey, ruleIndex: i, ruleName: r.name }), routeKey, routeNs, clusterNs));
         return {
             apiVersion: GATEWAY_API_VERSION,
             kind: "HTTPRoute",

@@ -1,8 +1,9 @@
-// Pulumi-mock tests of the components: rendering after the program body, adapters, failures.
+// Pulumi-mock tests of the Gateway component: rendering after the program body, adapters, failures.
+// Routes against another stack's gateway (GatewayReference): httpRoute.test.ts.
 
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { Gateway, GatewayClass, GatewayReference, HTTPRoute, Service } from "../components";
+import { Gateway, GatewayClass, HTTPRoute, Service } from ".";
 import { Adapter, registerAdapter, unregisterAdapter } from "../providers";
 import { FEATURES } from "../routing/features";
 import { GatewayPlan } from "../routing/plan";
@@ -173,51 +174,6 @@ describe("components with the plan adapter", () => {
         assert.match(outputs.shop, /\[default\/shop rule 0\]/);
         assert.doesNotMatch(outputs.shop, /default\/blog/);
         assert.doesNotMatch(outputs.blog, /default\/shop/);
-    });
-});
-
-describe("components with a GatewayReference from another stack", () => {
-    const reference: GatewayReference = {
-        name: "edge",
-        namespace: "infra",
-        className: "external-lb",
-        controllerName: "gatewaykit.dev/aws-alb",
-        listeners: [
-            { name: "http", port: 80, protocol: "HTTP" },
-            { name: "teams", port: 8080, protocol: "HTTP", allowedRoutes: { namespaces: { from: "Selector", selector: { matchLabels: { shared: "yes" } } } } },
-        ],
-        namespaceLabels: { "team-b": { shared: "yes" } },
-    };
-
-    it("reports NotAllowedByListeners for a namespace the listener does not admit", async () => {
-        const { outputs } = await runProgram(() => {
-            const route = new HTTPRoute("app", {
-                namespace: "team-c",
-                parentRefs: [{ gateway: pulumi.output(reference), sectionName: "http" }],
-                rules: [{ backendRefs: [{ name: "app", port: 80 }] }],
-            });
-            return { status: route.status };
-        });
-        assert.strictEqual(outputs.status.route, "team-c/app");
-        const accepted = outputs.status.parents[0].conditions.find(c => c.type === "Accepted")!;
-        assert.deepStrictEqual([accepted.status, accepted.reason], ["False", "NotAllowedByListeners"]);
-        assert.deepStrictEqual(outputs.status.parents[0].parentRef, { group: "gateway.networking.k8s.io", kind: "Gateway", namespace: "infra", name: "edge", sectionName: "http" });
-    });
-
-    it("accepts a route from a namespace the listener's selector admits, creating no data plane", async () => {
-        const { outputs, resources } = await runProgram(() => {
-            new Service("app", { namespace: "team-b", port: 80 });
-            const route = new HTTPRoute("app", {
-                namespace: "team-b",
-                parentRefs: [{ gateway: reference, sectionName: "teams" }],
-                rules: [{ backendRefs: [{ name: "app", port: 80 }] }],
-            });
-            return { status: route.status, table: route.routingTable };
-        });
-        const conditions = outputs.status.parents[0].conditions;
-        assert.deepStrictEqual(conditions.map(c => [c.type, c.status]), [["Accepted", "True"], ["ResolvedRefs", "True"]]);
-        assert.match(outputs.table, /listener teams HTTP :8080/);
-        assert.deepStrictEqual(resources.filter(r => r.custom), []);
     });
 });
 

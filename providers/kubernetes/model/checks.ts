@@ -4,7 +4,7 @@
 // applies them before it evaluates CEL. CORS, TLS/TCP/UDP-only and infrastructure rules are left
 // out: gatewaykit never emits those fields.
 
-import { parseDuration } from "../../routing/validate";
+import { parseDuration } from "../../../routing/durations";
 import { Manifest } from "./manifests";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

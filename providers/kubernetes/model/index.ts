@@ -1,14 +1,18 @@
-// Checks before any object is created: the parameters, what the cluster would refuse (object
-// names, Service port names, the CRDs' CEL rules) and the ReferenceGrants that cross-namespace
-// backends need when the user manages grants. Each problem names the object, field and the fix.
+// The kubernetes adapter's model (pure): the objects rendered from the specs (ctx.input), and
+// what the cluster would refuse before any of them is created: the parameters, object names,
+// Service port names, the CRDs' CEL rules, the ReferenceGrants that cross-namespace backends need
+// when the user manages grants, and features the in-cluster controller does not list. Built once
+// per render (Adapter.model); realize creates the objects it holds. Each problem names the object,
+// field and the fix.
 
-import { featuresOfGateway } from "../../routing/features";
-import { GatewayPlan } from "../../routing/plan";
-import { DEFAULT_NAMESPACE, GATEWAY_GROUP, ServiceSpec } from "../../routing/types";
+import { featuresOfGateway } from "../../../routing/features";
+import { GatewayInput, GatewayPlan } from "../../../routing/plan";
+import { DEFAULT_NAMESPACE, GATEWAY_GROUP, ServiceSpec } from "../../../routing/types";
+import { useLabel } from "../../adapter";
+import { holdsPayloadToken } from "../../payload-token";
+import { ResolvedParameters, isDnsLabel, isDnsSubdomain, resolveParameters } from "../parameters";
 import { celProblems } from "./checks";
-import { holdsPayloadToken } from "../payload-token";
 import { GrantNeed, ManifestRenderer, RenderScope, Rendered, allManifests, objectKey } from "./manifests";
-import { ResolvedParameters, isDnsLabel, isDnsSubdomain, resolveParameters } from "./parameters";
 
 /** IANA service name: what a Service port name must be. */
 const IANA_SVC_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z]$/;
@@ -16,21 +20,22 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 /** A DNS-1035 label: what a Service name must be (starts with a letter). */
 const DNS_1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
-export interface Checked {
+/** What realize creates: the resolved parameters and the rendered objects. */
+export interface KubernetesModel {
     params: ResolvedParameters;
     rendered: Rendered;
+    /** Empty when the objects may be created. */
+    problems: string[];
 }
 
-/** The adapter's preflight: problems (empty when the plan can be realised). */
-export function kubernetesPreflight(plan: GatewayPlan, parameters: Record<string, unknown>): string[] {
-    return check(plan, parameters, "gateway").problems;
-}
-
-/** Renders and checks; problems are empty when the objects may be created. */
-export function check(plan: GatewayPlan, parameters: Record<string, unknown>, scope: RenderScope): Checked & { problems: string[] } {
+/**
+ * Renders the objects one scope owns and checks them: "gateway" for the Gateway's stack (Adapter.model),
+ * "routes" for routes attached to another stack's gateway (realizeRoutes).
+ */
+export function kubernetesModel(plan: GatewayPlan, input: GatewayInput, parameters: Record<string, unknown>, scope: RenderScope): KubernetesModel {
     const { params, problems } = resolveParameters(parameters);
-    const rendered = new ManifestRenderer(plan, params).render(scope);
-    problems.push(...serviceProblems(plan.sources?.services ?? [], rendered, params));
+    const rendered = new ManifestRenderer(input, params).render(scope);
+    problems.push(...serviceProblems(input.services, rendered, params));
     const seen = new Set<string>();
     for (const m of allManifests(rendered)) {
         const key = objectKey(m);
@@ -47,9 +52,7 @@ export function check(plan: GatewayPlan, parameters: Record<string, unknown>, sc
         const supported = new Set<string>(params.supportedFeatures);
         for (const use of featuresOfGateway(plan)) {
             if (supported.has(use.feature)) continue;
-            const where = use.route === undefined ? `Gateway ${plan.gateway} listener ${use.listeners.join(", ")}`
-                : `HTTPRoute ${use.route} rule ${use.ruleName ?? use.ruleIndex}`;
-            problems.push(`${where} uses ${use.feature}, which the in-cluster controller does not support (parameters.kubernetes.supportedFeatures); ` +
+            problems.push(`${useLabel(plan.gateway, use)} uses ${use.feature}, which the in-cluster controller does not support (parameters.kubernetes.supportedFeatures); ` +
                 "change the route, or add the feature there if the controller gained it");
         }
     }
@@ -90,7 +93,7 @@ function missingGrants(needs: GrantNeed[], params: ResolvedParameters): string[]
             g.from.some(f => f.group === GATEWAY_GROUP && f.kind === "HTTPRoute" && f.namespace === n.fromNamespace) &&
             g.to.some(t => t.group === "" && t.kind === "Service" && (t.name === undefined || t.name === "" || t.name === n.service)));
         if (covered) continue;
-        problems.push(`HTTPRoute ${n.route} ${n.where}: Service ${n.toNamespace}/${n.service} is in another cluster namespace than the route (${n.fromNamespace}), ` +
+        problems.push(`${n.where}: Service ${n.toNamespace}/${n.service} is in another cluster namespace than the route (${n.fromNamespace}), ` +
             `and parameters.kubernetes.manageReferenceGrants is false: create a ReferenceGrant in namespace ${n.toNamespace} ` +
             `(from: [{ group: "${GATEWAY_GROUP}", kind: "HTTPRoute", namespace: "${n.fromNamespace}" }], to: [{ group: "", kind: "Service", name: "${n.service}" }]) ` +
             "and list it in parameters.kubernetes.referenceGrants, or set manageReferenceGrants: true");

@@ -1,15 +1,16 @@
 // The kubernetes adapter under Pulumi mocks: which objects a program creates (the resource graph),
-// grants, parameters, await annotations, status read-back, and the CEL checks that run before the
-// cluster sees anything.
+// grants, parameters, await annotations and status read-back. The CEL checks: model/checks.test.ts.
 
 import { strict as assert } from "assert";
 import { Provider } from "@pulumi/kubernetes/provider";
-import { Gateway, GatewayClass, GatewayReference, HTTPRoute, Service } from "../components";
-import { GatewayClassParameters } from "../components/gatewayClass";
-import { celProblems } from "../providers/kubernetes/checks";
-import { Manifest } from "../providers/kubernetes/manifests";
-import { clusterStatus, gatewaySummary } from "../providers/kubernetes/realize";
-import { outputOf, RecordedResource, runProgram, setupMocks, failureOf } from "../testing";
+import { Gateway, GatewayClass, GatewayReference, HTTPRoute, Service } from "../../components";
+import { GatewayClassParameters } from "../../components/gatewayClass";
+import { Manifest } from "./model/manifests";
+import { clusterStatus, gatewaySummary } from "./realize";
+import { kubernetesAdapter } from ".";
+import { KubernetesModel } from "./model";
+import { Adapter, registerAdapter } from "..";
+import { outputOf, RecordedResource, runProgram, setupMocks, failureOf } from "../../testing";
 
 setupMocks();
 
@@ -90,7 +91,7 @@ describe("kubernetes adapter (Pulumi mocks)", () => {
 
     it("with manageReferenceGrants: false, fails naming the missing grant; a listed grant satisfies it", async () => {
         const err = await failureOf(runProgram(() => { seed({ manageReferenceGrants: false }); }));
-        assert.match(err.message, /HTTPRoute mygroup\/mygroup rule groups backendRefs\[1\]: Service canaries\/groups-canary is in another cluster namespace/);
+        assert.match(err.message, /HTTPRoute mygroup\/mygroup rule 0 \(groups\) backendRefs\[1\]: Service canaries\/groups-canary is in another cluster namespace/);
         assert.match(err.message, /create a ReferenceGrant in namespace canaries \(from: \[\{ group: "gateway\.networking\.k8s\.io", kind: "HTTPRoute", namespace: "mygroup" \}\], to: \[\{ group: "", kind: "Service", name: "groups-canary" \}\]\)/);
 
         const { resources } = await runProgram(() => {
@@ -216,9 +217,31 @@ describe("kubernetes adapter (Pulumi mocks)", () => {
         assert.deepEqual(outputs.cluster, { routes: [{ route: "mygroup/mygroup", parents: [] }] });
     });
 
+    it("builds the model once per render and creates the objects of that model (realize does not render again)", async () => {
+        let built = 0;
+        const spy: Adapter = {
+            ...kubernetesAdapter,
+            model: (plan, ctx) => {
+                built++;
+                const result = kubernetesAdapter.model!(plan, ctx);
+                // A mark only the handed-over model carries: it reaches the cluster only if realize uses ctx.model.
+                (result.model as KubernetesModel).rendered.gateway!.metadata.labels!["test.gatewaykit.dev/from"] = "model";
+                return result;
+            },
+        };
+        registerAdapter(spy);
+        try {
+            const { resources } = await runProgram(() => { seed(); });
+            assert.equal(built, 1);
+            assert.equal((of(resources, GW)[0].inputs as Manifest).metadata.labels?.["test.gatewaykit.dev/from"], "model");
+        } finally {
+            registerAdapter(kubernetesAdapter);
+        }
+    });
+
     it("refuses a feature the in-cluster controller does not list in supportedFeatures", async () => {
         const err = await failureOf(runProgram(() => { seed({ supportedFeatures: ["HTTPRoute", "GatewayPort8080"] }); }));
-        assert.match(err.message, /HTTPRoute mygroup\/mygroup rule groups uses HTTPRouteWeightedBackends, which the in-cluster controller does not support/);
+        assert.match(err.message, /HTTPRoute mygroup\/mygroup rule 0 \(groups\) uses HTTPRouteWeightedBackends, which the in-cluster controller does not support/);
         const { resources } = await runProgram(() => { seed({ supportedFeatures: ["HTTPRoute", "GatewayPort8080", "HTTPRouteWeightedBackends"] }); });
         assert.deepEqual(names(resources, ROUTE), ["mygroup/mygroup"]);
     });
@@ -241,57 +264,5 @@ describe("kubernetes adapter (Pulumi mocks)", () => {
         assert.match(names2.message, /Service default\/9lives: a Kubernetes Service name must start with a letter/);
         assert.match(names2.message, /Service default\/9lives: ports\[80\]\.name "the-http-port-name" is not a Kubernetes port name/);
         assert.match(names2.message, /Service default\/9lives: endpoint "backend\.internal" is a hostname/);
-    });
-});
-
-describe("kubernetes adapter: the CRDs' CEL rules, checked before the cluster sees an object", () => {
-    const route = (spec: object): Manifest => ({ apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "r", namespace: "default" }, spec });
-    const gateway = (spec: object): Manifest => ({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "g", namespace: "default" }, spec });
-
-    it("redirect with backendRefs", () => {
-        assert.deepEqual(celProblems(route({ rules: [{ filters: [{ type: "RequestRedirect", requestRedirect: { statusCode: 301 } }], backendRefs: [{ name: "s", port: 80 }] }] })),
-            ["HTTPRoute default/r: spec.rules[0]: RequestRedirect filter must not be used together with backendRefs"]);
-    });
-
-    it("duplicate listener names, and the same port/protocol/hostname twice", () => {
-        const problems = celProblems(gateway({ gatewayClassName: "c", listeners: [{ name: "http", port: 80, protocol: "HTTP" }, { name: "http", port: 80, protocol: "HTTP" }] }));
-        assert.ok(problems.includes("Gateway default/g: spec.listeners[1].name: Listener name must be unique within the Gateway (\"http\" repeats)"), problems.join("\n"));
-        assert.ok(problems.some(p => /Combination of port, protocol and hostname must be unique/.test(p)));
-    });
-
-    it("filter type and field must agree; a filter kind cannot repeat; redirect and rewrite exclude each other", () => {
-        const problems = celProblems(route({
-            rules: [{
-                filters: [
-                    { type: "RequestHeaderModifier", responseHeaderModifier: { remove: ["x"] } },
-                    { type: "URLRewrite", urlRewrite: { hostname: "a" } }, { type: "URLRewrite", urlRewrite: { hostname: "b" } },
-                    { type: "RequestRedirect", requestRedirect: {} },
-                ],
-            }],
-        }));
-        for (const expected of [
-            "spec.rules[0].filters[0]: filter.requestHeaderModifier must be specified for RequestHeaderModifier filter.type",
-            "spec.rules[0].filters[0]: filter.responseHeaderModifier must be nil if the filter.type is not ResponseHeaderModifier",
-            "spec.rules[0].filters: URLRewrite filter cannot be repeated",
-            "spec.rules[0].filters: May specify either httpRouteFilterRequestRedirect or httpRouteFilterRequestRewrite, but not both",
-        ]) assert.ok(problems.some(p => p.endsWith(expected)), `missing ${expected} in\n${problems.join("\n")}`);
-    });
-
-    it("ReplacePrefixMatch needs exactly one PathPrefix match; timeouts; mirrors; sectionName rules", () => {
-        const problems = celProblems(route({
-            parentRefs: [{ name: "g" }, { name: "g", sectionName: "http" }],
-            rules: [
-                { matches: [{ path: { type: "Exact", value: "/a" } }], filters: [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplacePrefixMatch", replacePrefixMatch: "/b" } } }], backendRefs: [{ name: "s", port: 80 }] },
-                { timeouts: { request: "1s", backendRequest: "2s" }, filters: [{ type: "RequestMirror", requestMirror: { backendRef: { name: "m" }, percent: 5, fraction: { numerator: 2, denominator: 1 } } }] },
-            ],
-        }));
-        for (const expected of [
-            "spec.parentRefs[0]: sectionName must be specified when parentRefs includes 2 or more references to the same parent",
-            "spec.rules[0]: When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified",
-            "spec.rules[1].timeouts: backendRequest timeout cannot be longer than request timeout",
-            "spec.rules[1].filters[0].requestMirror: Only one of percent or fraction may be specified in HTTPRequestMirrorFilter",
-            "spec.rules[1].filters[0].requestMirror.fraction: numerator must be less than or equal to denominator",
-            "spec.rules[1].filters[0].requestMirror.backendRef: Must have port for Service reference",
-        ]) assert.ok(problems.some(p => p.endsWith(expected)), `missing ${expected} in\n${problems.join("\n")}`);
     });
 });
