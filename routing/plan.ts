@@ -326,9 +326,9 @@ export interface HostOwner {
 export interface GatewayInput {
     gatewayClass: GatewayClassSpec;
     gateway: GatewaySpec;
-    /** Tie-break order ("namespace/name" ascending). */
+    /** The routes naming this gateway, in declaration order (compile orders them for ties itself). */
     routes: HTTPRouteSpec[];
-    /** The existing services the routes reference (referencedServices). */
+    /** The services declared with them; validated whole, used where the routes reference them. */
     services: ServiceSpec[];
     /** Labels of namespaces, for allowedRoutes.namespaces.from = Selector. */
     namespaces: NamespaceSpec[];
