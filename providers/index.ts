@@ -5,13 +5,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { FEATURES, Feature } from "../routing/features";
 import { Adapter } from "./adapter";
 import { awsAdapter } from "./aws/capabilities";
-import { gcpAdapter } from "./gcp/capabilities";
+import { gcpAdapter } from "./gcp";
 import { kubernetesAdapter } from "./kubernetes/capabilities";
 import { nginxAdapter } from "./nginx/adapter";
 
 export * from "./adapter";
 export type { AwsClassParameters } from "./aws/capabilities";
-export type { GcpClassParameters } from "./gcp/capabilities";
+export type { GcpClassParameters } from "./gcp";
 export type { KubernetesClassParameters } from "./kubernetes/capabilities";
 export type { NginxClassParameters } from "./nginx/capabilities";
 
