@@ -60,7 +60,8 @@ function sample(): Record<string, string> {
 /**
  * Differences between simulate and the URL map for one request, beyond the declared deviations:
  * (1) an invalid backend's 500 share is answered by the LB itself: no mirror, no response headers;
- * (2) an explicit same-scheme redirect keeps the listener's port (simulate: the scheme's default port);
+ * (2) an explicit same-scheme redirect keeps the listener's port (simulate: the scheme's default port),
+ *     reported in the model's notes;
  * (3) a mirror at 0% is not emitted.
  */
 export function mismatch(routing: RoutingPlan, dp: GcpDataPlane, req: SimRequest): string | undefined {
@@ -74,7 +75,12 @@ export function mismatch(routing: RoutingPlan, dp: GcpDataPlane, req: SimRequest
         if (sim.redirect.statusCode !== gcp.redirect.statusCode) return `redirect code: ${where()}`;
         const rd = routing.gateways[0].listeners.flatMap(l => l.rules).find(r => r.id === sim.matched!.ruleId)!.filters.requestRedirect!;
         const sameSchemeNonDefault = rd.scheme !== undefined && rd.scheme === (req.scheme ?? "http") && (req.port ?? 80) !== (rd.scheme === "https" ? 443 : 80);
-        if (!sameSchemeNonDefault && sim.redirect.location !== gcp.redirect.location) return `redirect location: ${where()}`;
+        if (sim.redirect.location !== gcp.redirect.location) {
+            if (!sameSchemeNonDefault) return `redirect location: ${where()}`;
+            // The declared deviation must be reported, not silent.
+            const label = routing.gateways[0].listeners.flatMap(l => l.rules).find(r => r.id === sim.matched!.ruleId)!.label!;
+            if (!dp.notes.some(n => n.startsWith(`${label}: the redirect's Location keeps port`))) return `unreported redirect port deviation: ${where()}`;
+        }
         return responseHeadersDiffer(sim.outcomes[0].responseHeaders, gcp.outcomes[0].responseHeaderActions) ? `redirect response headers: ${where()}` : undefined;
     }
     const ds: Dist = new Map(), dg: Dist = new Map();

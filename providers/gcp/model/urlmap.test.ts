@@ -133,6 +133,31 @@ describe("gcp URL map", () => {
         assert.match(problems.join("\n"), /Service default\/local port 8080 \(used by HTTPRoute default\/lo rule 0\): endpoint 127\.0\.0\.1 is loopback/);
     });
 
+    it("refuses a port whose listeners mix protocols with the plan's message, and builds the other ports", () => {
+        const routing = compile(input([route("r", [{ backendRefs: [{ name: "s0", port: 8080 }] }])], [
+            { name: "plain", port: 8000, protocol: "HTTP" },
+            { name: "tls", port: 8000, protocol: "HTTPS", tls: { mode: "Terminate", certificateRefs: [{ name: "cert" }] } },
+            { name: "http", port: 80, protocol: "HTTP" },
+        ]));
+        const dp = build(routing);
+        assert.deepEqual(dp.problems, [routing.gateways[0].ports!.find(p => p.port === 8000)!.conflict!.message]);
+        assert.match(dp.problems[0], /listeners plain \(HTTP\), tls \(HTTPS\) share port 8000/);
+        assert.deepEqual(dp.frontends.map(f => f.port), [80]);
+    });
+
+    it("reports, as a note, a redirect whose Location port GCP cannot give (urlRedirect keeps the request's port)", () => {
+        const rd = (scheme: "http" | "https") => route(`to-${scheme}`, [{ matches: [{ path: { value: `/${scheme}` } }], filters: [{ type: "RequestRedirect", requestRedirect: { scheme } }] }]);
+        const routing = compile(input([rd("http"), rd("https")], [{ name: "alt", port: 8080, protocol: "HTTP" }]));
+        const dp = build(routing);
+        assert.deepEqual(dp.problems, []);
+        // http on the 8080 listener: the Gateway API says port 80, GCP keeps 8080. https: both 443.
+        assert.deepEqual(dp.notes, ["HTTPRoute default/to-http rule 0: the redirect's Location keeps port 8080 on GCP, where the Gateway API gives port 80 " +
+            "(urlRedirect has no port field: it keeps the request's port unless it switches to https)"]);
+        const res = evaluate(dp.frontends, { port: 8080, host: "a.io", path: "/http" });
+        assert.equal(res.redirect?.location, "http://a.io:8080/http");
+        assert.equal(simulate(routing, { port: 8080, host: "a.io", path: "/http" }).redirect?.location, "http://a.io/http");
+    });
+
     it("checks the URL map size and certificates per proxy against GCP's limits", () => {
         const routes = Array.from({ length: 20 }, (_, i) => route(`r${i}`, [{ matches: [{ path: { value: `/p${i}` } }], backendRefs: [{ name: "s0", port: 8080 }] }], [`h${i}.io`]));
         const routing = compile(input(routes));
