@@ -73,13 +73,13 @@ export function mismatch(routing: RoutingPlan, dp: GcpDataPlane, req: SimRequest
     if (sim.redirect || gcp.redirect) {
         if (!sim.redirect || !gcp.redirect) return `redirect on one side only: ${where()}`;
         if (sim.redirect.statusCode !== gcp.redirect.statusCode) return `redirect code: ${where()}`;
-        const rd = routing.gateways[0].listeners.flatMap(l => l.rules).find(r => r.id === sim.matched!.ruleId)!.filters.requestRedirect!;
+        const rule = routing.gateways[0].listeners.flatMap(l => l.rules).find(r => r.id === sim.matched!.ruleId)!;
+        const rd = rule.filters.requestRedirect!;
         const sameSchemeNonDefault = rd.scheme !== undefined && rd.scheme === (req.scheme ?? "http") && (req.port ?? 80) !== (rd.scheme === "https" ? 443 : 80);
         if (sim.redirect.location !== gcp.redirect.location) {
             if (!sameSchemeNonDefault) return `redirect location: ${where()}`;
             // The declared deviation must be reported, not silent.
-            const label = routing.gateways[0].listeners.flatMap(l => l.rules).find(r => r.id === sim.matched!.ruleId)!.label!;
-            if (!dp.notes.some(n => n.startsWith(`${label}: the redirect's Location keeps port`))) return `unreported redirect port deviation: ${where()}`;
+            if (!dp.notes.some(n => n.startsWith(`${rule.label}: the redirect's Location keeps port`))) return `unreported redirect port deviation: ${where()}`;
         }
         return responseHeadersDiffer(sim.outcomes[0].responseHeaders, gcp.outcomes[0].responseHeaderActions) ? `redirect response headers: ${where()}` : undefined;
     }
