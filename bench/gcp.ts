@@ -3,13 +3,15 @@
 // routes beside GCP's 1 MB per-URL-map limit (the synthetic workload: 4 rules × 2 matches per route,
 // over 50 hostnames, method matches dropped).
 import { compile } from "../routing/compile";
-import { buildDataPlane, GCP_LIMITS } from "../providers/gcp/dataplane";
-import { churn, Registration, URL_MAP_TYPE } from "../providers/gcp/churn";
+import { buildDataPlane } from "../providers/gcp/model/dataplane";
+import { GCP_LIMITS } from "../providers/gcp/parameters";
+import { churn, Registration } from "../test/churn";
 import { Gateway, GatewayClass, HTTPRoute, Service } from "../components";
 import { runProgram, setupMocks } from "../testing";
 import { Bench } from "./types";
 import { syntheticInput } from "./workload";
 
+const URL_MAP_TYPE = "gcp:compute/uRLMap:URLMap";
 const PARAMS = { gcp: { project: "bench-project", zone: "europe-west1-b" } };
 
 /** A gateway with `routes` routes over 10 VM-backed services; `weight` is the first route's canary weight. */

@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceSpec } from "../routing/types";
 import { declarations, labelOf } from "./registry";
-import type { GcpHealthCheckParameters } from "../providers/gcp/backends";
+import type { GcpHealthCheckParameters } from "../providers/gcp/parameters";
 
 export interface ServicePortArgs {
     port: pulumi.Input<number>;
@@ -22,7 +22,7 @@ export interface EndpointArgs {
 /** How each adapter finds this backend in its own world; routes never name a vendor. */
 export interface ServiceRealizationsArgs {
     aws?: pulumi.Input<{ targetGroupArn?: pulumi.Input<string>; instanceIds?: pulumi.Input<pulumi.Input<string>[]>; lambdaFunctionArn?: pulumi.Input<string> }>;
-    /** See GcpServiceRealization (providers/gcp/backends.ts) for what each field selects. */
+    /** See GcpServiceRealization (providers/gcp/parameters.ts) for what each field selects. */
     gcp?: pulumi.Input<{
         networkEndpointGroup?: pulumi.Input<string>;
         backendService?: pulumi.Input<string>;

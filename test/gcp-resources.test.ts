@@ -4,7 +4,7 @@
 import { strict as assert } from "assert";
 import { Gateway, GatewayClass, HTTPRoute, Service } from "../components";
 import { gcpExample } from "../examples/gcp/program";
-import { churn, URL_MAP_TYPE } from "../providers/gcp/churn";
+import { churn } from "./churn";
 import { outputOf, RecordedResource, recordedResources, resourcesOfType, routeRequest, runProgram, setupMocks, failureOf } from "../testing";
 
 setupMocks();
@@ -23,6 +23,7 @@ const T = {
     serverlessNeg: "gcp:compute/regionNetworkEndpointGroup:RegionNetworkEndpointGroup",
     healthCheck: "gcp:compute/healthCheck:HealthCheck",
 };
+const URL_MAP_TYPE = "gcp:compute/uRLMap:URLMap";
 
 function gcpTypes(resources: RecordedResource[]): Record<string, number> {
     const out: Record<string, number> = {};

@@ -6,7 +6,7 @@
 import { strict as assert } from "assert";
 import { evaluateAlb } from "../providers/aws/evaluate";
 import { buildAlbModel } from "../providers/aws/model";
-import { buildDataPlane } from "../providers/gcp/dataplane";
+import { buildDataPlane } from "../providers/gcp/model/dataplane";
 import { evaluate } from "../providers/gcp/evaluate";
 import { compile } from "../routing/compile";
 import { HTTPRouteRule } from "../routing/types";

@@ -15,8 +15,8 @@
 // - the Host header's port is ignored for host matching; wildcards match [a-z0-9.-]* only.
 
 import { normalizeHost } from "../../routing/hostname";
-import { Frontend } from "./dataplane";
-import { HeaderActionSpec, MatchRuleSpec, RouteActionSpec, RouteRuleSpec, UrlMapSpec, UrlRedirectSpec } from "./urlmap";
+import { Frontend } from "./model/dataplane";
+import { HeaderActionSpec, MatchRuleSpec, RouteActionSpec, RouteRuleSpec, UrlMapSpec, UrlRedirectSpec } from "./model/urlmapTypes";
 
 export interface GcpRequest {
     scheme?: "http" | "https";

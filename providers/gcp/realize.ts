@@ -1,6 +1,6 @@
-// Pulumi resources of the GCP data plane, from the plain data of dataplane.ts. Every resource is a
+// Pulumi resources of the GCP data plane, from the plain data of model/dataplane.ts. Every resource is a
 // child of the Gateway; logical names come from identity (gateway, port, "namespace/name:port"),
-// physical names from dataplane.ts (identity + replacement-forcing inputs hashed), so:
+// physical names from the model (identity + replacement-forcing inputs hashed), so:
 // - adding or removing a route updates the URL map in place and creates / deletes only the
 //   backends that route alone uses;
 // - a backend service or NEG that must be replaced gets a new physical name, so Pulumi creates it,
@@ -12,9 +12,10 @@ import type * as computeModule from "@pulumi/gcp/compute";
 import { lazyPeer } from "../peer";
 import { GatewayPlan } from "../../routing/plan";
 import { RealizeContext, RealizeResult } from "../adapter";
-import { BackendTarget, GcpHealthCheckParameters } from "./backends";
-import { GcpDataPlane, buildDataPlane } from "./dataplane";
-import { gcpName } from "./names";
+import { GcpHealthCheckParameters } from "./parameters";
+import { BackendTarget } from "./model/backends";
+import { GcpDataPlane, buildDataPlane } from "./model/dataplane";
+import { gcpName } from "./model/names";
 
 // @pulumi/gcp is an optional peer: loaded when the first resource is created.
 const compute = lazyPeer<typeof computeModule>("@pulumi/gcp/compute", "gcp");

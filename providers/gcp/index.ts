@@ -1,16 +1,16 @@
 // gcp (global external managed Application LB, URL map routeRules). Facts: no method match, no
 // regex on the global LB, one requestMirrorPolicy per route rule, urlRedirect has no port field.
-// The data plane: dataplane.ts (plain data + problems), urlmap.ts (the URL map), backends.ts
-// (NEG / bucket / service per backend), realize.ts (Pulumi resources), evaluate.ts (the proof).
+// parameters.ts (what users write), model/ (pure: plan → data plane + problems; dataplane.ts, the URL
+// map in urlmap.ts / routeRules.ts / headers.ts, backends.ts for the NEG / bucket / service per
+// backend), realize.ts (Pulumi resources), evaluate.ts (the proof against simulate).
 
 import { FEATURES, Feature } from "../../routing/features";
 import { Adapter } from "../adapter";
-import { buildDataPlane } from "./dataplane";
+import { buildDataPlane } from "./model/dataplane";
 import { namingScope, realizeGcp } from "./realize";
 
-export type { GcpClassParameters, GcpLimits } from "./dataplane";
-export type { GcpServiceRealization, GcpHealthCheckParameters } from "./backends";
-export { GCP_LIMITS } from "./dataplane";
+export type { GcpClassParameters, GcpLimits, GcpServiceRealization, GcpHealthCheckParameters } from "./parameters";
+export { GCP_LIMITS } from "./parameters";
 
 const unsupported = new Set<Feature>([
     "HTTPRouteMethodMatching",

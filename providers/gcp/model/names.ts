@@ -3,7 +3,7 @@
 // gets a new name and Pulumi can create it before deleting the old one (no deleteBeforeReplace).
 
 import { createHash } from "crypto";
-import { containsPayloadToken, payloadToken } from "../payload-token";
+import { containsPayloadToken, payloadToken } from "../../payload-token";
 
 export const MAX_NAME = 63;
 

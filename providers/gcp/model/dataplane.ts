@@ -1,85 +1,15 @@
 // The whole GCP data plane of one gateway as plain data: names, backends, one URL map, proxy and
-// forwarding rule per listener port, and every problem found on the way. preflight() reports the
-// problems before any resource exists; realize() turns the same data into Pulumi resources, and
-// evaluate.ts routes requests through it. Pure: no Pulumi.
+// forwarding rule per listener port, and every problem found on the way. Built once by the
+// adapter's model(): the Gateway refuses its problems before any resource exists, realize() turns the
+// same data into Pulumi resources, and evaluate.ts routes requests through it. Pure: no Pulumi.
 
-import { GatewayPlan, ListenerPlan } from "../../routing/plan";
-import { ServiceSpec } from "../../routing/types";
-import { BackendTarget, GcpHealthCheckParameters, NamingContext, collectBackendRefs, globalLink, resolveBackend } from "./backends";
+import { GatewayPlan, ListenerPlan } from "../../../routing/plan";
+import { ServiceSpec } from "../../../routing/types";
+import { GCP_LIMITS, GcpClassParameters, GcpLimits } from "../parameters";
+import { BackendTarget, NamingContext, collectBackendRefs, globalLink, resolveBackend } from "./backends";
 import { gcpName, sanitize } from "./names";
-import { UrlMapSpec, buildUrlMap, urlMapBytes } from "./urlmap";
-
-/** GatewayClass parameters for the gcp adapter (parameters.gcp). */
-export interface GcpClassParameters {
-    /** Project of every resource; defaults to the provider's project. Needed for Certificate Manager links built from names. */
-    project?: string;
-    /** VPC network of zonal NEGs (VM endpoints); defaults to "default". */
-    network?: string;
-    /** Region of serverless NEGs (Cloud Run / Cloud Functions / App Engine backends). */
-    region?: string;
-    /** Zone of zonal NEGs, unless a Service's realizations.gcp.zone says otherwise. */
-    zone?: string;
-    /** Load balancing scheme: only "EXTERNAL_MANAGED" (the Envoy-based global external ALB) carries URL map route rules, fault injection and mirroring. */
-    scheme?: "EXTERNAL_MANAGED";
-    /** Readable head of physical resource names; defaults to "gk-<gateway name>". */
-    namePrefix?: string;
-    /** An existing global address (name, link or IP) to serve on, instead of reserving one. */
-    address?: string;
-    /** IP version of the reserved address; defaults to "IPV4". */
-    ipVersion?: "IPV4" | "IPV6";
-    /** Certificate Manager certificate map (name or //certificatemanager.googleapis.com/… link) for HTTPS listeners; replaces certificateRefs. */
-    certificateMap?: string;
-    /**
-     * certificateRef name ("name" or "namespace/name") → certificate: a compute SSL certificate
-     * (managed or self-managed; name or link) or a Certificate Manager certificate link
-     * (//certificatemanager.googleapis.com/projects/…/certificates/…). Unmapped refs name a compute
-     * SSL certificate of the same name.
-     */
-    certificates?: Record<string, string>;
-    /** SSL policy (name or link) of HTTPS proxies. */
-    sslPolicy?: string;
-    /** QUIC negotiation of HTTPS proxies; defaults to GCP's ("NONE"). */
-    quicOverride?: "NONE" | "ENABLE" | "DISABLE";
-    /** Request logging sample rate 0–1 on every backend service; logging is off when unset. */
-    logSampleRate?: number;
-    /** Backend service timeout in seconds (default 30); a rule's timeouts override it per route. */
-    backendTimeoutSec?: number;
-    /** Cloud CDN on backend services and buckets; defaults to false. */
-    enableCdn?: boolean;
-    /** Cloud Armor security policy (name or link) on every backend service the adapter creates. */
-    securityPolicy?: string;
-    connectionDrainingTimeoutSec?: number;
-    /** RATE balancing capacity per endpoint of zonal NEGs; defaults to 100 requests/s. */
-    maxRatePerEndpoint?: number;
-    /** Defaults of the shared health check of VM/NEG backends (HTTP "/" on the serving port). */
-    healthCheck?: GcpHealthCheckParameters;
-    /** Labels on the address and forwarding rules. */
-    labels?: Record<string, string>;
-    /** Overrides of the limits preflight checks (see GCP_LIMITS). */
-    limits?: Partial<GcpLimits>;
-}
-
-/** Limits from the Cloud Load Balancing quotas page (system limits, not raisable). */
-export interface GcpLimits {
-    /** One URL map of an Envoy-based ALB: 1 MB (the classic ALB: 64 KB). Checked against the emitted JSON. */
-    urlMapBytes: number;
-    /** SSL certificates per target HTTPS proxy: 15. */
-    sslCertificatesPerProxy: number;
-    /** GCE_VM_IP_PORT NEG backends per backend service: 50 (the adapter attaches one NEG per backend service). */
-    negBackendsPerBackendService: number;
-    /** Route rules per path matcher: no documented figure found; unlimited unless set. */
-    routeRulesPerPathMatcher: number;
-    /** Host rules per URL map: unlimited unless set. */
-    hostRules: number;
-}
-
-export const GCP_LIMITS: GcpLimits = {
-    urlMapBytes: 1_000_000,
-    sslCertificatesPerProxy: 15,
-    negBackendsPerBackendService: 50,
-    routeRulesPerPathMatcher: Number.POSITIVE_INFINITY,
-    hostRules: Number.POSITIVE_INFINITY,
-};
+import { buildUrlMap, urlMapBytes } from "./urlmap";
+import { UrlMapSpec } from "./urlmapTypes";
 
 export interface Frontend {
     port: number;
@@ -148,18 +78,19 @@ export function buildDataPlane(plan: GatewayPlan, parameters: Record<string, unk
     const sinkLink = globalLink(ctx, "backendServices", sinkName);
 
     // Frontends: one URL map, proxy and forwarding rule per port.
-    const ports = new Map<number, ListenerPlan[]>();
-    for (const l of plan.listeners) ports.set(l.port, [...(ports.get(l.port) ?? []), l]);
+    if (!plan.ports) throw new Error(`gcp: internal error: the plan of Gateway ${plan.gateway} has no ports (compile sets them)`);
     const frontends: Frontend[] = [];
-    for (const [port, listeners] of [...ports].sort((a, b) => a[0] - b[0])) {
-        const protocols = new Set(listeners.map(l => l.protocol));
-        if (protocols.size > 1) {
-            problems.push(`Gateway ${plan.gateway} port ${port}: listeners ${listeners.map(l => l.name).join(", ")} mix HTTP and HTTPS on one port; a forwarding rule has one target proxy — use separate ports`);
+    for (const portPlan of plan.ports) {
+        const port = portPlan.port;
+        if (portPlan.conflict) {
+            problems.push(portPlan.conflict.message);
             continue;
         }
-        const protocol = listeners[0].protocol;
+        // Declaration order, as certificateRefs are collected.
+        const listeners = plan.listeners.filter(l => l.port === port);
+        const protocol = portPlan.protocol as Frontend["protocol"];
         const urlMapName = gcpName(`${prefix}-${port}`, ctx.scope, "um", port);
-        const built = buildUrlMap({ name: urlMapName, plan, port, listeners, links, sinkLink });
+        const built = buildUrlMap({ name: urlMapName, plan, port: portPlan, links, sinkLink });
         problems.push(...built.problems);
         notes.push(...built.notes);
         const bytes = urlMapBytes(built.urlMap, params.project);
@@ -206,14 +137,15 @@ function certificates(plan: GatewayPlan, fe: Frontend, listeners: ListenerPlan[]
     }
     const seen = new Set<string>();
     for (const l of listeners) {
-        for (const ref of l.tls?.certificateRefs ?? []) {
-            const ns = ref.namespace ?? plan.namespace;
-            const target = params.certificates?.[`${ns}/${ref.name}`] ?? params.certificates?.[ref.name] ?? ref.name;
-            if (seen.has(target)) continue;
+        const refs = l.tls?.certificateRefs ?? [];
+        refs.forEach((ref, i) => {
+            const key = l.tls!.certificateKeys![i];
+            const target = params.certificates?.[key] ?? params.certificates?.[ref.name] ?? ref.name;
+            if (seen.has(target)) return;
             seen.add(target);
             if (target.startsWith(CM)) fe.certificateManagerCertificates.push(target);
             else fe.sslCertificates.push(globalLink({ prefix: "", scope: "", project: params.project }, "sslCertificates", target));
-        }
+        });
     }
     if (fe.sslCertificates.length > 0 && fe.certificateManagerCertificates.length > 0) {
         problems.push(`Gateway ${plan.gateway} port ${fe.port}: certificateRefs mix compute SSL certificates and Certificate Manager certificates; a target HTTPS proxy takes one kind`);

@@ -9,49 +9,12 @@
 //   one public IP / one hostname         → a global INTERNET_IP_PORT / INTERNET_FQDN_PORT NEG + BackendService
 // Pure: no Pulumi. Problems are collected (each names the service and the fix), never thrown.
 
-import { Endpoint, ServiceSpec } from "../../routing/types";
-import { GatewayPlan, PlanBackend, PlanMirror } from "../../routing/plan";
+import { Endpoint, ServiceSpec } from "../../../routing/types";
+import { GatewayPlan, PlanBackend, PlanMirror } from "../../../routing/plan";
+import { ruleLabel } from "../../../routing/labels";
+import { GcpHealthCheckParameters, GcpServiceRealization } from "../parameters";
 import { gcpName } from "./names";
-import { holdsPayloadToken, payloadToken } from "../payload-token";
-
-export interface GcpHealthCheckParameters {
-    /** Defaults to "HTTP". */
-    protocol?: "HTTP" | "HTTPS" | "HTTP2";
-    /** Defaults to "/". */
-    path?: string;
-    /** Defaults to the serving port of each endpoint. */
-    port?: number;
-    checkIntervalSec?: number;
-    timeoutSec?: number;
-    healthyThreshold?: number;
-    unhealthyThreshold?: number;
-}
-
-/** What a Service may say about itself to the gcp adapter (Service realizations.gcp). */
-export interface GcpServiceRealization {
-    backendService?: string;
-    backendBucket?: string;
-    /** A Cloud Storage bucket name: served through a BackendBucket. */
-    bucket?: string;
-    networkEndpointGroup?: string;
-    /** Cloud Run service name (serverless NEG). */
-    cloudRun?: string;
-    /** Cloud Functions function name (serverless NEG). */
-    cloudFunction?: string;
-    appEngine?: { service?: string; version?: string };
-    /** Region of the serverless NEG; defaults to the class's region. */
-    region?: string;
-    /** Zone of the zonal NEG; defaults to the class's zone. */
-    zone?: string;
-    /** VM instance that owns every endpoint (GCE_VM_IP_PORT endpoints need one). */
-    instance?: string;
-    /** VM instance per endpoint address, when they differ. */
-    instances?: Record<string, string>;
-    /** Backend protocol; defaults to "HTTP". */
-    protocol?: "HTTP" | "HTTPS" | "HTTP2";
-    /** Health check override, or false for none. */
-    healthCheck?: false | GcpHealthCheckParameters;
-}
+import { holdsPayloadToken, payloadToken } from "../../payload-token";
 
 export type BackendKind =
     | "vpc" | "internet-ip" | "internet-fqdn" | "serverless" | "neg" | "existing-service" | "bucket" | "existing-bucket";
@@ -148,7 +111,7 @@ export function collectBackendRefs(plan: GatewayPlan): Map<string, { service: st
     };
     for (const l of plan.listeners) {
         for (const r of l.rules) {
-            const usedBy = `HTTPRoute ${r.route} rule ${r.ruleIndex}${r.ruleName ? ` (${r.ruleName})` : ""}`;
+            const usedBy = r.label ?? ruleLabel(r);
             const mirrors = [...r.filters.requestMirrors];
             for (const b of r.backends) {
                 mirrors.push(...b.filters.requestMirrors);

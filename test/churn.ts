@@ -1,5 +1,6 @@
 // Which resources of two runs of a program differ: the measure behind "adding a route updates the
-// URL map in place and adds its backends". Works on recorded mock registrations (testing kit).
+// URL map in place and adds its backends". Works on recorded mock registrations (testing kit);
+// used by the gcp tests and bench/gcp.ts.
 
 export interface Registration { type: string; name: string; inputs: Record<string, unknown>; custom: boolean }
 
@@ -23,5 +24,3 @@ export function churn(before: Registration[], after: Registration[]): Churn {
     for (const k of a.keys()) if (!b.has(k)) out.deleted.push(k);
     return out;
 }
-
-export const URL_MAP_TYPE = "gcp:compute/uRLMap:URLMap";
