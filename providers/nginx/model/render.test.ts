@@ -1,10 +1,10 @@
 // Config-level tests of the nginx renderer: structure, escaping, and refusals (no nginx needed).
 import { strict as assert } from "assert";
-import { compile } from "../routing/compile";
-import { GatewayPlan } from "../routing/plan";
-import { HTTPRouteRule, Listener } from "../routing/types";
-import { jsRegexToPcre, quoteValue } from "../providers/nginx/escape";
-import { NginxRenderError, renderNginx } from "../providers/nginx/render";
+import { compile } from "../../../routing/compile";
+import { GatewayPlan } from "../../../routing/plan";
+import { HTTPRouteRule, Listener } from "../../../routing/types";
+import { jsRegexToPcre, quoteValue } from "./escape";
+import { NginxRenderError, renderNginx } from ".";
 
 const DIR = "/tmp/gk-render-test";
 
@@ -98,7 +98,9 @@ describe("nginx render", () => {
 
     it("refuses unsafe hostnames, generations with control characters and relative dirs", () => {
         const plan = planOf([{ backendRefs: to }], undefined, ["example.com"]);
+        // The renderer takes server names from the plan's host ownership (plan.ports[].hosts).
         plan.listeners[0].rules[0].hostname = "evil.com; }";
+        plan.ports![0].hosts.find(h => h.pattern === "example.com")!.pattern = "evil.com; }";
         assert.throws(() => renderNginx(plan, { dir: DIR, generation: "g" }), NginxRenderError);
         assert.throws(() => renderNginx(planOf([{ backendRefs: to }]), { dir: DIR, generation: "g\n}" }), /control characters/);
         assert.throws(() => renderNginx(planOf([{ backendRefs: to }]), { dir: "relative/dir", generation: "g" }), /absolute path/);
