@@ -85,13 +85,18 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
         const tls = port.protocol === "HTTPS";
         const listenLine = `listen ${listenHost}:${port.port}${tls ? " ssl" : ""}`;
         // Every HTTPS listener needs its certificates, whether or not it owns a host (declaration order).
-        const certLines = new Map<string, string[]>();
-        for (const l of plan.listeners) if (l.port === port.port) certLines.set(l.name, tls ? certificates(plan, l, dir, opts, files) : []);
+        const onPort = new Map<string, { listener: ListenerPlan; certLines: string[] }>();
+        for (const l of plan.listeners) {
+            if (l.port !== port.port) continue;
+            const certLines = tls ? certificates(plan, l, dir, opts, files) : [];
+            if (!onPort.has(l.name)) onPort.set(l.name, { listener: l, certLines });
+        }
         for (const host of port.hosts) {
-            const l = plan.listeners.find(x => x.port === port.port && x.name === host.listener)!;
+            const owner = onPort.get(host.listener);
+            if (!owner) throw new Error(`renderNginx: the plan's host ownership names listener ${host.listener}, which port ${port.port} does not carry; render a plan made by compile`);
             // Socket options (reuseport) may appear once per address:port: on the default_server line.
             const line = `${listenLine}${host.pattern === undefined ? " default_server" + reuse : ""}`;
-            servers.push(serverBlock(http, plan, l, host, line, certLines.get(l.name)!, registry));
+            servers.push(serverBlock(http, plan, owner.listener, host, line, owner.certLines, registry));
         }
         if (!port.hosts.some(h => h.pattern === undefined)) servers.push(catchAllServer(`${listenLine} default_server${reuse}`, tls));
     }
