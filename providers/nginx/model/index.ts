@@ -80,8 +80,10 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
     let ruleCounter = 0;
     for (const l of plan.listeners) for (const r of l.rules) registry.numbers.set(r, ++ruleCounter);
 
+    // A port whose listeners conflict refuses the whole gateway, before any rule is rendered.
+    const conflict = plan.ports.find(p => p.conflict);
+    if (conflict) throw new NginxRenderError(conflict.conflict!.message);
     for (const port of plan.ports) {
-        if (port.conflict) throw new NginxRenderError(port.conflict.message);
         const tls = port.protocol === "HTTPS";
         const listenLine = `listen ${listenHost}:${port.port}${tls ? " ssl" : ""}`;
         // Every HTTPS listener needs its certificates, whether or not it owns a host (declaration order).
