@@ -9,7 +9,7 @@ import { compile } from "../routing/compile";
 import { GatewayPlan } from "../routing/plan";
 import { HTTPRouteSpec } from "../routing/types";
 import { applyConfig, stopInstance } from "../providers/nginx/instance";
-import { renderNginx } from "../providers/nginx/render";
+import { renderNginx } from "../providers/nginx/model";
 import { freePort } from "../test/conformance/harness";
 import { Bench } from "./types";
 

@@ -21,7 +21,7 @@ import { CompileInput, RoutingPlan } from "../routing/plan";
 import { simulate, SimRequest } from "../routing/simulate";
 import { HTTPRouteRule, HTTPRouteSpec, ServiceSpec } from "../routing/types";
 import { applyConfig, findNginx, stopInstance } from "../providers/nginx/instance";
-import { NginxRenderError, renderNginx } from "../providers/nginx/render";
+import { NginxRenderError, renderNginx } from "../providers/nginx/model";
 
 const SEED = Number(process.env.GK_HOSTILE_SEED ?? 20261201);
 const PER_FIELD = Number(process.env.GK_HOSTILE_RUNS ?? 360);

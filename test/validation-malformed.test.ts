@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { compile } from "../routing/compile";
 import { GatewayValidationError } from "../routing/errors";
 import { CompileInput } from "../routing/plan";
-import { renderNginx } from "../providers/nginx/render";
+import { renderNginx } from "../providers/nginx/model";
 
 /** A valid input using every list and most fields the validator knows. */
 function richInput(): CompileInput {

@@ -14,7 +14,7 @@ import { GatewayPlan, RoutingPlan } from "../../routing/plan";
 import { simulate, SimRequest, SimResult } from "../../routing/simulate";
 import { GatewaySpec, HTTPRouteSpec, Listener, ServiceSpec } from "../../routing/types";
 import { applyConfig, findNginx, stopInstance } from "../../providers/nginx/instance";
-import { renderNginx, TlsMaterial } from "../../providers/nginx/render";
+import { renderNginx, TlsMaterial } from "../../providers/nginx/model";
 
 export const NS = "infra";
 export const BACKENDS = ["infra-backend-v1", "infra-backend-v2", "infra-backend-v3"];

@@ -199,11 +199,3 @@ export function jsRegexToPcre(src: string): string {
     if (top().size > MAX_EXPANDED) throw new Error("is too large for PCRE");
     return top().out;
 }
-
-/** Gateway API duration ("1h2m3s4ms") → milliseconds, or undefined when it does not parse. */
-export function durationMs(d: string): number | undefined {
-    const m = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/.exec(d);
-    if (!m || d === "") return undefined;
-    const [h, min, s, ms] = [m[1], m[2], m[3], m[4]].map(x => (x ? Number(x) : 0));
-    return ((h * 60 + min) * 60 + s) * 1000 + ms;
-}

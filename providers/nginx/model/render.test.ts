@@ -1,10 +1,12 @@
 // Config-level tests of the nginx renderer: structure, escaping, and refusals (no nginx needed).
 import { strict as assert } from "assert";
-import { compile } from "../routing/compile";
-import { GatewayPlan } from "../routing/plan";
-import { HTTPRouteRule, Listener } from "../routing/types";
-import { jsRegexToPcre, quoteValue } from "../providers/nginx/escape";
-import { NginxRenderError, renderNginx } from "../providers/nginx/render";
+import * as fc from "fast-check";
+import { compile } from "../../../routing/compile";
+import { GatewayPlan } from "../../../routing/plan";
+import { HTTPRouteRule, Listener } from "../../../routing/types";
+import { jsRegexToPcre, quoteValue } from "./escape";
+import { NginxRenderError, TlsMaterial, renderNginx } from ".";
+import { inputOf, routeSet } from "../../../test/plan-generators";
 
 const DIR = "/tmp/gk-render-test";
 
@@ -98,7 +100,9 @@ describe("nginx render", () => {
 
     it("refuses unsafe hostnames, generations with control characters and relative dirs", () => {
         const plan = planOf([{ backendRefs: to }], undefined, ["example.com"]);
+        // The renderer takes server names from the plan's host ownership (plan.ports[].hosts).
         plan.listeners[0].rules[0].hostname = "evil.com; }";
+        plan.ports![0].hosts.find(h => h.pattern === "example.com")!.pattern = "evil.com; }";
         assert.throws(() => renderNginx(plan, { dir: DIR, generation: "g" }), NginxRenderError);
         assert.throws(() => renderNginx(planOf([{ backendRefs: to }]), { dir: DIR, generation: "g\n}" }), /control characters/);
         assert.throws(() => renderNginx(planOf([{ backendRefs: to }]), { dir: "relative/dir", generation: "g" }), /absolute path/);
@@ -139,5 +143,49 @@ describe("nginx render", () => {
         assert.ok(c.includes("proxy_pass \"http://gk_u"), c);
         assert.ok(c.includes("/x${gk_dollar}y${is_args}${args}\";"));
         assert.match(c, /# BackendNotFound: default\/nope\n\s+return 500;/);
+    });
+
+    it("applies one proxy timeout in ms: backendRequest when set, else request (0: none)", () => {
+        const timeout = (t: HTTPRouteRule["timeouts"]) => conf([{ timeouts: t, backendRefs: to }]).match(/proxy_read_timeout (\d+)ms;/g) ?? [];
+        assert.deepEqual(timeout({ request: "10s", backendRequest: "500ms" }), ["proxy_read_timeout 500ms;"]);
+        assert.deepEqual(timeout({ request: "1m30s" }), ["proxy_read_timeout 90000ms;"]);
+        assert.deepEqual(timeout({ request: "10s", backendRequest: "0s" }), []);
+        assert.deepEqual(timeout(undefined), []);
+    });
+});
+
+describe("nginx render reads the plan's host ownership", () => {
+    const material = (keys: string[]): Record<string, TlsMaterial> => Object.fromEntries(keys.map(k => [k, { certificate: "C", privateKey: "K" }]));
+
+    it("one server block per HostOwner (server_name = pattern, none: default_server) with its ruleIds as candidates; a conflicted port is refused with the plan's message", () => {
+        let rendered = 0, refused = 0, unsupported = 0;
+        fc.assert(fc.property(routeSet(false), gen => {
+            const plan = compile(inputOf(gen)).gateways[0];
+            const keys = plan.listeners.flatMap(l => l.tls?.certificateKeys ?? []);
+            const conflict = plan.ports!.find(p => p.conflict);
+            if (conflict) {
+                refused++;
+                assert.throws(() => renderNginx(plan, { dir: DIR, generation: "g", certificates: material(keys) }), (e: Error) => e instanceof NginxRenderError && e.message === conflict.conflict!.message);
+                return;
+            }
+            let c: string;
+            try {
+                c = renderNginx(plan, { dir: DIR, generation: "g", certificates: material(keys) }).files[0].content;
+            } catch (e) {
+                // Values nginx cannot realise (e.g. a prefix rewrite on top of another) are refused by name.
+                if (e instanceof NginxRenderError && /HTTPRoute \S+ rule \d+/.test(e.message)) { unsupported++; return; }
+                throw e;
+            }
+            rendered++;
+            const got = [...c.matchAll(/listen 127\.0\.0\.1:(\d+)( ssl)?( default_server)?;\n\s+server_name ([^;]+);/g)].map(m => `${m[1]} ${m[4]}${m[3] ?? ""}`);
+            const want = plan.ports!.flatMap(p => [
+                ...p.hosts.map(h => `${p.port} ${h.pattern ?? "\"\" default_server"}`),
+                ...(p.hosts.some(h => h.pattern === undefined) ? [] : [`${p.port} "" default_server`]),
+            ]);
+            assert.deepEqual(got, want);
+            const counts = [...c.matchAll(/^\s+# listener .* \(port \d+\), hosts .*: (\d+) rule\(s\)$/gm)].map(m => Number(m[1]));
+            assert.deepEqual(counts, plan.ports!.flatMap(p => p.hosts.map(h => h.ruleIds.length)));
+        }), { numRuns: 300, seed: 7 });
+        assert.ok(rendered > 100 && refused > 10, `rendered ${rendered}, refused ${refused} (conflicts), ${unsupported} (unsupported values)`);
     });
 });

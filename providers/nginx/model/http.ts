@@ -1,0 +1,105 @@
+// The http-level declarations every server block shares: condition flags, query variables,
+// upstreams, split_clients and value maps, each declared once and named by a counter (never by user
+// text), so a user value can only ever be a map key or value, quoted.
+
+import { NginxRenderError, quoteLiteral, regexEscape } from "./escape";
+
+export class Http {
+    readonly lines: string[] = [];
+    readonly warnings: string[] = [];
+    private conds = new Map<string, string>();
+    private queries = new Map<string, string>();
+    private upstreams = new Map<string, string>();
+    private maps = new Map<string, string>();
+    private splits = new Map<string, string>();
+    private warned = new Set<string>();
+
+    warn(message: string): void {
+        if (!this.warned.has(message)) { this.warned.add(message); this.warnings.push(message); }
+    }
+    private n = 0;
+
+    next(prefix: string): string {
+        return `${prefix}${++this.n}`;
+    }
+
+    /**
+     * A "0"/"1" flag variable for one condition, shared by every rule that tests it. nginx never tries a
+     * map's regexes on an empty source, so `matchesEmpty` (the condition holds for "") adds that key.
+     */
+    cond(key: string, source: string, pcre: string, matchesEmpty = false): string {
+        let v = this.conds.get(key);
+        if (!v) {
+            v = this.next("gk_c");
+            this.lines.push(`map ${source} $${v} {`, ...(matchesEmpty ? ["    \"\" 1;"] : []), `    ${quoteLiteral("~^(?:" + pcre + ")$")} 1;`, "    default 0;", "}");
+            this.conds.set(key, v);
+        }
+        return v;
+    }
+
+    /**
+     * Query parameter `name` (raw, case-sensitive), first occurrence: a "0"/"1" presence flag and a
+     * variable holding its raw value ("" when absent or empty). The value is tested on its own, so a
+     * user's "^" anchors at the value's start.
+     */
+    query(name: string): { present: string; value: string } {
+        let v = this.queries.get(name);
+        if (!v) {
+            v = this.next("gk_q");
+            const at = "(?:^|&)" + regexEscape(name);
+            this.lines.push(`map $args $${v}p {`, `    ${quoteLiteral("~" + at + "(?:[=&]|$)")} 1;`, "    default 0;", "}");
+            this.lines.push(`map $args $${v} {`, `    ${quoteLiteral("~" + at + "(?:=([^&]*))?(?:&|$)")} $1;`, `    default "";`, "}");
+            this.queries.set(name, v);
+        }
+        return { present: v + "p", value: v };
+    }
+
+    upstream(b: { service: string; port?: number; endpoints: { address: string; port?: number }[] }, where: string): string {
+        const servers = b.endpoints.map(e => {
+            const port = e.port ?? b.port ?? 80;
+            let addr = e.address;
+            if (addr.includes(":") && !addr.startsWith("[")) addr = `[${addr}]`;
+            if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)$/.test(addr)) {
+                throw new NginxRenderError(`${where}: endpoint address ${JSON.stringify(e.address)} of ${b.service} is not an IP address or hostname nginx can use`);
+            }
+            if (!Number.isInteger(port) || port < 1 || port > 65535) throw new NginxRenderError(`${where}: endpoint port ${port} of ${b.service} is not 1–65535`);
+            return `${addr}:${port}`;
+        });
+        const key = servers.join(" ");
+        let name = this.upstreams.get(key);
+        if (!name) {
+            name = this.next("gk_u");
+            this.lines.push(`# ${comment(b.service)}`, `upstream ${name} {`, ...servers.map(s => `    server ${s};`), "    keepalive 32;", "}");
+            this.upstreams.set(key, name);
+        }
+        return name;
+    }
+
+    /** A variable holding `value` split over weights, per request. `entries` are [units of 0.01%, outcome]. */
+    split(key: string, entries: [number, string][]): string {
+        const memo = JSON.stringify([key, entries]);
+        const known = this.splits.get(memo);
+        if (known) return known;
+        const v = this.next("gk_s");
+        this.splits.set(memo, v);
+        const body = entries.map(([units, out], i) => i === entries.length - 1
+            ? `    * ${quoteLiteral(out)};`
+            : `    ${(units / 100).toFixed(2)}% ${quoteLiteral(out)};`);
+        this.lines.push(`split_clients "\${request_id}${key}" $${v} {`, ...body, "}");
+        return v;
+    }
+
+    map(source: string, entries: [string, string][], dflt: string): string {
+        const key = JSON.stringify([source, entries, dflt]);
+        const known = this.maps.get(key);
+        if (known) return known;
+        const v = this.next("gk_m");
+        this.maps.set(key, v);
+        this.lines.push(`map ${source} $${v} {`, ...entries.map(([k, val]) => `    ${k} ${val};`), `    default ${dflt};`, "}");
+        return v;
+    }
+}
+
+export function comment(s: string): string {
+    return s.replace(/[^A-Za-z0-9._\/:@ -]/g, "?");
+}

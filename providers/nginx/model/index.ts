@@ -1,0 +1,188 @@
+// GatewayPlan → nginx configuration (pure: no Pulumi, no I/O). The plan carries every routing
+// decision (routing/plan.ts); this folder only realises it, one concern per file:
+//
+// - servers.ts: one `server` block per HostOwner of each port (plan.ports), candidates = its ruleIds.
+// - matches.ts: a rule's match as condition flags plus an anchored pattern over $gk_path, the
+//   normal form of routing/paths.ts (paths.ts here); a path the policy refuses answers 400 everywhere.
+// - outcomes.ts / locations.ts: the rule's resolved action (redirect, or forward shares with
+//   split_clients over $request_id), its backend and mirror locations; headers.ts and rewrites.ts
+//   the header and path changes; http.ts the shared http-level declarations.
+// - Every user value is quoted and escaped (escape.ts) or refused with NginxRenderError. Variables
+//   inside composed values are always braced (${host}), and every path starts with "/", so no user
+//   text can extend a variable or upstream name. Regexes are rebuilt byte class by byte class with
+//   inert groups (escape.ts jsRegexToPcre). Headers the data plane owns are refused (validate.ts
+//   DATA_PLANE_HEADERS, plus Server and Date on responses). nginxRefusal runs all of this at preview.
+// - nginx 1.22 limits, stated rather than hidden: client request headers named with anything but
+//   letters, digits and "-" are dropped on arrival; $http_* reads only the first line of a repeated
+//   header, so a header match or an "add" sees that first line only; TRACE and CONNECT never route.
+
+import { GatewayPlan, ListenerPlan } from "../../../routing/plan";
+import { defaultWorkerUser } from "../worker-user";
+import { NginxRenderError, quoteLiteral, quoteValue } from "./escape";
+import { Http, comment } from "./http";
+import { pathPolicyLines } from "./paths";
+import { RuleRegistry, catchAllServer, serverBlock } from "./servers";
+
+export { NginxRenderError } from "./escape";
+export { NGINX_RESPONSE_HEADERS } from "./headers";
+
+export interface TlsMaterial { certificate: string; privateKey: string }
+export interface RenderOptions {
+    /** Absolute instance prefix dir (config paths point inside it). */
+    dir: string;
+    /** Opaque id of this config version, served by the control endpoint. */
+    generation: string;
+    /** Defaults to "127.0.0.1". */
+    listenAddress?: string;
+    /** Key "namespace/name" of a listener certificateRef. */
+    certificates?: Record<string, TlsMaterial>;
+    /** Defaults to 1. */
+    workerProcesses?: number;
+    /** `user` directive ("user" or "user group"); by default an unprivileged account when rendering as root (worker-user.ts), else none. */
+    user?: string;
+    /**
+     * `reuseport` on every port's listening socket (default off here; the nginx provider turns it on),
+     * so a replacement instance can bind the same ports while the old one still serves.
+     */
+    reusePort?: boolean;
+}
+export interface RenderedFile { path: string; content: string; mode: number }
+export interface RenderedConfig {
+    files: RenderedFile[];
+    mainFile: string;
+    ports: number[];
+    /** Approximations the config had to make (e.g. split_clients rounding to 0.01%). */
+    warnings?: string[];
+}
+
+/** Directories (relative to dir) the config expects to exist. */
+export const INSTANCE_DIRS = ["conf", "logs", "run", "tls", "temp", "temp/client_body", "temp/proxy", "temp/fastcgi", "temp/uwsgi", "temp/scgi"];
+export const CONTROL_SOCKET = "run/control.sock";
+export const MAIN_FILE = "conf/nginx.conf";
+
+export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedConfig {
+    const dir = opts.dir.replace(/\/+$/, "");
+    if (!/^\/[A-Za-z0-9._\/+-]*$/.test(dir)) throw new NginxRenderError(`renderNginx: dir ${JSON.stringify(opts.dir)} must be an absolute path of letters, digits and ._/+-`);
+    if (`${dir}/${CONTROL_SOCKET}`.length > 107) throw new NginxRenderError(`renderNginx: dir ${JSON.stringify(dir)} is too long for a unix socket path (${dir}/${CONTROL_SOCKET} must be under 108 bytes); use a shorter directory`);
+    const addr = opts.listenAddress ?? "127.0.0.1";
+    if (!/^([0-9.]+|\[[0-9a-fA-F:]+\]|[0-9a-fA-F:]*:[0-9a-fA-F:]*|[A-Za-z0-9.-]+|\*)$/.test(addr)) {
+        throw new NginxRenderError(`renderNginx: listenAddress ${JSON.stringify(addr)} is not an IP address or hostname`);
+    }
+    const listenHost = addr.includes(":") && !addr.startsWith("[") ? `[${addr}]` : addr;
+    const http = new Http();
+    const files: RenderedFile[] = [];
+    const servers: string[] = [];
+    if (!plan.ports) throw new Error(`renderNginx: the plan of Gateway ${plan.gateway} has no ports; render a plan made by compile`);
+    const ports = plan.ports.map(p => p.port);
+    const reuse = opts.reusePort ? " reuseport" : "";
+
+    const registry: RuleRegistry = { numbers: new Map(), rendered: new Map() };
+    let ruleCounter = 0;
+    for (const l of plan.listeners) for (const r of l.rules) registry.numbers.set(r, ++ruleCounter);
+
+    // A port whose listeners conflict refuses the whole gateway, before any rule is rendered.
+    const conflict = plan.ports.find(p => p.conflict);
+    if (conflict) throw new NginxRenderError(conflict.conflict!.message);
+    for (const port of plan.ports) {
+        const tls = port.protocol === "HTTPS";
+        const listenLine = `listen ${listenHost}:${port.port}${tls ? " ssl" : ""}`;
+        // Every HTTPS listener needs its certificates, whether or not it owns a host (declaration order).
+        const onPort = new Map<string, { listener: ListenerPlan; certLines: string[] }>();
+        for (const l of plan.listeners) {
+            if (l.port !== port.port) continue;
+            const certLines = tls ? certificates(plan, l, dir, opts, files) : [];
+            if (!onPort.has(l.name)) onPort.set(l.name, { listener: l, certLines });
+        }
+        for (const host of port.hosts) {
+            const owner = onPort.get(host.listener);
+            if (!owner) throw new Error(`renderNginx: the plan's host ownership names listener ${host.listener}, which port ${port.port} does not carry; render a plan made by compile`);
+            // Socket options (reuseport) may appear once per address:port: on the default_server line.
+            const line = `${listenLine}${host.pattern === undefined ? " default_server" + reuse : ""}`;
+            servers.push(serverBlock(http, plan, owner.listener, host, line, owner.certLines, registry));
+        }
+        if (!port.hosts.some(h => h.pattern === undefined)) servers.push(catchAllServer(`${listenLine} default_server${reuse}`, tls));
+    }
+
+    const user = opts.user ?? defaultWorkerUser();
+    if (user !== undefined && !/^[A-Za-z0-9._-]+( [A-Za-z0-9._-]+)?$/.test(user)) throw new NginxRenderError(`renderNginx: user ${JSON.stringify(user)} is not a valid "user" or "user group"`);
+    const workers = opts.workerProcesses ?? 1;
+    if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new NginxRenderError(`renderNginx: workerProcesses must be an integer 1–64 (got ${workers})`);
+    const main = [
+        `# gatewaykit: Gateway ${comment(plan.gateway)}, generation ${comment(opts.generation)}`,
+        ...(user ? [`user ${user};`] : []),
+        "daemon on;",
+        `worker_processes ${workers};`,
+        `pid ${quoteLiteral(`${dir}/run/nginx.pid`)};`,
+        `error_log ${quoteLiteral(`${dir}/logs/error.log`)} warn;`,
+        "pcre_jit on;",
+        "events { worker_connections 4096; }",
+        "http {",
+        "    access_log off;",
+        "    server_tokens off;",
+        "    default_type application/octet-stream;",
+        ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map(t => `    ${t}_temp_path ${quoteLiteral(`${dir}/temp/${t}`)};`),
+        "    variables_hash_max_size 65536;",
+        "    variables_hash_bucket_size 128;",
+        "    map_hash_max_size 65536;",
+        "    map_hash_bucket_size 128;",
+        "    server_names_hash_max_size 65536;",
+        "    server_names_hash_bucket_size 256;",
+        "    recursive_error_pages on;",
+        "    keepalive_timeout 65s;",
+        "    keepalive_requests 100000;",
+        "    proxy_buffering on;",
+        // A literal "$" inside values that interpolate variables.
+        "    geo $gk_dollar { default \"$\"; }",
+        // The normalised path (routing/paths.ts), or "" when the path policy refuses it.
+        ...pathPolicyLines(quoteLiteral).map(s => "    " + s),
+        ...http.lines.map(s => "    " + s),
+        "    server {",
+        `        listen ${quoteLiteral(`unix:${dir}/${CONTROL_SOCKET}`)};`,
+        "        location = /generation { default_type text/plain; return 200 " + quoteValue(opts.generation) + "; }",
+        "        location / { return 404; }",
+        "    }",
+        ...servers.map(s => s.split("\n").map(x => "    " + x).join("\n")),
+        "}",
+        "",
+    ].join("\n");
+    files.unshift({ path: MAIN_FILE, content: main, mode: 0o644 });
+    return { files, mainFile: MAIN_FILE, ports, warnings: http.warnings };
+}
+
+/**
+ * Why nginx would refuse `plan`, or undefined: the renderer's own refusals (NginxRenderError), found by
+ * rendering with placeholder certificates. Run at preview, before any file exists, so nothing that
+ * nginx -t or the renderer would reject reaches an update.
+ */
+export function nginxRefusal(plan: GatewayPlan, opts: Pick<RenderOptions, "dir" | "listenAddress">): string | undefined {
+    const certificates: Record<string, TlsMaterial> = {};
+    for (const l of plan.listeners) for (const key of l.tls?.certificateKeys ?? []) certificates[key] = { certificate: "", privateKey: "" };
+    try {
+        renderNginx(plan, { ...opts, generation: "check", certificates });
+        return undefined;
+    } catch (e) {
+        if (e instanceof NginxRenderError) return e.message;
+        throw e;
+    }
+}
+
+function certificates(plan: GatewayPlan, l: ListenerPlan, dir: string, opts: RenderOptions, files: RenderedFile[]): string[] {
+    const keys = l.tls?.certificateKeys ?? [];
+    if (keys.length === 0) throw new NginxRenderError(`Gateway ${plan.gateway} listener ${l.name}: an HTTPS listener needs tls.certificateRefs`);
+    const out: string[] = [];
+    keys.forEach((key, i) => {
+        const mat = opts.certificates?.[key];
+        if (!mat) {
+            throw new NginxRenderError(`Gateway ${plan.gateway} listener ${l.name}: no certificate material for certificateRef ${key}; pass it in RenderOptions.certificates["${key}"]`);
+        }
+        const base = `tls/${safeFileName(l.name)}-${i}`;
+        files.push({ path: `${base}.crt`, content: mat.certificate, mode: 0o600 });
+        files.push({ path: `${base}.key`, content: mat.privateKey, mode: 0o600 });
+        out.push(`ssl_certificate ${quoteLiteral(`${dir}/${base}.crt`)};`, `ssl_certificate_key ${quoteLiteral(`${dir}/${base}.key`)};`);
+    });
+    return out;
+}
+
+function safeFileName(s: string): string {
+    return s.replace(/[^A-Za-z0-9._-]/g, "_");
+}
