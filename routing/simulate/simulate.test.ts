@@ -1,42 +1,15 @@
 import * as assert from "assert";
-import { pickBackend, replacePrefix, simulate, SimRequest } from "../routing/simulate";
-import { GatewayPlan, ListenerPlan, PlanBackend, PlanFilters, PlanMatch, PlanRule, RoutingPlan } from "../routing/plan";
-import { compareRules } from "../routing/precedence";
-import { compile } from "../routing/compile";
-import { CompileInput } from "../routing/plan";
-import { HTTPRouteSpec } from "../routing/types";
+import { pickBackend, replacePrefix, simulate, SimRequest } from ".";
+import { ListenerPlan, PlanBackend, PlanFilters, PlanMatch, PlanRule, RoutingPlan } from "../plan";
+import { compareRules } from "../precedence";
+import { compile } from "../compile";
+import { CompileInput } from "../plan";
+import { HTTPRouteSpec } from "../types";
+import { planGateway, planListener, planRule, routingPlan, RuleOpts } from "../../test/plan-builder";
 
-// ---------------------------------------------------------------- tiny plan builders
+// ---------------------------------------------------------------- tiny plan builders (test/plan-builder.ts)
 
-interface RuleOpts {
-    route?: string;
-    ruleIndex?: number;
-    matchIndex?: number;
-    hostname?: string;
-    path?: [PlanMatch["path"]["type"], string];
-    headers?: PlanMatch["headers"];
-    queryParams?: PlanMatch["queryParams"];
-    method?: PlanMatch["method"];
-    filters?: Partial<PlanFilters>;
-    backends?: PlanBackend[];
-}
-
-function rule(o: RuleOpts = {}): PlanRule {
-    const route = o.route ?? "default/r";
-    const [ns, name] = route.split("/");
-    const ruleIndex = o.ruleIndex ?? 0, matchIndex = o.matchIndex ?? 0;
-    return {
-        id: `${route}/${ruleIndex}/${matchIndex}${o.hostname ? "@" + o.hostname : ""}`,
-        route, routeNamespace: ns, routeName: name, ruleIndex, matchIndex,
-        hostname: o.hostname,
-        match: {
-            path: { type: o.path?.[0] ?? "PathPrefix", value: o.path?.[1] ?? "/" },
-            headers: o.headers ?? [], queryParams: o.queryParams ?? [], method: o.method,
-        },
-        filters: { requestMirrors: [], ...o.filters },
-        backends: o.backends ?? [backend("svc")],
-    };
-}
+const rule = (o: RuleOpts = {}): PlanRule => planRule({ backends: [backend("svc")], ...o });
 
 function backend(name: string, weight = 1, extra: Partial<PlanBackend> = {}): PlanBackend {
     return {
@@ -45,18 +18,9 @@ function backend(name: string, weight = 1, extra: Partial<PlanBackend> = {}): Pl
     };
 }
 
-function listener(rules: PlanRule[], extra: Partial<ListenerPlan> = {}): ListenerPlan {
-    return { name: "http", port: 80, protocol: "HTTP", rules, ...extra };
-}
-
-function gateway(listeners: ListenerPlan[], name = "default/gw"): GatewayPlan {
-    const [namespace, n] = name.split("/");
-    return { gateway: name, name: n, namespace, className: "nginx", listeners, status: { conditions: [], listeners: [] } };
-}
-
-function plan(...gws: GatewayPlan[]): RoutingPlan {
-    return { gateways: gws, routes: [] };
-}
+const listener = planListener;
+const gateway = planGateway;
+const plan = routingPlan;
 
 /** A one-listener plan whose rules are sorted by the project's precedence, as compile does. */
 function planOf(...rules: PlanRule[]): RoutingPlan {
