@@ -4,13 +4,13 @@
 
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { compile, compileGateway, referencedServices } from "../routing/compile";
-import { DURATION, parseDuration } from "../routing/durations";
-import { ruleFields, ruleLabel } from "../routing/labels";
-import { GatewayInput, PlanRule } from "../routing/plan";
-import { HTTPRouteSpec } from "../routing/types";
-import { durationMs } from "../providers/nginx/escape";
-import { inputOf, routeSet } from "./plan-generators";
+import { compile, compileGateway, referencedServices } from ".";
+import { DURATION, parseDuration } from "../durations";
+import { ruleFields, ruleLabel } from "../labels";
+import { GatewayInput, PlanRule } from "../plan";
+import { HTTPRouteSpec } from "../types";
+import { durationMs } from "../../providers/nginx/escape";
+import { inputOf, routeSet } from "../../test/plan-generators";
 
 const CLASS = { name: "gk", controllerName: "gatewaykit.dev/plan" };
 

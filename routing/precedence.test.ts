@@ -1,12 +1,12 @@
 // Precedence as the HTTPRoute spec orders it, checked on examples and as properties over random rule sets.
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { compile } from "../routing/compile";
-import { hostnameSpecificity } from "../routing/hostname";
-import { PlanMatch } from "../routing/plan";
-import { compareRules, RuleOrderKey } from "../routing/precedence";
-import { HTTPRouteMatch } from "../routing/types";
-import { input, route } from "./fixtures/build";
+import { compile } from "./compile";
+import { hostnameSpecificity } from "./hostname";
+import { PlanMatch } from "./plan";
+import { compareRules, RuleOrderKey } from "./precedence";
+import { HTTPRouteMatch } from "./types";
+import { input, route } from "../test/fixtures/build";
 
 const PATH_TYPES = ["Exact", "PathPrefix", "RegularExpression"] as const;
 
