@@ -1,17 +1,13 @@
 import * as assert from "assert";
 import { routingTable, routingTableRows } from "./table";
 import { compile } from "./compile";
-import { PlanBackend, PlanFilters, PlanMatch, PlanRule, RoutingPlan } from "./plan";
+import { PlanFilters, PlanMatch, PlanRule, RoutingPlan } from "./plan";
 import { HTTPRouteSpec } from "./types";
-import { planGateway, planListener, planRule, RuleOpts } from "../test/plan-builder";
+import { planBackend as backend, planGateway, planListener, planRule, RuleOpts } from "../test/plan-builder";
 
 // ---------------------------------------------------------------- tiny plan builders (test/plan-builder.ts)
 
 const rule = (o: RuleOpts = {}): PlanRule => planRule({ backends: [backend("default/svc")], ...o });
-
-function backend(service: string, weight = 1, extra: Partial<PlanBackend> = {}): PlanBackend {
-    return { service, kind: "Service", group: "", port: 8080, weight, endpoints: [], filters: { requestMirrors: [] }, ...extra };
-}
 
 const gatewayPlan = planGateway;
 const listener = planListener;

@@ -8,6 +8,7 @@ import { planMatch } from "../routing/compile";
 import { portsOf } from "../routing/compile/ports";
 import { ruleFields, ruleLabel } from "../routing/labels";
 import { GatewayPlan, ListenerPlan, PlanBackend, PlanFilters, PlanMatch, PlanRule, RoutingPlan } from "../routing/plan";
+import { compareRules } from "../routing/precedence";
 
 export interface RuleOpts {
     /** "namespace/name"; default "default/r". */
@@ -61,4 +62,17 @@ export function planGateway(listeners: ListenerPlan[], name = "default/gw"): Gat
 
 export function routingPlan(...gws: GatewayPlan[]): RoutingPlan {
     return { gateways: gws, routes: [] };
+}
+
+/** A one-listener (http :80) plan whose rules are sorted by the project's precedence, as compile does. */
+export function sortedPlan(...rules: PlanRule[]): RoutingPlan {
+    return routingPlan(planGateway([planListener([...rules].sort(compareRules))]));
+}
+
+/** A resolved Service backend ("name" means "default/name") with one endpoint, port 8080. */
+export function planBackend(name: string, weight = 1, extra: Partial<PlanBackend> = {}): PlanBackend {
+    return {
+        service: name.includes("/") ? name : `default/${name}`, kind: "Service", group: "", port: 8080, weight,
+        endpoints: [{ address: "10.0.0.1", port: 8080 }], filters: { requestMirrors: [] }, ...extra,
+    };
 }
