@@ -22,7 +22,8 @@
 //   value (anchored at both ends).
 // - Header names are case-insensitive, values case-sensitive. A repeated request header (array
 //   value) is matched and forwarded as its values joined with "," (RFC 7230 §3.2.2). Only the
-//   first matcher for a given header name (or query name) counts, as the spec requires. Values
+//   first matcher for a given header name (or query name) counts, as the spec requires (compile
+//   keeps only that one in PlanMatch). Values
 //   lose leading and trailing spaces and tabs (no HTTP parser delivers them), in requests and in
 //   header modifiers alike; a header whose value is empty matches no header matcher (data planes
 //   such as nginx cannot tell it from an absent one). Values are strings of bytes, one character
