@@ -86,7 +86,7 @@ export function featuresOfRule(rule: PlanRule): Feature[] {
     if (m.queryParams.some(q => q.type === "RegularExpression")) out.add("HTTPRouteRegexQueryParamMatching");
     filterFeatures(rule.filters, out, false);
     for (const b of rule.backends) filterFeatures(b.filters, out, true);
-    if (rule.backends.filter(b => b.weight > 0).length > 1) out.add("HTTPRouteWeightedBackends");
+    if (rule.action.kind === "forward" && rule.action.valid.filter(s => s.share > 0).length > 1) out.add("HTTPRouteWeightedBackends");
     if (rule.timeouts?.request !== undefined) out.add("HTTPRouteRequestTimeout");
     if (rule.timeouts?.backendRequest !== undefined) out.add("HTTPRouteBackendTimeout");
     return FEATURES.filter(f => out.has(f));

@@ -38,6 +38,8 @@
 //
 // Pure TypeScript, no I/O: used by routing/simulate and mirrored by providers/nginx/render.ts.
 
+import type { PlanPathRewrite } from "./plan";
+
 export type PathRefusal =
     | "not-absolute"      // does not start with "/"
     | "raw-character"     // a character that must be percent-encoded appears raw
@@ -139,7 +141,7 @@ export function prefixMatches(prefix: string, path: string): boolean {
 }
 
 /** A PlanPathRewrite applied to a (normalised) path. */
-export function rewritePath(rewrite: import("./plan").PlanPathRewrite, path: string): string {
+export function rewritePath(rewrite: PlanPathRewrite, path: string): string {
     switch (rewrite.kind) {
         case "keep": return path;
         case "full": return rewrite.path;
@@ -149,4 +151,56 @@ export function rewritePath(rewrite: import("./plan").PlanPathRewrite, path: str
             return out === "" ? "/" : out;
         }
     }
+}
+
+/**
+ * ReplacePrefixMatch as the spec's table states it, on prefixes and replacements as written: their
+ * trailing "/" is ignored and an empty result is "/" ("/foo/bar" with "/foo"→"/" is "/bar"; "/foo/"
+ * with "/foo"→"/xyz" is "/xyz/"). The same rewrite as PlanPathRewrite kind "prefix".
+ */
+export function replacePrefix(path: string, matchedPrefix: string, replacement: string): string {
+    return rewritePath({ kind: "prefix", matchedPrefix: stripTrailingSlash(matchedPrefix), replacement: stripTrailingSlash(replacement) }, path);
+}
+
+// ---------------------------------------------------------------- request targets
+
+/** A request target as simulate and the evaluators read it: the path as sent, plus extra raw query entries. */
+export interface RequestTarget {
+    /** The request target as sent; may include "?query". */
+    path: string;
+    /** Extra query parameters (raw, i.e. already percent-encoded), appended after the path's query. */
+    query?: Record<string, string | string[]>;
+}
+
+/**
+ * The request target's raw path (query excluded) and its query string: the path's own query, then
+ * `request.query`'s entries. The adapters' evaluators read requests the same way.
+ */
+export function splitTarget(request: RequestTarget): { rawPath: string; queryString: string } {
+    const q = request.path.indexOf("?");
+    return {
+        rawPath: q < 0 ? request.path : request.path.slice(0, q),
+        queryString: joinQuery(q < 0 ? "" : request.path.slice(q + 1), request.query),
+    };
+}
+
+function joinQuery(fromPath: string, extra: RequestTarget["query"]): string {
+    if (!extra) return fromPath;
+    const parts = fromPath ? [fromPath] : [];
+    for (const name of Object.keys(extra)) {
+        const v = extra[name];
+        for (const one of Array.isArray(v) ? v : [v]) parts.push(`${name}=${one}`);
+    }
+    return parts.join("&");
+}
+
+export function withQuery(path: string, query: string): string {
+    return query ? `${path}?${query}` : path;
+}
+
+/** "/foo/bar" → "foo"; "/" → ""; paths not starting with "/" (e.g. "*") share one key of their own. */
+export function firstSegment(path: string): string {
+    if (path.charCodeAt(0) !== 47 /* "/" */) return "\u0000";
+    const end = path.indexOf("/", 1);
+    return end < 0 ? path.slice(1) : path.slice(1, end);
 }

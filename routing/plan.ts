@@ -151,18 +151,16 @@ export interface PlanRule {
     timeouts?: { request?: string; backendRequest?: string; requestMs?: number; backendRequestMs?: number };
     /**
      * "HTTPRoute team-a/shop rule 2 (canary)": the one wording of every message about this rule
-     * (routing/labels.ts ruleLabel). Always set by compile; optional only while hand-built test plans
-     * lack it.
+     * (routing/labels.ts ruleLabel).
      */
-    label?: string;
-    /** Field-path heads for messages: { rule: "spec.rules[2]", match: "spec.rules[2].matches[0]" }. Set by compile. */
-    field?: { rule: string; match: string };
+    label: string;
+    /** Field-path heads for messages: { rule: "spec.rules[2]", match: "spec.rules[2].matches[0]" }. */
+    field: { rule: string; match: string };
     /**
      * What the rule does with a request it matched, fully resolved: exactly one of a redirect or a
-     * forward. Set by compile (optional only while hand-built test plans lack it); equal by
-     * construction to what simulate answers.
+     * forward. simulate reads it, so it is by construction what simulate answers.
      */
-    action?: PlanRedirect | PlanForward;
+    action: PlanRedirect | PlanForward;
 }
 
 /**
@@ -247,11 +245,17 @@ export interface PlanForward {
     urlRewrite?: PlanURLRewrite;
 }
 
+/** A forward's valid and invalid shares merged back into backendRefs order (PlanShare.ref). */
+export function sharesInRefOrder(action: PlanForward): (PlanShare | PlanInvalidShare)[] {
+    if (action.invalid.length === 0) return action.valid;
+    return [...action.valid, ...action.invalid].sort((a, b) => a.ref - b.ref);
+}
+
 export interface PlanTLS {
     mode: "Terminate";
     certificateRefs: SecretObjectReference[];
     /** "namespace/name" of each certificateRef, in order; the namespace defaults to the gateway's. */
-    certificateKeys?: string[];
+    certificateKeys: string[];
 }
 
 export interface ListenerPlan {
@@ -272,11 +276,8 @@ export interface GatewayPlan {
     className: string;
     controllerName?: string;
     listeners: ListenerPlan[];
-    /**
-     * Per port (ascending): its protocol and which listener owns which host, decided once. Always set
-     * by compile; optional only while hand-built test plans lack it.
-     */
-    ports?: PortPlan[];
+    /** Per port (ascending): its protocol and which listener owns which host, decided once. */
+    ports: PortPlan[];
     status: GatewayStatus;
     /** The specs this plan was compiled from, as written (validated). To be replaced by GatewayInput. */
     sources?: PlanSources;

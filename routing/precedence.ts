@@ -15,8 +15,11 @@ import { PlanMatch, PlanRule } from "./plan";
 
 const PATH_RANK: Record<PlanMatch["path"]["type"], number> = { Exact: 3, RegularExpression: 2, PathPrefix: 1 };
 
+/** What precedence reads of a rule. */
+export type RuleOrderKey = Pick<PlanRule, "hostname" | "match" | "route" | "ruleIndex" | "matchIndex">;
+
 /** Negative when `a` takes precedence over `b`. */
-export function compareRules(a: PlanRule, b: PlanRule): number {
+export function compareRules(a: RuleOrderKey, b: RuleOrderKey): number {
     const [an, al] = hostnameSpecificity(a.hostname);
     const [bn, bl] = hostnameSpecificity(b.hostname);
     if (an !== bn) return bn - an;

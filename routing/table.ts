@@ -7,8 +7,11 @@
 //     listener http HTTP :80 host *.example.com
 //       shop.example.com · PathPrefix /cart · GET, header x-canary=true → team-a/cart:8080 90%, team-a/cart-v2:8080 10%  [team-a/shop rule 0]
 
-import { HTTPHeaderFilter, HTTPPathModifier, HTTPRequestRedirectFilter, HTTPURLRewriteFilter } from "./types";
-import { GatewayPlan, ListenerPlan, PlanBackend, PlanFilters, PlanMatch, PlanMirror, PlanRule, RoutingPlan } from "./plan";
+import { HTTPHeaderFilter } from "./types";
+import {
+    GatewayPlan, ListenerPlan, PlanFilters, PlanForward, PlanMatch, PlanMirror, PlanPathRewrite, PlanRedirect, PlanRule, PlanURLRewrite,
+    RoutingPlan, sharesInRefOrder,
+} from "./plan";
 
 export interface RoutingTableRow {
     /** "namespace/name". */
@@ -60,7 +63,8 @@ function gatewaysOf(plan: RoutingPlan | GatewayPlan): GatewayPlan[] {
 function row(gw: GatewayPlan, l: ListenerPlan, rule: PlanRule, rank: number): RoutingTableRow {
     const host = rule.hostname ?? "*";
     const match = describeMatch(rule.match);
-    const action = describeAction(rule, l);
+    const action = describeAction(rule);
+    // The table's own compact form of the rule (rule.label's wording is for messages; a line is read beside many).
     const ruleLabel = rule.ruleName ?? String(rule.ruleIndex);
     const matchLabel = rule.matchIndex > 0 ? ` match ${rule.matchIndex}` : "";
     return {
@@ -83,21 +87,18 @@ function valueOp(type: string): string {
     return type === "RegularExpression" ? "~" : "=";
 }
 
-function describeAction(rule: PlanRule, l: ListenerPlan): string {
-    const parts = describeFilters(rule.filters, rule.match);
-    if (rule.filters.requestRedirect) {
-        parts.push(`redirect ${describeRedirect(rule.filters.requestRedirect, rule.match, l)}`);
-        return parts.join(", ");
-    }
-    parts.push(describeBackends(rule.backends, rule.match));
+function describeAction(rule: PlanRule): string {
+    const a = rule.action;
+    const parts = describeFilters(rule.filters, a.kind === "forward" ? a.urlRewrite : undefined, rule.match);
+    parts.push(a.kind === "redirect" ? `redirect ${describeRedirect(a, rule.match)}` : describeBackends(a, rule.match));
     return parts.join(", ");
 }
 
-/** Request/response header changes, rewrites and mirrors in words (not the redirect). */
-function describeFilters(f: PlanFilters, m: PlanMatch): string[] {
+/** Request/response header changes, rewrites and mirrors (dropped ones too, marked) in words; not the redirect. */
+function describeFilters(f: PlanFilters, rewrite: PlanURLRewrite | undefined, m: PlanMatch): string[] {
     const out: string[] = [];
     out.push(...describeHeaderFilter("", f.requestHeaderModifier));
-    if (f.urlRewrite) out.push(describeRewrite(f.urlRewrite, m));
+    if (rewrite) out.push(describeRewrite(rewrite, m));
     out.push(...describeHeaderFilter("response ", f.responseHeaderModifier));
     for (const mirror of f.requestMirrors) out.push(describeMirror(mirror));
     return out;
@@ -112,33 +113,31 @@ function describeHeaderFilter(prefix: string, f: HTTPHeaderFilter | undefined): 
     return out;
 }
 
-function describeRewrite(rw: HTTPURLRewriteFilter, m: PlanMatch): string {
+function describeRewrite(rw: PlanURLRewrite, m: PlanMatch): string {
     const bits: string[] = [];
     if (rw.hostname) bits.push(`host ${rw.hostname}`);
-    if (rw.path) bits.push(describePathModifier(rw.path, m));
+    if (rw.path.kind === "full") bits.push(`path ${rw.path.path}`);
+    else if (rw.path.kind === "prefix") bits.push(`prefix ${prefixChange(rw.path, m)}`);
     return `rewrite ${bits.join(" ") || "(nothing)"}`;
 }
 
-function describePathModifier(p: HTTPPathModifier, m: PlanMatch): string {
-    if (p.type === "ReplaceFullPath") return `path ${p.replaceFullPath ?? "/"}`;
-    return `prefix ${m.path.value} ⇒ ${p.replacePrefixMatch ?? "/"}`;
+/** "/old ⇒ /new": the match's prefix as written, the replacement as applied ("" shown as "/"). */
+function prefixChange(p: Extract<PlanPathRewrite, { kind: "prefix" }>, m: PlanMatch): string {
+    return `${m.path.value} ⇒ ${p.replacement || "/"}`;
 }
 
-/** Location template; parts taken from the request are shown as {scheme}, {host}, {path}. */
-function describeRedirect(rd: HTTPRequestRedirectFilter, m: PlanMatch, l: ListenerPlan): string {
-    const scheme = rd.scheme ?? "{scheme}";
-    let port = "";
-    if (rd.port !== undefined) {
-        const wellKnown = (rd.scheme === "http" && rd.port === 80) || (rd.scheme === "https" && rd.port === 443);
-        port = wellKnown ? "" : `:${rd.port}`;
-    } else if (!rd.scheme) {
-        const listenerDefault = (l.protocol === "HTTP" && l.port === 80) || (l.protocol === "HTTPS" && l.port === 443);
-        port = listenerDefault ? "" : `:${l.port}`;
-    }
+/**
+ * Location template; parts taken from the request are shown as {scheme}, {host}, {path}. A port the
+ * filter set is shown unless the filter's own scheme makes it the default; otherwise the resolved
+ * port is shown unless the Location omits it.
+ */
+function describeRedirect(rd: PlanRedirect, m: PlanMatch): string {
+    const scheme = rd.explicit.scheme ? rd.scheme : "{scheme}";
+    const showPort = rd.explicit.port && !rd.explicit.scheme ? true : !rd.omitPort;
     let path = "{path}";
-    if (rd.path?.type === "ReplaceFullPath") path = rd.path.replaceFullPath ?? "/";
-    else if (rd.path?.type === "ReplacePrefixMatch") path = `{path with ${m.path.value} ⇒ ${rd.path.replacePrefixMatch ?? "/"}}`;
-    return `${rd.statusCode ?? 302} ${scheme}://${rd.hostname ?? "{host}"}${port}${path}`;
+    if (rd.path.kind === "full") path = rd.path.path;
+    else if (rd.path.kind === "prefix") path = `{path with ${prefixChange(rd.path, m)}}`;
+    return `${rd.statusCode} ${scheme}://${rd.hostname ?? "{host}"}${showPort ? `:${rd.port}` : ""}${path}`;
 }
 
 function describeMirror(mirror: PlanMirror): string {
@@ -147,16 +146,17 @@ function describeMirror(mirror: PlanMirror): string {
     return `mirror ${target} ${formatPercent(mirror.percent)}${invalid}`;
 }
 
-function describeBackends(backends: PlanBackend[], m: PlanMatch): string {
-    const total = backends.reduce((s, b) => s + b.weight, 0);
-    if (backends.length === 0) return "500 (no backends)";
-    if (total <= 0) return "500 (all backend weights are 0)";
+function describeBackends(action: PlanForward, m: PlanMatch): string {
+    if (action.noBackends === "no-backendRefs") return "500 (no backends)";
+    if (action.noBackends === "all-weights-zero") return "500 (all backend weights are 0)";
+    const shares = sharesInRefOrder(action);
     // Weight-0 backends stay visible (as 0%) so that preparing a canary shows up in a diff.
-    return backends.map(b => {
+    return shares.map(s => {
+        const b = s.backend;
         const target = `${b.service}${b.port !== undefined ? ":" + b.port : ""}`;
-        const share = backends.length > 1 ? ` ${formatPercent((100 * b.weight) / total)}` : "";
-        if (b.invalidReason) return `500 (${b.invalidReason} ${target})${share}`;
-        const own = describeFilters(b.filters, m);
+        const share = shares.length > 1 ? ` ${formatPercent(100 * s.share)}` : "";
+        if ("reason" in s) return `500 (${s.reason} ${target})${share}`;
+        const own = describeFilters(b.filters, s.urlRewrite, m);
         return `${target}${share}${own.length ? ` [${own.join(", ")}]` : ""}`;
     }).join(", ");
 }

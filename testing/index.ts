@@ -108,7 +108,7 @@ export async function runProgram<T>(program: () => T | Promise<T>): Promise<Prog
     return { resources: [...records], outputs };
 }
 
-/** Where a request to the gateway goes, per the gateway's rendered plan (see routing/simulate.ts). */
+/** Where a request to the gateway goes, per the gateway's rendered plan (see routing/simulate). */
 export async function routeRequest(gateway: Gateway, request: SimRequest): Promise<SimResult> {
     const rendered = await gateway.rendered;
     if (!rendered.known) throw new Error(`routeRequest: Gateway ${gateway.label} has no plan yet (a preview with unknown inputs)`);

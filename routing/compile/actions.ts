@@ -1,7 +1,7 @@
 // resolve, second half: what a matched rule does, with every default applied — the redirect's
 // status, scheme, host, port and path; the forward's shares (valid and invalid) as numbers, its
-// resolved mirrors and rewrite. The semantics are simulate's (routing/simulate.ts applyRule,
-// backendOutcome, modifyPath, replacePrefix); test/plan-actions.test.ts checks them against it.
+// resolved mirrors and rewrite. simulate (routing/simulate/outcome.ts) answers from exactly these;
+// ./actions.test.ts checks the actions against simulate's answers on generated route sets.
 
 import { parseDuration } from "../durations";
 import { stripTrailingSlash } from "../paths";

@@ -522,8 +522,9 @@ function orderRules(attachments: Attachment[], listener: Listener, ctx: Context,
                     action = actionOf(filters, backends, match, listener);
                 } else {
                     const cacheKey = `${routeKey}#${ruleIndex}#${matchIndex}`;
-                    action = ctx.forwardCache.get(cacheKey);
-                    if (!action) ctx.forwardCache.set(cacheKey, action = forwardOf(filters, backends, match));
+                    let forward = ctx.forwardCache.get(cacheKey);
+                    if (!forward) ctx.forwardCache.set(cacheKey, forward = forwardOf(filters, backends, match));
+                    action = forward;
                 }
                 for (const hostname of hostnames) {
                     rules.push({

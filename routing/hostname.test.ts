@@ -2,7 +2,7 @@ import * as assert from "assert";
 import fc from "fast-check";
 import {
     hostnameCovers, hostnameMatches, hostnameSpecificity, intersectHostnames, isWildcard, mostSpecificMatch, normalizeHost,
-} from "../routing/hostname";
+} from "./hostname";
 
 // A tiny label alphabet makes collisions (shared suffixes, equal names) frequent, which is where
 // hostname logic goes wrong. "q" never appears in generated names, so it builds fresh hosts.

@@ -5,12 +5,12 @@
 
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { compile } from "../routing/compile";
-import { normalizeHost } from "../routing/hostname";
-import { rewritePath } from "../routing/paths";
-import { ListenerPlan, PlanForward, PlanMirror, PlanRedirect, PlanRule, RoutingPlan } from "../routing/plan";
-import { SimMirror, SimResult, simulate, splitTarget, withQuery } from "../routing/simulate";
-import { Gen, inputOf, Probe, probe, requestFor, routeSet } from "./plan-generators";
+import { compile } from ".";
+import { normalizeHost } from "../hostname";
+import { rewritePath } from "../paths";
+import { ListenerPlan, PlanForward, PlanMirror, PlanRedirect, PlanRule, RoutingPlan } from "../plan";
+import { SimMirror, SimResult, simulate, splitTarget, withQuery } from "../simulate";
+import { Gen, inputOf, Probe, probe, requestFor, routeSet } from "../../test/plan-generators";
 
 function tryCompile(gen: Gen, loose: boolean): RoutingPlan | undefined {
     try {

@@ -1,11 +1,11 @@
 import * as assert from "assert";
-import { CompileInput } from "../routing/plan";
-import { formatIssue, GatewayValidationError, ValidationIssue } from "../routing/errors";
+import { CompileInput } from "../plan";
+import { formatIssue, GatewayValidationError, ValidationIssue } from "../errors";
 import {
     assertValid, parseDuration, validateGateway, validateGatewayClass, validateInput, validateReferenceGrant,
     validateRoute, validateService,
-} from "../routing/validate";
-import { invalidSpecs, seedInput } from "./fixtures/invalid-specs";
+} from ".";
+import { invalidSpecs, seedInput } from "../../test/fixtures/invalid-specs";
 
 function show(issues: ValidationIssue[]): string {
     return issues.length === 0 ? "(no issues)" : issues.map(formatIssue).join("\n");

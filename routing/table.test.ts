@@ -1,39 +1,16 @@
 import * as assert from "assert";
-import { routingTable, routingTableRows } from "../routing/table";
-import { compile } from "../routing/compile";
-import { GatewayPlan, ListenerPlan, PlanBackend, PlanFilters, PlanMatch, PlanRule, RoutingPlan } from "../routing/plan";
-import { HTTPRouteSpec } from "../routing/types";
+import { routingTable, routingTableRows } from "./table";
+import { compile } from "./compile";
+import { PlanFilters, PlanMatch, PlanRule, RoutingPlan } from "./plan";
+import { HTTPRouteSpec } from "./types";
+import { planBackend as backend, planGateway, planListener, planRule, RuleOpts } from "../test/plan-builder";
 
-// ---------------------------------------------------------------- tiny plan builders
+// ---------------------------------------------------------------- tiny plan builders (test/plan-builder.ts)
 
-function rule(o: {
-    route?: string; ruleIndex?: number; ruleName?: string; matchIndex?: number; hostname?: string;
-    path?: [PlanMatch["path"]["type"], string]; headers?: PlanMatch["headers"]; queryParams?: PlanMatch["queryParams"];
-    method?: PlanMatch["method"]; filters?: Partial<PlanFilters>; backends?: PlanBackend[];
-} = {}): PlanRule {
-    const route = o.route ?? "default/r";
-    const [ns, name] = route.split("/");
-    return {
-        id: `${route}/${o.ruleName ?? o.ruleIndex ?? 0}/${o.matchIndex ?? 0}`, route, routeNamespace: ns, routeName: name,
-        ruleIndex: o.ruleIndex ?? 0, ruleName: o.ruleName, matchIndex: o.matchIndex ?? 0, hostname: o.hostname,
-        match: { path: { type: o.path?.[0] ?? "PathPrefix", value: o.path?.[1] ?? "/" }, headers: o.headers ?? [], queryParams: o.queryParams ?? [], method: o.method },
-        filters: { requestMirrors: [], ...o.filters },
-        backends: o.backends ?? [backend("default/svc")],
-    };
-}
+const rule = (o: RuleOpts = {}): PlanRule => planRule({ backends: [backend("default/svc")], ...o });
 
-function backend(service: string, weight = 1, extra: Partial<PlanBackend> = {}): PlanBackend {
-    return { service, kind: "Service", group: "", port: 8080, weight, endpoints: [], filters: { requestMirrors: [] }, ...extra };
-}
-
-function gatewayPlan(listeners: ListenerPlan[], name = "default/gw"): GatewayPlan {
-    const [namespace, n] = name.split("/");
-    return { gateway: name, name: n, namespace, className: "nginx", listeners, status: { conditions: [], listeners: [] } };
-}
-
-function listener(rules: PlanRule[], extra: Partial<ListenerPlan> = {}): ListenerPlan {
-    return { name: "http", port: 80, protocol: "HTTP", rules, ...extra };
-}
+const gatewayPlan = planGateway;
+const listener = planListener;
 
 function planOf(...rules: PlanRule[]): RoutingPlan {
     return { gateways: [gatewayPlan([listener(rules)])], routes: [] };

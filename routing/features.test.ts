@@ -1,10 +1,9 @@
-// Feature detection on plans from compile(). The capability check and the adapter registry:
-// providers/adapter.test.ts.
+// Feature detection (featuresOfRule, featuresOfGateway) on plans from compile().
 
 import * as assert from "assert";
-import { featuresOfGateway, featuresOfRule } from "../routing/features";
-import { HTTPRouteRule, Listener } from "../routing/types";
-import { backend, mirror, planOf } from "./capability-plans";
+import { featuresOfGateway, featuresOfRule } from "./features";
+import { HTTPRouteRule, Listener } from "./types";
+import { backend, mirror, planOf } from "../test/capability-plans";
 
 describe("features", () => {
     it("finds the features each rule uses, and only those", () => {

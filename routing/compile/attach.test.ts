@@ -1,8 +1,8 @@
 // Attachment and status: parentRefs × listeners × allowedRoutes × hostnames, with the spec's reasons.
 import { strict as assert } from "assert";
-import { compile } from "../routing/compile";
-import { RoutingPlan } from "../routing/plan";
-import { gateway, httpListener, input, route, service } from "./fixtures/build";
+import { compile } from ".";
+import { RoutingPlan } from "../plan";
+import { gateway, httpListener, input, route, service } from "../../test/fixtures/build";
 
 function parentCondition(plan: RoutingPlan, routeKey: string, type: string, parent = 0) {
     const r = plan.routes.find(x => x.route === routeKey);

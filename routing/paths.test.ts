@@ -3,10 +3,10 @@
 // unreserved characters, and a backend that decodes it once sees exactly the segments the rules saw.
 import { strict as assert } from "assert";
 import * as fc from "fast-check";
-import { normalizePath, PathRefusal } from "../routing/paths";
-import { compile } from "../routing/compile";
-import { simulate } from "../routing/simulate";
-import { hostilePath } from "./path-generators";
+import { normalizePath, PathRefusal } from "./paths";
+import { compile } from "./compile";
+import { simulate } from "./simulate";
+import { hostilePath } from "../test/path-generators";
 
 function normal(p: string): string {
     const r = normalizePath(p);

@@ -4,11 +4,11 @@
 
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { compile } from "../routing/compile";
-import { hostnameCovers, hostnameMatches, normalizeHost } from "../routing/hostname";
-import { GatewayPlan, HostOwner, PortPlan, RoutingPlan } from "../routing/plan";
-import { simulate } from "../routing/simulate";
-import { Gen, hostFor, HOSTNAMES, inputOf, LISTENER_SETS, routeSet } from "./plan-generators";
+import { compile } from ".";
+import { hostnameCovers, hostnameMatches, normalizeHost } from "../hostname";
+import { GatewayPlan, HostOwner, PortPlan, RoutingPlan } from "../plan";
+import { simulate } from "../simulate";
+import { Gen, hostFor, HOSTNAMES, inputOf, LISTENER_SETS, routeSet } from "../../test/plan-generators";
 
 const HOSTS = [...HOSTNAMES.map(h => hostFor(h, false)), ...HOSTNAMES.map(h => hostFor(h, true)), "any.test", "A.EXAMPLE.COM:8080", "example.com"];
 

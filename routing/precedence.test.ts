@@ -1,12 +1,12 @@
 // Precedence as the HTTPRoute spec orders it, checked on examples and as properties over random rule sets.
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { compile } from "../routing/compile";
-import { hostnameSpecificity } from "../routing/hostname";
-import { PlanMatch, PlanRule } from "../routing/plan";
-import { compareRules } from "../routing/precedence";
-import { HTTPRouteMatch } from "../routing/types";
-import { input, route } from "./fixtures/build";
+import { compile } from "./compile";
+import { hostnameSpecificity } from "./hostname";
+import { PlanMatch } from "./plan";
+import { compareRules, RuleOrderKey } from "./precedence";
+import { HTTPRouteMatch } from "./types";
+import { input, route } from "../test/fixtures/build";
 
 const PATH_TYPES = ["Exact", "PathPrefix", "RegularExpression"] as const;
 
@@ -17,7 +17,7 @@ const arbMatch: fc.Arbitrary<PlanMatch> = fc.record({
     method: fc.option(fc.constantFrom("GET" as const, "POST" as const), { nil: undefined }),
 }).map(m => (m.method === undefined ? { path: m.path, headers: m.headers, queryParams: m.queryParams } : m));
 
-const arbRule: fc.Arbitrary<PlanRule> = fc.record({
+const arbRule: fc.Arbitrary<RuleOrderKey> = fc.record({
     ns: fc.constantFrom("a", "b"),
     name: fc.constantFrom("r1", "r2", "r3"),
     ruleIndex: fc.nat(3),
@@ -30,12 +30,10 @@ const arbRule: fc.Arbitrary<PlanRule> = fc.record({
     ruleIndex: r.ruleIndex, matchIndex: r.matchIndex,
     ...(r.hostname ? { hostname: r.hostname } : {}),
     match: r.match,
-    filters: { requestMirrors: [] },
-    backends: [],
 }));
 
 /** The spec's criteria as a tuple, compared lexicographically: a reference independent of compareRules. */
-function criteria(r: PlanRule): (number | string)[] {
+function criteria(r: RuleOrderKey): (number | string)[] {
     const [nonWild, any] = hostnameSpecificity(r.hostname);
     const rank = { Exact: 3, RegularExpression: 2, PathPrefix: 1 }[r.match.path.type];
     return [-nonWild, -any, r.hostname ?? "", -rank, -r.match.path.value.length, r.match.method ? 0 : 1,

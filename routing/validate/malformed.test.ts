@@ -3,10 +3,10 @@
 // TypeError from the compiler or the nginx renderer further down.
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { compile } from "../routing/compile";
-import { GatewayValidationError } from "../routing/errors";
-import { CompileInput } from "../routing/plan";
-import { renderNginx } from "../providers/nginx/model";
+import { compile } from "../compile";
+import { GatewayValidationError } from "../errors";
+import { CompileInput } from "../plan";
+import { renderNginx } from "../../providers/nginx/model";
 
 /** A valid input using every list and most fields the validator knows. */
 function richInput(): CompileInput {

@@ -1,0 +1,125 @@
+// Spec validation: Gateway (listeners, TLS, allowedRoutes).
+
+import { ValidationIssue } from "../errors";
+import { GatewaySpec } from "../types";
+import { begin, Checker, quote } from "./checker";
+import { labelKeyProblem } from "./patterns";
+
+export function validateGateway(spec: GatewaySpec): ValidationIssue[] {
+    const [c, s] = begin("Gateway", spec);
+    if (!s) return c.issues;
+    c.str("spec.gatewayClassName", s.gatewayClassName, { required: true, min: 1, max: 253, what: "the name of a GatewayClass" });
+    const listeners = c.list("spec.listeners", s.listeners, { min: 1, max: 64, required: true, what: "listeners" });
+    if (!listeners) return c.issues;
+    const seenNames = new Map<string, number>();
+    const seenCombos = new Map<string, number>();
+    listeners.forEach((raw, i) => {
+        const p = `spec.listeners[${i}]`;
+        const l = c.obj(p, raw);
+        if (!l) return;
+        const name = c.sectionName(`${p}.name`, l.name, true);
+        const hostname = c.hostname(`${p}.hostname`, l.hostname, true);
+        const port = c.int(`${p}.port`, l.port, 1, 65535, true);
+        const protocol = checkProtocol(c, `${p}.protocol`, l.protocol);
+        checkListenerTLS(c, p, protocol, l.tls);
+        checkAllowedRoutes(c, `${p}.allowedRoutes`, l.allowedRoutes);
+
+        if (name !== undefined) {
+            const prev = seenNames.get(name);
+            if (prev !== undefined) c.add(`${p}.name`, name, `must be unique within the Gateway; listener ${prev} is also named ${quote(name)}`);
+            else seenNames.set(name, i);
+        }
+        if (port !== undefined && typeof l.protocol === "string") {
+            const combo = `${port}|${l.protocol}|${hostname ?? ""}`;
+            const prev = seenCombos.get(combo);
+            if (prev !== undefined) {
+                c.add(p, { port, protocol: l.protocol, hostname }, `the combination of port, protocol and hostname must be unique; listener ${prev} has the same; change the hostname or port`);
+            } else seenCombos.set(combo, i);
+        }
+    });
+    return c.issues;
+}
+
+function checkProtocol(c: Checker, field: string, v: unknown): "HTTP" | "HTTPS" | undefined {
+    const s = c.str(field, v, { required: true, what: "'HTTP' or 'HTTPS'" });
+    if (s === undefined || s === "HTTP" || s === "HTTPS") return s as "HTTP" | "HTTPS" | undefined;
+    if (s.toUpperCase() === "HTTP" || s.toUpperCase() === "HTTPS") c.add(field, s, `protocol names are case-sensitive; write ${quote(s.toUpperCase())}`);
+    else c.add(field, s, "is not supported: gatewaykit supports HTTP and HTTPS listeners only (TLS, TCP, UDP and other protocols are not)");
+    return undefined;
+}
+
+function checkListenerTLS(c: Checker, p: string, protocol: string | undefined, raw: unknown): void {
+    const f = `${p}.tls`;
+    // An unsupported protocol is already reported; its tls rules (e.g. TLS passthrough) do not apply.
+    if (protocol === undefined) return;
+    if (protocol === "HTTP") {
+        if (raw !== undefined && raw !== null) c.add(f, raw, "must not be set on an HTTP listener; remove tls or use protocol 'HTTPS'");
+        return;
+    }
+    const tls = c.obj(f, raw, protocol === "HTTPS", "HTTPS listeners need tls with mode 'Terminate' and at least one certificateRef");
+    if (!tls) return;
+    const mode = c.oneOf(`${f}.mode`, tls.mode, ["Terminate", "Passthrough"]);
+    if (mode === "Passthrough") c.add(`${f}.mode`, mode, "Passthrough is not supported: gatewaykit terminates TLS on HTTPS listeners; use mode 'Terminate' (or omit it)");
+    const refs = c.list(`${f}.certificateRefs`, tls.certificateRefs, { min: 1, max: 64, required: true, what: "certificate references (Secrets holding the certificate and key)" });
+    refs?.forEach((r, j) => {
+        const rp = `${f}.certificateRefs[${j}]`;
+        const ref = c.obj(rp, r);
+        if (!ref) return;
+        c.str(`${rp}.name`, ref.name, { required: true, min: 1, max: 253 });
+        c.group(`${rp}.group`, ref.group);
+        c.kind(`${rp}.kind`, ref.kind);
+        c.label(`${rp}.namespace`, ref.namespace);
+    });
+    const options = c.obj(`${f}.options`, tls.options);
+    if (options) {
+        if (Object.keys(options).length > 16) c.add(`${f}.options`, options, "must have at most 16 entries");
+        for (const [k, v] of Object.entries(options)) c.str(`${f}.options["${k}"]`, v, { max: 4096 });
+    }
+}
+
+function checkAllowedRoutes(c: Checker, p: string, raw: unknown): void {
+    const ar = c.obj(p, raw);
+    if (!ar) return;
+    const ns = c.obj(`${p}.namespaces`, ar.namespaces);
+    if (ns) {
+        const from = c.oneOf(`${p}.namespaces.from`, ns.from, ["All", "Same", "Selector"]);
+        const hasSelector = ns.selector !== undefined && ns.selector !== null;
+        if (from === "Selector" && !hasSelector) {
+            c.add(`${p}.namespaces.selector`, ns.selector, "is required when from is 'Selector': give matchLabels or matchExpressions that select the namespaces whose routes may attach");
+        } else if (hasSelector && from !== "Selector" && (from !== undefined || ns.from === undefined)) {
+            c.add(`${p}.namespaces.selector`, ns.selector, `is only used when from is 'Selector' (from is ${quote(from ?? "Same")}); set from: 'Selector' or remove the selector`);
+        }
+        if (hasSelector) checkLabelSelector(c, `${p}.namespaces.selector`, ns.selector);
+    }
+    const kinds = c.list(`${p}.kinds`, ar.kinds, { max: 8, what: "route kinds" });
+    kinds?.forEach((k, i) => {
+        const kp = `${p}.kinds[${i}]`;
+        const gk = c.obj(kp, k);
+        if (!gk) return;
+        c.group(`${kp}.group`, gk.group);
+        c.kind(`${kp}.kind`, gk.kind, true);
+    });
+}
+
+function checkLabelSelector(c: Checker, p: string, raw: unknown): void {
+    const sel = c.obj(p, raw);
+    if (!sel) return;
+    c.labels(`${p}.matchLabels`, sel.matchLabels);
+    const exprs = c.list(`${p}.matchExpressions`, sel.matchExpressions, { max: Infinity, what: "label selector requirements" });
+    exprs?.forEach((e, i) => {
+        const ep = `${p}.matchExpressions[${i}]`;
+        const req = c.obj(ep, e);
+        if (!req) return;
+        const key = c.str(`${ep}.key`, req.key, { required: true });
+        if (key !== undefined) {
+            const problem = labelKeyProblem(key);
+            if (problem) c.add(`${ep}.key`, key, problem);
+        }
+        const op = c.oneOf(`${ep}.operator`, req.operator, ["In", "NotIn", "Exists", "DoesNotExist"], true);
+        const values = c.list(`${ep}.values`, req.values, { max: Infinity, what: "label values" });
+        values?.forEach((v, j) => c.str(`${ep}.values[${j}]`, v, { max: 63 }));
+        const count = Array.isArray(req.values) ? req.values.length : 0;
+        if ((op === "In" || op === "NotIn") && count === 0) c.add(`${ep}.values`, req.values, `must list at least one value when operator is ${quote(op)}`);
+        if ((op === "Exists" || op === "DoesNotExist") && count > 0) c.add(`${ep}.values`, req.values, `must be empty when operator is ${quote(op)}; remove values`);
+    });
+}
