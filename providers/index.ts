@@ -4,13 +4,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FEATURES, Feature } from "../routing/features";
 import { Adapter } from "./adapter";
-import { awsAdapter } from "./aws/capabilities";
+import { awsAdapter } from "./aws";
 import { gcpAdapter } from "./gcp/capabilities";
 import { kubernetesAdapter } from "./kubernetes/capabilities";
 import { nginxAdapter } from "./nginx/adapter";
 
 export * from "./adapter";
-export type { AwsClassParameters } from "./aws/capabilities";
+export type { AwsClassParameters } from "./aws";
 export type { GcpClassParameters } from "./gcp/capabilities";
 export type { KubernetesClassParameters } from "./kubernetes/capabilities";
 export type { NginxClassParameters } from "./nginx/capabilities";
