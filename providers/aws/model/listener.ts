@@ -15,7 +15,7 @@ import { HostHeader, caseCollisions } from "./conditions";
 import { BuildContext, planned } from "./context";
 import { slug } from "./names";
 import { assignPriorities } from "./priorities";
-import { Entry, compareOrder, hostOrder, translateRule } from "./rules";
+import { Entry, compareOrder, translateRule } from "./rules";
 import { AlbListener } from "./types";
 
 /** The port's ALB listener; undefined for an HTTPS port none of whose certificates resolved (reported). */
@@ -36,26 +36,26 @@ export function buildListener(ctx: BuildContext, port: PortPlan, protocol: "HTTP
         if (alb.certificateArns.length === 0) return undefined;
     }
 
-    // The owner entry of each rule hostname (precise name, wildcard or undefined): pattern → entry.
-    const owners = new Map(port.hosts.map(h => [h.pattern, h] as const));
+    // Each rule hostname's (precise name, wildcard or undefined) owner entry and its place in the port's host order.
+    const owners = new Map(port.hosts.map((h, rank) => [h.pattern, { ...h, rank, serves: new Set(h.ruleIds) }] as const));
     const entries: Entry[] = [];
     ordered.forEach((l, li) => {
         l.rules.forEach((rule, ri) => {
             const owner = planned(owners.get(rule.hostname), `host owner of ${rule.hostname ?? "any host"} on port ${port.port}`);
-            if ((owner.listener !== l.name || !owner.ruleIds.includes(rule.id))) {
+            if (owner.listener !== l.name || !owner.serves.has(rule.id)) {
                 ctx.notes.push(`${planned(rule.label, "rule label")} on listener ${l.name} is not realised for host ${rule.hostname ?? "*"}: listener ${owner.listener} ` +
                     "is more specific for every such host, so the rule can never be chosen");
                 return;
             }
-            entries.push(...translateRule(ctx, alb, rule, li, ri));
+            entries.push(...translateRule(ctx, alb, rule, [owner.rank, li, ri]));
         });
     });
-    for (const h of port.hosts) {
-        if (h.origin !== "listener" || h.pattern === undefined || h.shadows.length === 0) continue;
+    port.hosts.forEach((h, rank) => {
+        if (h.origin !== "listener" || h.pattern === undefined || h.shadows.length === 0) return;
         const key = `isolate:${h.listener}`;
         entries.push({
             item: { key, hostname: h.pattern, path: { type: "PathPrefix", value: "/" }, headers: [], queries: [] },
-            order: hostOrder(h.pattern, port.listeners.indexOf(h.listener), Number.MAX_SAFE_INTEGER, 0),
+            order: [rank, port.listeners.indexOf(h.listener), Number.MAX_SAFE_INTEGER, 0],
             rule: {
                 key, resourceName: `${ctx.prefix}-${port.port}-isolate-${slug(h.listener)}`,
                 conditions: [HostHeader.forHostname(h.pattern, port.port, protocol).render()],
@@ -63,7 +63,7 @@ export function buildListener(ctx: BuildContext, port: PortPlan, protocol: "HTTP
                 targetGroups: [],
             },
         });
-    }
+    });
 
     entries.sort((a, b) => compareOrder(a.order, b.order));
     const { priorities, overflow } = assignPriorities(entries.map(e => e.item));

@@ -2,7 +2,6 @@
 // as actions and transforms (actions.ts), one ALB rule per condition set when the 5-value limit
 // splits it, each with the item its priority is drawn from (priorities.ts).
 
-import { hostnameSpecificity } from "../../../routing/hostname";
 import { PlanRule } from "../../../routing/plan";
 import { actionFor } from "./actions";
 import { Condition, HostHeader, HttpHeader, HttpRequestMethod, MAX_CONDITION_VALUES, PathPattern, QueryString, conditionSets } from "./conditions";
@@ -11,20 +10,18 @@ import { shortHash, slug } from "./names";
 import { PriorityItem } from "./priorities";
 import { AlbListener, AlbRule, AlbRuleSource } from "./types";
 
-/** Sort key of a listener's merged order: host specificity as the plan orders it, listener, rule, part. */
-export type MergedOrder = [number, number, string, number, number, number];
+/**
+ * Sort key of an ALB listener's merged order: the rule hostname's place in PortPlan.hosts (most
+ * specific first, as the plan orders host ownership), then the Gateway listener's place in
+ * PortPlan.listeners, the rule's in its listener (precedence), and the split part.
+ */
+export type MergedOrder = [host: number, listener: number, rule: number, part: number];
 
 /** An ALB rule before its priority is known. */
 export interface Entry {
     item: PriorityItem;
     order: MergedOrder;
     rule: Omit<AlbRule, "priority">;
-}
-
-/** Merged order of one ALB listener: hostname specificity as the plan orders it, then the plan's order. */
-export function hostOrder(hostname: string | undefined, listenerIndex: number, ruleIndex: number, part: number): MergedOrder {
-    const [n, l] = hostnameSpecificity(hostname);
-    return [-n, -l, hostname ?? "", listenerIndex, ruleIndex, part];
 }
 
 export function compareOrder(a: MergedOrder, b: MergedOrder): number {
@@ -49,7 +46,7 @@ function conditionsOf(rule: PlanRule, alb: AlbListener, who: string): { host?: H
 }
 
 /** One plan rule → one ALB rule, or several when the condition values must be split; none when refused. */
-export function translateRule(ctx: BuildContext, alb: AlbListener, rule: PlanRule, li: number, ri: number): Entry[] {
+export function translateRule(ctx: BuildContext, alb: AlbListener, rule: PlanRule, order: [host: number, listener: number, rule: number]): Entry[] {
     const who = planned(rule.label, "rule label");
     const { host, path, singles, problems } = conditionsOf(rule, alb, who);
     const sets = conditionSets(host, path, singles);
@@ -74,7 +71,7 @@ export function translateRule(ctx: BuildContext, alb: AlbListener, rule: PlanRul
         const key = parts.length > 1 ? `${rule.id}#${k}` : rule.id;
         return {
             item: priorityItem(key, rule),
-            order: hostOrder(rule.hostname, li, ri, k),
+            order: [order[0], order[1], order[2], k],
             rule: {
                 key, resourceName: parts.length > 1 ? `${baseName}-p${k}` : baseName,
                 conditions, actions, ...(transforms.length ? { transforms } : {}), source, targetGroups,
