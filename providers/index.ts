@@ -5,13 +5,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { FEATURES, Feature } from "../routing/features";
 import { Adapter, PortabilityFinding, portabilityReport, preflightFindings } from "./adapter";
 import { GatewayInput, GatewayPlan } from "../routing/plan";
-import { awsAdapter } from "./aws/capabilities";
+import { awsAdapter } from "./aws";
 import { gcpAdapter } from "./gcp";
 import { kubernetesAdapter } from "./kubernetes";
 import { nginxAdapter } from "./nginx/adapter";
 
 export * from "./adapter";
-export type { AwsClassParameters } from "./aws/capabilities";
+export type { AwsClassParameters } from "./aws";
 export type { GcpClassParameters } from "./gcp";
 export type { KubernetesClassParameters } from "./kubernetes";
 export type { NginxClassParameters } from "./nginx/capabilities";

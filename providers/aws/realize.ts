@@ -1,4 +1,4 @@
-// The model (model.ts) as @pulumi/aws resources, every one a child of the Gateway. Conditions,
+// The model (model/) as @pulumi/aws resources, every one a child of the Gateway. Conditions,
 // actions and transforms are passed as the model holds them; only target group keys become ARNs.
 // Target groups keep the provider's default create-before-delete replacement: their AWS names are
 // content-hashed, so the replacement never clashes with the group it replaces and the listener

@@ -4,11 +4,11 @@
 
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { Gateway, GatewayClass, HTTPRoute, Service } from "../components";
-import { realizeAlb } from "../providers/aws/realize";
-import { compileGateway } from "../routing/compile";
-import { GatewayInput } from "../routing/plan";
-import { RecordedResource, resourcesOfType, runProgram, setupMocks, failureOf } from "../testing";
+import { Gateway, GatewayClass, HTTPRoute, Service } from "../../components";
+import { realizeAlb } from "./realize";
+import { compileGateway } from "../../routing/compile";
+import { GatewayInput } from "../../routing/plan";
+import { RecordedResource, resourcesOfType, runProgram, setupMocks, failureOf } from "../../testing";
 
 setupMocks();
 

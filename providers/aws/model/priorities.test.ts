@@ -1,15 +1,16 @@
-// ALB rule priorities (providers/aws/priorities.ts): plan order between every two rules that can
+// ALB rule priorities (priorities.ts): plan order between every two rules that can
 // match one request, and stability: adding, removing or reweighting a route leaves the priorities
 // of rules that cannot match its requests alone, and no rule ever asks for a priority another
 // rule holds before the update (ALB applies priority changes one rule at a time).
 
 import * as assert from "assert";
 import fc from "fast-check";
-import { AlbModel, buildAlbModel, priorityItem } from "../providers/aws/model";
-import { MAX_PRIORITY, PriorityItem, assignPriorities, canOverlap } from "../providers/aws/priorities";
-import { PlanRule, RoutingPlan } from "../routing/plan";
-import { HTTPRouteRule } from "../routing/types";
-import { Gen, PARAMS, routeSet, rule as genRule, tryCompile } from "./aws-generators";
+import { AlbModel, buildAlbModel } from ".";
+import { priorityItem } from "./rules";
+import { MAX_PRIORITY, PriorityItem, assignPriorities, canOverlap } from "./priorities";
+import { PlanRule, RoutingPlan } from "../../../routing/plan";
+import { HTTPRouteRule } from "../../../routing/types";
+import { Gen, PARAMS, routeSet, rule as genRule, tryCompile } from "../../../test/aws-generators";
 
 function modelOf(plan: RoutingPlan): AlbModel | undefined {
     const build = buildAlbModel(plan.gateways[0], PARAMS);

@@ -23,7 +23,8 @@
 // Pure TypeScript: the evaluator and the tests use it without Pulumi.
 
 import { createHash } from "crypto";
-import { hostnameCovers, hostnameMatches, isWildcard } from "../../routing/hostname";
+import { hostnameCovers, hostnameMatches, isWildcard } from "../../../routing/hostname";
+import { prefixMatches, stripTrailingSlash } from "../../../routing/paths";
 
 export const MAX_PRIORITY = 50000;
 
@@ -75,13 +76,9 @@ export function idealPriority(item: PriorityItem): number {
     return 1 + tier.base + level * tier.width + (hash32(item.key) % tier.width);
 }
 
-function stripSlash(p: string): string {
-    return p.endsWith("/") ? p.slice(0, -1) : p;
-}
-
+/** Does the PathPrefix `prefix` (as written) match `path` (whole segments)? */
 function segmentPrefix(prefix: string, path: string): boolean {
-    const p = stripSlash(prefix);
-    return path.startsWith(p) && (path.length === p.length || path.charCodeAt(p.length) === 47);
+    return prefixMatches(stripTrailingSlash(prefix), path);
 }
 
 function hostsOverlap(a: string | undefined, b: string | undefined): boolean {
@@ -97,7 +94,7 @@ function pathsOverlap(a: PriorityItem["path"], b: PriorityItem["path"]): boolean
     if (a.type === "Exact" && b.type === "Exact") return a.value === b.value;
     if (a.type === "Exact") return segmentPrefix(b.value, a.value);
     if (b.type === "Exact") return segmentPrefix(a.value, b.value);
-    return segmentPrefix(a.value, stripSlash(b.value)) || segmentPrefix(b.value, stripSlash(a.value));
+    return segmentPrefix(a.value, stripTrailingSlash(b.value)) || segmentPrefix(b.value, stripTrailingSlash(a.value));
 }
 
 /** Two value conditions on the same name with different values (ignoring case, as ALB does) exclude each other. */

@@ -1,4 +1,4 @@
-// The emitted ALB rules, walked by providers/aws/evaluate.ts as ALB walks them, against
+// The emitted ALB rules, walked by evaluate.ts as ALB walks them, against
 // routing/simulate: generated route sets × generated requests. Requests stay clear of the declared
 // deviations (case-only differences in header/query values, repeated headers or query keys,
 // percent-encoding); the one deviation the generator does produce — an invalid backend's share in
@@ -7,12 +7,13 @@
 
 import * as assert from "assert";
 import fc from "fast-check";
-import { evaluateAlb, AlbEvaluation } from "../providers/aws/evaluate";
-import { AlbBuild, buildAlbModel, scaleWeights } from "../providers/aws/model";
-import { compile } from "../routing/compile";
-import { RoutingPlan } from "../routing/plan";
-import { SimRequest, SimResult, simulate } from "../routing/simulate";
-import { CLASS, LISTENER_SETS, PARAMS, SERVICES, request, requestOf, routeSet, tryCompile } from "./aws-generators";
+import { evaluateAlb, AlbEvaluation } from "./evaluate";
+import { AlbBuild, buildAlbModel } from "./model";
+import { scaleWeights } from "./model/actions";
+import { compile } from "../../routing/compile";
+import { RoutingPlan } from "../../routing/plan";
+import { SimRequest, SimResult, simulate } from "../../routing/simulate";
+import { CLASS, LISTENER_SETS, PARAMS, SERVICES, request, requestOf, routeSet, tryCompile } from "../../test/aws-generators";
 
 // ---------------------------------------------------------------- comparison
 

@@ -1,16 +1,16 @@
-// aws (Application Load Balancer). Facts: no per-rule request/response header modification, no
-// mirroring, no regex conditions here (ALB's own regex dialect is not JavaScript's), redirects
-// answer 301/302 only, timeouts are per load balancer not per rule; host/path rewrite exists as
-// rule transforms. Quotas: rules per ALB (parameters.aws.rulesQuota, default 100, checked in
-// preflight), 5 target groups per weighted forward. model.ts states how each feature maps and
-// where ALB deviates from the spec.
+// The aws adapter (Application Load Balancer): name, capabilities, limits, model and realize.
+// Facts: no per-rule request/response header modification, no mirroring, no regex conditions here
+// (ALB's own regex dialect is not JavaScript's), redirects answer 301/302 only, timeouts are per
+// load balancer not per rule; host/path rewrite exists as rule transforms. Quotas: rules per ALB
+// (parameters.aws.rulesQuota, default 100, checked by the model), 5 target groups per weighted
+// forward. model/ states how each feature maps and where ALB deviates from the spec.
 
 import { FEATURES, Feature } from "../../routing/features";
 import { GatewayPlan } from "../../routing/plan";
 import { Adapter, RealizeContext, RealizeResult } from "../adapter";
 import { buildAlbModel } from "./model";
 
-export type { AwsClassParameters } from "./params";
+export type { AwsClassParameters } from "./parameters";
 
 const unsupported = new Set<Feature>([
     "HTTPRouteRequestHeaderModification",
@@ -33,7 +33,7 @@ export const awsAdapter: Adapter = {
     name: "aws",
     controllerNames: ["gatewaykit.dev/aws-alb"],
     capabilities: new Set<Feature>(FEATURES.filter(f => !unsupported.has(f))),
-    // Rules per ALB depend on the account's quota (parameters.aws.rulesQuota): preflight checks them.
+    // Rules per ALB depend on the account's quota (parameters.aws.rulesQuota): the model checks them.
     limits: { maxBackendsPerRule: 5 },
     model: (plan: GatewayPlan, { parameters }) => {
         const model = buildAlbModel(plan, parameters);

@@ -1,5 +1,5 @@
 // GatewayClass parameters of the aws adapter (parameters.aws) and their checks. Every check names
-// the field and the fix; the adapter's preflight reports them before any resource exists.
+// the field and the fix; the adapter's model reports them before any resource exists.
 
 import { holdsPayloadToken } from "../payload-token";
 

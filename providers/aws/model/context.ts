@@ -1,0 +1,21 @@
+// What the model builders share while they turn one GatewayPlan into an AlbModel.
+
+import { GatewayPlan } from "../../../routing/plan";
+import { AlbBuild, AlbTargetGroup } from "./types";
+
+export interface BuildContext extends Pick<AlbBuild, "settings" | "problems" | "warnings" | "notes"> {
+    plan: GatewayPlan;
+    /** Target groups by key, in the order the rules first name them. */
+    tgs: Map<string, AlbTargetGroup>;
+    /** Resource-name prefix of the gateway ("namespace-name"). */
+    prefix: string;
+}
+
+/**
+ * A plan field compile always sets (optional in the types only for hand-built test plans). The
+ * model reads decisions; it never makes them up, so a plan without one is refused loudly.
+ */
+export function planned<T>(value: T | undefined, field: string): T {
+    if (value === undefined) throw new Error(`aws adapter: the plan has no ${field}; build plans with routing/compile, which sets it`);
+    return value;
+}

@@ -1,0 +1,85 @@
+// GatewayPlan → the ALB configuration as plain data (types.ts): listeners, target groups and
+// listener rules whose conditions, actions and transforms are exactly what realize.ts hands to
+// lb.ListenerRule. evaluate.ts walks the same data, so the differential test checks what is
+// deployed. Pure: no Pulumi. Built once per plan (the adapter's model()); realize receives it.
+//
+// The plan carries every routing decision; this model only expresses them on ALB, and refuses
+// (problems), warns (deviations) or notes (roundings, splits) where ALB differs:
+// - one ALB listener per port (PortPlan); Gateway listeners sharing a port become host conditions,
+//   with host ownership as the plan decided it (listener.ts);
+// - a match becomes conditions (conditions.ts): host ∩ listener hostname as host-header (plus
+//   ":port" on a non-default port), PathPrefix "/p" → "/p" and "/p/*" ("/": none), Exact "/p" → "/p",
+//   headers, query params and method one condition each; ALB compares header and query values (and
+//   query names) case-insensitively, a declared deviation warned about where two rules differ only
+//   by case; more than 5 condition values split the OR-lists into adjacent rules, else refuse;
+// - the action becomes actions and transforms (actions.ts), target groups per service × port
+//   (targetGroups.ts), weights above 999 scaled; priorities are drawn from content (priorities.ts).
+
+import { GatewayPlan } from "../../../routing/plan";
+import { readSettings } from "../parameters";
+import { BuildContext, planned } from "./context";
+import { buildListener } from "./listener";
+import { awsName, slug } from "./names";
+import { AlbBuild, AlbModel, AlbRule, AlbTargetGroup } from "./types";
+
+export * from "./types";
+export { shortHash, slug } from "./names";
+
+export function buildAlbModel(plan: GatewayPlan, parameters: Record<string, unknown>): AlbBuild {
+    const { settings, problems } = readSettings(parameters, plan.gateway);
+    const warnings: string[] = [];
+    const notes: string[] = [];
+    const prefix = slug(`${plan.namespace}-${plan.name}`);
+    const model: AlbModel = {
+        gateway: plan.gateway,
+        resourcePrefix: prefix,
+        loadBalancer: { resourceName: prefix, name: awsName(`${plan.namespace}-${plan.name}`, `${plan.gateway}|${settings.internal}`) },
+        listeners: [],
+        targetGroups: [],
+    };
+    const tgs = new Map<string, AlbTargetGroup>();
+    const ctx: BuildContext = { plan, settings, problems, warnings, notes, tgs, prefix };
+
+    for (const port of planned(plan.ports, "ports")) {
+        if (port.conflict) { problems.push(port.conflict.message); continue; }
+        const alb = buildListener(ctx, port, planned(port.protocol, `protocol of port ${port.port}`));
+        if (alb) model.listeners.push(alb);
+    }
+    model.targetGroups = [...tgs.values()];
+    problems.push(...quotaProblems(ctx, model));
+    return { model, settings, problems: [...new Set(problems)], warnings: [...new Set(warnings)], notes: [...new Set(notes)] };
+}
+
+/** Limits: rules and target groups per load balancer; what the target groups need of the parameters. */
+function quotaProblems({ plan, settings }: BuildContext, model: AlbModel): string[] {
+    const problems: string[] = [];
+    const rules = model.listeners.flatMap(l => [...l.rules].sort(planOrder));
+    if (rules.length > settings.rulesQuota) {
+        const first = rules[settings.rulesQuota];
+        const who = first.source ? first.source.label : `the isolation rule ${first.key}`;
+        problems.push(`Gateway ${plan.gateway} needs ${rules.length} ALB listener rules, over the rules quota of ${settings.rulesQuota} ` +
+            `(parameters.aws.rulesQuota); ${who} is the first past it: split the routes across gateways, or raise the ` +
+            "\"Rules per Application Load Balancer\" quota in AWS Service Quotas and set rulesQuota");
+    }
+    const created = model.targetGroups.length;
+    if (created > settings.targetGroupsQuota) {
+        const over = model.targetGroups[settings.targetGroupsQuota];
+        problems.push(`Gateway ${plan.gateway} needs ${created} target groups, over the quota of ${settings.targetGroupsQuota} (parameters.aws.targetGroupsQuota); ` +
+            `the backend ${over.service}:${over.servicePort} is the first past it: split the routes across gateways or raise the quota and set targetGroupsQuota`);
+    }
+    const needVpc = model.targetGroups.filter(t => !t.existingArn && t.targetType !== "lambda");
+    if (needVpc.length > 0 && !settings.vpcId) {
+        problems.push(`Gateway ${plan.gateway}: GatewayClass parameters.aws.vpcId is required for the target groups of ` +
+            `${needVpc.map(t => t.service || "invalid backends").join(", ")}; set vpcId`);
+    }
+    if (settings.securityGroupIngressCidrs && !settings.vpcId) {
+        problems.push(`Gateway ${plan.gateway}: GatewayClass parameters.aws.securityGroupIngressCidrs creates a security group, which needs parameters.aws.vpcId; set vpcId`);
+    }
+    return problems;
+}
+
+/** Plan order across listeners, for naming the rule that pushes past a quota. */
+function planOrder(a: AlbRule, b: AlbRule): number {
+    if (!a.source !== !b.source) return a.source ? -1 : 1;
+    return a.priority - b.priority;
+}

@@ -1,0 +1,94 @@
+// One port of the plan → one ALB listener. The plan decided which Gateway listener owns which host
+// (PortPlan.hosts); this file only reads it:
+// - a rule is realised when it serves a host its listener owns (its id is in the owner's ruleIds
+//   for the rule's hostname); otherwise a more specific listener takes every such host and the rule
+//   is dropped with a note;
+// - a Gateway listener's hostname that less specific listeners also match (HostOwner.shadows) gets
+//   an "isolation" rule after its own rules (that hostname → 404), so its hosts never fall through
+//   to the other listeners' rules.
+// Rules then take priorities in the merged order (priorities.ts); HTTPS listeners take their
+// certificates from the certificateRefs (ARNs, or names mapped by parameters.aws.certificateArns).
+
+import { ListenerPlan, PortPlan } from "../../../routing/plan";
+import { FixedResponse } from "./actions";
+import { HostHeader, caseCollisions } from "./conditions";
+import { BuildContext, planned } from "./context";
+import { slug } from "./names";
+import { assignPriorities } from "./priorities";
+import { Entry, compareOrder, translateRule } from "./rules";
+import { AlbListener } from "./types";
+
+/** The port's ALB listener; undefined for an HTTPS port none of whose certificates resolved (reported). */
+export function buildListener(ctx: BuildContext, port: PortPlan, protocol: "HTTP" | "HTTPS"): AlbListener | undefined {
+    const { plan } = ctx;
+    const byName = new Map(plan.listeners.filter(l => l.port === port.port).map(l => [l.name, l] as const));
+    const ordered = port.listeners.map(name => planned(byName.get(name), `listener ${name} of port ${port.port}`));
+    const alb: AlbListener = {
+        resourceName: `${ctx.prefix}-${protocol.toLowerCase()}-${port.port}`,
+        port: port.port, protocol,
+        gatewayListeners: [...port.listeners],
+        certificateArns: [],
+        certificateRefs: [],
+        rules: [],
+    };
+    if (protocol === "HTTPS") {
+        for (const l of ordered) addCertificates(ctx, alb, l);
+        if (alb.certificateArns.length === 0) return undefined;
+    }
+
+    // Each rule hostname's (precise name, wildcard or undefined) owner entry and its place in the port's host order.
+    const owners = new Map(port.hosts.map((h, rank) => [h.pattern, { ...h, rank, serves: new Set(h.ruleIds) }] as const));
+    const entries: Entry[] = [];
+    ordered.forEach((l, li) => {
+        l.rules.forEach((rule, ri) => {
+            const owner = planned(owners.get(rule.hostname), `host owner of ${rule.hostname ?? "any host"} on port ${port.port}`);
+            if (owner.listener !== l.name || !owner.serves.has(rule.id)) {
+                ctx.notes.push(`${planned(rule.label, "rule label")} on listener ${l.name} is not realised for host ${rule.hostname ?? "*"}: listener ${owner.listener} ` +
+                    "is more specific for every such host, so the rule can never be chosen");
+                return;
+            }
+            entries.push(...translateRule(ctx, alb, rule, [owner.rank, li, ri]));
+        });
+    });
+    port.hosts.forEach((h, rank) => {
+        if (h.origin !== "listener" || h.pattern === undefined || h.shadows.length === 0) return;
+        const key = `isolate:${h.listener}`;
+        entries.push({
+            item: { key, hostname: h.pattern, path: { type: "PathPrefix", value: "/" }, headers: [], queries: [] },
+            order: [rank, port.listeners.indexOf(h.listener), Number.MAX_SAFE_INTEGER, 0],
+            rule: {
+                key, resourceName: `${ctx.prefix}-${port.port}-isolate-${slug(h.listener)}`,
+                conditions: [HostHeader.forHostname(h.pattern, port.port, protocol).render()],
+                actions: [new FixedResponse(404, "Not Found").render()],
+                targetGroups: [],
+            },
+        });
+    });
+
+    entries.sort((a, b) => compareOrder(a.order, b.order));
+    const { priorities, overflow } = assignPriorities(entries.map(e => e.item));
+    for (const key of overflow) {
+        const e = entries.find(x => x.item.key === key)!;
+        ctx.problems.push(`${e.rule.source ? e.rule.source.label : key}: no free ALB rule priority left on port ${port.port} (1–50000); split the routes across gateways`);
+    }
+    alb.rules = entries.filter(e => priorities.has(e.item.key))
+        .map(e => ({ ...e.rule, priority: priorities.get(e.item.key)! }))
+        .sort((a, b) => a.priority - b.priority);
+    ctx.warnings.push(...caseCollisions(alb.rules));
+    return alb;
+}
+
+function addCertificates(ctx: BuildContext, alb: AlbListener, l: ListenerPlan): void {
+    const refs = l.tls?.certificateRefs ?? [];
+    const keys = refs.length ? planned(l.tls?.certificateKeys, `certificateKeys of listener ${l.name}`) : [];
+    refs.forEach((ref, i) => {
+        const arn = ref.name.startsWith("arn:") ? ref.name : ctx.settings.certificateArns[keys[i]] ?? ctx.settings.certificateArns[ref.name];
+        if (arn === undefined) {
+            ctx.problems.push(`Gateway ${ctx.plan.gateway} listener ${l.name}: certificateRef ${JSON.stringify(ref.name)} is neither an ACM certificate ARN ` +
+                "nor a key of GatewayClass parameters.aws.certificateArns; write the ARN (arn:aws:acm:…) as the certificateRef name, or map the name to an ARN in certificateArns");
+        } else if (!alb.certificateArns.includes(arn)) {
+            alb.certificateArns.push(arn);
+            alb.certificateRefs.push(ref.name.startsWith("arn:") ? ref.name : keys[i]);
+        }
+    });
+}

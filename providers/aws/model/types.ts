@@ -1,0 +1,122 @@
+// The ALB configuration as plain data: what realize.ts hands to @pulumi/aws (target groups by key;
+// realize swaps in their ARNs) and what evaluate.ts walks. No Pulumi, no classes: ctx.model is data.
+
+import type { SimMatched } from "../../../routing/simulate";
+import type { AlbSettings } from "../parameters";
+
+/** One condition block of lb.ListenerRule (exactly one field set); conditions.ts renders them. */
+export interface AlbCondition {
+    hostHeader?: { values: string[] };
+    pathPattern?: { values: string[] };
+    httpHeader?: { httpHeaderName: string; values: string[] };
+    httpRequestMethod?: { values: string[] };
+    queryStrings?: { key?: string; value: string }[];
+}
+
+/** A forward target: a target group key of AlbModel.targetGroups (realize maps it to the ARN). */
+export interface AlbForwardTarget { targetGroup: string; weight: number }
+
+export interface AlbRedirect {
+    protocol?: "HTTP" | "HTTPS";
+    host?: string;
+    port?: string;
+    path?: string;
+    statusCode: "HTTP_301" | "HTTP_302";
+}
+
+/** One action block of lb.ListenerRule; actions.ts renders them. */
+export type AlbAction =
+    | { type: "forward"; forward: { targetGroups: AlbForwardTarget[] } }
+    | { type: "redirect"; redirect: AlbRedirect }
+    | { type: "fixed-response"; fixedResponse: { contentType: "text/plain"; statusCode: string; messageBody: string } };
+
+export interface AlbTransform {
+    type: "host-header-rewrite" | "url-rewrite";
+    hostHeaderRewriteConfig?: { rewrite: { regex: string; replace: string } };
+    urlRewriteConfig?: { rewrite: { regex: string; replace: string } };
+}
+
+/**
+ * Which plan rule an ALB rule came from: the identity simulate reports as `matched` (so the
+ * differential test compares them), plus the rule's label for messages.
+ */
+export type AlbRuleSource = SimMatched & { label: string };
+
+export interface AlbRule {
+    /** Unique within its listener: the plan rule id (plus "#part" when split), or "isolate:<listener>". */
+    key: string;
+    /** The Pulumi resource name: from the rule's identity, never its position. */
+    resourceName: string;
+    priority: number;
+    conditions: AlbCondition[];
+    actions: AlbAction[];
+    transforms?: AlbTransform[];
+    /** The plan rule it realises; absent for isolation rules. */
+    source?: AlbRuleSource;
+    /** Keys of the target groups it forwards to. */
+    targetGroups: string[];
+}
+
+export interface AlbListener {
+    resourceName: string;
+    port: number;
+    protocol: "HTTP" | "HTTPS";
+    /** The Gateway listeners it carries, most specific hostname first. */
+    gatewayListeners: string[];
+    /** The first is the listener's default certificate; the others are added for SNI. */
+    certificateArns: string[];
+    /**
+     * Per certificateArns entry, the certificateRef that named it ("namespace/name", or the ARN when
+     * the ref is one): its identity when the ARN is unknown in a preview (created in the same stack).
+     */
+    certificateRefs: string[];
+    /** In priority order. */
+    rules: AlbRule[];
+}
+
+export interface AlbTarget {
+    /** IP address, instance id or Lambda function ARN. */
+    id: string;
+    port?: number;
+    /** The target is unknown in this preview (id is a payload token), and so is its port. */
+    unknown?: true;
+}
+
+export interface AlbTargetGroup {
+    key: string;
+    /** "namespace/name" of the service; "" for the invalid-backends group. */
+    service: string;
+    servicePort?: number;
+    resourceName: string;
+    /** AWS name (≤ 32 chars), content-hashed: a change that replaces the group also renames it. */
+    name: string;
+    targetType: "ip" | "instance" | "lambda";
+    port?: number;
+    protocol?: "HTTP";
+    targets: AlbTarget[];
+    /** A target group that exists already (realizations.aws.targetGroupArn): nothing is created. */
+    existingArn?: string;
+    /** The empty group that invalid backends' shares go to (ALB answers 503). */
+    invalid?: boolean;
+}
+
+export interface AlbModel {
+    gateway: string;
+    resourcePrefix: string;
+    loadBalancer: { resourceName: string; name: string };
+    listeners: AlbListener[];
+    targetGroups: AlbTargetGroup[];
+}
+
+export interface AlbBuild {
+    model: AlbModel;
+    settings: AlbSettings;
+    /** Refusals: the plan cannot be realised as written. */
+    problems: string[];
+    /** Deployable, but the data plane may behave unlike the spec (case-insensitive collisions, …). */
+    warnings: string[];
+    /** For information: weight rounding, dropped unreachable rules, split rules. */
+    notes: string[];
+}
+
+export const INVALID_TARGET_GROUP = "invalid-backends";
