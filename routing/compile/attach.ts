@@ -1,0 +1,195 @@
+// Stage 1, attach: parentRefs × listeners × allowedRoutes × hostname intersection, with the
+// listener and route status conditions (Accepted, ResolvedRefs) and certificate checks.
+
+import { intersectHostnames } from "../hostname";
+import { CompileInput, Condition, ListenerStatus, RouteParentStatus, RouteStatus } from "../plan";
+import { GATEWAY_GROUP, GatewaySpec, HTTPRouteSpec, LabelSelector, Labels, Listener } from "../types";
+import { Context, cond, key, ns, rulesOf } from "./context";
+import { resolveRule } from "./resolve";
+
+// ---------------------------------------------------------------- listeners
+
+export interface ListenerState {
+    gateway: GatewaySpec;
+    listener: Listener;
+    valid: boolean;
+    /** Route kinds this listener admits (HTTPRoute only, in gatewaykit). */
+    admitsHTTPRoute: boolean;
+    status: ListenerStatus;
+}
+
+export function listenerStatesOf(gw: GatewaySpec, ctx: Context): ListenerState[] {
+    const protocolsByPort = new Map<number, Set<string>>();
+    for (const l of gw.listeners) {
+        const set = protocolsByPort.get(l.port) ?? new Set<string>();
+        set.add(l.protocol);
+        protocolsByPort.set(l.port, set);
+    }
+    return gw.listeners.map(l => {
+        const conditions: Condition[] = [];
+        const kinds = l.allowedRoutes?.kinds;
+        const validKinds = (kinds ?? [{ group: GATEWAY_GROUP, kind: "HTTPRoute" }])
+            .filter(k => (k.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && k.kind === "HTTPRoute");
+        const invalidKinds = (kinds ?? []).filter(k => !((k.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && k.kind === "HTTPRoute"));
+        const protocolConflict = (protocolsByPort.get(l.port)?.size ?? 0) > 1;
+        const certProblem = certificateProblem(gw, l, ctx);
+
+        conditions.push(protocolConflict
+            ? cond("Accepted", false, "ProtocolConflict", `another listener uses port ${l.port} with a different protocol`)
+            : cond("Accepted", true, "Accepted", "listener accepted"));
+        conditions.push(protocolConflict
+            ? cond("Conflicted", true, "ProtocolConflict", `port ${l.port} is used with both HTTP and HTTPS`)
+            : cond("Conflicted", false, "NoConflicts", "no conflicts"));
+        if (invalidKinds.length > 0) {
+            conditions.push(cond("ResolvedRefs", false, "InvalidRouteKinds",
+                `unsupported route kinds ${invalidKinds.map(k => `${k.group ?? GATEWAY_GROUP}/${k.kind}`).join(", ")}; gatewaykit supports HTTPRoute`));
+        } else if (certProblem) {
+            conditions.push(cond("ResolvedRefs", false, certProblem.reason, certProblem.message));
+        } else {
+            conditions.push(cond("ResolvedRefs", true, "ResolvedRefs", "all references resolved"));
+        }
+        const valid = !protocolConflict && !certProblem;
+        conditions.push(valid
+            ? cond("Programmed", true, "Programmed", "listener programmed")
+            : cond("Programmed", false, "Invalid", "listener is not valid"));
+        return {
+            gateway: gw,
+            listener: l,
+            valid,
+            admitsHTTPRoute: validKinds.length > 0,
+            status: {
+                name: l.name,
+                attachedRoutes: 0,
+                supportedKinds: validKinds.length > 0 ? [{ group: GATEWAY_GROUP, kind: "HTTPRoute" }] : [],
+                conditions,
+            },
+        };
+    });
+}
+
+export function certificateProblem(gw: GatewaySpec, l: Listener, ctx: Context): { reason: string; message: string } | undefined {
+    for (const ref of l.tls?.certificateRefs ?? []) {
+        const group = ref.group ?? "";
+        const kind = ref.kind ?? "Secret";
+        if (group !== "" || kind !== "Secret") {
+            return { reason: "InvalidCertificateRef", message: `certificateRef ${ref.name} has unsupported kind ${group}/${kind}; use a Secret` };
+        }
+        const refNs = ref.namespace ?? ns(gw);
+        if (refNs !== ns(gw) && !(ctx.grants.get(refNs) ?? []).some(g =>
+            g.from.some(f => f.group === GATEWAY_GROUP && f.kind === "Gateway" && f.namespace === ns(gw)) &&
+            g.to.some(t => t.group === "" && t.kind === "Secret" && (!t.name || t.name === ref.name)))) {
+            return { reason: "RefNotPermitted", message: `certificateRef ${refNs}/${ref.name} is in another namespace and no ReferenceGrant in ${refNs} permits it` };
+        }
+    }
+    return undefined;
+}
+
+// ---------------------------------------------------------------- attachment
+
+export interface Attachment {
+    route: HTTPRouteSpec;
+    listener: ListenerState;
+    hostnames: (string | undefined)[];
+}
+
+export function namespaceAllowed(l: ListenerState, routeNs: string, ctx: Context): boolean {
+    const from = l.listener.allowedRoutes?.namespaces?.from ?? "Same";
+    if (from === "All") return true;
+    if (from === "Same") return routeNs === ns(l.gateway);
+    return selectorMatches(l.listener.allowedRoutes?.namespaces?.selector, ctx.namespaceLabels.get(routeNs) ?? {});
+}
+
+export function selectorMatches(sel: LabelSelector | undefined, labels: Labels): boolean {
+    if (!sel) return false;
+    for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
+    for (const e of sel.matchExpressions ?? []) {
+        const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+        const vals = e.values ?? [];
+        switch (e.operator) {
+            case "In": if (!has || !vals.includes(labels[e.key])) return false; break;
+            case "NotIn": if (has && vals.includes(labels[e.key])) return false; break;
+            case "Exists": if (!has) return false; break;
+            case "DoesNotExist": if (has) return false; break;
+        }
+    }
+    return true;
+}
+
+export function attachRoute(
+    route: HTTPRouteSpec, input: CompileInput, listenerStates: Map<string, ListenerState[]>, ctx: Context,
+): { status: RouteStatus; attachments: Attachment[] } {
+    const routeNs = ns(route);
+    const warnings: string[] = [];
+    const attachments: Attachment[] = [];
+    const seen = new Set<ListenerState>();
+    const resolved = resolvedRefsCondition(route, ctx);
+
+    const parents: RouteParentStatus[] = (route.parentRefs ?? []).map(ref => {
+        const group = ref.group ?? GATEWAY_GROUP;
+        const kind = ref.kind ?? "Gateway";
+        const parentRef = {
+            group, kind, namespace: ref.namespace ?? routeNs, name: ref.name,
+            ...(ref.sectionName !== undefined ? { sectionName: ref.sectionName } : {}),
+            ...(ref.port !== undefined ? { port: ref.port } : {}),
+        };
+        const refText = `${parentRef.namespace}/${ref.name}` + (ref.sectionName ? ` section ${ref.sectionName}` : "") + (ref.port ? ` port ${ref.port}` : "");
+        const gw = input.gateways.find(g => g.name === ref.name && ns(g) === parentRef.namespace);
+        const controllerName = gw ? ctx.classes.get(gw.gatewayClassName)?.controllerName : undefined;
+        const base = { parentRef, ...(controllerName ? { controllerName } : {}) };
+        if (group !== GATEWAY_GROUP || kind !== "Gateway") {
+            return { ...base, conditions: [cond("Accepted", false, "NoMatchingParent", `parent kind ${group}/${kind} is not supported; use a Gateway`), resolved] };
+        }
+        if (!gw) {
+            return { ...base, conditions: [cond("Accepted", false, "NoMatchingParent", `Gateway ${parentRef.namespace}/${ref.name} does not exist`), resolved] };
+        }
+        const candidates = listenerStates.get(key(gw))!.filter(l =>
+            (ref.sectionName === undefined || l.listener.name === ref.sectionName) &&
+            (ref.port === undefined || l.listener.port === ref.port));
+        if (candidates.length === 0) {
+            return { ...base, conditions: [cond("Accepted", false, "NoMatchingParent", `Gateway ${refText}: no listener has that ${ref.sectionName !== undefined && ref.port !== undefined ? "name and port" : ref.sectionName !== undefined ? "name" : "port"}`), resolved] };
+        }
+        const allowed = candidates.filter(l => l.admitsHTTPRoute && namespaceAllowed(l, routeNs, ctx));
+        if (allowed.length === 0) {
+            return { ...base, conditions: [cond("Accepted", false, "NotAllowedByListeners", `no listener of Gateway ${refText} admits HTTPRoutes from namespace ${routeNs} (allowedRoutes)`), resolved] };
+        }
+        let attached = 0;
+        for (const l of allowed) {
+            const hostnames = intersectHostnames(l.listener.hostname, route.hostnames);
+            if (hostnames.length === 0) continue;
+            attached++;
+            if (seen.has(l)) continue;
+            seen.add(l);
+            if (l.valid) attachments.push({ route, listener: l, hostnames });
+        }
+        if (attached === 0) {
+            return { ...base, conditions: [cond("Accepted", false, "NoMatchingListenerHostname", `route hostnames ${JSON.stringify(route.hostnames ?? [])} do not intersect any listener hostname of Gateway ${refText}`), resolved] };
+        }
+        return { ...base, conditions: [cond("Accepted", true, "Accepted", "route accepted"), resolved] };
+    });
+    if (parents.length === 0) warnings.push("route has no parentRefs, so it attaches to no gateway");
+    return { status: { route: key(route), parents, warnings }, attachments };
+}
+
+export function resolvedRefsCondition(route: HTTPRouteSpec, ctx: Context): Condition {
+    for (const [i, rule] of rulesOf(route).entries()) {
+        const { backends, filters } = resolveRule(route, i, ctx);
+        const bad = backends.find(b => b.invalidReason);
+        if (bad) {
+            return cond("ResolvedRefs", false, bad.invalidReason!, `rule ${rule.name ?? i}: backendRef ${bad.service}${bad.port ? ":" + bad.port : ""}: ${describeInvalid(bad.invalidReason!)}`);
+        }
+        const badMirror = filters.requestMirrors.find(m => m.invalidReason);
+        if (badMirror) {
+            return cond("ResolvedRefs", false, badMirror.invalidReason!, `rule ${rule.name ?? i}: mirror backendRef ${badMirror.service ?? "?"}: ${describeInvalid(badMirror.invalidReason!)}`);
+        }
+    }
+    return cond("ResolvedRefs", true, "ResolvedRefs", "all backend references resolved");
+}
+
+export function describeInvalid(reason: string): string {
+    switch (reason) {
+        case "BackendNotFound": return "no such service (or it does not expose that port)";
+        case "RefNotPermitted": return "the service is in another namespace and no ReferenceGrant there permits it";
+        case "InvalidKind": return "only kind Service (group \"\") is supported";
+        default: return reason;
+    }
+}
