@@ -7,13 +7,13 @@ import { Adapter } from "./adapter";
 import { awsAdapter } from "./aws/capabilities";
 import { gcpAdapter } from "./gcp/capabilities";
 import { kubernetesAdapter } from "./kubernetes/capabilities";
-import { nginxAdapter } from "./nginx/adapter";
+import { nginxAdapter } from "./nginx";
 
 export * from "./adapter";
 export type { AwsClassParameters } from "./aws/capabilities";
 export type { GcpClassParameters } from "./gcp/capabilities";
 export type { KubernetesClassParameters } from "./kubernetes/capabilities";
-export type { NginxClassParameters } from "./nginx/capabilities";
+export type { NginxClassParameters } from "./nginx/parameters";
 
 /**
  * The "plan" adapter (controllerName "gatewaykit.dev/plan") supports every feature and creates no

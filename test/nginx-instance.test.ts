@@ -8,7 +8,8 @@ import * as os from "os";
 import * as path from "path";
 import { compile } from "../routing/compile";
 import { GatewayPlan } from "../routing/plan";
-import { applyConfig, findNginx, NginxApplyError, processAlive, queryGeneration, readInstance, stopInstance, workerPids } from "../providers/nginx/instance";
+import { applyConfig, stopInstance } from "../providers/nginx/runtime/apply";
+import { findNginx, NginxApplyError, processAlive, queryGeneration, readInstance, workerPids } from "../providers/nginx/runtime/process";
 import { renderNginx } from "../providers/nginx/render";
 import { freePort } from "./conformance/harness";
 

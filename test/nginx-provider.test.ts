@@ -11,15 +11,14 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type { EchoOutputs } from "../providers/nginx/echo-lifecycle";
-import { echoProvider } from "../providers/nginx/echo";
-import type { NginxGatewayInputs, NginxGatewayOutputs } from "../providers/nginx/lifecycle";
-import { NginxGateway, nginxGatewayProvider } from "../providers/nginx/provider";
-import { nginxStateDir } from "../providers/nginx/adapter";
+import type { EchoOutputs } from "../local/echo-lifecycle";
+import { echoProvider } from "../local/echo";
+import type { NginxGatewayInputs, NginxGatewayOutputs } from "../providers/nginx/runtime/lifecycle";
+import { NginxGateway, nginxGatewayProvider } from "../providers/nginx/resources";
+import { nginxStateDir } from "../providers/nginx/parameters";
 import { Gateway, GatewayClass, GatewayClassParameters, HTTPRoute, Service } from "../components";
 import { outputOf, resourcesOfType, runProgram, setupMocks } from "../testing";
-import { compile } from "../routing/compile";
-import { GatewayPlan } from "../routing/plan";
+import type { GatewayInput } from "../routing/plan";
 import { HTTPRouteRule } from "../routing/types";
 import { freePort, listening } from "./nginx-e2e-kit";
 
@@ -167,7 +166,7 @@ describe("EchoBackend provider (real echo-server processes)", () => {
         assert.deepEqual([result.name, result.path], ["ser", "/hello"]);
         assert.equal(alive(result.pid), false);
         // The serialised text captures the implementation's path, not the implementation.
-        assert.ok(sf.text.includes(JSON.stringify(require.resolve("../providers/nginx/echo-lifecycle"))), sf.text);
+        assert.ok(sf.text.includes(JSON.stringify(require.resolve("../local/echo-lifecycle"))), sf.text);
         assert.ok(!sf.text.includes("startEcho"), "the echo implementation was serialised instead of required");
     });
 });
@@ -190,15 +189,15 @@ function requireNginx(ctx: Mocha.Context): void {
     ctx.skip();
 }
 
-/** The plan of one gateway "infra/gw" on `port` with one route for host a.test, compiled by routing/. */
-function planOf(port: number, backends: { name: string; port: number }[], rules: HTTPRouteRule[]): GatewayPlan {
-    const routing = compile({
-        gatewayClasses: [{ name: "local", controllerName: "gatewaykit.dev/nginx" }],
-        gateways: [{ name: "gw", namespace: "infra", gatewayClassName: "local", listeners: [{ name: "http", port, protocol: "HTTP", allowedRoutes: { namespaces: { from: "All" } } }] }],
+/** The input of one gateway "infra/gw" on `port` with one route for host a.test (the lifecycle compiles it). */
+function inputOf(port: number, backends: { name: string; port: number }[], rules: HTTPRouteRule[]): GatewayInput {
+    return {
+        gatewayClass: { name: "local", controllerName: "gatewaykit.dev/nginx" },
+        gateway: { name: "gw", namespace: "infra", gatewayClassName: "local", listeners: [{ name: "http", port, protocol: "HTTP", allowedRoutes: { namespaces: { from: "All" } } }] },
         routes: [{ name: "web", namespace: "app", parentRefs: [{ name: "gw", namespace: "infra" }], hostnames: ["a.test"], rules }],
         services: backends.map(b => ({ name: b.name, namespace: "app", ports: [{ port: 80 }], endpoints: [{ address: "127.0.0.1", port: b.port }] })),
-    });
-    return routing.gateways[0];
+        namespaces: [],
+    };
 }
 
 function split(weightA: number, weightB: number): HTTPRouteRule[] {
@@ -238,7 +237,7 @@ describe("nginx gateway provider (real nginx, no Pulumi engine)", function () {
 
     const backendPorts = () => echoes.map(e => ({ name: e.name, port: e.port }));
     const inputsFor = (dir: string, port: number, rules: HTTPRouteRule[]): NginxGatewayInputs => ({
-        gateway: "infra/gw", dir, plan: JSON.stringify(planOf(port, backendPorts(), rules)), listenAddress: "127.0.0.1",
+        gateway: "infra/gw", dir, input: inputOf(port, backendPorts(), rules), listenAddress: "127.0.0.1", home: path.join(root, "home"),
     });
 
     it("create starts nginx serving the plan; update reloads with new weights; a config nginx rejects fails and the old one keeps serving; " +
@@ -282,20 +281,17 @@ describe("nginx gateway provider (real nginx, no Pulumi engine)", function () {
             assert.match(e.message, /HTTPRoute app\/web rule 1: spec\.rules\[1\]\.matches\[0\]\.path\.value: .*lookbehind/);
             return true;
         });
-        // a config nginx itself rejects at reload (the new listener port is taken) → nginx's bind error; the old config keeps serving
+        // a new listener port another process holds → refused before the reload (with reuseport nginx would
+        // silently share it), naming the port; the old config keeps serving
         const blocker = net.createServer();
         await new Promise<void>(r => blocker.listen(0, "127.0.0.1", () => r()));
         const busyPort = (blocker.address() as net.AddressInfo).port;
         try {
             await assert.rejects(provider.update!(dir, cur, inputsFor(dir, busyPort, split(0, 100))), (e: Error) => {
                 assert.match(e.message, /^Gateway infra\/gw: the new nginx configuration was not applied \(generation \S+ keeps serving\): /);
-                assert.match(e.message, new RegExp(`bind\\(\\) to 127\\.0\\.0\\.1:${busyPort} failed \\(98: Address already in use\\)`), "nginx's own message");
+                assert.match(e.message, new RegExp(`port ${busyPort} on 127\\.0\\.0\\.1 is taken \\(Address already in use\\)`));
                 return true;
             });
-            // nginx retries the bind for ~2.5 s after the failure is reported; keep the port taken until it gives up.
-            for (let i = 0; i < 100 && !fs.readFileSync(path.join(dir, "logs", "error.log"), "utf8").includes("still could not bind()"); i++) {
-                await new Promise(r => setTimeout(r, 50));
-            }
         } finally {
             blocker.close();
         }
@@ -373,15 +369,19 @@ describe("nginx adapter realize (Pulumi mocks)", () => {
         assert.equal(inputs.gateway, "infra/edge");
         assert.equal(inputs.dir, "/srv/gk/stack/infra/edge");
         assert.equal(inputs.listenAddress, "127.0.0.1");
-        const plan = JSON.parse(inputs.plan as string);
-        assert.deepEqual(plan.listeners.map((l: { name: string; port: number }) => [l.name, l.port]), [["http", 18080], ["https", 18443]]);
+        // One input, the GatewayInput as an object (not a JSON string), recompiled by the provider.
+        const input = inputs.input as GatewayInput;
+        assert.deepEqual(input.gateway.listeners.map(l => [l.name, l.port]), [["http", 18080], ["https", 18443]]);
+        assert.deepEqual(input.routes.map(r => r.name), ["site"]);
+        assert.equal(inputs.plan, undefined);
+        assert.equal(inputs.sources, undefined);
         // The provider ships as serialised code that captures paths only.
         assert.match(inputs.__provider as string, /lifecycle\.ts/);
         // Secret on the wire to the engine, with keys normalised to "namespace/name".
         const certs = inputs.certificates as Record<string, unknown>;
         assert.ok(pulumi.runtime.isRpcSecret(certs), "certificates reached the engine as plain text");
         assert.deepEqual(Object.keys(pulumi.runtime.unwrapRpcSecret(certs)), ["infra/site"]);
-        assert.ok(!(inputs.plan as string).includes("PRIVATE KEY"));
+        assert.ok(!JSON.stringify(inputs.input).includes("PRIVATE KEY"));
 
         const children = [...((gateway as unknown as { __childResources?: Set<pulumi.Resource> }).__childResources ?? [])];
         const instance = children.filter(c => c instanceof NginxGateway) as NginxGateway[];
