@@ -19,4 +19,4 @@ export type {
     Adapter, AdapterLimits, RealizeContext, RealizeResult, PortabilityFinding,
     AwsClassParameters, GcpClassParameters, KubernetesClassParameters, NginxClassParameters,
 } from "./providers";
-export { EchoBackend } from "./providers/nginx/echo";
+export { EchoBackend } from "./local/echo";

@@ -8,12 +8,12 @@ import * as path from "path";
 import { compile } from "../routing/compile";
 import { GatewayPlan } from "../routing/plan";
 import { HTTPRouteSpec } from "../routing/types";
-import { applyConfig, stopInstance } from "../providers/nginx/instance";
+import { applyConfig, stopInstance } from "../providers/nginx/runtime/apply";
 import { renderNginx } from "../providers/nginx/model";
 import { freePort } from "../test/conformance/harness";
 import { Bench } from "./types";
 
-const ECHO = path.join(__dirname, "..", "providers", "nginx", "echo-server.js");
+const ECHO = path.join(__dirname, "..", "local", "echo-server.js");
 
 interface Env { dir: string; echoPort: number; gwPort: number; echo: ChildProcess; generation: number }
 

@@ -8,13 +8,13 @@ import { GatewayInput, GatewayPlan } from "../routing/plan";
 import { awsAdapter } from "./aws";
 import { gcpAdapter } from "./gcp";
 import { kubernetesAdapter } from "./kubernetes";
-import { nginxAdapter } from "./nginx/adapter";
+import { nginxAdapter } from "./nginx";
 
 export * from "./adapter";
 export type { AwsClassParameters } from "./aws";
 export type { GcpClassParameters } from "./gcp";
 export type { KubernetesClassParameters } from "./kubernetes";
-export type { NginxClassParameters } from "./nginx/capabilities";
+export type { NginxClassParameters } from "./nginx/parameters";
 
 /**
  * The "plan" adapter (controllerName "gatewaykit.dev/plan") supports every feature and creates no

@@ -279,8 +279,6 @@ export interface GatewayPlan {
     /** Per port (ascending): its protocol and which listener owns which host, decided once. */
     ports: PortPlan[];
     status: GatewayStatus;
-    /** The specs this plan was compiled from, as written (validated). To be replaced by GatewayInput. */
-    sources?: PlanSources;
 }
 
 /** One port: what one nginx listen socket, ALB listener or GCP forwarding rule carries. */
@@ -336,16 +334,6 @@ export interface GatewayInput {
     referenceGrants?: ReferenceGrantSpec[];
 }
 
-/**
- * For adapters that emit the Gateway API objects themselves (kubernetes) rather than flattened
- * rules: the gateway, the routes whose parentRefs name it (in namespace/name order) and the
- * existing services those routes reference (backendRefs and mirrors).
- */
-export interface PlanSources {
-    gateway: GatewaySpec;
-    routes: HTTPRouteSpec[];
-    services: ServiceSpec[];
-}
 
 export interface RoutingPlan {
     gateways: GatewayPlan[];

@@ -3,7 +3,7 @@
 const fs = require("fs");
 const path = require("path");
 const root = path.join(__dirname, "..");
-for (const file of ["providers/nginx/echo-server.js"]) {
+for (const file of ["local/echo-server.js"]) {
     fs.mkdirSync(path.dirname(path.join(root, "dist", file)), { recursive: true });
     fs.copyFileSync(path.join(root, file), path.join(root, "dist", file));
 }

@@ -9,7 +9,7 @@ import * as assert from "assert";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { Gateway, GatewayClass, HTTPRoute, Service, localService } from "../components";
 import { resetDeclarations } from "../components/registry";
-import { EchoBackend } from "../providers/nginx/echo";
+import { EchoBackend } from "../local/echo";
 import { E2eWorld, ask, e2eGate, freePort } from "./nginx-e2e-kit";
 
 function echoProgram(port: number) {

@@ -14,7 +14,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { Gateway, GatewayClass, GatewayReference, HTTPRoute } from "../components";
 import { resetDeclarations } from "../components/registry";
 import { localService } from "../components/service";
-import { EchoBackend } from "../providers/nginx/echo";
+import { EchoBackend } from "../local/echo";
 import { E2eWorld, ask, e2eGate, freePort, listening, processesNaming, tally } from "./nginx-e2e-kit";
 
 const OPERATOR_PROJECT = "gk-up-operator";

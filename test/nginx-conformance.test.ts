@@ -3,7 +3,7 @@
 import { strict as assert } from "assert";
 import { CASES } from "./conformance/cases";
 import { Harness, runCase } from "./conformance/harness";
-import { findNginx } from "../providers/nginx/instance";
+import { findNginx } from "../providers/nginx/runtime/process";
 
 function nginxAvailable(): boolean {
     try { findNginx(); return true; } catch { return false; }

@@ -9,9 +9,10 @@ import * as os from "os";
 import * as path from "path";
 import { compile } from "../routing/compile";
 import { CompileInput, GatewayPlan } from "../routing/plan";
-import { applyConfig, findNginx, NginxApplyError, queryGeneration, readInstance, stopInstance, workerPids } from "../providers/nginx/instance";
-import { createGateway, deleteGateway, diffGateway, NginxGatewayInputs, readGateway, updateGateway } from "../providers/nginx/lifecycle";
-import { renderNginx } from "../providers/nginx/render";
+import { applyConfig, stopInstance } from "../providers/nginx/runtime/apply";
+import { findNginx, NginxApplyError, queryGeneration, readInstance, workerPids } from "../providers/nginx/runtime/process";
+import { createGateway, deleteGateway, diffGateway, NginxGatewayInputs, readGateway, updateGateway } from "../providers/nginx/runtime/lifecycle";
+import { renderNginx } from "../providers/nginx/model";
 import { freePort, listening } from "./nginx-e2e-kit";
 
 function nginxAvailable(): boolean {
@@ -146,8 +147,7 @@ describe("nginx crashes: kill -9 of the master alone (real nginx)", function () 
             const s = input(port, status_);
             return {
                 gateway: "default/gw", dir, listenAddress: "127.0.0.1", reusePort: true, home,
-                plan: JSON.stringify(compile(s).gateways[0]),
-                sources: JSON.stringify({ gatewayClass: s.gatewayClasses![0], gateway: s.gateways[0], routes: s.routes, services: [], namespaces: [] }),
+                input: { gatewayClass: s.gatewayClasses![0], gateway: s.gateways[0], routes: s.routes, services: [], namespaces: [] },
             };
         };
         const { outs } = await createGateway(inputs(301));

@@ -20,7 +20,8 @@ import { GatewayValidationError } from "../routing/errors";
 import { CompileInput, RoutingPlan } from "../routing/plan";
 import { simulate, SimRequest } from "../routing/simulate";
 import { HTTPRouteRule, HTTPRouteSpec, ServiceSpec } from "../routing/types";
-import { applyConfig, findNginx, stopInstance } from "../providers/nginx/instance";
+import { applyConfig, stopInstance } from "../providers/nginx/runtime/apply";
+import { findNginx } from "../providers/nginx/runtime/process";
 import { NginxRenderError, renderNginx } from "../providers/nginx/model";
 
 const SEED = Number(process.env.GK_HOSTILE_SEED ?? 20261201);

@@ -6,7 +6,7 @@ import { strict as assert } from "assert";
 import * as fc from "fast-check";
 import * as net from "net";
 import { Case, CaseContext, Harness, NS } from "./conformance/harness";
-import { findNginx } from "../providers/nginx/instance";
+import { findNginx } from "../providers/nginx/runtime/process";
 import { HTTPRouteRule } from "../routing/types";
 import { hostilePath, hostileQuery } from "./path-generators";
 

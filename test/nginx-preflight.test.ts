@@ -7,11 +7,10 @@ import * as fs from "fs";
 import * as https from "https";
 import * as os from "os";
 import * as path from "path";
-import { compile } from "../routing/compile";
 import { CompileInput } from "../routing/plan";
-import { findNginx, queryGeneration, readInstance } from "../providers/nginx/instance";
-import { createGateway, deleteGateway, NginxGatewayInputs, NginxGatewayOutputs, updateGateway } from "../providers/nginx/lifecycle";
-import { tlsMaterialProblems } from "../providers/nginx/preflight";
+import { findNginx, queryGeneration, readInstance } from "../providers/nginx/runtime/process";
+import { createGateway, deleteGateway, NginxGatewayInputs, NginxGatewayOutputs, updateGateway } from "../providers/nginx/runtime/lifecycle";
+import { tlsMaterialProblems } from "../providers/nginx/runtime/payload";
 import { freePort } from "./nginx-e2e-kit";
 
 function nginxAvailable(): boolean {
@@ -89,8 +88,7 @@ describe("nginx preflight: load-time refusals caught before any file is written 
         };
         return {
             gateway: "default/gw", dir: path.join(root, "gw"), listenAddress: "127.0.0.1", reusePort: true, home: path.join(root, "home"),
-            plan: JSON.stringify(compile(src).gateways[0]),
-            sources: JSON.stringify({ gatewayClass: src.gatewayClasses![0], gateway: src.gateways[0], routes: src.routes, services: src.services, namespaces: [] }),
+            input: { gatewayClass: src.gatewayClasses![0], gateway: src.gateways[0], routes: src.routes, services: src.services!, namespaces: [] },
             certificates: { "default/site": material },
         };
     }

@@ -10,11 +10,10 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { CompileInput } from "../routing/plan";
-import { compile } from "../routing/compile";
-import { findNginx, readInstance, workerPids } from "../providers/nginx/instance";
-import { createGateway, deleteGateway, NginxGatewayInputs, NginxGatewayOutputs, updateGateway } from "../providers/nginx/lifecycle";
-import { INSTANCE_SETTINGS } from "../providers/nginx/attach";
-import { lookupAccount } from "../providers/nginx/worker-user";
+import { findNginx, readInstance, workerPids } from "../providers/nginx/runtime/process";
+import { createGateway, deleteGateway, NginxGatewayInputs, NginxGatewayOutputs, updateGateway } from "../providers/nginx/runtime/lifecycle";
+import { INSTANCE_SETTINGS } from "../providers/nginx/runtime/routeFiles";
+import { lookupAccount } from "../providers/nginx/runtime/worker-user";
 import { freePort } from "./nginx-e2e-kit";
 
 function nginxAvailable(): boolean {
@@ -99,8 +98,7 @@ describe("nginx privileges and file modes (real nginx)", function () {
         };
         return {
             gateway: "default/gw", dir: path.join(root, "gw"), listenAddress: "127.0.0.1", reusePort: true, home: path.join(root, "home"),
-            plan: JSON.stringify(compile(src).gateways[0]),
-            sources: JSON.stringify({ gatewayClass: src.gatewayClasses![0], gateway: src.gateways[0], routes: src.routes, services: src.services, namespaces: [] }),
+            input: { gatewayClass: src.gatewayClasses![0], gateway: src.gateways[0], routes: src.routes, services: src.services!, namespaces: [] },
             certificates: { "default/site": material ??= selfSigned(root) },
         };
     }
@@ -149,7 +147,7 @@ describe("nginx privileges and file modes (real nginx)", function () {
             for (const w of workers) assert.equal(uidOf(w), process.getuid!());
         }
         // 1 MB: far past client_body_buffer_size, so the worker writes it to temp/client_body first.
-        const r = await post(JSON.parse(outs.plan).listeners.find((l: { name: string }) => l.name === "https").port, 1024 * 1024 - 1);
+        const r = await post(outs.input.gateway.listeners.find(l => l.name === "https")!.port, 1024 * 1024 - 1);
         assert.equal(r.status, 200, r.body);
         assert.equal(r.body, String(1024 * 1024 - 1));
         const log = fs.readFileSync(path.join(outs.dir, "logs/error.log"), "utf8");

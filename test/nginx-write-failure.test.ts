@@ -9,8 +9,9 @@ import * as os from "os";
 import * as path from "path";
 import { compile } from "../routing/compile";
 import { GatewayPlan } from "../routing/plan";
-import { applyConfig, findNginx, NginxApplyError, queryGeneration, readInstance, stopInstance } from "../providers/nginx/instance";
-import { renderNginx } from "../providers/nginx/render";
+import { applyConfig, stopInstance } from "../providers/nginx/runtime/apply";
+import { findNginx, NginxApplyError, queryGeneration, readInstance } from "../providers/nginx/runtime/process";
+import { renderNginx } from "../providers/nginx/model";
 import { freePort } from "./nginx-e2e-kit";
 
 function nginxAvailable(): boolean {

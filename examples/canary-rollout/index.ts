@@ -4,7 +4,7 @@
 // Config: canaryWeight (default 10), controllerName (default gatewaykit.dev/nginx), workDir.
 import * as pulumi from "@pulumi/pulumi";
 import { localService } from "../../components/service";
-import { EchoBackend } from "../../providers/nginx/echo";
+import { EchoBackend } from "../../local/echo";
 import { CONTROLLERS, seedClassParameters } from "../seed";
 import { canaryRollout } from "./program";
 

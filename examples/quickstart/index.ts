@@ -6,7 +6,7 @@
 // gatewaykit.dev/nginx; "gatewaykit.dev/plan" computes routing only), workDir (nginx state root).
 import * as pulumi from "@pulumi/pulumi";
 import { localService } from "../../components/service";
-import { EchoBackend } from "../../providers/nginx/echo";
+import { EchoBackend } from "../../local/echo";
 import { quickstart } from "./program";
 
 const config = new pulumi.Config();

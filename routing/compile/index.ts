@@ -4,7 +4,7 @@
 //   order   — one PlanRule per (rule × match × effective hostname), sorted by precedence, each with
 //             its resolved action (./actions.ts); then per port the host ownership (./ports.ts).
 
-import { CompileInput, GatewayInput, GatewayPlan, ListenerPlan, PlanSources, RouteStatus, RoutingPlan } from "../plan";
+import { CompileInput, GatewayInput, GatewayPlan, ListenerPlan, RouteStatus, RoutingPlan } from "../plan";
 import { BackendObjectReference, GATEWAY_GROUP, GatewaySpec, HTTPRouteFilter, HTTPRouteSpec, ServiceSpec } from "../types";
 import { assertValid } from "../validate";
 import { portsOf } from "./ports";
@@ -36,7 +36,6 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
     }
 
     const warningsByRoute = new Map(routes.map(r => [r.route, r.warnings]));
-    const specsByGateway = routeSpecsByGateway(input.routes);
     const gateways: GatewayPlan[] = input.gateways.map(gw => {
         const states = listenerStates.get(key(gw))!;
         const listeners: ListenerPlan[] = states.map(ls => {
@@ -82,7 +81,6 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
                 ],
                 listeners: states.map(s => s.status),
             },
-            sources: sourcesOf(gw, specsByGateway.get(key(gw)) ?? [], ctx),
         };
     });
     return { gateways, routes };
@@ -98,21 +96,6 @@ export function compileGateway(input: GatewayInput, options: CompileOptions = {}
         namespaces: input.namespaces,
         ...(input.referenceGrants ? { referenceGrants: input.referenceGrants } : {}),
     }, options);
-}
-
-/** Route specs by the "namespace/name" of each Gateway their parentRefs name, in tie-break order. */
-function routeSpecsByGateway(routes: HTTPRouteSpec[]): Map<string, HTTPRouteSpec[]> {
-    const out = new Map<string, HTTPRouteSpec[]>();
-    for (const route of sortedRoutes(routes)) {
-        const named = new Set((route.parentRefs ?? [])
-            .filter(p => (p.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (p.kind ?? "Gateway") === "Gateway")
-            .map(p => `${p.namespace ?? ns(route)}/${p.name}`));
-        for (const gw of named) {
-            const list = out.get(gw);
-            if (list) list.push(route); else out.set(gw, [route]);
-        }
-    }
-    return out;
 }
 
 /**
@@ -143,10 +126,6 @@ export function referencedServices(routes: readonly HTTPRouteSpec[], services: r
     return [...used.values()].sort((a, b) => (key(a) < key(b) ? -1 : 1));
 }
 
-/** GatewayPlan.sources: the gateway, its routes and the existing services they reference. */
-function sourcesOf(gateway: GatewaySpec, specs: HTTPRouteSpec[], ctx: Context): PlanSources {
-    return { gateway, routes: specs, services: referencedServices(specs, ctx.serviceList) };
-}
 
 export { selectorMatches } from "./attach";
 export { planMatch } from "./order";

@@ -1,4 +1,4 @@
-// Real-traffic conformance harness: echo backends (providers/nginx/echo-server.js), one nginx
+// Real-traffic conformance harness: echo backends (local/echo-server.js), one nginx
 // instance reloaded per case, HTTP(S) requests to 127.0.0.1 with Host/SNI, and every answer checked
 // twice: against routing/simulate's prediction for the same request (the reference) and against the
 // upstream conformance test's expectation written in the case.
@@ -13,12 +13,13 @@ import { compile } from "../../routing/compile";
 import { GatewayPlan, RoutingPlan } from "../../routing/plan";
 import { simulate, SimRequest, SimResult } from "../../routing/simulate";
 import { GatewaySpec, HTTPRouteSpec, Listener, ServiceSpec } from "../../routing/types";
-import { applyConfig, findNginx, stopInstance } from "../../providers/nginx/instance";
+import { applyConfig, stopInstance } from "../../providers/nginx/runtime/apply";
+import { findNginx } from "../../providers/nginx/runtime/process";
 import { renderNginx, TlsMaterial } from "../../providers/nginx/model";
 
 export const NS = "infra";
 export const BACKENDS = ["infra-backend-v1", "infra-backend-v2", "infra-backend-v3"];
-const ECHO = path.join(__dirname, "..", "..", "providers", "nginx", "echo-server.js");
+const ECHO = path.join(__dirname, "..", "..", "local", "echo-server.js");
 
 export interface Req {
     host?: string;

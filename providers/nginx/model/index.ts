@@ -17,7 +17,7 @@
 //   header, so a header match or an "add" sees that first line only; TRACE and CONNECT never route.
 
 import { GatewayPlan, ListenerPlan } from "../../../routing/plan";
-import { defaultWorkerUser } from "../worker-user";
+import { defaultWorkerUser } from "../runtime/worker-user";
 import { NginxRenderError, quoteLiteral, quoteValue } from "./escape";
 import { Http, comment } from "./http";
 import { pathPolicyLines } from "./paths";

@@ -6,11 +6,12 @@ import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { compile } from "../routing/compile";
-import { GatewayPlan } from "../routing/plan";
-import { applyConfig, findNginx, NginxApplyError, processAlive, queryGeneration, readInstance, stopInstance, workerPids } from "../providers/nginx/instance";
-import { renderNginx } from "../providers/nginx/render";
-import { freePort } from "./conformance/harness";
+import { compile } from "../../../routing/compile";
+import { GatewayPlan } from "../../../routing/plan";
+import { applyConfig, stopInstance } from "./apply";
+import { findNginx, NginxApplyError, processAlive, queryGeneration, readInstance, workerPids } from "./process";
+import { renderNginx } from "../model";
+import { freePort } from "../../../test/conformance/harness";
 
 function nginxAvailable(): boolean {
     try { findNginx(); return true; } catch { return false; }

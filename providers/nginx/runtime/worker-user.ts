@@ -1,6 +1,6 @@
 // The unprivileged account nginx workers run as when the master runs as root. The master keeps root
 // (it binds the ports and reads the 0600 private keys); workers, which parse every request, must not.
-// No @pulumi import: render.ts and instance.ts use this in the dynamic-provider host.
+// No @pulumi import: the renderer and runtime/apply.ts use this in the dynamic-provider host.
 
 import * as fs from "fs";
 

@@ -6,9 +6,9 @@
 
 import * as crypto from "crypto";
 import * as dns from "dns";
-import type { GatewayPlan, PlanBackend, PlanFilters, PlanMirror } from "../../routing/plan";
-import type { Endpoint } from "../../routing/types";
-import type { TlsMaterial } from "./render";
+import type { GatewayPlan, PlanBackend, PlanFilters, PlanMirror } from "../../../routing/plan";
+import type { Endpoint } from "../../../routing/types";
+import type { TlsMaterial } from "../model";
 
 export class NginxPayloadError extends Error {
     constructor(readonly problems: string[]) {
@@ -22,7 +22,7 @@ const DNS_TIMEOUT_MS = 5000;
 
 /** Problems of one certificateRef's material, each naming `where` and the field. */
 export function tlsMaterialProblems(where: string, mat: TlsMaterial | undefined): string[] {
-    if (mat === undefined) return []; // render.ts refuses missing material itself, naming the ref
+    if (mat === undefined) return []; // the renderer refuses missing material itself, naming the ref
     const problems: string[] = [];
     const certs: crypto.X509Certificate[] = [];
     const blocks = typeof mat.certificate === "string" ? [...mat.certificate.matchAll(PEM_BLOCK)] : [];

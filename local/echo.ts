@@ -1,11 +1,11 @@
 // EchoBackend: a local echo process (echo-server.js) as a Pulumi dynamic resource, for the quickstart and
 // the tests. It answers every request with its name and the request it saw, as JSON.
 
-import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as Lifecycle from "./echo-lifecycle";
 import { TS_NODE_MODULE, lazyProvider } from "./lazy-provider";
+import { defaultStateRoot } from "./stateRoot";
 
 /** Absolute path of the implementation module (.ts under ts-node, .js when compiled). */
 export const ECHO_LIFECYCLE_MODULE = require.resolve("./echo-lifecycle");
@@ -13,18 +13,6 @@ export const ECHO_LIFECYCLE_MODULE = require.resolve("./echo-lifecycle");
 /** The echo provider; like the nginx one, its functions capture plain strings only. */
 export function echoProvider(lifecycleModule = ECHO_LIFECYCLE_MODULE, tsNodeModule = TS_NODE_MODULE): pulumi.dynamic.ResourceProvider {
     return lazyProvider<typeof Lifecycle, "Echo">("Echo", "echo backend", "", lifecycleModule, tsNodeModule);
-}
-
-/**
- * Root of gatewaykit's local state: $XDG_STATE_HOME/gatewaykit, else ~/.local/state/gatewaykit — or, for
- * root, /var/lib/gatewaykit: nginx's workers then run unprivileged and must reach the instance dirs,
- * which root's home (0700) does not let them.
- */
-export function defaultStateRoot(): string {
-    const xdg = process.env.XDG_STATE_HOME;
-    if (xdg && path.isAbsolute(xdg)) return path.join(xdg, "gatewaykit");
-    if (typeof process.geteuid === "function" && process.geteuid() === 0) return "/var/lib/gatewaykit";
-    return path.join(os.homedir(), ".local", "state", "gatewaykit");
 }
 
 export interface EchoBackendArgs {

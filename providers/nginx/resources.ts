@@ -1,14 +1,16 @@
 // The Pulumi dynamic providers that own one nginx instance per Gateway and the route files other stacks
-// attach to it. Their functions capture plain strings only and require lifecycle.ts lazily (lazy-provider.ts).
+// attach to it. Their functions capture plain strings only and require runtime/lifecycle.ts lazily
+// (local/lazy-provider.ts), by absolute path: from ts-node the .ts file, from the compiled package the .js.
 
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type * as Lifecycle from "./lifecycle";
-import { TS_NODE_MODULE, lazyProvider } from "./lazy-provider";
-import type { TlsMaterial } from "./render";
+import type { GatewayInput } from "../../routing/plan";
+import { TS_NODE_MODULE, lazyProvider } from "../../local/lazy-provider";
+import type { TlsMaterial } from "./model";
+import type * as Lifecycle from "./runtime/lifecycle";
 
 /** Absolute path of the implementation module (.ts under ts-node, .js when compiled). */
-export const LIFECYCLE_MODULE = require.resolve("./lifecycle");
+export const LIFECYCLE_MODULE = require.resolve("./runtime/lifecycle");
 
 /** The nginx gateway provider; its functions are what the dynamic-provider host runs. */
 export function nginxGatewayProvider(lifecycleModule = LIFECYCLE_MODULE, tsNodeModule = TS_NODE_MODULE): pulumi.dynamic.ResourceProvider {
@@ -21,16 +23,17 @@ export interface NginxGatewayArgs {
     gateway: pulumi.Input<string>;
     /** Absolute instance directory, unique per gateway; changing it replaces the instance. */
     dir: pulumi.Input<string>;
-    /** JSON of the GatewayPlan. */
-    plan: pulumi.Input<string>;
+    /**
+     * The specs the gateway was compiled from (ctx.input): what the provider recompiles, with the route
+     * files, on every apply. An object, not JSON, so a preview's diff shows a changed value once.
+     */
+    input: pulumi.Input<GatewayInput>;
     listenAddress: pulumi.Input<string>;
     nginxPath?: pulumi.Input<string>;
     /** Keyed "namespace/name"; always stored as a secret. */
     certificates?: pulumi.Input<Record<string, pulumi.Input<TlsMaterial>>>;
-    /** The gateway's home, where other stacks' route files live (see attach.ts). */
-    home?: pulumi.Input<string>;
-    /** JSON of the GatewaySources the provider recompiles (with the route files) on every apply. */
-    sources?: pulumi.Input<string>;
+    /** The gateway's home, where other stacks' route files live (runtime/routeFiles.ts). */
+    home: pulumi.Input<string>;
     /** `reuseport` on the listeners: lets a replacement serve before this instance stops. */
     reusePort?: pulumi.Input<boolean>;
 }
@@ -38,11 +41,11 @@ export interface NginxGatewayArgs {
 // One provider object per process: Pulumi caches its serialisation per object.
 let sharedProvider: pulumi.dynamic.ResourceProvider | undefined;
 
-/** One nginx instance serving one Gateway's plan. Changing the plan reloads it in place. */
+/** One nginx instance serving one Gateway. Changing its input reloads it in place. */
 export class NginxGateway extends pulumi.dynamic.Resource {
     declare readonly gateway: pulumi.Output<string>;
     declare readonly dir: pulumi.Output<string>;
-    declare readonly plan: pulumi.Output<string>;
+    declare readonly input: pulumi.Output<GatewayInput>;
     declare readonly listenAddress: pulumi.Output<string>;
     declare readonly running: pulumi.Output<boolean>;
     declare readonly pid: pulumi.Output<number | undefined>;
@@ -61,11 +64,10 @@ export class NginxGateway extends pulumi.dynamic.Resource {
         const props: pulumi.Inputs = {
             gateway: args.gateway,
             dir: args.dir,
-            plan: args.plan,
+            input: args.input,
             listenAddress: args.listenAddress,
             nginxPath: args.nginxPath,
             home: args.home,
-            sources: args.sources,
             reusePort: args.reusePort,
             // Private keys: secret in the program, in the state (inputs and outputs) and in previews.
             certificates: args.certificates === undefined ? undefined : pulumi.secret(args.certificates),

@@ -1,19 +1,22 @@
-// The lifecycle behind the nginx dynamic provider (provider.ts): one nginx instance per Gateway. No
+// The lifecycle behind the nginx dynamic providers (resources.ts): one nginx instance per Gateway. No
 // @pulumi import: the dynamic-provider host requires this file lazily by absolute path, and the tests
 // call it directly with real processes.
 
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import type { GatewayPlan } from "../../routing/plan";
+import type { GatewayInput, RoutingPlan } from "../../../routing/plan";
+import { TlsMaterial, renderNginx } from "../model";
+import { applyConfig, stopInstance } from "./apply";
+import { withLock } from "./lock";
+import { checkPayload } from "./payload";
+import { buildPlan, memoisedCompile } from "./plan";
+import { portTaken } from "./ports";
+import { readInstance } from "./process";
 import {
-    GatewaySources, InstanceSettings, RouteFile, buildPlan, portTaken, readInstances, readRouteFiles, readSettings,
-    routeKey, routeFileName, withLock, writeInstances, writeRouteFile, writeSettings,
-} from "./attach";
-import { applyConfig, readInstance, stopInstance } from "./instance";
-import { checkPayload } from "./preflight";
+    InstanceSettings, RouteFile, readInstances, readRouteFiles, readSettings, routeKey, routeFileName, writeInstances, writeRouteFile, writeSettings,
+} from "./routeFiles";
 import { stateDirMode } from "./worker-user";
-import { TlsMaterial, renderNginx } from "./render";
 
 // ---------------------------------------------------------------- nginx gateway
 
@@ -22,19 +25,17 @@ export interface NginxGatewayInputs {
     gateway: string;
     /** Absolute instance prefix directory, unique per gateway. */
     dir: string;
-    /** The GatewayPlan as JSON (a string keeps the diff exact and the state readable). */
-    plan: string;
+    /**
+     * What the operator's program declared for the gateway (ctx.input): the one source of every apply,
+     * compiled here with the route files. An object, so a preview's diff shows a changed value once.
+     */
+    input: GatewayInput;
     listenAddress: string;
     nginxPath?: string;
     /** Keyed "namespace/name" of listener certificateRefs; secret in the Pulumi state. */
     certificates?: Record<string, TlsMaterial>;
-    /**
-     * The gateway's home (attach.ts): where other stacks' route files live. With `sources`, every
-     * apply compiles the operator's sources plus those files (`plan` then only shows the own part).
-     */
-    home?: string;
-    /** JSON of GatewaySources (what the operator's program declared). */
-    sources?: string;
+    /** The gateway's home (routeFiles.ts): where other stacks' route files live and its lock. */
+    home: string;
     /** `reuseport` on the listeners, so a replacement instance can serve beside this one. */
     reusePort?: boolean;
 }
@@ -65,48 +66,30 @@ function newGeneration(): string {
 }
 
 function pickInputs(i: NginxGatewayInputs): NginxGatewayInputs {
-    const out: NginxGatewayInputs = { gateway: i.gateway, dir: i.dir, plan: i.plan, listenAddress: i.listenAddress };
+    const out: NginxGatewayInputs = { gateway: i.gateway, dir: i.dir, input: i.input, listenAddress: i.listenAddress, home: i.home };
     if (i.nginxPath) out.nginxPath = i.nginxPath;
-    if (i.home) out.home = i.home;
-    if (i.sources) out.sources = i.sources;
     if (i.reusePort !== undefined) out.reusePort = i.reusePort;
     if (i.certificates && Object.keys(i.certificates).length > 0) out.certificates = i.certificates;
     return out;
 }
 
-async function renderAndApply(inputs: NginxGatewayInputs): Promise<NginxGatewayOutputs> {
-    if (inputs.home && inputs.sources) return applyWithHome(inputs, inputs.home, inputs.sources);
-    const plan = JSON.parse(inputs.plan) as GatewayPlan;
+/**
+ * Compiles one instance from its settings plus the route files (one compile, `compile` memoised by a
+ * caller applying several instances), renders, checks the payload, applies (verified) and records its ports.
+ */
+async function applyInstance(settings: InstanceSettings, files: Map<string, RouteFile>, trigger?: string, compile?: (input: GatewayInput) => RoutingPlan) {
     const generation = newGeneration();
-    const config = renderNginx(plan, {
-        dir: inputs.dir,
-        generation,
-        listenAddress: inputs.listenAddress,
-        ...(inputs.certificates ? { certificates: inputs.certificates } : {}),
-        ...(inputs.reusePort ? { reusePort: true } : {}),
-    });
-    await checkPayload(plan, inputs.certificates); // before any file is written
-    fs.mkdirSync(inputs.dir, { recursive: true, mode: stateDirMode() });
-    fs.writeFileSync(path.join(inputs.dir, MARKER), `${inputs.gateway}\n`);
-    const state = await applyConfig(inputs.dir, config, generation, inputs.nginxPath ? { nginxPath: inputs.nginxPath } : {});
-    return { ...pickInputs(inputs), running: true, pid: state.pid, generation: state.generation, ports: state.ports };
-}
-
-/** Compiles one instance from its settings plus the route files, renders, applies (verified) and records its ports. */
-async function applyInstance(settings: InstanceSettings, files: Map<string, RouteFile>, trigger?: string) {
-    const built = buildPlan(settings, files, trigger);
-    const generation = newGeneration();
-    const config = renderNginx(built.plan, {
+    const built = buildPlan(settings.gateway, settings.input, files, plan => renderNginx(plan, {
         dir: settings.dir,
         generation,
         listenAddress: settings.listenAddress,
         reusePort: settings.reusePort,
         ...(settings.certificates ? { certificates: settings.certificates } : {}),
-    });
+    }), { ...(trigger !== undefined ? { trigger } : {}), ...(compile ? { compile } : {}) });
     await checkPayload(built.plan, settings.certificates); // before any file is written
     fs.mkdirSync(settings.dir, { recursive: true, mode: stateDirMode() });
     fs.writeFileSync(path.join(settings.dir, MARKER), `${settings.gateway}\n`);
-    const state = await applyConfig(settings.dir, config, generation, settings.nginxPath ? { nginxPath: settings.nginxPath } : {});
+    const state = await applyConfig(settings.dir, built.rendered, generation, settings.nginxPath ? { nginxPath: settings.nginxPath } : {});
     writeSettings({ ...settings, ports: state.ports });
     return { state, built };
 }
@@ -123,14 +106,15 @@ function runningInstances(home: string, except?: string): InstanceSettings[] {
 }
 
 /**
- * The operator's apply: its sources plus every route file in the home, under the home's lock. With
+ * The operator's apply: its input plus every route file in the home, under the home's lock. With
  * reuseport a foreign listener on a port would silently share it, so a port no instance of this
  * gateway serves yet must be free.
  */
-async function applyWithHome(inputs: NginxGatewayInputs, home: string, sourcesJson: string): Promise<NginxGatewayOutputs> {
+async function renderAndApply(inputs: NginxGatewayInputs): Promise<NginxGatewayOutputs> {
+    const home = inputs.home;
     const settings: InstanceSettings = {
         gateway: inputs.gateway, dir: inputs.dir, listenAddress: inputs.listenAddress, reusePort: inputs.reusePort ?? false,
-        sources: JSON.parse(sourcesJson) as GatewaySources,
+        input: inputs.input,
         ...(inputs.nginxPath ? { nginxPath: inputs.nginxPath } : {}),
         ...(inputs.certificates && Object.keys(inputs.certificates).length > 0 ? { certificates: inputs.certificates } : {}),
     };
@@ -143,7 +127,7 @@ async function applyWithHome(inputs: NginxGatewayInputs, home: string, sourcesJs
         const serving = new Set<number>();
         const self = readInstance(inputs.dir).running ? readSettings(inputs.dir) : undefined;
         for (const s of [...(self ? [self] : []), ...runningInstances(home, inputs.dir)]) for (const p of s.ports ?? []) serving.add(p);
-        for (const port of [...new Set(settings.sources.gateway.listeners.map(l => l.port))]) {
+        for (const port of [...new Set(settings.input.gateway.listeners.map(l => l.port))]) {
             if (!serving.has(port) && await portTaken(settings.listenAddress, port)) {
                 throw new Error(`port ${port} on ${settings.listenAddress} is taken (Address already in use) by a process that is not an nginx ` +
                     `of Gateway ${inputs.gateway}; free it or choose another listener port`);
@@ -173,16 +157,24 @@ export async function createGateway(inputs: NginxGatewayInputs): Promise<{ id: s
     }
 }
 
-function sameJson(a: unknown, b: unknown): boolean {
-    return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** JSON with object keys sorted: the state may hand back an object's keys in another order. */
+function canonical(v: unknown): string {
+    return JSON.stringify(v ?? null, (_k, x: unknown) => x !== null && typeof x === "object" && !Array.isArray(x)
+        ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : x);
 }
 
-/** Update in place when the plan or its settings change (or nginx died); replace for a new dir or binary. */
+function sameJson(a: unknown, b: unknown): boolean {
+    return canonical(a) === canonical(b);
+}
+
+/** Update in place when the input or its settings change (or nginx died); replace for a new dir or binary. */
 export function diffGateway(olds: Partial<NginxGatewayOutputs>, news: NginxGatewayInputs): DiffOutcome {
     const replaces = olds.dir !== news.dir ? ["dir"] : [];
     // A reload cannot switch the nginx binary: a new binary needs a new instance.
     if ((olds.nginxPath ?? "") !== (news.nginxPath ?? "")) replaces.push("nginxPath");
-    const changed = (["gateway", "plan", "listenAddress", "nginxPath", "home", "sources"] as const).some(k => (olds[k] ?? "") !== (news[k] ?? ""))
+    const changed = (["gateway", "listenAddress", "nginxPath", "home"] as const).some(k => (olds[k] ?? "") !== (news[k] ?? ""))
+        || !sameJson(olds.input, news.input)
         || (olds.reusePort ?? false) !== (news.reusePort ?? false)
         || !sameJson(olds.certificates ?? {}, news.certificates ?? {});
     // Old and new instance want the same ports. They can overlap (the new one serving before the old one
@@ -274,15 +266,17 @@ async function changeRoute(inputs: NginxRouteInputs, file: RouteFile | undefined
         }
         const served: NginxRouteOutputs["served"] = [];
         const applied: InstanceSettings[] = [];
+        const compile = memoisedCompile(); // the instances of one input compile it once
         try {
             for (const settings of instances) {
-                const { state } = await applyInstance(settings, candidate, file ? key : undefined);
+                const { state } = await applyInstance(settings, candidate, file ? key : undefined, compile);
                 applied.push(settings);
                 served.push({ dir: settings.dir, generation: state.generation });
             }
         } catch (err) {
             // Instances that already took the change go back to the files as they are.
-            for (const settings of applied) await applyInstance(settings, current).catch(() => undefined);
+            const previous = memoisedCompile();
+            for (const settings of applied) await applyInstance(settings, current, undefined, previous).catch(() => undefined);
             throw err;
         }
         writeRouteFile(home, key, file);

@@ -5,7 +5,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { withLock } from "../providers/nginx/attach";
+import { withLock } from "./lock";
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
@@ -33,7 +33,7 @@ describe("gateway home lock (withLock)", function () {
 
     it("waits for a holder in another process", async () => {
         const child = spawn(process.execPath, ["-r", "ts-node/register", "-e",
-            `require(${JSON.stringify(path.resolve(__dirname, "../providers/nginx/attach"))}).withLock(${JSON.stringify(home)}, async () => {
+            `require(${JSON.stringify(path.resolve(__dirname, "lock"))}).withLock(${JSON.stringify(home)}, async () => {
                 console.log("locked"); await new Promise(r => setTimeout(r, 1500)); console.log("releasing");
             })`], { env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" }, stdio: ["ignore", "pipe", "inherit"] });
         let out = "";

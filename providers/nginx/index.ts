@@ -1,0 +1,20 @@
+// The nginx adapter (the embedded default data plane): map + internal locations, split_clients and
+// mirror cover every feature the plan can express. model() checks the class parameters; realize.ts
+// creates the NginxGateway (resources.ts) whose lifecycle (runtime/) runs the nginx processes.
+
+import * as pulumi from "@pulumi/pulumi";
+import { FEATURES, Feature } from "../../routing/features";
+import { Adapter } from "../adapter";
+import { parametersProblems } from "./parameters";
+import { realize, realizeRoutes } from "./realize";
+
+export type { NginxClassParameters } from "./parameters";
+
+export const nginxAdapter: Adapter = {
+    name: "nginx",
+    controllerNames: ["gatewaykit.dev/nginx"],
+    capabilities: new Set<Feature>(FEATURES),
+    model: (plan, { parameters }) => ({ problems: parametersProblems(plan, parameters, pulumi.getStack?.() ?? "stack") }),
+    realize,
+    realizeRoutes,
+};

@@ -1,0 +1,70 @@
+// The nginx GatewayClass parameters (parameters.nginx), what they refuse, and the directories they
+// decide: an instance's state dir and the gateway's home. No @pulumi import.
+
+import * as path from "path";
+import type { GatewayPlan } from "../../routing/plan";
+import { defaultStateRoot } from "../../local/stateRoot";
+
+/** GatewayClass parameters for the nginx adapter (parameters.nginx). */
+export interface NginxClassParameters {
+    /** Address the local gateway binds; defaults to 127.0.0.1. */
+    listenAddress?: string;
+    /** Directory for the generated configuration and logs. */
+    workDir?: string;
+    /** nginx binary; defaults to "nginx" on PATH. Changing it replaces the instance (a reload cannot switch binaries). */
+    nginxPath?: string;
+    /**
+     * `reuseport` on the listening sockets (default true): a replacement instance (a new class, a new
+     * workDir) binds the same ports and serves before the old one stops. Closing the old listener resets
+     * connections still in its accept queue unless the host has net.ipv4.tcp_migrate_req = 1.
+     */
+    reusePort?: boolean;
+}
+
+// The control endpoint is the unix socket <dir>/run/control.sock; sun_path holds at most 107 bytes.
+export const MAX_DIR_LENGTH = 107 - "/run/control.sock".length;
+
+/**
+ * <state root>/<stack>/_gateways/<namespace>/<name>: the gateway's home, where other stacks' route files
+ * live. It does not depend on the class (workDir), so swapping the class keeps the teams' routes; "_"
+ * cannot start a namespace, so it never meets an instance dir.
+ */
+export function nginxGatewayHome(plan: Pick<GatewayPlan, "namespace" | "name">, stack: string): string {
+    return path.join(defaultStateRoot(), stack, "_gateways", plan.namespace, plan.name);
+}
+
+/** <workDir or the state root (defaultStateRoot)>/<stack>/<namespace>/<name>: unique per stack and gateway. */
+export function nginxStateDir(plan: Pick<GatewayPlan, "namespace" | "name">, parameters: NginxClassParameters, stack: string): string {
+    const root = parameters.workDir ? path.resolve(parameters.workDir) : defaultStateRoot();
+    return path.join(root, stack, plan.namespace, plan.name);
+}
+
+/** What refuses `parameters` for this gateway, each naming the field, the bad value and the fix. */
+export function parametersProblems(plan: Pick<GatewayPlan, "namespace" | "name">, parameters: Record<string, unknown>, stack: string): string[] {
+    const p = parameters as NginxClassParameters;
+    const problems: string[] = [];
+    if (p.listenAddress !== undefined && !/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]|localhost)$/.test(String(p.listenAddress))) {
+        problems.push(`parameters.nginx.listenAddress must be an IPv4 address, a bracketed IPv6 address or "localhost" (got ${JSON.stringify(p.listenAddress)})`);
+    }
+    for (const key of ["workDir", "nginxPath"] as const) {
+        const v = p[key];
+        if (v !== undefined && (typeof v !== "string" || v === "" || /[\0\n]/.test(v))) {
+            problems.push(`parameters.nginx.${key} must be a non-empty path (got ${JSON.stringify(v)})`);
+        }
+    }
+    if (problems.length === 0) {
+        const dir = nginxStateDir(plan, p, stack);
+        if (dir.length > MAX_DIR_LENGTH) {
+            problems.push(`the nginx state directory ${dir} is ${dir.length} characters; its control socket needs at most ${MAX_DIR_LENGTH}: ` +
+                "set a shorter parameters.nginx.workDir");
+        }
+    }
+    return problems;
+}
+
+/** Certificates keyed "namespace/name"; a bare "name" is in the gateway's namespace (as a certificateRef without namespace). */
+export function normaliseCertificateKeys<T>(certs: Record<string, T>, namespace: string): Record<string, T> {
+    const out: Record<string, T> = {};
+    for (const [k, v] of Object.entries(certs)) out[k.includes("/") ? k : `${namespace}/${k}`] = v;
+    return out;
+}
