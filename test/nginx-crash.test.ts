@@ -4,44 +4,21 @@
 // generation serves again after a failed update.
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { compile } from "../routing/compile";
-import { CompileInput, GatewayPlan } from "../routing/plan";
 import { applyConfig, stopInstance } from "../providers/nginx/runtime/apply";
 import { findNginx, NginxApplyError, queryGeneration, readInstance, workerPids } from "../providers/nginx/runtime/process";
 import { createGateway, deleteGateway, diffGateway, NginxGatewayInputs, readGateway, updateGateway } from "../providers/nginx/runtime/lifecycle";
 import { renderNginx } from "../providers/nginx/model";
 import { freePort, listening } from "./nginx-e2e-kit";
+import { redirectInput, redirectPlan, statusAt } from "./nginx-provider-kit";
 
 function nginxAvailable(): boolean {
     try { findNginx(); return true; } catch { return false; }
 }
 
-function input(port: number, status: number): CompileInput {
-    // No backends: the rule redirects, so the generation shows in the status code.
-    return {
-        gatewayClasses: [{ name: "c", controllerName: "gatewaykit.dev/nginx" }],
-        gateways: [{ name: "gw", namespace: "default", gatewayClassName: "c", listeners: [{ name: "http", port, protocol: "HTTP" }] }],
-        routes: [{ name: "r", namespace: "default", parentRefs: [{ name: "gw" }], rules: [{
-            filters: [{ type: "RequestRedirect", requestRedirect: { hostname: `gen-${status}.example`, statusCode: status as 301 } }],
-        }] }],
-    };
-}
 
-function plan(port: number, status: number): GatewayPlan {
-    return compile(input(port, status)).gateways[0];
-}
 
-function status(port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-        http.get({ host: "127.0.0.1", port, path: "/x", agent: false, timeout: 3000 }, res => {
-            res.resume();
-            res.on("end", () => resolve(res.statusCode!));
-        }).on("error", reject);
-    });
-}
 
 /**
  * Every nginx process of `dir`, found without the code under test: processes holding the instance's
@@ -96,14 +73,14 @@ describe("nginx crashes: kill -9 of the master alone (real nginx)", function () 
     async function started(name: string): Promise<{ dir: string; port: number; master: number }> {
         const dir = path.join(root, name);
         const port = await freePort();
-        const st = await applyConfig(dir, renderNginx(plan(port, 301), { dir, generation: "g1" }), "g1");
-        assert.equal(await status(port), 301);
+        const st = await applyConfig(dir, renderNginx(redirectPlan(port, 301), { dir, generation: "g1" }), "g1");
+        assert.equal(await statusAt(port), 301);
         return { dir, port, master: st.pid };
     }
 
     it("killed as an update starts: the update fails saying so, the workers are stopped and generation 1 is started again", async () => {
         const { dir, port, master } = await started("before-hup");
-        const update = applyConfig(dir, renderNginx(plan(port, 308), { dir, generation: "g2" }), "g2");
+        const update = applyConfig(dir, renderNginx(redirectPlan(port, 308), { dir, generation: "g2" }), "g2");
         process.kill(master, "SIGKILL"); // the master only: its workers keep serving generation 1
         await assert.rejects(update, (e: Error) => e instanceof NginxApplyError
             && new RegExp(`master process \\(pid ${master}\\) died`).test(e.message)
@@ -112,12 +89,12 @@ describe("nginx crashes: kill -9 of the master alone (real nginx)", function () 
         assert.ok(st.running && st.pid !== master, "a new master runs");
         assert.equal(st.generation, "g1");
         assert.equal(await queryGeneration(dir), "g1");
-        assert.equal(await status(port), 301);
+        assert.equal(await statusAt(port), 301);
         assert.ok(!fs.readFileSync(path.join(dir, "conf/nginx.conf"), "utf8").includes("gen-308"), "previous files restored");
         assertNoOrphans(dir);
         // The next update goes through.
-        await applyConfig(dir, renderNginx(plan(port, 307), { dir, generation: "g3" }), "g3");
-        assert.equal(await status(port), 307);
+        await applyConfig(dir, renderNginx(redirectPlan(port, 307), { dir, generation: "g3" }), "g3");
+        assert.equal(await statusAt(port), 307);
         assertNoOrphans(dir);
     });
 
@@ -126,7 +103,7 @@ describe("nginx crashes: kill -9 of the master alone (real nginx)", function () 
         const oldWorkers = workerPids(master);
         // Stopped, the master keeps the HUP pending; the kill then lands mid-reload, deterministically.
         process.kill(master, "SIGSTOP");
-        const update = applyConfig(dir, renderNginx(plan(port, 308), { dir, generation: "g2" }), "g2");
+        const update = applyConfig(dir, renderNginx(redirectPlan(port, 308), { dir, generation: "g2" }), "g2");
         await sleep(300);
         process.kill(master, "SIGKILL");
         await assert.rejects(update, (e: Error) => e instanceof NginxApplyError
@@ -135,7 +112,7 @@ describe("nginx crashes: kill -9 of the master alone (real nginx)", function () 
             && /generation g1 was started again and serves/.test(e.message));
         for (const w of oldWorkers) assert.ok(!nginxProcessesOf(dir).some(p => p.pid === w), `orphaned worker ${w} still runs`);
         assertNoOrphans(dir);
-        assert.equal(await status(port), 301);
+        assert.equal(await statusAt(port), 301);
         assert.equal(readInstance(dir).generation, "g1");
     });
 
@@ -143,26 +120,22 @@ describe("nginx crashes: kill -9 of the master alone (real nginx)", function () 
         const home = path.join(root, "home");
         const dir = path.join(root, "lifecycle");
         const port = await freePort();
-        const inputs = (status_: number): NginxGatewayInputs => {
-            const s = input(port, status_);
-            return {
-                gateway: "default/gw", dir, listenAddress: "127.0.0.1", reusePort: true, home,
-                input: { gatewayClass: s.gatewayClasses![0], gateway: s.gateways[0], routes: s.routes, services: [], namespaces: [] },
-            };
-        };
+        const inputs = (status_: number): NginxGatewayInputs => ({
+            gateway: "default/gw", dir, listenAddress: "127.0.0.1", reusePort: true, home, input: redirectInput(port, status_),
+        });
         const { outs } = await createGateway(inputs(301));
-        assert.equal(await status(port), 301);
+        assert.equal(await statusAt(port), 301);
 
         process.kill(outs.pid!, "SIGKILL");
         await sleep(200);
-        assert.equal(await status(port), 301, "the orphaned workers still serve (what makes this dangerous)");
+        assert.equal(await statusAt(port), 301, "the orphaned workers still serve (what makes this dangerous)");
         const refreshed = readGateway(outs);
         assert.equal(refreshed.running, false, "refresh sees the master is gone");
         assert.ok(diffGateway(refreshed, inputs(308)).changes, "the next up updates");
 
         const updated = await updateGateway(refreshed, inputs(308));
         assert.equal(updated.running, true);
-        assert.equal(await status(port), 308);
+        assert.equal(await statusAt(port), 308);
         assertNoOrphans(dir);
 
         // Killed again, then destroyed: nothing of it may keep listening.

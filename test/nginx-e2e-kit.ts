@@ -13,18 +13,27 @@ import { LocalWorkspace, PulumiCommand, PulumiFn, Stack } from "@pulumi/pulumi/a
 const ROOT = path.resolve(__dirname, "..");
 const CI = process.env.CI === "true";
 
-/** The CLI's bin dir, or undefined after skipping (or throws under CI) when nginx or the CLI is missing. */
-export function e2eGate(ctx: Mocha.Context, what: string): string | undefined {
-    const skipOrFail = (message: string) => {
-        if (CI) throw new Error(message);
-        console.warn(`\n    !!! SKIPPING ${what}: ${message}\n`);
-        ctx.skip();
-    };
+/**
+ * The start of every e2e gate: without CI=true or GATEWAYKIT_E2E=1 it skips loudly (undefined);
+ * otherwise it returns how to refuse a missing tool — a failure under CI, a loud skip elsewhere.
+ */
+export function e2eRun(ctx: Mocha.Context, what: string): ((message: string) => void) | undefined {
     if (!CI && process.env.GATEWAYKIT_E2E !== "1") {
         console.warn(`\n    !!! SKIPPING ${what}: set GATEWAYKIT_E2E=1 to run it (CI=true always runs it)\n`);
         ctx.skip();
         return undefined;
     }
+    return (message: string) => {
+        if (CI) throw new Error(message);
+        console.warn(`\n    !!! SKIPPING ${what}: ${message}\n`);
+        ctx.skip();
+    };
+}
+
+/** The CLI's bin dir, or undefined after skipping (or throws under CI) when nginx or the CLI is missing. */
+export function e2eGate(ctx: Mocha.Context, what: string): string | undefined {
+    const skipOrFail = e2eRun(ctx, what);
+    if (!skipOrFail) return undefined;
     if (!["nginx", "/usr/sbin/nginx"].some(c => spawnSync(c, ["-v"]).status === 0)) return void skipOrFail("nginx is not installed (apt-get install -y nginx-light)");
     const cache = process.env.GATEWAYKIT_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "gatewaykit");
     const onPath = spawnSync("sh", ["-c", "command -v pulumi && command -v pulumi-resource-pulumi-nodejs"], { encoding: "utf8" }).status === 0;

@@ -1,11 +1,15 @@
 // Shared by the nginx provider tests beside their modules (local/echo.test.ts,
-// providers/nginx/runtime/lifecycle.test.ts): liveness, plain HTTP requests, short temp dirs, the nginx gate.
+// providers/nginx/runtime/lifecycle.test.ts, runtime/apply.test.ts, test/nginx-crash.test.ts,
+// test/nginx-write-failure.test.ts): liveness, plain HTTP requests, short temp dirs, the nginx gate,
+// and a backend-less plan whose redirect status shows which generation serves.
 
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
+import { compileGateway } from "../routing/compile";
+import { GatewayInput, GatewayPlan } from "../routing/plan";
 
 /** A process that exists and is not a zombie (an exited child not yet reaped still answers kill 0). */
 export function alive(pid: number): boolean {
@@ -68,3 +72,38 @@ export function requireNginx(ctx: Mocha.Context): void {
     ctx.skip();
 }
 
+
+/**
+ * The specs of a gateway with no backends whose one rule redirects with `status`, so the status
+ * code shows which generation serves; listeners: HTTP on `port`, plus `extraPort` (HTTP) and
+ * `httpsPort` (HTTPS, certificate "default/cert") when given.
+ */
+export function redirectInput(port: number, status: number, more: { extraPort?: number; httpsPort?: number } = {}): GatewayInput {
+    const listeners: { name: string; port: number; protocol: "HTTP" | "HTTPS"; tls?: { certificateRefs: { name: string }[] } }[] = [{ name: "http", port, protocol: "HTTP" }];
+    if (more.extraPort) listeners.push({ name: "extra", port: more.extraPort, protocol: "HTTP" });
+    if (more.httpsPort) listeners.push({ name: "https", port: more.httpsPort, protocol: "HTTPS", tls: { certificateRefs: [{ name: "cert" }] } });
+    return {
+        gatewayClass: { name: "c", controllerName: "gatewaykit.dev/nginx" },
+        gateway: { name: "gw", namespace: "default", gatewayClassName: "c", listeners },
+        routes: [{ name: "r", namespace: "default", parentRefs: [{ name: "gw" }], rules: [{
+            filters: [{ type: "RequestRedirect", requestRedirect: { hostname: `gen-${status}.example`, statusCode: status as 301 } }],
+        }] }],
+        services: [],
+        namespaces: [],
+    };
+}
+
+/** redirectInput's plan. */
+export function redirectPlan(port: number, status: number, more: { extraPort?: number; httpsPort?: number } = {}): GatewayPlan {
+    return compileGateway(redirectInput(port, status, more)).gateways[0];
+}
+
+/** The status a plain GET of /x on 127.0.0.1:port answers. */
+export function statusAt(port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+        http.get({ host: "127.0.0.1", port, path: "/x", agent: false, timeout: 3000 }, res => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode!));
+        }).on("error", reject);
+    });
+}

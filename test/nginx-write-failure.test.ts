@@ -4,41 +4,19 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { compile } from "../routing/compile";
-import { GatewayPlan } from "../routing/plan";
 import { applyConfig, stopInstance } from "../providers/nginx/runtime/apply";
 import { findNginx, NginxApplyError, queryGeneration, readInstance } from "../providers/nginx/runtime/process";
 import { renderNginx } from "../providers/nginx/model";
 import { freePort } from "./nginx-e2e-kit";
+import { redirectPlan, statusAt } from "./nginx-provider-kit";
 
 function nginxAvailable(): boolean {
     try { findNginx(); return true; } catch { return false; }
 }
 
-/** HTTP on `port` redirecting with `status`; with `httpsPort`, an HTTPS listener too (certificate "default/cert"). */
-function plan(port: number, status: number, httpsPort?: number): GatewayPlan {
-    const listeners: { name: string; port: number; protocol: "HTTP" | "HTTPS"; tls?: { certificateRefs: { name: string }[] } }[] = [{ name: "http", port, protocol: "HTTP" }];
-    if (httpsPort) listeners.push({ name: "https", port: httpsPort, protocol: "HTTPS", tls: { certificateRefs: [{ name: "cert" }] } });
-    return compile({
-        gatewayClasses: [{ name: "c", controllerName: "gatewaykit.dev/nginx" }],
-        gateways: [{ name: "gw", namespace: "default", gatewayClassName: "c", listeners }],
-        routes: [{ name: "r", namespace: "default", parentRefs: [{ name: "gw" }], rules: [{
-            filters: [{ type: "RequestRedirect", requestRedirect: { hostname: `gen-${status}.example`, statusCode: status as 301 } }],
-        }] }],
-    }).gateways[0];
-}
 
-function status(port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-        http.get({ host: "127.0.0.1", port, path: "/x", agent: false, timeout: 3000 }, res => {
-            res.resume();
-            res.on("end", () => resolve(res.statusCode!));
-        }).on("error", reject);
-    });
-}
 
 /** Every file under dir (relative path → content), without the logs and nginx's runtime files. */
 function snapshot(dir: string): Map<string, string> {
@@ -76,7 +54,7 @@ describe("nginx: a failure while writing a generation's files restores the previ
         assert.ok(before.has("conf/nginx.conf"));
         const httpsPort = await freePort();
         await assert.rejects(
-            applyConfig(dir, renderNginx(plan(port, 308, httpsPort), { dir, generation: "g2", certificates: MATERIAL }), "g2"),
+            applyConfig(dir, renderNginx(redirectPlan(port, 308, { httpsPort }), { dir, generation: "g2", certificates: MATERIAL }), "g2"),
             (e: Error) => e instanceof NginxApplyError && /could not write the files of generation g2/.test(e.message) && cause.test(e.message)
                 && /the previous files are in place/.test(e.message) && /generation g1 keeps serving/.test(e.message),
         );
@@ -85,7 +63,7 @@ describe("nginx: a failure while writing a generation's files restores the previ
         assert.deepEqual([...after.keys()].sort(), [...before.keys()].sort(), "the same files");
         for (const [f, c] of before) assert.equal(after.get(f), c, `${f} changed`);
         assert.equal(await queryGeneration(dir), "g1");
-        assert.equal(await status(port), 301);
+        assert.equal(await statusAt(port), 301);
         assert.equal(readInstance(dir).generation, "g1");
     }
 
@@ -94,7 +72,7 @@ describe("nginx: a failure while writing a generation's files restores the previ
         fs.chmodSync(dir, 0o755);
         const port = await freePort();
         try {
-            await applyConfig(dir, renderNginx(plan(port, 301), { dir, generation: "g1" }), "g1");
+            await applyConfig(dir, renderNginx(redirectPlan(port, 301), { dir, generation: "g1" }), "g1");
             fs.mkdirSync(path.join(dir, "tls/https-0.key/blocked"), { recursive: true });
             await check(dir, port, /https-0\.key/);
             // Once the path is free, the same generation goes through.
@@ -117,7 +95,7 @@ describe("nginx: a failure while writing a generation's files restores the previ
         const dir = path.join(mnt, "inst");
         const port = await freePort();
         try {
-            await applyConfig(dir, renderNginx(plan(port, 301), { dir, generation: "g1" }), "g1");
+            await applyConfig(dir, renderNginx(redirectPlan(port, 301), { dir, generation: "g1" }), "g1");
             // Fill the disk, leaving a few KB: the new nginx.conf still fits, the 64 KB certificate does not.
             const fill = path.join(mnt, "filler");
             const fd = fs.openSync(fill, "w");

@@ -17,7 +17,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
-import { freePort, processesNaming } from "../nginx-e2e-kit";
+import { e2eRun, freePort, processesNaming } from "../nginx-e2e-kit";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CI = process.env.CI === "true";
@@ -42,16 +42,8 @@ export interface KubeTools {
  * have been built. Returns undefined after skipping.
  */
 export function kubeGate(ctx: Mocha.Context, what: string): KubeTools | undefined {
-    const skipOrFail = (message: string) => {
-        if (CI) throw new Error(message);
-        console.warn(`\n    !!! SKIPPING ${what}: ${message}\n`);
-        ctx.skip();
-    };
-    if (!CI && process.env.GATEWAYKIT_E2E !== "1") {
-        console.warn(`\n    !!! SKIPPING ${what}: set GATEWAYKIT_E2E=1 to run it (CI=true always runs it)\n`);
-        ctx.skip();
-        return undefined;
-    }
+    const skipOrFail = e2eRun(ctx, what);
+    if (!skipOrFail) return undefined;
     const cache = process.env.GATEWAYKIT_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "gatewaykit");
     if (!CI && !fs.existsSync(path.join(cache, `kube-${KUBE_VERSION}`, "STAMP"))) {
         return void skipOrFail("no Kubernetes binaries: run scripts/ensure-kube.sh (builds them from Go modules once, ~14 minutes)");

@@ -6,29 +6,16 @@ import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { compile } from "../../../routing/compile";
-import { GatewayPlan } from "../../../routing/plan";
 import { applyConfig, stopInstance } from "./apply";
 import { findNginx, NginxApplyError, processAlive, queryGeneration, readInstance, workerPids } from "./process";
 import { renderNginx } from "../model";
 import { freePort } from "../../../test/conformance/harness";
+import { redirectPlan } from "../../../test/nginx-provider-kit";
 
 function nginxAvailable(): boolean {
     try { findNginx(); return true; } catch { return false; }
 }
 
-function plan(port: number, status: number, extraPort?: number): GatewayPlan {
-    // No backends: the rule answers 500 / redirects, so no echo process is needed here.
-    const listeners = [{ name: "http", port, protocol: "HTTP" as const }];
-    if (extraPort) listeners.push({ name: "extra", port: extraPort, protocol: "HTTP" as const });
-    return compile({
-        gatewayClasses: [{ name: "c", controllerName: "gatewaykit.dev/nginx" }],
-        gateways: [{ name: "gw", namespace: "default", gatewayClassName: "c", listeners }],
-        routes: [{ name: "r", namespace: "default", parentRefs: [{ name: "gw" }], rules: [{
-            filters: [{ type: "RequestRedirect", requestRedirect: { hostname: `gen-${status}.example`, statusCode: status as 301 } }],
-        }] }],
-    }).gateways[0];
-}
 
 function get(port: number): Promise<{ status: number; location?: string }> {
     return new Promise((resolve, reject) => {
@@ -78,7 +65,7 @@ describe("nginx instance (real process)", function () {
     });
 
     it("starts generation 1 and serves it", async () => {
-        const st = await applyConfig(dir, renderNginx(plan(port, 301), { dir, generation: "g1" }), "g1");
+        const st = await applyConfig(dir, renderNginx(redirectPlan(port, 301), { dir, generation: "g1" }), "g1");
         assert.equal(st.generation, "g1");
         assert.deepEqual(st.ports, [port]);
         assert.equal((await get(port)).location, `http://gen-301.example:${port}/x`);
@@ -89,7 +76,7 @@ describe("nginx instance (real process)", function () {
     it("reloads to generation 2 with new workers, verified", async () => {
         const before = readInstance(dir);
         const oldWorkers = workerPids(before.pid!);
-        const st = await applyConfig(dir, renderNginx(plan(port, 308), { dir, generation: "g2" }), "g2");
+        const st = await applyConfig(dir, renderNginx(redirectPlan(port, 308), { dir, generation: "g2" }), "g2");
         assert.equal(st.pid, before.pid, "same master");
         assert.equal((await get(port)).status, 308);
         assert.ok(workerPids(st.pid).some(w => !oldWorkers.includes(w)), "new workers");
@@ -97,7 +84,7 @@ describe("nginx instance (real process)", function () {
     });
 
     it("a config nginx rejects fails with nginx's message; generation 2 keeps serving", async () => {
-        const cfg = renderNginx(plan(port, 307), { dir, generation: "g3" });
+        const cfg = renderNginx(redirectPlan(port, 307), { dir, generation: "g3" });
         // A regex PCRE rejects (JS accepts the same text as a literal-ish pattern it would not send us).
         cfg.files[0].content = cfg.files[0].content.replace("map $request_uri $gk_path {", "map $uri $gk_bad { \"~(?<=a+)b\" 1; }\n    map $request_uri $gk_path {");
         await assert.rejects(applyConfig(dir, cfg, "g3"), (e: Error) => e instanceof NginxApplyError && /lookbehind assertion is not fixed length/.test(e.message) && /g2 keeps serving/.test(e.message));
@@ -110,7 +97,7 @@ describe("nginx instance (real process)", function () {
     it("right after a reload, every new connection gets the new generation (old workers no longer accept)", async () => {
         // Three reloads 308 -> 301 -> 302 -> 308: each must be complete when applyConfig returns.
         for (const [status, gen] of [[301, "g2a"], [302, "g2b"], [308, "g2"]] as const) {
-            await applyConfig(dir, renderNginx(plan(port, status), { dir, generation: gen }), gen);
+            await applyConfig(dir, renderNginx(redirectPlan(port, status), { dir, generation: gen }), gen);
             const seen: number[] = [];
             for (let i = 0; i < 20; i++) seen.push((await get(port)).status); // agent: false: a new connection each
             assert.deepEqual(seen.filter(s => s !== status), [], `generation ${gen}: ${seen.filter(s => s !== status).length} of 20 new connections were answered by an older generation`);
@@ -121,7 +108,7 @@ describe("nginx instance (real process)", function () {
         const { blocker, busy } = await block();
         const workersBefore = workerPids(readInstance(dir).pid!);
         try {
-            await assert.rejects(applyConfig(dir, renderNginx(plan(port, 307, busy), { dir, generation: "g4" }), "g4"),
+            await assert.rejects(applyConfig(dir, renderNginx(redirectPlan(port, 307, { extraPort: busy }), { dir, generation: "g4" }), "g4"),
                 (e: Error) => e instanceof NginxApplyError && new RegExp(`127\\.0\\.0\\.1:${busy} .*in use`).test(e.message) && /checked before reloading/.test(e.message) && /g2 keeps serving/.test(e.message));
             assert.deepEqual(workerPids(readInstance(dir).pid!), workersBefore, "nginx was not asked to reload (same workers)");
             assert.equal((await get(port)).status, 308);
@@ -136,7 +123,7 @@ describe("nginx instance (real process)", function () {
         let closed = false;
         try {
             // No pre-check: the blocked port reaches nginx, whose master retries bind() for ~2.5 s.
-            await assert.rejects(applyConfig(dir, renderNginx(plan(port, 307, busy), { dir, generation: "g5" }), "g5", { precheckPorts: false }),
+            await assert.rejects(applyConfig(dir, renderNginx(redirectPlan(port, 307, { extraPort: busy }), { dir, generation: "g5" }), "g5", { precheckPorts: false }),
                 (e: Error) => e instanceof NginxApplyError && new RegExp(`bind\\(\\) to 127\\.0\\.0\\.1:${busy} failed`).test(e.message) && /g2 keeps serving/.test(e.message));
             assert.match(fs.readFileSync(path.join(dir, "logs/error.log"), "utf8"), /still could not bind\(\)/, "applyConfig returned before nginx gave up");
             assert.equal(await queryGeneration(dir), "g2");
@@ -156,7 +143,7 @@ describe("nginx instance (real process)", function () {
     it("a port freed while nginx still retries bind(): the reload succeeds and applyConfig says so", async () => {
         const { blocker, busy } = await block();
         const freeing = sleep(1000).then(() => new Promise(r => blocker.close(r)));
-        const st = await applyConfig(dir, renderNginx(plan(port, 307, busy), { dir, generation: "g6" }), "g6", { precheckPorts: false });
+        const st = await applyConfig(dir, renderNginx(redirectPlan(port, 307, { extraPort: busy }), { dir, generation: "g6" }), "g6", { precheckPorts: false });
         await freeing;
         assert.equal(st.generation, "g6");
         assert.equal(await queryGeneration(dir), "g6");
