@@ -118,22 +118,20 @@ export function findCrdDir(from: string = __dirname): string | undefined {
 
 let loaded: CelRuleTable | undefined;
 
-/** The rule table: the generated file beside this module (the package), else the CRDs themselves (the repository). */
+/** The rule table (read once): the generated file beside this module (the package), else the CRDs themselves (the repository). */
 export function loadRuleTable(): CelRuleTable {
-    if (loaded) return loaded;
-    const generated = path.join(__dirname, RULE_TABLE_FILE);
-    if (fs.existsSync(generated)) {
-        loaded = JSON.parse(fs.readFileSync(generated, "utf8")) as CelRuleTable;
-        return loaded;
-    }
-    const dir = findCrdDir();
-    if (dir === undefined) {
+    return (loaded ??= readRuleTable());
+}
+
+export function readRuleTable(besideDir: string = __dirname, crdDir: string | undefined = findCrdDir(besideDir)): CelRuleTable {
+    const generated = path.join(besideDir, RULE_TABLE_FILE);
+    if (fs.existsSync(generated)) return JSON.parse(fs.readFileSync(generated, "utf8")) as CelRuleTable;
+    if (crdDir === undefined) {
         throw new Error(`gatewaykit: the Gateway API ${GATEWAY_API_CRD_VERSION} CEL rule table is missing: neither ${generated} (written by \`npm run build\`) ` +
-            `nor the CRDs (shared/gateway-api-${GATEWAY_API_CRD_VERSION}/crds above ${__dirname}, or $GATEWAYKIT_GATEWAY_API_CRDS) were found; ` +
+            `nor the CRDs (shared/gateway-api-${GATEWAY_API_CRD_VERSION}/crds above ${besideDir}, or $GATEWAYKIT_GATEWAY_API_CRDS) were found; ` +
             "the kubernetes adapter cannot check objects against the CRDs' rules without it — reinstall the package, or point GATEWAYKIT_GATEWAY_API_CRDS at the CRD directory");
     }
-    loaded = ruleTableFromCrds(dir);
-    return loaded;
+    return ruleTableFromCrds(crdDir);
 }
 
 // ---------------------------------------------------------------- evaluation
@@ -146,7 +144,8 @@ export const isTransitionRule = (r: CelRule): boolean => /\boldSelf\b/.test(r.ru
 const env = celEnv({ funcs: strings });
 const plans = new Map<string, (ctx: { self: unknown }) => CelResult>();
 
-function planOf(expr: string): (ctx: { self: unknown }) => CelResult {
+/** The planned rule (cached): throws when the expression does not parse. */
+export function planOf(expr: string): (ctx: { self: unknown }) => CelResult {
     let p = plans.get(expr);
     if (!p) {
         p = plan(env, parse(expr)) as (ctx: { self: unknown }) => CelResult;
@@ -186,10 +185,10 @@ export function structural(value: unknown, node: SchemaNode | undefined): unknow
         const child = node.properties?.[k] ?? node.additionalProperties;
         if (child === undefined && !node.preserveUnknown) continue; // pruned, as the server prunes it
         const s = structural(v, child);
-        if (s !== undefined) out[k] = s;
+        if (s !== undefined) out[node.properties?.[k] ? celPropertyName(k) : k] = s;
     }
     for (const [k, child] of Object.entries(node.properties ?? {})) {
-        if (out[k] === undefined && child.default !== undefined) out[k] = structural(structuredClone(child.default), child);
+        if (out[celPropertyName(k)] === undefined && child.default !== undefined) out[celPropertyName(k)] = structural(structuredClone(child.default), child);
     }
     return out;
 }
@@ -205,6 +204,17 @@ function plain(value: unknown): unknown {
         if (p !== undefined) out[k] = p;
     }
     return out;
+}
+
+// Kubernetes exposes an object property to CEL under an escaped name when the name is a CEL
+// reserved word or holds characters CEL identifiers cannot: the HTTPRoute rules read a parentRef's
+// namespace as `__namespace__`. Map keys (additionalProperties) are not escaped.
+const CEL_RESERVED = new Set(["true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if",
+    "import", "let", "loop", "package", "namespace", "return", "var", "void", "while"]);
+
+export function celPropertyName(name: string): string {
+    if (CEL_RESERVED.has(name)) return `__${name}__`;
+    return name.replace(/__|\.|-|\//g, c => ({ "__": "__underscores__", ".": "__dot__", "-": "__dash__", "/": "__slash__" })[c]!);
 }
 
 const celText = (v: unknown): string => (typeof v === "string" ? v : String(v));
@@ -250,10 +260,9 @@ export function evaluateCrdRules(manifest: { apiVersion: string; kind: string },
         if (Array.isArray(self)) {
             if (node.items) self.forEach((v, j) => visit(v, node.items!, `${field}[${j}]`));
         } else if (typeof self === "object" && self !== null) {
-            for (const [k, v] of Object.entries(self as Record<string, unknown>)) {
-                const child = node.properties?.[k] ?? node.additionalProperties;
-                if (child) visit(v, child, node.properties?.[k] ? (field === "" ? k : `${field}.${k}`) : `${field}[${JSON.stringify(k)}]`);
-            }
+            const obj = self as Record<string, unknown>;
+            for (const [k, child] of Object.entries(node.properties ?? {})) visit(obj[celPropertyName(k)], child, field === "" ? k : `${field}.${k}`);
+            if (node.additionalProperties && !node.properties) for (const [k, v] of Object.entries(obj)) visit(v, node.additionalProperties, `${field}[${JSON.stringify(k)}]`);
         }
     };
     visit(structural(manifest, root), root, "");
