@@ -16,10 +16,12 @@ describe("kubernetes adapter: the CRDs' CEL rules, checked before the cluster se
 
     it("duplicate listener names, and the same port/protocol/hostname twice", () => {
         const problems = celProblems(gateway({ gatewayClassName: "c", listeners: [{ name: "http", port: 80, protocol: "HTTP" }, { name: "http", port: 80, protocol: "HTTP" }] }));
-        // The rules sit on the list node (spec.listeners), so the server names that field.
+        // The rules sit on the list node (spec.listeners), so the server names that field (as a real server said).
         assert.deepEqual(problems, [
             "Gateway default/g: spec.listeners: Listener name must be unique within the Gateway",
             "Gateway default/g: spec.listeners: Combination of port, protocol and hostname must be unique for each listener",
+            // listeners is a list-type map keyed by name: the server refuses the duplicate key too.
+            "Gateway default/g: spec.listeners[1]: Duplicate value: {\"name\":\"http\"}",
         ]);
     });
 

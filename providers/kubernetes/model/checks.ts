@@ -1,6 +1,7 @@
 // The v1.6.1 CRDs' CEL rules (x-kubernetes-validations), checked on every emitted object before the
 // cluster sees it — the API server would refuse the object mid-update otherwise. The rules are the
-// CRDs' own, evaluated by crd-cel.ts with a CEL library, so this check is the CRD by construction.
+// CRDs' own, evaluated by crd-cel.ts with a CEL library, so this check is the CRD by construction
+// (with the one structural check the server makes beside them: no duplicate key in a list-type map).
 // (Everything here is a CRD rule: gatewaykit's own checks of the objects — names, namespaces,
 // Service ports and addresses, grants — live in model/index.ts.)
 

@@ -77,6 +77,11 @@ describe("kubernetes adapter: the CRDs' CEL rules, evaluated by a CEL library", 
         assert.deepEqual(problems(route({ rules: [{ timeouts: { request: "2s", backendRequest: "1s" } }] })), []);
     });
 
+    it("words an evaluation error as the server does (a TLS listener without certificateRefs reads an absent field)", () => {
+        assert.deepEqual(problems(gateway({ gatewayClassName: "c", listeners: [{ name: "s", port: 443, protocol: "HTTPS", tls: { mode: "Terminate" } }] })),
+            ["spec.listeners[0].tls: no such key: certificateRefs evaluating rule: certificateRefs or options must be specified when mode is Terminate"]);
+    });
+
     it("accepts duplicate rule names, as the v1.6.1 standard CRD does (no rule refuses them; the field's doc says MUST)", () => {
         assert.deepEqual(problems(route({ rules: [{ name: "a" }, { name: "a" }] })), []);
     });
@@ -209,6 +214,7 @@ describe("kubernetes adapter: the CRDs' CEL rules, evaluated by a CEL library", 
             assert.deepEqual(problems(gateway({ gatewayClassName: "c", listeners: dup })), [
                 "spec.listeners: Listener name must be unique within the Gateway",
                 "spec.listeners: Combination of port, protocol and hostname must be unique for each listener",
+                `spec.listeners[${ls.length}]: Duplicate value: {"name":${JSON.stringify(ls[n % ls.length].name)}}`,
             ]);
             const tlsOnHttp = ls.map(l => ({ ...l, protocol: "HTTP", tls: { certificateRefs: [{ name: "cert" }] } }));
             assert.ok(problems(gateway({ gatewayClassName: "c", listeners: tlsOnHttp })).includes("spec.listeners: tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']"));

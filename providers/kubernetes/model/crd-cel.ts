@@ -46,6 +46,9 @@ export interface SchemaNode {
     default?: unknown;
     properties?: Record<string, SchemaNode>;
     items?: SchemaNode;
+    /** x-kubernetes-list-type map (items unique by listMapKeys) or set (items unique): checked with the rules. */
+    listType?: "map" | "set";
+    listMapKeys?: string[];
     additionalProperties?: SchemaNode;
     /** Indexes into CelRuleTable.rules. */
     rules?: number[];
@@ -86,6 +89,8 @@ export function ruleTableFromCrds(dir: string, files: string[] = EMITTED_CRD_FIL
                     for (const [k, child] of Object.entries(s.properties as Record<string, Schema>)) out.properties[k] = node(child, at === "" ? k : `${at}.${k}`, at === "" && k === "metadata");
                 }
                 if (s.items && typeof s.items === "object") out.items = node(s.items, `${at}[*]`);
+                if (s["x-kubernetes-list-type"] === "map" || s["x-kubernetes-list-type"] === "set") out.listType = s["x-kubernetes-list-type"];
+                if (Array.isArray(s["x-kubernetes-list-map-keys"])) out.listMapKeys = s["x-kubernetes-list-map-keys"];
                 if (s.additionalProperties && typeof s.additionalProperties === "object") out.additionalProperties = node(s.additionalProperties, `${at}[*]`);
                 for (const r of (s["x-kubernetes-validations"] ?? []) as Schema[]) {
                     (out.rules ??= []).push(table.rules.length);
@@ -158,7 +163,8 @@ export interface CelViolation {
     /** The object's field the rule is on, e.g. spec.rules[0].filters. */
     field: string;
     message: string;
-    rule: CelRule;
+    /** The CEL rule refused; undefined for a duplicate item of a list-type map or set (the other CRD check the server makes at the same time). */
+    rule?: CelRule;
 }
 
 export interface CelEvaluation {
@@ -217,6 +223,20 @@ export function celPropertyName(name: string): string {
     return name.replace(/__|\.|-|\//g, c => ({ "__": "__underscores__", ".": "__dot__", "-": "__dash__", "/": "__slash__" })[c]!);
 }
 
+/** JSON of a structural value (bigint ints as numbers), as the server prints a duplicate. */
+const json = (v: unknown): string => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? Number(x) : x));
+
+function duplicates(list: unknown[], node: SchemaNode, field: string, violations: CelViolation[]): void {
+    const seen = new Set<string>();
+    list.forEach((item, j) => {
+        const key = node.listType === "map" && node.listMapKeys
+            ? json(Object.fromEntries(node.listMapKeys.map(k => [k, (item as Record<string, unknown>)[celPropertyName(k)]])))
+            : json(item);
+        if (seen.has(key)) violations.push({ field: `${field}[${j}]`, message: `Duplicate value: ${key}` });
+        seen.add(key);
+    });
+}
+
 const celText = (v: unknown): string => (typeof v === "string" ? v : String(v));
 
 /** Evaluates every rule of the object's CRD version at every node present in `manifest`. */
@@ -247,7 +267,9 @@ export function evaluateCrdRules(manifest: { apiVersion: string; kind: string },
             }
             if (result === true) continue;
             if (isCelError(result) || typeof result !== "boolean") {
-                out.violations.push({ field: at, rule, message: `the CRD rule ${JSON.stringify(rule.rule)} could not be evaluated (${isCelError(result) ? result.message : `returned ${celText(result)}`})` });
+                // As the server words it: the error, then the rule's message.
+                const error = isCelError(result) ? result.message.replace(/^field not found: /, "no such key: ") : `rule returned ${celText(result)}, not a bool`;
+                out.violations.push({ field: at, rule, message: `${error} evaluating rule: ${rule.message ?? rule.rule}` });
                 continue;
             }
             let message = rule.message ?? `failed rule: ${rule.rule}`;
@@ -258,6 +280,7 @@ export function evaluateCrdRules(manifest: { apiVersion: string; kind: string },
             out.violations.push({ field: at, rule, message: rule.reason ? `${message} (${rule.reason})` : message });
         }
         if (Array.isArray(self)) {
+            if (node.listType) duplicates(self, node, field, out.violations);
             if (node.items) self.forEach((v, j) => visit(v, node.items!, `${field}[${j}]`));
         } else if (typeof self === "object" && self !== null) {
             const obj = self as Record<string, unknown>;
