@@ -277,7 +277,8 @@ export function evaluateCrdRules(manifest: { apiVersion: string; kind: string },
                 const m = planOf(rule.messageExpression)({ self });
                 if (typeof m === "string" && m !== "") message = m;
             }
-            out.violations.push({ field: at, rule, message: rule.reason ? `${message} (${rule.reason})` : message });
+            // rule.reason (none in these CRDs) is the server's cause type, not part of the message.
+            out.violations.push({ field: at, rule, message });
         }
         if (Array.isArray(self)) {
             if (node.listType) duplicates(self, node, field, out.violations);
