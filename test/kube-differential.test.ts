@@ -10,6 +10,7 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
 import { compile } from "../routing/compile";
+import { Feature, featuresOfGateway } from "../routing/features";
 import { CompileInput } from "../routing/plan";
 import { HTTPRouteSpec, ServiceSpec } from "../routing/types";
 import { validateInput } from "../routing/validate";
@@ -279,6 +280,7 @@ describe("kubernetes adapter vs a real API server: server-side dry run of every 
         // Valid generated plans: every feature, every parameter set.
         const samples = fc.sample(fc.tuple(input, parameters), { numRuns: VALID_PLANS, seed: 15 });
         samples.forEach(([inp, raw], i) => judged.push(...judgeCase(`plan ${i}`, inp, raw)));
+        const features = new Set<Feature>(samples.flatMap(([inp]) => featuresOfGateway(compile(inp).gateways[0]).map(u => u.feature)));
         const validObjects = judged.length;
         // Invalid inputs: each class on three different generated bases.
         for (const [cls, mutate] of Object.entries(INVALID)) {
@@ -342,6 +344,13 @@ describe("kubernetes adapter vs a real API server: server-side dry run of every 
         for (const j of serverOnly) console.log(`      SERVER ONLY: ${describe(j)}`);
         for (const j of gaps) console.log(`      KNOWN ADAPTER DEFECT (server only; KNOWN_ADAPTER_GAPS): ${describe(j)}`);
 
+        console.log(`      the valid plans use ${features.size} features: ${[...features].sort().join(", ")}`);
+        assert.ok(features.size >= 24, `only ${features.size} features covered`);
+        // A raw CEL break is refused by the server with the very rule gatewaykit's check names.
+        for (const j of judged.filter(j => j.case in RAW)) {
+            const rules = j.gatewaykit.reasons.map(r => r.slice(r.lastIndexOf(": ") + 2).replace(/ \(.*\)$/, ""));
+            assert.ok(rules.some(r => j.server!.message.includes(r)), `${j.case}: server said ${j.server!.message}; gatewaykit: ${j.gatewaykit.reasons.join("; ")}`);
+        }
         assert.equal(serverOnly.length, 0, `objects gatewaykit accepts that the server refuses:\n${serverOnly.map(describe).join("\n")}`);
         const validRefused = judged.filter(j => j.case.startsWith("plan ") && !(j.gatewaykit.accepted && j.server!.accepted));
         assert.deepEqual(validRefused.map(describe), [], "every object of the valid plans is accepted by both");
