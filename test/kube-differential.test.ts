@@ -46,7 +46,7 @@ function names(text: string, m: Manifest): boolean {
     const ns = m.metadata.namespace ? `${m.metadata.namespace}/` : "";
     const plainKind = m.kind === "EndpointSlice" ? "Service" : m.kind;
     const name = m.kind === "EndpointSlice" ? (m.metadata as { labels?: Record<string, string> }).labels?.["kubernetes.io/service-name"] ?? m.metadata.name : m.metadata.name;
-    return text.includes(objectKey(m)) || text.includes(`${plainKind} ${ns}${name}:`) || text.startsWith(`${plainKind} ${ns}${name}`);
+    return text.includes(objectKey(m)) || text.includes(`${plainKind} ${ns}${name}:`);
 }
 
 /**
@@ -239,6 +239,9 @@ const STRICTER: Record<string, string> = {
     "endpoint hostname": "the Service is valid alone; gatewaykit refuses it with its EndpointSlice (which the server refuses too: " +
         "an EndpointSlice of addressType IPv4 holds IP addresses), naming the Service the user wrote",
     "endpoint not an address": "as for an endpoint hostname: the Service is valid alone, the EndpointSlice is refused by both",
+    // For when the adapter names the addresses of KNOWN_ADAPTER_GAPS on the Service (the refusal then covers the Service too).
+    ...Object.fromEntries(["endpoint 127.0.0.1 (loopback)", "endpoint ::1 (loopback)", "endpoint 169.254.1.1 (link-local)", "endpoint 224.0.0.1 (multicast)",
+        "endpoint 0.0.0.0 (unspecified)"].map(c => [c, "the Service is valid alone; gatewaykit refuses it with its EndpointSlice, whose address the server refuses"])),
 };
 
 /**
