@@ -103,7 +103,7 @@ describe("consumer: the packed package in a fresh Pulumi project (real CLI)", fu
         const stray = files.filter(f => !(f === "package.json" || f === "README.md" || f === "LICENSE" || f.startsWith("dist/"))
             || /\.test\.|(^|\/)(test|bench|examples|fixtures)\//.test(f) || (/\.ts$/.test(f) && !/\.d\.ts$/.test(f)));
         assert.deepEqual(stray, [], "the tarball holds files a user does not need");
-        for (const f of ["dist/index.js", "dist/index.d.ts", "dist/testing/index.js", "dist/testing/index.d.ts", "dist/local/echo-server.js"]) {
+        for (const f of ["dist/index.js", "dist/index.d.ts", "dist/testing/index.js", "dist/testing/index.d.ts", "dist/providers/kubernetes/model/gateway-api-cel-rules.json", "dist/local/echo-server.js"]) {
             assert.ok(files.includes(f), `the tarball lacks ${f}`);
         }
         console.log(`      tarball: ${packed.filename}, ${files.length} files, ${packed.size} bytes`);
