@@ -150,16 +150,23 @@ function create(plan: GatewayPlan, ctx: RealizeContext, scope: RenderScope): { g
     const custom = (m: Manifest, dependsOn: pulumi.Resource[] = []) =>
         make(m, dependsOn, (name, opts) => new apiextensions.CustomResource(name, { ...m, status: undefined } as unknown as ConstructorParameters<typeof apiextensionsModule.CustomResource>[1], opts));
 
+    // Namespaces (createNamespaces) before the objects in them, so they are also deleted after them.
+    const namespaces = new Map(rendered.namespaces.map(m => [m.metadata.name,
+        make(m, [], (name, opts) => new coreV1.Namespace(name, m as ConstructorParameters<typeof coreV1Module.Namespace>[1], opts))]));
+    const inNamespace = (m: Manifest): pulumi.Resource[] => {
+        const ns = m.metadata.namespace !== undefined ? namespaces.get(m.metadata.namespace) : undefined;
+        return ns ? [ns] : [];
+    };
     const cls = rendered.gatewayClass ? custom(rendered.gatewayClass) : undefined;
-    const gateway = rendered.gateway ? custom(rendered.gateway, cls ? [cls] : []) : undefined;
-    const services = rendered.services.map(m => make(m, [], (name, opts) => new coreV1.Service(name, m as ConstructorParameters<typeof coreV1Module.Service>[1], opts)));
+    const gateway = rendered.gateway ? custom(rendered.gateway, [...(cls ? [cls] : []), ...inNamespace(rendered.gateway)]) : undefined;
+    const services = rendered.services.map(m => make(m, inNamespace(m), (name, opts) => new coreV1.Service(name, m as ConstructorParameters<typeof coreV1Module.Service>[1], opts)));
     const slices = rendered.endpointSlices.map(m => {
         const i = rendered.services.findIndex(x => x.metadata.namespace === m.metadata.namespace && x.metadata.name === m.metadata.labels?.["kubernetes.io/service-name"]);
-        return make(m, i >= 0 ? [services[i]] : [], (name, opts) => new discoveryV1.EndpointSlice(name, m as unknown as ConstructorParameters<typeof discoveryV1Module.EndpointSlice>[1], opts));
+        return make(m, [...(i >= 0 ? [services[i]] : []), ...inNamespace(m)], (name, opts) => new discoveryV1.EndpointSlice(name, m as unknown as ConstructorParameters<typeof discoveryV1Module.EndpointSlice>[1], opts));
     });
-    const grants = rendered.referenceGrants.map(m => custom(m));
+    const grants = rendered.referenceGrants.map(m => custom(m, inNamespace(m)));
     // Backends and grants first, so the controller resolves a new route's references at once.
-    const routes = rendered.routes.map(m => ({ name: `${m.metadata.namespace}/${m.metadata.name}`, resource: custom(m, [...(gateway ? [gateway] : []), ...services, ...slices, ...grants]) }));
+    const routes = rendered.routes.map(m => ({ name: `${m.metadata.namespace}/${m.metadata.name}`, resource: custom(m, [...(gateway ? [gateway] : []), ...services, ...slices, ...grants, ...inNamespace(m)]) }));
     return {
         ...(gateway && rendered.gateway ? { gateway: { name: `${rendered.gateway.metadata.namespace}/${rendered.gateway.metadata.name}`, resource: gateway } } : {}),
         routes,
