@@ -9,32 +9,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { Gateway, GatewayClass, HTTPRoute, Service } from "../components";
 import { endpointAddressProblem } from "../providers/kubernetes";
 import { RecordedResource, failureOf, runProgram, setupMocks } from "../testing";
+import { ACCEPTED_ADDRESSES, REFUSED_ADDRESSES } from "./kube/harness";
 
 setupMocks();
-
-/** Addresses the real server refuses in an EndpointSlice, with the reason gatewaykit gives (see the e2e test for the server's own words). */
-export const REFUSED_ADDRESSES: [string, RegExp][] = [
-    ["127.0.0.1", /loopback addresses \(127\.0\.0\.0\/8\)/],
-    ["127.255.255.254", /loopback/],
-    ["::1", /loopback address ::1/],
-    ["0.0.0.0", /unspecified address 0\.0\.0\.0/],
-    ["::", /unspecified address ::/],
-    ["169.254.0.1", /link-local addresses \(169\.254\.0\.0\/16\)/],
-    ["169.254.169.254", /link-local/],
-    ["fe80::1", /link-local addresses \(fe80::\/10\)/],
-    ["febf::1", /link-local/],
-    ["224.0.0.1", /link-local multicast addresses \(224\.0\.0\.0\/24\)/],
-    ["224.0.0.251", /link-local multicast/],
-    ["ff02::1", /link-local multicast addresses \(ff02::\/16\)/],
-    ["::ffff:127.0.0.1", /IPv4-mapped IPv6 .*write the IPv4 address 127\.0\.0\.1/],
-    ["::ffff:10.0.0.1", /IPv4-mapped IPv6 .*10\.0\.0\.1/],
-    ["010.0.0.1", /leading zeros; write "10\.0\.0\.1"/],
-    ["2001:DB8::1", /canonical form .*write "2001:db8::1"/],
-    ["2001:db8:0:0:0:0:0:1", /canonical form .*write "2001:db8::1"/],
-];
-/** Addresses the real server accepts (multicast beyond link-local, broadcast, reserved and documentation ranges included). */
-export const ACCEPTED_ADDRESSES = ["10.0.0.1", "1.2.3.4", "100.64.0.1", "192.0.2.1", "224.0.1.1", "239.255.255.250", "240.0.0.1", "255.255.255.255",
-    "fec0::1", "ff05::2", "ff0e::1", "2001:db8::1", "fd00::1"];
 
 interface Logged { message: string; resource?: pulumi.Resource }
 

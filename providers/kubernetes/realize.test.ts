@@ -171,10 +171,10 @@ describe("kubernetes adapter (Pulumi mocks)", () => {
 
     it("await adds pulumi.com/waitFor annotations: Gateway Programmed, HTTPRoute Accepted", async () => {
         const { resources } = await runProgram(() => { seed({ await: { timeoutSeconds: 300 } }); });
-        assert.deepEqual((of(resources, GW)[0].inputs as Manifest).metadata.annotations, { "pulumi.com/waitFor": "condition=Programmed", "pulumi.com/timeoutSeconds": "300" });
+        // The timeout is the objects' customTimeouts (create, update), not an annotation that would bound deletes too.
+        assert.deepEqual((of(resources, GW)[0].inputs as Manifest).metadata.annotations, { "pulumi.com/waitFor": "condition=Programmed" });
         assert.deepEqual((of(resources, ROUTE)[0].inputs as Manifest).metadata.annotations, {
             "pulumi.com/waitFor": `jsonpath={.status.parents[*].conditions[?(@.type=="Accepted")].status}=True`,
-            "pulumi.com/timeoutSeconds": "300",
         });
         const { resources: quiet } = await runProgram(() => { seed(); });
         assert.equal((of(quiet, GW)[0].inputs as Manifest).metadata.annotations, undefined);

@@ -134,7 +134,9 @@ export class ManifestRenderer {
     private awaitAnnotations(waitFor: string): Record<string, string> | undefined {
         const w = this.params.await;
         if (!w) return undefined;
-        return { "pulumi.com/waitFor": waitFor, ...(w.timeoutSeconds ? { "pulumi.com/timeoutSeconds": String(w.timeoutSeconds) } : {}) };
+        // No pulumi.com/timeoutSeconds: it bounds deletes too, and a Gateway's foreground delete
+        // outlasted a 5 s await on a real cluster. realize sets customTimeouts create/update instead.
+        return { "pulumi.com/waitFor": waitFor };
     }
 
     private gateway(): Manifest {
