@@ -50,7 +50,9 @@ export interface KubernetesClassParameters {
     referenceGrants?: ReferenceGrantSpec[];
     /**
      * Wait for the controller: the Gateway until Programmed, each HTTPRoute until Accepted
-     * (pulumi.com/waitFor annotations). Off by default.
+     * (pulumi.com/waitFor annotations). Off by default. timeoutSeconds bounds the create and
+     * update waits (customTimeouts; deletes keep the provider's default); on a timeout the provider
+     * says "timed out waiting for the condition", and the Gateway's info line says what was awaited.
      */
     await?: boolean | { timeoutSeconds?: number };
     /** Labels added to every emitted object. */
