@@ -5,6 +5,7 @@
 
 import type * as pulumi from "@pulumi/pulumi";
 import { FEATURES, Feature } from "../../routing/features";
+import { GatewayValidationError } from "../../routing/errors";
 import { ReferenceGrantSpec } from "../../routing/types";
 import { Adapter } from "../adapter";
 import { kubernetesModel } from "./model";
@@ -15,7 +16,7 @@ export type { ClusterStatus, ClusterRouteStatus, ClusterCondition, ObjectStatus 
 export { ManifestRenderer, allManifests, objectKey } from "./model/manifests";
 export type { Manifest, Rendered, RenderScope, GrantNeed } from "./model/manifests";
 export { celProblems } from "./model/checks";
-export { kubernetesModel } from "./model";
+export { kubernetesModel, endpointAddressProblem } from "./model";
 export type { KubernetesModel } from "./model";
 export { resolveParameters } from "./parameters";
 export type { ResolvedParameters } from "./parameters";
@@ -34,7 +35,10 @@ export interface KubernetesClassParameters {
     description?: string;
     /** The Kubernetes provider (cluster) every object is created with; defaults to the ambient one (or the component's providers option). */
     provider?: pulumi.ProviderResource;
-    /** gatewaykit namespace (team) → cluster namespace; unmapped namespaces keep their name. The namespaces must exist. */
+    /**
+     * gatewaykit namespace (team) → cluster namespace; unmapped namespaces keep their name. The
+     * namespaces must exist, or be created with createNamespaces.
+     */
     namespaces?: Record<string, string>;
     /**
      * Create the ReferenceGrants that cross-namespace backends need (default true). With false,
@@ -46,7 +50,9 @@ export interface KubernetesClassParameters {
     referenceGrants?: ReferenceGrantSpec[];
     /**
      * Wait for the controller: the Gateway until Programmed, each HTTPRoute until Accepted
-     * (pulumi.com/waitFor annotations). Off by default.
+     * (pulumi.com/waitFor annotations). Off by default. timeoutSeconds bounds the create and
+     * update waits (customTimeouts; deletes keep the provider's default); on a timeout the provider
+     * says "timed out waiting for the condition", and the Gateway's info line says what was awaited.
      */
     await?: boolean | { timeoutSeconds?: number };
     /** Labels added to every emitted object. */
@@ -58,6 +64,13 @@ export interface KubernetesClassParameters {
      * reports what it cannot do.
      */
     supportedFeatures?: string[];
+    /**
+     * Create a v1 Namespace for each cluster namespace the emitted objects are written into (default
+     * false), labelled with the Gateway's namespaceLabels for it; created before those objects and
+     * deleted after them. Leave it off when the namespaces are someone else's (a namespace one stack
+     * creates is deleted, with everything in it, when that stack is destroyed).
+     */
+    createNamespaces?: boolean;
 }
 
 export const kubernetesAdapter: Adapter = {
@@ -66,6 +79,9 @@ export const kubernetesAdapter: Adapter = {
     capabilities: new Set<Feature>(FEATURES),
     model: (plan, { parameters, input }) => {
         const model = kubernetesModel(plan, input, parameters, "gateway");
+        // When every problem is a Service's (a name, port name or endpoint the cluster refuses), the
+        // failure is reported on those Services; a mix is listed whole on the gateway.
+        if (model.issues.length > 0 && model.issues.length === model.problems.length) throw new GatewayValidationError(model.issues);
         return { problems: model.problems, model };
     },
     realize: realizeGateway,

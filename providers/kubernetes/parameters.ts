@@ -16,10 +16,11 @@ export interface ResolvedParameters {
     await?: { timeoutSeconds?: number };
     labels: Record<string, string>;
     supportedFeatures?: Feature[];
+    createNamespaces: boolean;
 }
 
 const KNOWN = ["controllerName", "gatewayClassName", "description", "provider", "namespaces", "manageReferenceGrants",
-    "referenceGrants", "await", "labels", "supportedFeatures"];
+    "referenceGrants", "await", "labels", "supportedFeatures", "createNamespaces"];
 
 /** The CRD's pattern for GatewayClass spec.controllerName: a domain-prefixed path. */
 const CONTROLLER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/;
@@ -97,6 +98,8 @@ export function resolveParameters(raw: Record<string, unknown>): { params: Resol
             }
         }
     }
+    const createNamespaces = raw.createNamespaces;
+    if (createNamespaces !== undefined && typeof createNamespaces !== "boolean") problems.push(`${at("createNamespaces")}: must be true or false (got ${JSON.stringify(createNamespaces)})`);
     let supportedFeatures: Feature[] | undefined;
     if (raw.supportedFeatures !== undefined) {
         if (!Array.isArray(raw.supportedFeatures)) problems.push(`${at("supportedFeatures")}: must be a list of feature names, e.g. ["HTTPRoute", "HTTPRouteQueryParamMatching"]`);
@@ -120,6 +123,7 @@ export function resolveParameters(raw: Record<string, unknown>): { params: Resol
             ...(wait ? { await: wait } : {}),
             labels,
             ...(supportedFeatures ? { supportedFeatures } : {}),
+            createNamespaces: createNamespaces === true,
         },
         problems,
     };

@@ -171,10 +171,10 @@ describe("kubernetes adapter (Pulumi mocks)", () => {
 
     it("await adds pulumi.com/waitFor annotations: Gateway Programmed, HTTPRoute Accepted", async () => {
         const { resources } = await runProgram(() => { seed({ await: { timeoutSeconds: 300 } }); });
-        assert.deepEqual((of(resources, GW)[0].inputs as Manifest).metadata.annotations, { "pulumi.com/waitFor": "condition=Programmed", "pulumi.com/timeoutSeconds": "300" });
+        // The timeout is the objects' customTimeouts (create, update), not an annotation that would bound deletes too.
+        assert.deepEqual((of(resources, GW)[0].inputs as Manifest).metadata.annotations, { "pulumi.com/waitFor": "condition=Programmed" });
         assert.deepEqual((of(resources, ROUTE)[0].inputs as Manifest).metadata.annotations, {
             "pulumi.com/waitFor": `jsonpath={.status.parents[*].conditions[?(@.type=="Accepted")].status}=True`,
-            "pulumi.com/timeoutSeconds": "300",
         });
         const { resources: quiet } = await runProgram(() => { seed(); });
         assert.equal((of(quiet, GW)[0].inputs as Manifest).metadata.annotations, undefined);
@@ -261,8 +261,8 @@ describe("kubernetes adapter (Pulumi mocks)", () => {
             const svc = new Service("9lives", { ports: [{ port: 80, name: "the-http-port-name" }], endpoints: [{ address: "backend.internal" }] });
             new HTTPRoute("r", { parentRefs: [{ gateway }], rules: [{ backendRefs: [{ service: svc }] }] });
         }));
-        assert.match(names2.message, /Service default\/9lives: a Kubernetes Service name must start with a letter/);
-        assert.match(names2.message, /Service default\/9lives: ports\[80\]\.name "the-http-port-name" is not a Kubernetes port name/);
-        assert.match(names2.message, /Service default\/9lives: endpoint "backend\.internal" is a hostname/);
+        assert.match(names2.message, /Service default\/9lives: metadata\.name: a Kubernetes Service name must start with a letter/);
+        assert.match(names2.message, /Service default\/9lives: spec\.ports\[0\]\.name: is not a Kubernetes port name .*\(got "the-http-port-name"\)/);
+        assert.match(names2.message, /Service default\/9lives: spec\.endpoints\[0\]\.address: is a hostname.*\(got "backend\.internal"\)/);
     });
 });

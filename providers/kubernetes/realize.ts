@@ -79,9 +79,20 @@ function statusOf(r: pulumi.CustomResource): pulumi.Output<Status> {
 }
 
 export function realizeGateway(plan: GatewayPlan, ctx: RealizeContext): RealizeResult {
-    const { gateway, routes } = create(plan, ctx, "gateway");
+    const { gateway, routes, model } = create(plan, ctx, "gateway");
     const gwStatus = statusOf(gateway!.resource);
     const name = gateway!.name;
+    const wait = model.params.await;
+    if (wait) {
+        // pulumi-kubernetes only says "timed out waiting for the condition": say here what is awaited and what a timeout means.
+        const cls = model.rendered.gateway!.spec as { gatewayClassName: string };
+        pulumi.log.info(`Gateway ${name}: waiting ${wait.timeoutSeconds !== undefined ? `up to ${wait.timeoutSeconds} s` : "(the provider's default timeout)"} ` +
+            `(parameters.kubernetes.await) for the controller of GatewayClass ${cls.gatewayClassName}${model.params.controllerName ? ` (${model.params.controllerName})` : ""} ` +
+            `to set the Gateway's Programmed condition True and each HTTPRoute's Accepted condition True. "timed out waiting for the condition" means no controller did: ` +
+            "check that it runs and handles this GatewayClass (kubectl get gatewayclass, the Gateway's status.conditions), or raise await.timeoutSeconds",
+            // On the component: a log on the object itself waits for its URN, i.e. for the wait to end.
+            ctx.parent);
+    }
     statuses.set(ctx.parent, pulumi.all([gwStatus, routeStatuses(routes)]).apply(([s, rs]) => ({ gateway: gatewaySummary(name, s), routes: rs })));
     return { addresses: gwStatus.apply(s => gatewaySummary(name, s).addresses) };
 }
@@ -122,10 +133,11 @@ interface Created {
     resource: pulumi.CustomResource;
 }
 
-function create(plan: GatewayPlan, ctx: RealizeContext, scope: RenderScope): { gateway?: Created; routes: Created[] } {
+function create(plan: GatewayPlan, ctx: RealizeContext, scope: RenderScope): { gateway?: Created; routes: Created[]; model: KubernetesModel } {
     // The Gateway hands over the model Adapter.model built; routes of another stack's gateway (and
     // direct callers) build theirs here.
-    const { params, rendered, problems } = (scope === "gateway" ? ctx.model as KubernetesModel | undefined : undefined) ?? kubernetesModel(plan, ctx.input, ctx.parameters, scope);
+    const model = (scope === "gateway" ? ctx.model as KubernetesModel | undefined : undefined) ?? kubernetesModel(plan, ctx.input, ctx.parameters, scope);
+    const { params, rendered, problems } = model;
     if (problems.length > 0) {
         throw new CapabilityError(`Gateway ${plan.gateway}: the kubernetes adapter refuses this plan:\n` + problems.map(p => "  - " + p).join("\n"));
     }
@@ -147,21 +159,33 @@ function create(plan: GatewayPlan, ctx: RealizeContext, scope: RenderScope): { g
         registry.set(key, { json, resource } satisfies Emitted);
         return resource;
     };
+    // await.timeoutSeconds bounds the create and update waits of the awaited objects (not their deletes).
+    const waitSeconds = params.await?.timeoutSeconds;
+    const awaited = (m: Manifest) => waitSeconds !== undefined && m.metadata.annotations?.["pulumi.com/waitFor"] !== undefined;
     const custom = (m: Manifest, dependsOn: pulumi.Resource[] = []) =>
-        make(m, dependsOn, (name, opts) => new apiextensions.CustomResource(name, { ...m, status: undefined } as unknown as ConstructorParameters<typeof apiextensionsModule.CustomResource>[1], opts));
+        make(m, dependsOn, (name, opts) => new apiextensions.CustomResource(name, { ...m, status: undefined } as unknown as ConstructorParameters<typeof apiextensionsModule.CustomResource>[1],
+            awaited(m) ? { ...opts, customTimeouts: { create: `${waitSeconds}s`, update: `${waitSeconds}s` } } : opts));
 
+    // Namespaces (createNamespaces) before the objects in them, so they are also deleted after them.
+    const namespaces = new Map(rendered.namespaces.map(m => [m.metadata.name,
+        make(m, [], (name, opts) => new coreV1.Namespace(name, m as ConstructorParameters<typeof coreV1Module.Namespace>[1], opts))]));
+    const inNamespace = (m: Manifest): pulumi.Resource[] => {
+        const ns = m.metadata.namespace !== undefined ? namespaces.get(m.metadata.namespace) : undefined;
+        return ns ? [ns] : [];
+    };
     const cls = rendered.gatewayClass ? custom(rendered.gatewayClass) : undefined;
-    const gateway = rendered.gateway ? custom(rendered.gateway, cls ? [cls] : []) : undefined;
-    const services = rendered.services.map(m => make(m, [], (name, opts) => new coreV1.Service(name, m as ConstructorParameters<typeof coreV1Module.Service>[1], opts)));
+    const gateway = rendered.gateway ? custom(rendered.gateway, [...(cls ? [cls] : []), ...inNamespace(rendered.gateway)]) : undefined;
+    const services = rendered.services.map(m => make(m, inNamespace(m), (name, opts) => new coreV1.Service(name, m as ConstructorParameters<typeof coreV1Module.Service>[1], opts)));
     const slices = rendered.endpointSlices.map(m => {
         const i = rendered.services.findIndex(x => x.metadata.namespace === m.metadata.namespace && x.metadata.name === m.metadata.labels?.["kubernetes.io/service-name"]);
-        return make(m, i >= 0 ? [services[i]] : [], (name, opts) => new discoveryV1.EndpointSlice(name, m as unknown as ConstructorParameters<typeof discoveryV1Module.EndpointSlice>[1], opts));
+        return make(m, [...(i >= 0 ? [services[i]] : []), ...inNamespace(m)], (name, opts) => new discoveryV1.EndpointSlice(name, m as unknown as ConstructorParameters<typeof discoveryV1Module.EndpointSlice>[1], opts));
     });
-    const grants = rendered.referenceGrants.map(m => custom(m));
+    const grants = rendered.referenceGrants.map(m => custom(m, inNamespace(m)));
     // Backends and grants first, so the controller resolves a new route's references at once.
-    const routes = rendered.routes.map(m => ({ name: `${m.metadata.namespace}/${m.metadata.name}`, resource: custom(m, [...(gateway ? [gateway] : []), ...services, ...slices, ...grants]) }));
+    const routes = rendered.routes.map(m => ({ name: `${m.metadata.namespace}/${m.metadata.name}`, resource: custom(m, [...(gateway ? [gateway] : []), ...services, ...slices, ...grants, ...inNamespace(m)]) }));
     return {
         ...(gateway && rendered.gateway ? { gateway: { name: `${rendered.gateway.metadata.namespace}/${rendered.gateway.metadata.name}`, resource: gateway } } : {}),
         routes,
+        model,
     };
 }

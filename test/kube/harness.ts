@@ -475,3 +475,67 @@ export async function pulumiConfigMapUpDestroy(cp: ControlPlane, tools: KubeTool
         await stack.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
     }
 }
+
+/** A stack of an inline program run through the real pulumi-kubernetes provider against one control plane. */
+export interface KubeStack {
+    stack: import("@pulumi/pulumi/automation").Stack;
+    /** Removes the stack from the backend (after destroy, or to give up on it). */
+    remove(): Promise<void>;
+}
+
+/**
+ * An Automation API stack (local file backend under the control plane's dir, the real provider
+ * plugin installed from kubeBin into its own PULUMI_HOME, KUBECONFIG naming only this cluster) of
+ * an inline program; the program configures its kubernetes Provider with cp.kubeconfig itself.
+ * One per project name per control plane.
+ */
+export async function kubeStack(cp: ControlPlane, tools: KubeTools, projectName: string, program: () => Promise<Record<string, unknown> | void>): Promise<KubeStack> {
+    const base = path.join(cp.dir, `pulumi-${projectName}`);
+    const home = path.join(base, "home");
+    const backend = path.join(base, "backend");
+    const workDir = path.join(base, "project");
+    for (const d of [home, backend, workDir]) fs.mkdirSync(d, { recursive: true });
+    if (!fs.existsSync(path.join(workDir, "node_modules"))) fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(workDir, "node_modules"));
+    const env: Record<string, string> = {
+        PATH: `${tools.pulumiBin}:${process.env.PATH}`,
+        PULUMI_HOME: home,
+        PULUMI_BACKEND_URL: `file://${backend}`,
+        PULUMI_CONFIG_PASSPHRASE: "kube-e2e",
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        KUBECONFIG: cp.kubeconfigPath,
+    };
+    const install = spawnSync(path.join(tools.pulumiBin, "pulumi"),
+        ["plugin", "install", "resource", "kubernetes", KUBERNETES_PLUGIN_VERSION, "--file", path.join(tools.kubeBin, "pulumi-resource-kubernetes")],
+        { encoding: "utf8", env: { ...process.env, ...env }, timeout: 5 * 60_000 });
+    if (install.status !== 0) throw new Error(`pulumi plugin install resource kubernetes ${KUBERNETES_PLUGIN_VERSION} failed: ${install.stderr}`);
+    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(tools.pulumiBin), skipVersionCheck: true });
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: "kube", projectName, program }, {
+        workDir, pulumiCommand, envVars: env,
+        projectSettings: { name: projectName, runtime: "nodejs", backend: { url: `file://${backend}` } },
+    });
+    return { stack, remove: () => stack.workspace.removeStack(stack.name, { force: true }).catch(() => undefined) };
+}
+
+/** Addresses the real server refuses in an EndpointSlice, with the reason gatewaykit gives (test/kube-adapter-e2e.test.ts tries each against the real server). */
+export const REFUSED_ADDRESSES: [string, RegExp][] = [
+    ["127.0.0.1", /loopback addresses \(127\.0\.0\.0\/8\)/],
+    ["127.255.255.254", /loopback/],
+    ["::1", /loopback address ::1/],
+    ["0.0.0.0", /unspecified address 0\.0\.0\.0/],
+    ["::", /unspecified address ::/],
+    ["169.254.0.1", /link-local addresses \(169\.254\.0\.0\/16\)/],
+    ["169.254.169.254", /link-local/],
+    ["fe80::1", /link-local addresses \(fe80::\/10\)/],
+    ["febf::1", /link-local/],
+    ["224.0.0.1", /link-local multicast addresses \(224\.0\.0\.0\/24\)/],
+    ["224.0.0.251", /link-local multicast/],
+    ["ff02::1", /link-local multicast addresses \(ff02::\/16\)/],
+    ["::ffff:127.0.0.1", /IPv4-mapped IPv6 .*write the IPv4 address 127\.0\.0\.1/],
+    ["::ffff:10.0.0.1", /IPv4-mapped IPv6 .*10\.0\.0\.1/],
+    ["010.0.0.1", /leading zeros; write "10\.0\.0\.1"/],
+    ["2001:DB8::1", /canonical form .*write "2001:db8::1"/],
+    ["2001:db8:0:0:0:0:0:1", /canonical form .*write "2001:db8::1"/],
+];
+/** Addresses the real server accepts (multicast beyond link-local, broadcast, reserved and documentation ranges included). */
+export const ACCEPTED_ADDRESSES = ["10.0.0.1", "1.2.3.4", "100.64.0.1", "192.0.2.1", "224.0.1.1", "239.255.255.250", "240.0.0.1", "255.255.255.255",
+    "fec0::1", "ff05::2", "ff0e::1", "2001:db8::1", "fd00::1"];

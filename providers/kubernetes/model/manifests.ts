@@ -36,6 +36,8 @@ export interface GrantNeed {
 }
 
 export interface Rendered {
+    /** v1 Namespaces for the cluster namespaces the other objects are written into (parameters.kubernetes.createNamespaces). */
+    namespaces: Manifest[];
     gatewayClass?: Manifest;
     gateway?: Manifest;
     routes: Manifest[];
@@ -50,7 +52,7 @@ export type RenderScope = "gateway" | "routes";
 
 export function allManifests(r: Rendered): Manifest[] {
     return [
-        ...(r.gatewayClass ? [r.gatewayClass] : []), ...(r.gateway ? [r.gateway] : []),
+        ...r.namespaces, ...(r.gatewayClass ? [r.gatewayClass] : []), ...(r.gateway ? [r.gateway] : []),
         ...r.services, ...r.endpointSlices, ...r.referenceGrants, ...r.routes,
     ];
 }
@@ -87,7 +89,8 @@ export class ManifestRenderer {
         // In tie-break order ("namespace/name"), whatever order the routes were declared in.
         const routes = [...this.input.routes].sort((a, b) => key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0).map(r => this.route(r));
         const services = [...this.createdServices.values()].sort((a, b) => key(a) < key(b) ? -1 : 1);
-        return {
+        const rendered: Rendered = {
+            namespaces: [],
             ...(scope === "gateway" && this.params.controllerName !== undefined ? { gatewayClass: this.gatewayClass() } : {}),
             ...(scope === "gateway" ? { gateway: this.gateway() } : {}),
             routes,
@@ -96,6 +99,19 @@ export class ManifestRenderer {
             referenceGrants: this.params.manageReferenceGrants ? this.referenceGrants() : [],
             grantNeeds: this.grantNeeds,
         };
+        if (this.params.createNamespaces) rendered.namespaces = this.namespaces(allManifests(rendered));
+        return rendered;
+    }
+
+    /** The cluster namespaces the objects are written into, each labelled as the Gateway's namespaceLabels say (its Selector listeners match them). */
+    private namespaces(objects: Manifest[]): Manifest[] {
+        const names = [...new Set(objects.flatMap(m => m.metadata.namespace !== undefined ? [m.metadata.namespace] : []))].sort();
+        return names.map(name => {
+            // Labels of every gatewaykit namespace mapped onto this cluster namespace.
+            const own: Record<string, string> = {};
+            for (const n of this.input.namespaces ?? []) if (this.clusterNamespace(n.name) === name) Object.assign(own, n.labels ?? {});
+            return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: this.labels(own) } };
+        });
     }
 
     private labels(own?: Record<string, string>): Record<string, string> {
@@ -118,7 +134,9 @@ export class ManifestRenderer {
     private awaitAnnotations(waitFor: string): Record<string, string> | undefined {
         const w = this.params.await;
         if (!w) return undefined;
-        return { "pulumi.com/waitFor": waitFor, ...(w.timeoutSeconds ? { "pulumi.com/timeoutSeconds": String(w.timeoutSeconds) } : {}) };
+        // No pulumi.com/timeoutSeconds: it bounds deletes too, and a Gateway's foreground delete
+        // outlasted a 5 s await on a real cluster. realize sets customTimeouts create/update instead.
+        return { "pulumi.com/waitFor": waitFor };
     }
 
     private gateway(): Manifest {
