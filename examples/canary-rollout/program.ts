@@ -2,7 +2,7 @@
 // service to the canary in steps, 90/10 → 50/50 → 0/100, each step one `pulumi up` that changes
 // only the route's weights (the data plane is updated in place, never replaced).
 import * as gk from "../../index";
-import { CONTROLLERS, canaryRoute, mygroupGateway, seedClassParameters, seedServices } from "../seed";
+import { CONTROLLERS, canaryRoute, mygroupGateway, mygroupListeners, seedClassParameters, seedServices } from "../seed";
 
 /** Percent sent to the canary at each step of the rollout. */
 export const ROLLOUT_STEPS = [10, 50, 100] as const;
@@ -13,6 +13,8 @@ export interface CanaryRolloutOptions {
     /** The data plane; defaults to nginx. */
     controllerName?: string;
     classParameters?: gk.GatewayClassParameters;
+    /** The HTTP listener's port; defaults to the seed's 8080. */
+    port?: number;
     /** The two backends; defaults to the seed's (VM addresses). */
     backends?: { groups: gk.Service; canary: gk.Service };
 }
@@ -26,7 +28,7 @@ export function canaryRollout(options: CanaryRolloutOptions = {}) {
         controllerName: options.controllerName ?? CONTROLLERS.nginx,
         parameters: options.classParameters ?? seedClassParameters(),
     });
-    const gateway = mygroupGateway(externalLb);
+    const gateway = mygroupGateway(externalLb, options.port !== undefined ? { listeners: mygroupListeners(options.port) } : {});
     const services = options.backends ?? seedServices();
     const route = canaryRoute({ gateway, services, canaryWeight });
     return { gateway, route, routingTable: gateway.routingTable, routeStatus: route.status };

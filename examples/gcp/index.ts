@@ -1,4 +1,4 @@
-// `pulumi up` entry point of the GCP example (point a Pulumi.yaml's main at this directory).
+// `pulumi up` entry point of the GCP example (examples/gcp/Pulumi.yaml). Config gcp:project, gcp:zone, canaryWeight.
 import * as pulumi from "@pulumi/pulumi";
 import { gcpExample } from "./program";
 

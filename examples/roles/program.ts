@@ -10,7 +10,7 @@
 // declares the team's route (applicationDeveloper given the Gateway itself) and ships it.
 import * as pulumi from "@pulumi/pulumi";
 import * as gk from "../../index";
-import { CONTROLLERS, canaryRoute, mygroupGateway, seedClassParameters, seedServices } from "../seed";
+import { CONTROLLERS, canaryRoute, mygroupGateway, mygroupListeners, seedClassParameters, seedServices } from "../seed";
 
 /** What the infrastructure provider's stack exports for operators: the class, as plain data. */
 export interface ClassReference {
@@ -49,6 +49,8 @@ export interface OperatorOptions {
      * route from another stack (aws, gcp): a team's change then ships with the operator's `pulumi up`.
      */
     teams?: ((gateway: gk.Gateway) => void)[];
+    /** The HTTP listener's port; defaults to the seed's 8080. */
+    port?: number;
 }
 
 /** Cluster operator: owns the Gateway — listeners and which namespaces may attach routes. */
@@ -60,7 +62,7 @@ export function clusterOperator(options: OperatorOptions) {
         const ref = pulumi.output(options.gatewayClass) as pulumi.Output<ClassReference>;
         gatewayClass = { name: ref.name, controllerName: ref.controllerName, parameters: ref.parameters };
     }
-    const gateway = mygroupGateway(gatewayClass);
+    const gateway = mygroupGateway(gatewayClass, options.port !== undefined ? { listeners: mygroupListeners(options.port) } : {});
     for (const team of options.teams ?? []) team(gateway);
     return { gateway, reference: gateway.reference, routingTable: gateway.routingTable, status: gateway.status };
 }

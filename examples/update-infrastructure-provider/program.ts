@@ -4,7 +4,7 @@
 // portability targets: their findings show in `pulumi preview` (warnings and the `portability`
 // output) before any resource changes.
 import * as gk from "../../index";
-import { CONTROLLERS, Vendor, canaryRoute, mygroupGateway, seedClassParameters, seedServices } from "../seed";
+import { CONTROLLERS, Vendor, canaryRoute, mygroupGateway, mygroupListeners, seedClassParameters, seedServices } from "../seed";
 
 export interface ProviderSwapOptions {
     /** The one line a swap changes; defaults to nginx. */
@@ -14,6 +14,8 @@ export interface ProviderSwapOptions {
     /** Add the team's traffic-shadowing route (RequestMirror + a regex path), which ALB cannot carry. */
     withShadowRoute?: boolean;
     nginxWorkDir?: string;
+    /** The HTTP listener's port; defaults to the seed's 8080. */
+    port?: number;
 }
 
 export function providerSwap(options: ProviderSwapOptions = {}) {
@@ -22,7 +24,10 @@ export function providerSwap(options: ProviderSwapOptions = {}) {
         description: "external load balancers for application teams",
         parameters: seedClassParameters({ nginxWorkDir: options.nginxWorkDir }),
     });
-    const gateway = mygroupGateway(externalLb, options.portabilityTargets ? { portabilityTargets: options.portabilityTargets } : {});
+    const gateway = mygroupGateway(externalLb, {
+        ...(options.portabilityTargets ? { portabilityTargets: options.portabilityTargets } : {}),
+        ...(options.port !== undefined ? { listeners: mygroupListeners(options.port) } : {}),
+    });
     const services = seedServices();
     const routes = [canaryRoute({ gateway, services }), apiRoute(gateway, services)];
     if (options.withShadowRoute) routes.push(shadowRoute(gateway, services));

@@ -2,7 +2,7 @@
 // vendor, new-external-lb, next to external-lb; the cluster operator moves the Gateway to it by
 // changing one line (className). The team's routes and services are not touched.
 import * as gk from "../../index";
-import { CONTROLLERS, canaryRoute, mygroupGateway, seedClassParameters, seedServices } from "../seed";
+import { CONTROLLERS, canaryRoute, mygroupGateway, mygroupListeners, seedClassParameters, seedServices } from "../seed";
 
 export const CLASS_NAMES = ["external-lb", "new-external-lb"] as const;
 export type ClassName = typeof CLASS_NAMES[number];
@@ -22,6 +22,8 @@ export interface UpgradeOptions {
     className?: ClassName;
     /** The vendor of both classes; defaults to nginx. */
     controllerName?: string;
+    /** The HTTP listener's port; defaults to the seed's 8080. */
+    port?: number;
 }
 
 export function upgradeLoadBalancer(options: UpgradeOptions = {}) {
@@ -36,7 +38,7 @@ export function upgradeLoadBalancer(options: UpgradeOptions = {}) {
         }),
     };
     // Cluster operator.
-    const gateway = mygroupGateway(classes[options.className ?? "external-lb"]);
+    const gateway = mygroupGateway(classes[options.className ?? "external-lb"], options.port !== undefined ? { listeners: mygroupListeners(options.port) } : {});
     // Application developer: unchanged by the upgrade.
     const services = seedServices();
     const route = canaryRoute({ gateway, services });
