@@ -22,7 +22,8 @@ if [ "${CI:-}" = true ]; then
 fi
 # With every tool in place the whole suite runs; otherwise the e2e tests say loudly that they skip.
 [ "$e2e" = 1 ] && export GATEWAYKIT_E2E="${GATEWAYKIT_E2E:-1}"
-echo "== node $(node --version) · $(nginx_binary 2>/dev/null && "$(nginx_binary)" -v 2>&1 | tr -d '\n' || echo 'no nginx') · pulumi $(pulumi version 2>/dev/null || echo missing)" >&2
+nginx_version="$(nginx="$(nginx_binary)" && "$nginx" -v 2>&1 | tr -d '\n' || echo 'no nginx')"
+echo "== node $(node --version) · $nginx_version · pulumi $(pulumi version 2>/dev/null || echo missing)" >&2
 
 npx tsc --noEmit -p .
 exec npx mocha "$@"

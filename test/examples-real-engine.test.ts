@@ -115,6 +115,9 @@ class UserCheckout {
             fs.copyFileSync(path.join(ROOT, f), path.join(this.repo, f));
         }
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(this.repo, "node_modules"));
+        // Laid out as a checkout is here: shared/ beside it (the CRDs the kubernetes adapter reads its CEL rules from).
+        const shared = path.join(ROOT, "..", "shared");
+        if (fs.existsSync(shared)) fs.symlinkSync(shared, path.join(this.tmp, "shared"));
         const inherited = Object.fromEntries(Object.entries(process.env).filter(([k, v]) =>
             v !== undefined && !k.startsWith("PULUMI_") && !k.startsWith("TS_NODE_") && k !== "KUBECONFIG" && k !== "XDG_STATE_HOME")) as Record<string, string>;
         this.env = {

@@ -59,7 +59,8 @@ export function setupMocks(options: MockOptions = {}): void {
     if (installed === key) return;
     installed = key;
     unknownOutputs = (options.preview ?? false) && (options.unknownOutputs ?? false);
-    void pulumi.runtime.setMocks(recordingMocks, options.project, options.stack, options.preview);
+    // Defaults passed explicitly: the SDK keeps the previous project and stack when given none.
+    void pulumi.runtime.setMocks(recordingMocks, options.project ?? "project", options.stack ?? "stack", options.preview ?? false);
 }
 
 /** Every resource registered since the last runProgram started (or since setupMocks). */
