@@ -8,24 +8,10 @@ import { Gateway, GatewayClass, GatewayReference, HTTPRoute, Service } from "../
 import { resolveOutput } from "../components/registry";
 import { failureOf, runProgram, setupMocks } from "../testing";
 
+import { withLoggedErrors } from "./log-kit";
+
 setupMocks();
 
-interface Logged { message: string; resource?: pulumi.Resource }
-
-/** Runs the program, recording pulumi.log.error calls. */
-async function withLoggedErrors<T>(run: () => Promise<T>): Promise<{ result: T; errors: Logged[] }> {
-    const errors: Logged[] = [];
-    const original = pulumi.log.error;
-    (pulumi.log as { error: typeof original }).error = (message: string, resource?: pulumi.Resource) => {
-        errors.push({ message, resource });
-        return Promise.resolve();
-    };
-    try {
-        return { result: await run(), errors };
-    } finally {
-        (pulumi.log as { error: typeof original }).error = original;
-    }
-}
 
 function program(opts: { badPath?: boolean; badEndpoint?: boolean; mirror?: boolean } = {}) {
     const made: { gateway?: Gateway; route?: HTTPRoute; shop?: Service } = {};

@@ -11,23 +11,10 @@ import { endpointAddressProblem } from "../providers/kubernetes";
 import { RecordedResource, failureOf, runProgram, setupMocks } from "../testing";
 import { ACCEPTED_ADDRESSES, REFUSED_ADDRESSES } from "./kube/harness";
 
+import { withLoggedErrors } from "./log-kit";
+
 setupMocks();
 
-interface Logged { message: string; resource?: pulumi.Resource }
-
-async function withLoggedErrors<T>(run: () => Promise<T>): Promise<{ result: T; errors: Logged[] }> {
-    const errors: Logged[] = [];
-    const original = pulumi.log.error;
-    (pulumi.log as { error: typeof original }).error = (message: string, resource?: pulumi.Resource) => {
-        errors.push({ message, resource });
-        return Promise.resolve();
-    };
-    try {
-        return { result: await run(), errors };
-    } finally {
-        (pulumi.log as { error: typeof original }).error = original;
-    }
-}
 
 function seed(address: string, k8s: Record<string, unknown> = {}) {
     const made: { gateway?: Gateway; shop?: Service; route?: HTTPRoute } = {};
