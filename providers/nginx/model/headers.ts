@@ -5,7 +5,7 @@
 import { trimOws } from "../../../routing/simulate";
 import { HTTPHeaderFilter } from "../../../routing/types";
 import { DATA_PLANE_HEADERS } from "../../../routing/validate";
-import { NginxRenderError, escapeValueBody, isPrintableAscii, isSafeHeaderToken, isVariableHeaderName, quoteValue } from "./escape";
+import { NginxRenderError, escapeValueBody, isPrintableAscii, isSafeHeaderToken, isVariableHeaderName } from "./escape";
 import { Http } from "./http";
 
 /** Symbolic state of one header while filters apply: the client's value, absent, a literal, or the client's value with literals appended. */
@@ -53,16 +53,19 @@ export function applyHeaderOps(states: Map<string, HeaderEntry>, f: HTTPHeaderFi
     }
 }
 
-/** nginx value expression for a header state; `origVar` reads the current value (e.g. http_x_foo). */
-export function headerExpr(http: Http, e: HeaderEntry, origVar: string | undefined, field: string): string | undefined {
+/**
+ * The header's value as the inside of a quoted nginx value (variables braced): "" sends nothing,
+ * undefined leaves the header as the client (or backend) sent it. `origVar` reads the current value
+ * (e.g. http_x_foo).
+ */
+export function headerValue(http: Http, e: HeaderEntry, origVar: string | undefined, field: string): string | undefined {
     const s = e.state;
     if (s.kind === "orig") return undefined;
-    if (s.kind === "absent") return "\"\"";
-    if (s.kind === "literal") return quoteValue(s.value);
+    if (s.kind === "absent") return "";
+    if (s.kind === "literal") return escapeValueBody(s.value);
     if (!origVar) throw new NginxRenderError(`${field}: cannot append to header ${JSON.stringify(e.name)}: nginx only reads headers named with letters, digits and "-"`);
     if (origVar.startsWith("http_")) {
         http.warn(`${field}: add to ${e.name}: nginx 1.22 reads only the first line of a request header the client repeats, so the value is appended to that first line (nginx 1.23+ joins every line)`);
     }
-    const v = http.map(`$${origVar}`, [["\"\"", quoteValue(s.value)]], `"\${${origVar}},${escapeValueBody(s.value)}"`);
-    return `$${v}`;
+    return `\${${origVar}}\${${http.separator(origVar)}}${escapeValueBody(s.value)}`;
 }

@@ -75,8 +75,14 @@ export class Http {
         return name;
     }
 
-    /** A variable holding `value` split over weights, per request. `entries` are [units of 0.01%, outcome]. */
-    split(key: string, entries: [number, string][]): string {
+    /**
+     * A variable holding one outcome per request, split over weights: `entries` are [units of 0.01%,
+     * outcome]. One split per distinct `salt` and entries, shared by every rule that splits alike (a
+     * request matches one rule, so the rules need no independent draws); the salt keeps draws that
+     * must be independent (a mirror's copy and the backend choice) apart.
+     */
+    split(salt: string, entries: [number, string][]): string {
+        const key = salt;
         const memo = JSON.stringify([key, entries]);
         const known = this.splits.get(memo);
         if (known) return known;
@@ -86,6 +92,42 @@ export class Http {
             ? `    * ${quoteLiteral(out)};`
             : `    ${(units / 100).toFixed(2)}% ${quoteLiteral(out)};`);
         this.lines.push(`split_clients "\${request_id}${key}" $${v} {`, ...body, "}");
+        return v;
+    }
+
+    private separators = new Map<string, string>();
+    /** "," after a non-empty `$origVar`, else "": what an appended header value is joined with. */
+    separator(origVar: string): string {
+        let v = this.separators.get(origVar);
+        if (!v) {
+            v = this.next("gk_j");
+            this.lines.push(`map $${origVar} $${v} {`, "    \"\" \"\";", "    default \",\";", "}");
+            this.separators.set(origVar, v);
+        }
+        return v;
+    }
+
+    private rests = new Map<string, string>();
+    /**
+     * What $gk_path has after its first `depth` segments ("" or "/..."); `slashWhenEmpty`: "/" for "",
+     * the result of replacing a prefix by "".
+     */
+    pathRest(depth: number, slashWhenEmpty: boolean): string {
+        const key = `${depth}|${slashWhenEmpty}`;
+        let v = this.rests.get(key);
+        if (!v) {
+            const rest = `gk_rest${depth}`;
+            if (!this.rests.has(`${depth}|false`)) {
+                this.lines.push(`map $gk_path $${rest} {`, `    ${quoteLiteral(`~^(?:/[^/]*){${depth}}(/.*)?$`)} $1;`, "    default \"\";", "}");
+                this.rests.set(`${depth}|false`, rest);
+            }
+            v = rest;
+            if (slashWhenEmpty) {
+                v = `${rest}s`;
+                this.lines.push(`map $${rest} $${v} {`, "    \"\" \"/\";", `    default $${rest};`, "}");
+                this.rests.set(key, v);
+            }
+        }
         return v;
     }
 

@@ -2,11 +2,15 @@
 // decision (routing/plan.ts); this folder only realises it, one concern per file:
 //
 // - servers.ts: one `server` block per HostOwner of each port (plan.ports), candidates = its ruleIds.
-// - matches.ts: a rule's match as condition flags plus an anchored pattern over $gk_path, the
-//   normal form of routing/paths.ts (paths.ts here); a path the policy refuses answers 400 everywhere.
-// - outcomes.ts / locations.ts: the rule's resolved action (redirect, or forward shares with
-//   split_clients over $request_id), its backend and mirror locations; headers.ts and rewrites.ts
-//   the header and path changes; http.ts the shared http-level declarations.
+// - dispatch.ts: which candidate a request matched, by hashed map lookups on the path's exact text and
+//   its leading segments (never a scan over the table); matches.ts each rule's condition flags and
+//   path key, paths.ts the normal form of routing/paths.ts ($gk_path; a refused path answers 400).
+// - outcomes.ts: rules that behave alike share one action; an action's outcomes (one per backend
+//   share, drawn by one split_clients per distinct weighting) select a shape — a named location shared
+//   by every outcome with the same directives — whose values come from maps over the outcome
+//   (locations.ts builds them; headers.ts and rewrites.ts the header and path changes; http.ts the
+//   shared http-level declarations). The config therefore grows by map entries per rule, not by
+//   locations: at 5,000 routes of the bench workload about 2.4 MB, nginx -t in a fraction of a second.
 // - Every user value is quoted and escaped (escape.ts) or refused with NginxRenderError. Variables
 //   inside composed values are always braced (${host}), and every path starts with "/", so no user
 //   text can extend a variable or upstream name. Regexes are rebuilt byte class by byte class with
@@ -21,7 +25,9 @@ import { defaultWorkerUser } from "../runtime/worker-user";
 import { NginxRenderError, quoteLiteral, quoteValue } from "./escape";
 import { Http, comment } from "./http";
 import { pathPolicyLines } from "./paths";
-import { RuleRegistry, catchAllServer, serverBlock } from "./servers";
+import { Dispatch } from "./dispatch";
+import { Outcomes } from "./outcomes";
+import { catchAllServer, serverBlock } from "./servers";
 
 export { NginxRenderError } from "./escape";
 export { NGINX_RESPONSE_HEADERS } from "./headers";
@@ -76,9 +82,8 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
     const ports = plan.ports.map(p => p.port);
     const reuse = opts.reusePort ? " reuseport" : "";
 
-    const registry: RuleRegistry = { numbers: new Map(), rendered: new Map() };
-    let ruleCounter = 0;
-    for (const l of plan.listeners) for (const r of l.rules) registry.numbers.set(r, ++ruleCounter);
+    const dispatch = new Dispatch(http);
+    const outcomes = new Outcomes(http);
 
     // A port whose listeners conflict refuses the whole gateway, before any rule is rendered.
     const conflict = plan.ports.find(p => p.conflict);
@@ -98,7 +103,7 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
             if (!owner) throw new Error(`renderNginx: the plan's host ownership names listener ${host.listener}, which port ${port.port} does not carry; render a plan made by compile`);
             // Socket options (reuseport) may appear once per address:port: on the default_server line.
             const line = `${listenLine}${host.pattern === undefined ? " default_server" + reuse : ""}`;
-            servers.push(serverBlock(http, plan, owner.listener, host, line, owner.certLines, registry));
+            servers.push(serverBlock(http, dispatch, outcomes, plan, owner.listener, host, line, owner.certLines));
         }
         if (!port.hosts.some(h => h.pattern === undefined)) servers.push(catchAllServer(`${listenLine} default_server${reuse}`, tls));
     }
@@ -123,8 +128,10 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
         ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map(t => `    ${t}_temp_path ${quoteLiteral(`${dir}/temp/${t}`)};`),
         "    variables_hash_max_size 65536;",
         "    variables_hash_bucket_size 128;",
-        "    map_hash_max_size 65536;",
-        "    map_hash_bucket_size 128;",
+        // Room for the biggest dispatch map at about half load, and for its longest key (nginx's
+        // hash buckets hold whole keys: pointer + key + 2 bytes, aligned, plus a terminator).
+        `    map_hash_max_size ${Math.max(65536, dispatch.maxEntries * 2)};`,
+        `    map_hash_bucket_size ${Math.max(128, Math.ceil((dispatch.maxKeyLength + 2 + 16) / 64) * 64)};`,
         "    server_names_hash_max_size 65536;",
         "    server_names_hash_bucket_size 256;",
         "    recursive_error_pages on;",
@@ -136,6 +143,8 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
         // The normalised path (routing/paths.ts), or "" when the path policy refuses it.
         ...pathPolicyLines(quoteLiteral).map(s => "    " + s),
         ...http.lines.map(s => "    " + s),
+        ...dispatch.lines().map(s => "    " + s),
+        ...outcomes.lines().map(s => "    " + s),
         "    server {",
         `        listen ${quoteLiteral(`unix:${dir}/${CONTROL_SOCKET}`)};`,
         "        location = /generation { default_type text/plain; return 200 " + quoteValue(opts.generation) + "; }",

@@ -1,40 +1,68 @@
-// The bodies of the named locations a matched rule jumps to: one per backend share (proxy_pass with
-// the rule's then the backend's filters), and one internal URI per mirror copy.
+// What one backend share does to a request (outcomes.ts names it an outcome): its response and request
+// header changes, timeouts, mirrors, the upstream and the path it forwards to. The static parts form
+// the outcome's shape — one named location shared by every outcome with the same directives — and
+// the per-outcome values (header values, host, upstream, path, redirect Location) become slots, maps
+// over $gk_out (outcomes.ts). Mirror copies keep their own internal location each, rendered statically.
 
 import { PlanMirror, PlanRule, PlanShare, PlanURLRewrite } from "../../../routing/plan";
 import { GATEWAY_ANSWER_HEADERS } from "../../../routing/simulate";
 import { HTTPHeaderFilter } from "../../../routing/types";
 import { NginxRenderError, headerVar, isSafeHostname, isVariableHeaderName, quoteLiteral } from "./escape";
-import { HeaderEntry, applyHeaderOps, headerExpr } from "./headers";
+import { HeaderEntry, applyHeaderOps, headerValue } from "./headers";
 import { Http, comment } from "./http";
 import { CLIENT_PATH, PathState, applyPathRewrite, pathExpr } from "./rewrites";
 
-/** The response header lines of a location; `proxied`: the answer comes from a backend. */
-export function responseLines(http: Http, resp: Map<string, HeaderEntry>, at: string, proxied: boolean): string[] {
-    const out: string[] = [];
+/**
+ * One outcome: `shape` is the location's directives with `{slot}` placeholders for the per-outcome
+ * values in `slots` (inside-of-quoted-value text, variables braced).
+ */
+export interface OutcomeSpec {
+    shape: string[];
+    slots: Record<string, string>;
+    /** Internal mirror locations this outcome's shape sends copies to: uri → body lines. */
+    mirrors: [string, string[]][];
+}
+
+/** A placeholder for slot `name` inside shape lines (never produced from user text: names are ours). */
+export function slotRef(name: string): string {
+    return `\u0000${name}\u0000`;
+}
+
+/** Response header changes as shape lines and slots; `proxied`: the answer comes from a backend. */
+export function responseHeaders(http: Http, resp: Map<string, HeaderEntry>, at: string, proxied: boolean, out: OutcomeSpec): void {
     for (const [k, e] of resp) {
         if (e.state.kind === "orig") continue;
         // An answer nginx writes itself keeps its own Content-Type and Location (as simulate says).
         if (!proxied && GATEWAY_ANSWER_HEADERS.includes(k)) continue;
-        if (proxied) out.push(`proxy_hide_header ${quoteLiteral(e.name)};`);
-        const expr = headerExpr(http, e, isVariableHeaderName(e.name) ? `upstream_http_${headerVar(k)}` : undefined, `${at}.filters.responseHeaderModifier`);
-        if (expr !== undefined && expr !== "\"\"") out.push(`add_header ${quoteLiteral(e.name)} ${expr} always;`);
+        if (proxied) out.shape.push(`proxy_hide_header ${quoteLiteral(e.name)};`);
+        const value = headerValue(http, e, isVariableHeaderName(e.name) ? `upstream_http_${headerVar(k)}` : undefined, `${at}.filters.responseHeaderModifier`);
+        if (value === undefined || value === "") continue;
+        const slot = `rs ${e.name}`;
+        out.shape.push(`add_header ${quoteLiteral(e.name)} "${slotRef(slot)}" always;`);
+        out.slots[slot] = value;
     }
+}
+
+/** An answer the gateway writes itself: `return <status>` with the rule's response headers. */
+export function answerOutcome(http: Http, resp: Map<string, HeaderEntry>, at: string, status: number, why: string): OutcomeSpec {
+    const out: OutcomeSpec = { shape: [], slots: {}, mirrors: [] };
+    responseHeaders(http, resp, at, false, out);
+    out.shape.push(`# ${why}`, `return ${status};`);
     return out;
 }
 
 /** Where a location's request-side filters come from: the rule's, or one backend share's. */
 export interface RequestFilters { headers?: HTTPHeaderFilter; urlRewrite?: PlanURLRewrite; mirrors: PlanMirror[] }
 
-/** The location of one backend share: 500 when invalid, 503 without endpoints, else a proxy_pass. */
-export function backendLocation(
-    http: Http, rule: PlanRule, share: PlanShare, n: number, ruleResp: Map<string, HeaderEntry>,
-    ruleFilters: RequestFilters, mirrorOut: [string, string[]][], at: string,
-): string[] {
+/** The outcome of one backend share: 500 when invalid, 503 without endpoints, else a proxy_pass. */
+export function backendOutcome(
+    http: Http, rule: PlanRule, share: PlanShare, n: string, ruleResp: Map<string, HeaderEntry>,
+    ruleFilters: RequestFilters, at: string,
+): OutcomeSpec {
     const b = share.backend;
     const i = share.ref;
     const bAt = `${at}.backendRefs[${i}]`;
-    if (b.invalidReason) return [`# ${b.invalidReason}: ${comment(b.service)}`, ...responseLines(http, ruleResp, at, false), "return 500;"];
+    if (b.invalidReason) return answerOutcome(http, ruleResp, at, 500, b.invalidReason);
 
     // Response headers: the rule's changes, then the backend's own.
     const resp = new Map<string, HeaderEntry>();
@@ -43,7 +71,7 @@ export function backendLocation(
 
     if (b.endpoints.length === 0) {
         http.warn(`${rule.label}: backend ${b.service} has no endpoints; its share answers 503`);
-        return [`# no endpoints: ${comment(b.service)}`, ...responseLines(http, resp, at, false), "return 503;"];
+        return answerOutcome(http, resp, at, 503, "no endpoints");
     }
 
     // Request: rule header changes, rule rewrite, then the backend's header changes and rewrite.
@@ -53,9 +81,9 @@ export function backendLocation(
     const req = applyRequestFilters(http, ruleReq, backendFilters, bAt, { headers: true, rewrite: true });
 
     const up = http.upstream(b, bAt);
-    const lines: string[] = [`# ${comment(b.service)}`];
-    lines.push(...responseLines(http, resp, at, true));
-    lines.push(...timeoutLines(rule, at));
+    const out: OutcomeSpec = { shape: [], slots: {}, mirrors: [] };
+    responseHeaders(http, resp, at, true, out);
+    out.shape.push(...timeoutLines(rule, at));
     // Mirrors: the rule's, then the backend's own (the plan keeps only resolved targets).
     // Each copy carries the filters listed before its mirror filter (filters apply in order).
     [...ruleFilters.mirrors.map((m, j) => ({ m, id: `${n}_${j}`, field: `${at}.filters.requestMirror`, before: client, filters: ruleFilters })),
@@ -63,14 +91,25 @@ export function backendLocation(
         .forEach(({ m, id, field, before, filters }) => {
             if (m.endpoints.length === 0 || m.percent <= 0) return;
             const uri = `/_gk_mirror_${id}`;
-            lines.push(`mirror ${uri};`);
-            if (mirrorOut.some(([u]) => u === uri)) return;
+            out.shape.push(`mirror ${uri};`);
+            if (out.mirrors.some(([u]) => u === uri)) return;
             const after = m.after ?? [];
             const copy = applyRequestFilters(http, before, filters, field, { headers: after.includes("RequestHeaderModifier"), rewrite: after.includes("URLRewrite") });
-            mirrorOut.push([uri, mirrorLocation(http, m, id, copy, field, rule)]);
+            out.mirrors.push([uri, mirrorLocation(http, m, id, copy, field, rule)]);
         });
-    lines.push(...forwardLines(http, req, up, at));
-    return lines;
+    // The proxy: header values, host, upstream and path are slots.
+    const forward = forwardValues(http, req, up, at);
+    out.shape.push(`proxy_set_header Host "${slotRef("host")}";`, "proxy_set_header Connection \"\";", "proxy_set_header Proxy-Connection \"\";");
+    out.slots.host = forward.host;
+    for (const [name, value] of forward.headers) {
+        const slot = `rq ${name}`;
+        out.shape.push(`proxy_set_header ${quoteLiteral(name)} "${slotRef(slot)}";`);
+        out.slots[slot] = value;
+    }
+    out.shape.push("proxy_http_version 1.1;", `proxy_pass "http://${slotRef("up")}${slotRef("path")}\${is_args}\${args}";`);
+    out.slots.up = up;
+    out.slots.path = forward.path;
+    return out;
 }
 
 /**
@@ -109,25 +148,33 @@ function applyRequestFilters(http: Http, r: ForwardRequest, f: RequestFilters, a
     return { headers, path };
 }
 
-/** The directives that send `r` to upstream `up`: headers, then proxy_pass with the path and the raw query. */
-function forwardLines(http: Http, r: ForwardRequest, up: string, at: string): string[] {
+/** What the proxy sends: the Host value, the other changed headers (name, value; "" drops it) and the path. */
+function forwardValues(http: Http, r: ForwardRequest, up: string, at: string): { host: string; headers: [string, string][]; path: string } {
     const host = r.headers.get("host")!;
-    const lines = [
-        `proxy_set_header Host ${host.state.kind === "orig" ? "$http_host" : headerExpr(http, host, "http_host", `${at}.filters`)};`,
+    const headers: [string, string][] = [];
+    for (const [k, e] of r.headers) {
+        if (k === "host" || k === "connection") continue;
+        const value = headerValue(http, e, isVariableHeaderName(e.name) ? `http_${headerVar(k)}` : undefined, `${at}.filters.requestHeaderModifier`);
+        if (value !== undefined) headers.push([e.name, value]);
+    }
+    // The upstream name is followed by "/" (paths are absolute) or a braced variable: never by text that extends it.
+    // The backend receives the path the rules matched (the normal form), never the one sent.
+    void up;
+    return { host: host.state.kind === "orig" ? "${http_host}" : headerValue(http, host, "http_host", `${at}.filters`)!, headers, path: pathExpr(r.path) };
+}
+
+/** The directives that send `r` to upstream `up` from a location of its own (a mirror copy). */
+function forwardLines(http: Http, r: ForwardRequest, up: string, at: string): string[] {
+    const f = forwardValues(http, r, up, at);
+    return [
+        `proxy_set_header Host "${f.host}";`,
         "proxy_set_header Connection \"\";",
         // Hop-by-hop (simulate's HOP_BY_HOP_HEADERS): nginx already drops the others itself.
         "proxy_set_header Proxy-Connection \"\";",
+        ...f.headers.map(([name, value]) => `proxy_set_header ${quoteLiteral(name)} "${value}";`),
+        "proxy_http_version 1.1;",
+        `proxy_pass "http://${up}${f.path}\${is_args}\${args}";`,
     ];
-    for (const [k, e] of r.headers) {
-        if (k === "host" || k === "connection") continue;
-        const expr = headerExpr(http, e, isVariableHeaderName(e.name) ? `http_${headerVar(k)}` : undefined, `${at}.filters.requestHeaderModifier`);
-        if (expr !== undefined) lines.push(`proxy_set_header ${quoteLiteral(e.name)} ${expr};`);
-    }
-    lines.push("proxy_http_version 1.1;");
-    // The upstream name is followed by "/" (paths are absolute) or a braced variable: never by text that extends it.
-    // The backend receives the path the rules matched (the normal form), never the one sent.
-    lines.push(`proxy_pass "http://${up}${pathExpr(r.path)}\${is_args}\${args}";`);
-    return lines;
 }
 
 function mirrorLocation(http: Http, m: PlanMirror, id: string, r: ForwardRequest, field: string, rule: PlanRule): string[] {
@@ -141,7 +188,7 @@ function mirrorLocation(http: Http, m: PlanMirror, id: string, r: ForwardRequest
         const units = Math.round(m.percent * 100);
         if (Math.abs(units - m.percent * 100) > 1e-9) http.warn(`${rule.label}: mirror percent ${m.percent} rounded to ${(units / 100).toFixed(2)}% (nginx split_clients has 0.01% granularity)`);
         if (units <= 0) return [...lines, "return 204;"];
-        const v = http.split(`m${id}`, [[units, "1"], [10000 - units, ""]]);
+        const v = http.split("mirror", [[units, "1"], [10000 - units, ""]]);
         lines.push(`if ($${v} = "") { return 204; }`);
     }
     lines.push(...forwardLines(http, r, up, field));

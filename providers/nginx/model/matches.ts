@@ -1,28 +1,33 @@
 // A rule's match as nginx tests it: "0"/"1" condition flags (header, query, method, regex path) plus
-// an anchored pattern for $gk_path. The plan's match is already de-duplicated (one matcher per header
-// or query name) and carries the PathPrefix without its trailing "/": it is read as given.
+// the key its path is looked up by (dispatch.ts): the exact path, or the prefix and its depth in
+// segments. The plan's match is already de-duplicated (one matcher per header or query name) and
+// carries the PathPrefix without its trailing "/": it is read as given.
 
 import { PlanRule } from "../../../routing/plan";
 import { NginxRenderError, headerVar, isPrintableAscii, isVariableHeaderName, jsRegexToPcre, regexEscape } from "./escape";
 import { Http } from "./http";
 
-/** The condition flags a rule needs and the anchored pattern for the normalised path. */
-export function matchPattern(http: Http, rule: PlanRule): { flags: string[]; path: string } {
+/** How a rule's path is found: by the exact path, by a prefix of `depth` whole segments, or by a regex flag. */
+export type PathKey = { kind: "exact"; path: string } | { kind: "prefix"; prefix: string; depth: number } | { kind: "regex" };
+
+/** The condition flags a rule needs and the key of its path. */
+export function matchPattern(http: Http, rule: PlanRule): { flags: string[]; path: PathKey } {
     const m = rule.match;
     const at = `${rule.label}: ${rule.field!.match}`;
     const flags: string[] = [];
-    let path: string;
+    let path: PathKey;
     const pv = m.path.value;
     if (m.path.type !== "RegularExpression" && (!isPrintableAscii(pv) || /\s/.test(pv))) {
         throw new NginxRenderError(`${at}.path.value: ${JSON.stringify(pv)} must be printable ASCII without spaces for the nginx adapter`);
     }
     if (m.path.type === "Exact") {
-        path = regexEscape(pv) + "$";
+        path = { kind: "exact", path: pv };
     } else if (m.path.type === "PathPrefix") {
-        path = regexEscape(m.path.prefix!) + "(?:/|$)";
+        const prefix = m.path.prefix!;
+        path = { kind: "prefix", prefix, depth: prefix.split("/").length - 1 };
     } else {
         flags.push(http.cond(`path|${pv}`, "$gk_path", pcre(pv, `${at}.path.value`)));
-        path = "";
+        path = { kind: "regex" };
     }
     if (m.method !== undefined) {
         if (!/^[A-Z]+$/.test(m.method)) throw new NginxRenderError(`${at}.method: ${JSON.stringify(m.method)} is not an HTTP method`);

@@ -45,25 +45,37 @@ describe("nginx render", () => {
         assert.match(c, /return 200 "g1";/);
         assert.match(c, /server 10\.0\.0\.1:9000;/);
         assert.match(c, /pid "\/tmp\/gk-render-test\/run\/nginx\.pid";/);
-        assert.match(c, /"~\^ \/groups\(\?:\/\|\$\)" "r1_b0";/);
+        // The prefix is a hashed key of its tier and depth; the value repeats it as written (case check).
+        assert.match(c, /map "\$\{gk_t1\}\|\$\{gk_p1\}" \$gk_k_t1_p1 \{\n\s+"t1\|\/groups" "\/groups \$\{gk_p1\} a1:;";/);
+        assert.match(c, /map \$gk_act \$gk_out \{\n\s+a1 a1;/);
         assertBalancedQuotes(c);
     });
 
     it("splits weights with split_clients and reports rounding", () => {
         const p = planOf([{ backendRefs: [{ name: "svc", port: 8080, weight: 1 }, { name: "svc", port: 8080, weight: 2 }] }]);
         const r = renderNginx(p, { dir: DIR, generation: "g" });
-        assert.match(r.files[0].content, /split_clients "\$\{request_id\}r1" \$gk_s\d+ \{\n\s+33\.33% "b0";\n\s+\* "b1";/);
+        assert.match(r.files[0].content, /split_clients "\$\{request_id\}" \$gk_s\d+ \{\n\s+33\.33% "0";\n\s+\* "1";/);
         assert.equal(r.warnings!.length, 1);
         assert.match(r.warnings![0], /rounded to 33\.33%\/66\.67%/);
         const even = renderNginx(planOf([{ backendRefs: [{ name: "svc", port: 8080, weight: 90 }, { name: "svc", port: 8080, weight: 10 }] }]), { dir: DIR, generation: "g" });
         assert.deepEqual(even.warnings, []);
-        assert.match(even.files[0].content, /90\.00% "b0";/);
+        assert.match(even.files[0].content, /90\.00% "0";/);
+    });
+
+    it("declares one split per distinct weighting, however many rules share it, and one action per distinct behaviour", () => {
+        const rules = Array.from({ length: 12 }, (_, i) => ({ matches: [{ path: { type: "PathPrefix" as const, value: `/p${i}` } }], backendRefs: [{ name: "svc", port: 8080, weight: 90 }, { name: "svc", port: 8080, weight: 10 }] }));
+        const c = renderNginx(planOf(rules), { dir: DIR, generation: "g" }).files[0].content;
+        assert.equal((c.match(/split_clients/g) ?? []).length, 1);
+        assert.equal((c.match(/^\s+a\d+ "a\d+_\$\{gk_s\d+\}";$/gm) ?? []).length, 1, "the twelve identical rules share one action");
+        assert.equal((c.match(/location @gk_shape\d+/g) ?? []).length, 1);
     });
 
     it("escapes header values, so quotes, $ and braces cannot inject directives", () => {
         const evil = "x\"; return 200 \"pwned\"; #${host}}";
         const c = conf([{ filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "X-Evil", value: evil }] } }], backendRefs: to }]);
-        assert.ok(c.includes(`proxy_set_header "X-Evil" ${quoteValue(evil)};`));
+        // The value is a slot: a map entry of the outcome, quoted like any value.
+        assert.match(c, /proxy_set_header "X-Evil" "\$\{gk_v\d+\}";/);
+        assert.ok(c.includes(` a1 ${quoteValue(evil)};`), c);
         assert.ok(c.includes("\\\"; return 200 \\\"pwned\\\"; #${gk_dollar}{host}}"));
         assert.ok(!/^\s*return 200 "pwned"/m.test(c));
         assertBalancedQuotes(c);
@@ -139,10 +151,12 @@ describe("nginx render", () => {
             { matches: [{ path: { type: "PathPrefix", value: "/full" } }], filters: [{ type: "URLRewrite", urlRewrite: { path: { type: "ReplaceFullPath", replaceFullPath: "/x$y" } } }], backendRefs: to },
             { matches: [{ path: { type: "PathPrefix", value: "/missing" } }], backendRefs: [{ name: "nope", port: 8080 }] },
         ]);
-        assert.match(c, /return 301 "http:\/\/\$\{host\}:8080\$\{gk_m\d+\}\$\{is_args\}\$\{args\}";/);
-        assert.ok(c.includes("proxy_pass \"http://gk_u"), c);
-        assert.ok(c.includes("/x${gk_dollar}y${is_args}${args}\";"));
-        assert.match(c, /# BackendNotFound: default\/nope\n\s+return 500;/);
+        assert.match(c, /return 301 "\$\{gk_v\d+\}";/);
+        assert.match(c, / a\d+ "http:\/\/\$\{host\}:8080\/new\$\{gk_rest1\}\$\{is_args\}\$\{args\}";/);
+        assert.match(c, /proxy_pass "http:\/\/\$\{gk_v\d+\}\$\{gk_v\d+\}\$\{is_args\}\$\{args\}";/);
+        assert.match(c, / a\d+ "gk_u\d+";/);
+        assert.ok(c.includes(` "/x\${gk_dollar}y";`), c);
+        assert.match(c, /# BackendNotFound\n\s+return 500;/);
     });
 
     it("applies one proxy timeout in ms: backendRequest when set, else request (0: none)", () => {

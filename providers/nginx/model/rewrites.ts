@@ -1,13 +1,15 @@
 // The path a backend (or a redirect's Location) receives, from the plan's resolved PlanPathRewrite:
-// the client's normalised path ($gk_path), a literal, or a map over $gk_path for a prefix rewrite.
+// the client's normalised path ($gk_path), a literal, or, for a prefix rewrite, the replacement
+// followed by what the path has after the matched prefix's segments ($gk_rest<d>).
 // compile resolved the rewrite (routing/compile/actions.ts); this file only realises it.
 
 import { PlanPathRewrite } from "../../../routing/plan";
 import { rewritePath } from "../../../routing/paths";
-import { NginxRenderError, escapeValueBody, isPrintableAscii, quoteLiteral, quoteValue, regexEscape } from "./escape";
+import { NginxRenderError, escapeValueBody, isPrintableAscii } from "./escape";
 import { Http } from "./http";
 
-export interface PathState { kind: "orig" | "literal" | "var"; value: string }
+/** orig: the client's path; literal: a fixed path; expr: the inside of a quoted value computing it. */
+export interface PathState { kind: "orig" | "literal" | "expr"; value: string }
 
 export const CLIENT_PATH: PathState = { kind: "orig", value: "" };
 
@@ -23,18 +25,15 @@ export function applyPathRewrite(http: Http, p: PathState, rw: PlanPathRewrite, 
     if (rw.kind === "full") return { kind: "literal", value: check(rw.path) };
     const repl = check(rw.replacement, true);
     if (p.kind === "literal") return { kind: "literal", value: rewritePath(rw, p.value) };
-    if (p.kind === "var") throw new NginxRenderError(`${field}: a ReplacePrefixMatch on top of another ReplacePrefixMatch (rule and backend) is not supported by the nginx adapter`);
-    const prefix = rw.matchedPrefix;
-    const v = http.map("$gk_path", [
-        [quoteLiteral(`~^${regexEscape(prefix)}$`), quoteValue(repl === "" ? "/" : repl)],
-        [quoteLiteral(`~^${regexEscape(prefix)}(/.*)$`), `"${escapeValueBody(repl)}$1"`], // "$1" ends the value: no name can follow it
-    ], "$gk_path");
-    return { kind: "var", value: v };
+    if (p.kind === "expr") throw new NginxRenderError(`${field}: a ReplacePrefixMatch on top of another ReplacePrefixMatch (rule and backend) is not supported by the nginx adapter`);
+    // The matched prefix is whole segments of the path, so the rest is what follows its depth.
+    const depth = rw.matchedPrefix.split("/").length - 1;
+    return { kind: "expr", value: repl === "" ? `\${${http.pathRest(depth, true)}}` : `${escapeValueBody(repl)}\${${http.pathRest(depth, false)}}` };
 }
 
 /** The path inside a quoted value; variables are always braced, so no following text extends their names. */
 export function pathExpr(p: PathState): string {
     if (p.kind === "orig") return "${gk_path}";
-    if (p.kind === "var") return "${" + p.value + "}";
+    if (p.kind === "expr") return p.value;
     return escapeValueBody(p.value);
 }

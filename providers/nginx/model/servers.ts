@@ -3,20 +3,15 @@
 // host (routing/compile/ports.ts), so nginx's server_name selection (exact > longest "*." wildcard >
 // default) picks the listener and its candidate rules in one hashed lookup.
 //
-// Matching inside a block: one `map` whose source is "<flags> <path>" and whose keys are anchored
-// regexes in precedence order (map regexes are tried in order, first match wins). Each flag is a
-// one-character "0"/"1" condition, so the composite has fixed positions and no request value can
-// shift a field. Dispatch: `error_page 418 = @$rule; return 418;` jumps to the rule's named location.
+// Inside a block: dispatch.ts sets $gk_act to the matched rule's action, outcomes.ts maps it to the
+// outcome and its shape, and `error_page 418 = @$gk_shape; return 418;` runs that shape's named location.
 
 import { GatewayPlan, HostOwner, ListenerPlan, PlanRule } from "../../../routing/plan";
-import { NginxRenderError, isSafeHostname, quoteLiteral } from "./escape";
+import { Dispatch, candidatesOf } from "./dispatch";
+import { NginxRenderError, isSafeHostname } from "./escape";
 import { Http, comment } from "./http";
-import { matchPattern } from "./matches";
-import { RuleOutcomes, ruleOutcomes } from "./outcomes";
+import { Outcomes } from "./outcomes";
 import { REFUSE_LINE } from "./paths";
-
-/** Rules rendered so far (a rule serving several host patterns is rendered once) and their numbers. */
-export interface RuleRegistry { numbers: Map<PlanRule, number>; rendered: Map<PlanRule, RuleOutcomes> }
 
 /** The owner's rules, in the order of its ruleIds (a subsequence of listener.rules, precedence order). */
 function candidates(l: ListenerPlan, ruleIds: string[]): PlanRule[] {
@@ -31,36 +26,17 @@ function candidates(l: ListenerPlan, ruleIds: string[]): PlanRule[] {
 }
 
 export function serverBlock(
-    http: Http, plan: GatewayPlan, l: ListenerPlan, host: HostOwner, listenLine: string, certLines: string[], registry: RuleRegistry,
+    http: Http, dispatch: Dispatch, outcomes: Outcomes, plan: GatewayPlan, l: ListenerPlan, host: HostOwner, listenLine: string, certLines: string[],
 ): string {
     if (host.pattern !== undefined && !isSafeHostname(host.pattern)) {
         throw new NginxRenderError(`Gateway ${plan.gateway} listener ${l.name}: hostname ${JSON.stringify(host.pattern)} is not a valid DNS name or "*." wildcard`);
     }
     const rules = candidates(l, host.ruleIds);
-    const flagVars: string[] = [];
-    const keyed: { rule: PlanRule; flags: Set<string>; path: string }[] = [];
-    for (const rule of rules) {
-        const m = matchPattern(http, rule);
-        for (const v of m.flags) if (!flagVars.includes(v)) flagVars.push(v);
-        keyed.push({ rule, flags: new Set(m.flags), path: m.path });
-    }
-    const entries: [string, string][] = [];
-    const locations: string[] = [];
-    const mirrorLocs: string[] = [];
-    for (const k of keyed) {
-        let out = registry.rendered.get(k.rule);
-        if (!out) {
-            out = ruleOutcomes(http, k.rule, registry.numbers.get(k.rule)!);
-            registry.rendered.set(k.rule, out);
-        }
-        const flags = flagVars.map(v => (k.flags.has(v) ? "1" : ".")).join("");
-        entries.push([quoteLiteral(`~^${flags} ${k.path}`), `"${out.value}"`]);
-        for (const [name, body] of out.locations) locations.push(`    location @${name} {`, ...body.map(b => "        " + b), "    }");
-        for (const [uri, body] of out.mirrors) mirrorLocs.push(`    location = ${uri} {`, ...body.map(b => "        " + b), "    }");
-    }
-    const source = `"${flagVars.map(v => "${" + v + "}").join("")} \${gk_path}"`;
-    const ruleVar = entries.length ? http.map(source, entries, "\"gk_404\"") : undefined;
+    const cands = candidatesOf(http, rules, rule => outcomes.actionOf(rule));
     const serverName = host.pattern === undefined ? "\"\"" : host.pattern;
+    const dispatchLines = rules.length
+        ? ["location / { error_page 418 = @$gk_shape; return 418; }", "location @gk_dispatch { error_page 418 = @$gk_shape; return 418; }"]
+        : ["location / { return 404; }", "location @gk_dispatch { return 404; }"];
     return [
         `# listener ${comment(l.name)} (port ${l.port}), hosts ${host.pattern === undefined ? "(any)" : comment(host.pattern)}: ${rules.length} rule(s)`,
         "server {",
@@ -68,12 +44,10 @@ export function serverBlock(
         `    server_name ${serverName};`,
         ...certLines.map(c => "    " + c),
         `    ${REFUSE_LINE}`,
-        ...(ruleVar
-            ? [`    location / { error_page 418 = @$${ruleVar}; return 418; }`, `    location @gk_dispatch { error_page 418 = @$${ruleVar}; return 418; }`]
-            : ["    location / { return 404; }", "    location @gk_dispatch { return 404; }"]),
+        ...dispatch.server(cands).map(s => "    " + s),
+        ...dispatchLines.map(s => "    " + s),
         "    location @gk_404 { return 404; }",
-        ...locations,
-        ...mirrorLocs,
+        ...outcomes.locations(new Set(cands.map(c => c.action))).map(s => "    " + s),
         "}",
     ].join("\n");
 }
