@@ -11,6 +11,8 @@ export interface ServicePortArgs {
     /** The port on the endpoints; defaults to port. */
     targetPort?: pulumi.Input<number>;
     name?: pulumi.Input<string>;
+    /** How to speak to the endpoints: "kubernetes.io/ws", "kubernetes.io/wss", "kubernetes.io/h2c"; absent: HTTP/1.1. */
+    appProtocol?: pulumi.Input<string>;
 }
 
 export interface EndpointArgs {

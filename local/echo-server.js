@@ -10,10 +10,48 @@
 // raw query string. GET /__seen returns {name, count, requests: [the last 1,000 requests]} — tests use it
 // to check mirrors (a mirrored request is answered by nginx, not seen by the client). DELETE /__seen
 // clears the record. SIGTERM/SIGINT close the server and remove the pid file.
+//
+// A WebSocket handshake (Upgrade: websocket) is accepted; each text message is answered with
+// "<name>: <message>" — so a test sees which backend a WebSocket route reached.
 "use strict";
 
 const http = require("http");
 const fs = require("fs");
+const crypto = require("crypto");
+
+/** RFC 6455: accept the handshake, then answer text frames (masked, as clients send them) until a close. */
+function websocket(name, req, socket) {
+    const key = req.headers["sec-websocket-key"];
+    if (String(req.headers.upgrade).toLowerCase() !== "websocket" || !key) { socket.end("HTTP/1.1 400 Bad Request\r\n\r\n"); return; }
+    const accept = crypto.createHash("sha1").update(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest("base64");
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    const frame = (opcode, payload) => {
+        const head = payload.length < 126 ? Buffer.from([0x80 | opcode, payload.length]) : Buffer.from([0x80 | opcode, 126, payload.length >> 8, payload.length & 255]);
+        return Buffer.concat([head, payload]);
+    };
+    let buf = Buffer.alloc(0);
+    socket.on("data", (chunk) => {
+        buf = Buffer.concat([buf, chunk]);
+        for (;;) {
+            if (buf.length < 2) return;
+            const opcode = buf[0] & 15;
+            let len = buf[1] & 127, at = 2;
+            if (len === 126) { if (buf.length < 4) return; len = buf.readUInt16BE(2); at = 4; }
+            else if (len === 127) { socket.destroy(); return; } // messages this large are not for an echo
+            const masked = (buf[1] & 128) !== 0;
+            if (buf.length < at + (masked ? 4 : 0) + len) return;
+            const mask = masked ? buf.subarray(at, at + 4) : undefined;
+            at += masked ? 4 : 0;
+            const payload = Buffer.from(buf.subarray(at, at + len));
+            if (mask) for (let i = 0; i < payload.length; i++) payload[i] ^= mask[i & 3];
+            buf = buf.subarray(at + len);
+            if (opcode === 8) { socket.end(frame(8, payload)); return; }
+            if (opcode === 9) socket.write(frame(10, payload));
+            if (opcode === 1) socket.write(frame(1, Buffer.from(`${name}: ${payload.toString("utf8")}`)));
+        }
+    });
+    socket.on("error", () => socket.destroy());
+}
 
 function parseArgs(argv) {
     const args = { host: "127.0.0.1" };
@@ -72,6 +110,7 @@ function main() {
         });
     });
     server.keepAliveTimeout = 65000;   // longer than nginx's upstream keepalive so nginx closes first
+    server.on("upgrade", (req, socket) => websocket(args.name, req, socket));
 
     const removePidfile = () => {
         if (!args.pidfile) return;

@@ -124,7 +124,16 @@ export interface PlanBackend {
     filters: PlanFilters;
     /** Set when the ref cannot be used: requests sent to this share answer 500. */
     invalidReason?: "BackendNotFound" | "RefNotPermitted" | "InvalidKind" | "UnsupportedProtocol";
+    /**
+     * The protocol the Service port's appProtocol names (routing/compile/resolve.ts backendProtocol):
+     * "ws" / "wss" WebSocket (upgrades pass through), "h2c" HTTP/2 cleartext; absent: HTTP/1.1. Each
+     * adapter realises it or refuses it by name.
+     */
+    protocol?: BackendProtocol;
 }
+
+/** Backend protocols gatewaykit knows by their Kubernetes appProtocol. */
+export type BackendProtocol = "ws" | "wss" | "h2c";
 
 /**
  * One (rule × match × hostname) of an attached route, in precedence order within its listener.

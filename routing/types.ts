@@ -257,6 +257,12 @@ export interface ServicePort {
     /** The port on the endpoints; defaults to port. */
     targetPort?: number;
     name?: string;
+    /**
+     * How to speak to the endpoints, as a Kubernetes Service port says it: "kubernetes.io/ws"
+     * (WebSocket over cleartext), "kubernetes.io/wss" (WebSocket over TLS), "kubernetes.io/h2c"
+     * (HTTP/2 with prior knowledge); absent (or "http"): HTTP/1.1. See PlanBackend.protocol.
+     */
+    appProtocol?: string;
 }
 
 /**

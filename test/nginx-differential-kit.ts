@@ -6,6 +6,7 @@ import * as http from "http";
 import * as net from "net";
 import { RoutingPlan } from "../routing/plan";
 import { simulate, SimRequest } from "../routing/simulate";
+import { NGINX_REQUEST_HEADERS } from "../providers/nginx/model/headers";
 
 export interface Probe { method?: string; path: string; host?: string; headers?: Record<string, string | string[]> }
 
@@ -116,8 +117,8 @@ export function simOf(plan: RoutingPlan, port: number, p: Probe, probeId: string
     return simulate(plan, req);
 }
 
-/** Headers the data plane writes itself (the authority, connection handling, message framing). */
-export const NGINX_OWN = new Set(["host", "connection", "content-length", "transfer-encoding"]);
+/** Headers the data plane writes itself (the authority, connection handling, message framing, who called). */
+export const NGINX_OWN = new Set(["host", "connection", "content-length", "transfer-encoding", ...NGINX_REQUEST_HEADERS]);
 
 export function compare(plan: RoutingPlan, port: number, p: Probe, probeId: string, got: Answer): string[] {
     const sim = simOf(plan, port, p, probeId);
@@ -134,7 +135,7 @@ export function compare(plan: RoutingPlan, port: number, p: Probe, probeId: stri
         if (got.echo.path !== o.request.path) bad(`backend path ${JSON.stringify(got.echo.path)}, simulate ${JSON.stringify(o.request.path)}`);
         if (got.echo.headers.host !== o.request.host) bad(`backend Host ${JSON.stringify(got.echo.headers.host)}, simulate ${JSON.stringify(o.request.host)}`);
         for (const [k, v] of Object.entries(o.request.headers)) {
-            if (k === "host") continue;
+            if (NGINX_OWN.has(k)) continue;
             if (got.echo.headers[k] !== v) bad(`backend ${k}: ${JSON.stringify(got.echo.headers[k])}, simulate ${JSON.stringify(v)}`);
         }
         for (const k of Object.keys(got.echo.headers)) if (!NGINX_OWN.has(k) && !(k in o.request.headers)) bad(`backend got ${k}: ${JSON.stringify(got.echo.headers[k])}, simulate does not send it`);

@@ -19,6 +19,18 @@ export interface NginxClassParameters {
      * connections still in its accept queue unless the host has net.ipv4.tcp_migrate_req = 1.
      */
     reusePort?: boolean;
+    /**
+     * Addresses or CIDRs of proxies in front of the gateway (e.g. ["10.0.0.0/8"]): their
+     * X-Forwarded-For is appended to and their X-Forwarded-Proto/Host/Port kept. Anyone else's are
+     * replaced by what the gateway saw. Default: none (every client is the first hop).
+     */
+    trustedProxies?: string[];
+}
+
+/** trustedProxies of an nginx class section, as given ([] when absent). */
+export function trustedProxiesOf(parameters: object | undefined): string[] {
+    const t = (parameters as NginxClassParameters | undefined)?.trustedProxies;
+    return Array.isArray(t) ? t.map(String) : [];
 }
 
 // The control endpoint is the unix socket <dir>/run/control.sock; sun_path holds at most 107 bytes.
@@ -45,6 +57,10 @@ export function parametersProblems(plan: Pick<GatewayPlan, "namespace" | "name">
     const problems: string[] = [];
     if (p.listenAddress !== undefined && !/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]|localhost)$/.test(String(p.listenAddress))) {
         problems.push(`parameters.nginx.listenAddress must be an IPv4 address, a bracketed IPv6 address or "localhost" (got ${JSON.stringify(p.listenAddress)})`);
+    }
+    if (p.trustedProxies !== undefined) {
+        const bad = Array.isArray(p.trustedProxies) ? p.trustedProxies.filter(t => typeof t !== "string" || !/^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]*:[0-9a-fA-F:.]*(\/\d{1,3})?)$/.test(t)) : [p.trustedProxies];
+        if (bad.length) problems.push(`parameters.nginx.trustedProxies must be a list of IPv4 or IPv6 addresses or CIDRs, e.g. ["10.0.0.0/8"] (got ${JSON.stringify(bad[0])})`);
     }
     for (const key of ["workDir", "nginxPath"] as const) {
         const v = p[key];

@@ -7,7 +7,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { GatewayPlan } from "../../routing/plan";
 import { RealizeContext, RealizeResult } from "../adapter";
-import { NginxClassParameters, nginxGatewayHome, nginxStateDir, normaliseCertificateKeys } from "./parameters";
+import { NginxClassParameters, nginxGatewayHome, nginxStateDir, normaliseCertificateKeys, trustedProxiesOf } from "./parameters";
 import { nginxRefusal } from "./model";
 import { NginxGateway, NginxRouteAttachment } from "./resources";
 import { notServedReason } from "./runtime/plan";
@@ -21,7 +21,7 @@ export function realize(plan: GatewayPlan, ctx: RealizeContext): RealizeResult {
         : pulumi.secret(pulumi.output(ctx.certificates).apply(c => normaliseCertificateKeys(c ?? {}, plan.namespace)));
     // Whatever the renderer refuses (a regex without an exact PCRE meaning, a header the data plane
     // owns, …) fails here, at preview, before any file is written.
-    const refusal = nginxRefusal(plan, { dir, listenAddress });
+    const refusal = nginxRefusal(plan, { dir, listenAddress, trustedProxies: trustedProxiesOf(parameters) });
     if (refusal !== undefined) throw new pulumi.ResourceError(`Gateway ${plan.gateway}: the nginx data plane refuses this configuration: ${refusal}`, ctx.parent, true);
     const home = nginxGatewayHome(plan, pulumi.getStack());
     const instance = new NginxGateway(`${plan.namespace}-${plan.name}-nginx`, {

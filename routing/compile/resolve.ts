@@ -1,13 +1,20 @@
 // Stage 2, resolve: backendRefs and mirrors to services (ReferenceGrant for cross-namespace refs),
 // and the rule's filters normalised.
 
-import { PlanBackend, PlanFilters, PlanMirror } from "../plan";
+import { BackendProtocol, PlanBackend, PlanFilters, PlanMirror } from "../plan";
 import { BackendObjectReference, HTTPRouteFilter, HTTPRouteSpec } from "../types";
 import { Context, key, ns, rulesOf } from "./context";
 
 // ---------------------------------------------------------------- backend resolution
 
-export type RefResolution = Pick<PlanBackend, "service" | "kind" | "group" | "port" | "endpoints" | "serviceSpec" | "invalidReason">;
+export type RefResolution = Pick<PlanBackend, "service" | "kind" | "group" | "port" | "endpoints" | "serviceSpec" | "invalidReason" | "protocol">;
+
+const APP_PROTOCOLS: Record<string, BackendProtocol> = { "kubernetes.io/ws": "ws", "kubernetes.io/wss": "wss", "kubernetes.io/h2c": "h2c" };
+
+/** The backend protocol a Service port's appProtocol names (Gateway API's HTTPRouteBackendProtocol* features); undefined: HTTP/1.1. */
+export function backendProtocol(appProtocol: string | undefined): BackendProtocol | undefined {
+    return appProtocol === undefined ? undefined : APP_PROTOCOLS[appProtocol];
+}
 
 export function resolveRef(ref: BackendObjectReference, routeNs: string, ctx: Context): RefResolution {
     const group = ref.group ?? "";
@@ -22,7 +29,8 @@ export function resolveRef(ref: BackendObjectReference, routeNs: string, ctx: Co
     const sp = svc.ports.find(p => p.port === ref.port);
     if (!sp) return { ...base, serviceSpec: svc, invalidReason: "BackendNotFound" };
     const target = sp.targetPort ?? sp.port;
-    return { ...base, serviceSpec: svc, endpoints: (svc.endpoints ?? []).map(e => ({ address: e.address, port: e.port ?? target })) };
+    const protocol = backendProtocol(sp.appProtocol);
+    return { ...base, serviceSpec: svc, endpoints: (svc.endpoints ?? []).map(e => ({ address: e.address, port: e.port ?? target })), ...(protocol ? { protocol } : {}) };
 }
 
 export function planFilters(filters: HTTPRouteFilter[] | undefined, routeNs: string, ctx: Context): PlanFilters {

@@ -34,6 +34,17 @@ async function distribution(ctx: CaseContext, n: number, concurrency = 8): Promi
     return counts;
 }
 
+/** One WebSocket round trip through the gateway (Node's WebSocket client): the echo's answer, or why it failed. */
+function websocketEcho(url: string, message: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const ws = new WebSocket(url);
+        const timer = setTimeout(() => { ws.close(); reject(new Error(`no WebSocket answer from ${url} within 5 s`)); }, 5000);
+        ws.onopen = () => ws.send(message);
+        ws.onmessage = e => { clearTimeout(timer); ws.close(); resolve(String(e.data)); };
+        ws.onerror = () => { clearTimeout(timer); reject(new Error(`the WebSocket handshake with ${url} failed`)); };
+    });
+}
+
 async function waitSeen(ctx: CaseContext, backend: string, atLeast: number): Promise<{ count: number; requests: { path: string; headers: Record<string, string> }[] }> {
     const deadline = Date.now() + 3000;
     for (;;) {
@@ -436,5 +447,22 @@ export const CASES: Case[] = [
             [{ path: "/v12/items/abc" }, { backend: V1 }], [{ path: "/v12/items/abc/d" }, { status: 404 }], [{ path: "/x/v12/items/abc" }, { status: 404 }],
             [{ path: "/", headers: { "X-Id": "id-123" } }, { backend: V2 }], [{ path: "/", headers: { "X-Id": "id-1234" } }, { status: 404 }],
         ],
+    },
+    {
+        // The Service port's appProtocol kubernetes.io/ws says the backend speaks WebSocket: the upgrade
+        // passes through. The same backend on a plain port gets the handshake as an ordinary GET.
+        name: "HTTPRouteBackendProtocolWebSocket",
+        routes: [rt("backend-protocol-ws", { rules: [
+            { matches: [prefix("/ws")], backendRefs: [{ name: V1, port: 8081 }] },
+            { matches: [prefix("/plain")], backendRefs: [to(V1)] },
+        ] })],
+        requests: [[{ path: "/ws" }, { backend: V1 }]],
+        custom: async ctx => {
+            const port = ctx.listenerPort({ path: "/" });
+            const answer = await websocketEcho(`ws://127.0.0.1:${port}/ws/chat`, "hello");
+            if (answer !== `${V1}: hello`) throw new Error(`WebSocket answer ${JSON.stringify(answer)}, want ${JSON.stringify(`${V1}: hello`)}`);
+            const refused = await websocketEcho(`ws://127.0.0.1:${port}/plain`, "hello").then(a => `answered ${a}`, (e: Error) => e.message);
+            if (!/handshake .* failed/.test(refused)) throw new Error(`a WebSocket to a backend without appProtocol kubernetes.io/ws ${refused}; nginx must not upgrade it`);
+        },
     },
 ];

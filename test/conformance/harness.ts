@@ -51,6 +51,8 @@ export interface Case {
     requests?: [Req, Expect][];
     /** Extra checks with real traffic (weights, mirrors). Throw to fail. */
     custom?: (h: CaseContext) => Promise<void>;
+    /** The nginx class parameter trustedProxies for this case. */
+    trustedProxies?: string[];
 }
 
 export interface Answer { status: number; headers: http.IncomingHttpHeaders; body: string; echo?: { name: string; method: string; path: string; headers: Record<string, string> } }
@@ -108,7 +110,11 @@ export class Harness {
     }
 
     services(): ServiceSpec[] {
-        return BACKENDS.map(name => ({ name, namespace: NS, ports: [{ port: 8080, targetPort: this.echoPorts.get(name)! }], endpoints: [{ address: "127.0.0.1" }] }));
+        // Port 8081 is the same echo declared as a WebSocket backend (the echo accepts handshakes).
+        return BACKENDS.map(name => ({
+            name, namespace: NS, endpoints: [{ address: "127.0.0.1" }],
+            ports: [{ port: 8080, targetPort: this.echoPorts.get(name)! }, { port: 8081, targetPort: this.echoPorts.get(name)!, appProtocol: "kubernetes.io/ws" }],
+        }));
     }
 
     /** Compiles, renders and applies a case; returns the context to send requests with. */
@@ -127,7 +133,7 @@ export class Harness {
         for (const l of gp.listeners) for (const ref of l.tls?.certificateRefs ?? []) certificates[`${ref.namespace ?? NS}/${ref.name}`] = this.tls!;
         const generation = `${c.name}-${++this.generation}`;
         const instDir = path.join(this.dir, "nginx");
-        await applyConfig(instDir, renderNginx(gp, { dir: instDir, generation, certificates }), generation);
+        await applyConfig(instDir, renderNginx(gp, { dir: instDir, generation, certificates, ...(c.trustedProxies ? { trustedProxies: c.trustedProxies } : {}) }), generation);
         const firstPort = fixtureListeners[0].port;
         const realPort = (req: Req) => portMap.get(req.port ?? firstPort)!;
         const schemeOf = (req: Req) => req.scheme ?? (fixtureListeners.find(l => l.port === (req.port ?? firstPort))?.protocol === "HTTPS" ? "https" : "http");

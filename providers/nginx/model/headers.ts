@@ -15,6 +15,8 @@ export interface HeaderEntry { name: string; state: HeaderState }
 
 /** Response headers nginx writes itself (a second copy would follow its own), on top of DATA_PLANE_HEADERS. */
 export const NGINX_RESPONSE_HEADERS: readonly string[] = ["date", "server"];
+/** Request headers nginx writes itself: who called (http.ts forwardingLines), on top of DATA_PLANE_HEADERS. */
+export const NGINX_REQUEST_HEADERS: readonly string[] = ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port"];
 
 export function applyHeaderOps(states: Map<string, HeaderEntry>, f: HTTPHeaderFilter | undefined, field: string, direction: "request" | "response"): void {
     if (!f) return;
@@ -29,8 +31,9 @@ export function applyHeaderOps(states: Map<string, HeaderEntry>, f: HTTPHeaderFi
     const check = (name: string, what: string) => {
         if (!isSafeHeaderToken(name)) throw new NginxRenderError(`${field}.${what}: header name ${JSON.stringify(name)} must be an HTTP token (letters, digits, !#%&'*+.^_\`|~-)`);
         const lower = name.toLowerCase();
-        if (DATA_PLANE_HEADERS.includes(lower) || (direction === "response" && NGINX_RESPONSE_HEADERS.includes(lower))) {
-            throw new NginxRenderError(`${field}.${what}: header ${JSON.stringify(name)} is owned by the data plane (${[...DATA_PLANE_HEADERS, ...(direction === "response" ? NGINX_RESPONSE_HEADERS : [])].join(", ")}) and cannot be changed by a route`);
+        const own = direction === "response" ? NGINX_RESPONSE_HEADERS : NGINX_REQUEST_HEADERS;
+        if (DATA_PLANE_HEADERS.includes(lower) || own.includes(lower)) {
+            throw new NginxRenderError(`${field}.${what}: header ${JSON.stringify(name)} is owned by the data plane (${[...DATA_PLANE_HEADERS, ...own].join(", ")}) and cannot be changed by a route`);
         }
     };
     const value = (v: string, what: string): string => {

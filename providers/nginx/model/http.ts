@@ -142,6 +142,30 @@ export class Http {
     }
 }
 
+/**
+ * The values of the forwarding headers and the Upgrade relay. A client inside `trustedProxies` (CIDRs
+ * or addresses: a load balancer in front) has its X-Forwarded-For appended to and its X-Forwarded-
+ * Proto/Host/Port kept; anyone else's are replaced by what this hop saw, so a client cannot forge
+ * its address to a backend.
+ */
+export function forwardingLines(trustedProxies: string[]): string[] {
+    for (const t of trustedProxies) {
+        if (!/^(\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?|[0-9a-fA-F:]*:[0-9a-fA-F:.]*(\/\d{1,3})?)$/.test(t)) {
+            throw new NginxRenderError(`parameters.nginx.trustedProxies: ${JSON.stringify(t)} is not an IPv4 or IPv6 address or CIDR (e.g. "10.0.0.0/8")`);
+        }
+    }
+    const kept = (header: string, own: string, v: string) =>
+        [`map "$gk_trusted:$http_${header}" $${v} {`, "    \"~^1:(.+)$\" $1;", `    default ${own};`, "}"];
+    return [
+        "geo $gk_trusted {", "    default 0;", ...trustedProxies.map(t => `    ${t} 1;`), "}",
+        "map $gk_trusted $gk_xff {", "    1 $proxy_add_x_forwarded_for;", "    default $remote_addr;", "}",
+        ...kept("x_forwarded_proto", "$scheme", "gk_xfproto"),
+        ...kept("x_forwarded_host", "$http_host", "gk_xfhost"),
+        ...kept("x_forwarded_port", "$server_port", "gk_xfport"),
+        "map $http_upgrade $gk_upgrade {", "    \"\" \"\";", "    default upgrade;", "}",
+    ];
+}
+
 export function comment(s: string): string {
     return s.replace(/[^A-Za-z0-9._\/:@ -]/g, "?");
 }

@@ -23,7 +23,7 @@
 import { GatewayPlan, ListenerPlan } from "../../../routing/plan";
 import { defaultWorkerUser } from "../runtime/worker-user";
 import { NginxRenderError, quoteLiteral, quoteValue } from "./escape";
-import { Http, comment } from "./http";
+import { Http, comment, forwardingLines } from "./http";
 import { pathPolicyLines } from "./paths";
 import { Dispatch } from "./dispatch";
 import { Outcomes } from "./outcomes";
@@ -51,6 +51,8 @@ export interface RenderOptions {
      * so a replacement instance can bind the same ports while the old one still serves.
      */
     reusePort?: boolean;
+    /** Clients whose X-Forwarded-* headers are believed (a load balancer in front): addresses or CIDRs (http.ts forwardingLines). */
+    trustedProxies?: string[];
 }
 export interface RenderedFile { path: string; content: string; mode: number }
 export interface RenderedConfig {
@@ -142,6 +144,7 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
         "    geo $gk_dollar { default \"$\"; }",
         // The normalised path (routing/paths.ts), or "" when the path policy refuses it.
         ...pathPolicyLines(quoteLiteral).map(s => "    " + s),
+        ...forwardingLines(opts.trustedProxies ?? []).map(s => "    " + s),
         ...http.lines.map(s => "    " + s),
         ...dispatch.lines().map(s => "    " + s),
         ...outcomes.lines().map(s => "    " + s),
@@ -163,7 +166,7 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
  * rendering with placeholder certificates. Run at preview, before any file exists, so nothing that
  * nginx -t or the renderer would reject reaches an update.
  */
-export function nginxRefusal(plan: GatewayPlan, opts: Pick<RenderOptions, "dir" | "listenAddress">): string | undefined {
+export function nginxRefusal(plan: GatewayPlan, opts: Pick<RenderOptions, "dir" | "listenAddress" | "trustedProxies">): string | undefined {
     const certificates: Record<string, TlsMaterial> = {};
     for (const l of plan.listeners) for (const key of l.tls?.certificateKeys ?? []) certificates[key] = { certificate: "", privateKey: "" };
     try {

@@ -80,6 +80,12 @@ export function backendOutcome(
     const ruleReq = applyRequestFilters(http, client, ruleFilters, at, { headers: true, rewrite: true });
     const req = applyRequestFilters(http, ruleReq, backendFilters, bAt, { headers: true, rewrite: true });
 
+    if (b.protocol === "h2c") {
+        throw new NginxRenderError(`${bAt}: ${b.service} port ${b.port} has appProtocol kubernetes.io/h2c, and nginx proxies HTTP requests to backends over HTTP/1.x only (its HTTP/2 upstreams carry gRPC alone): serve the backend over HTTP/1.1, or use the aws or gcp adapter, which speak h2c to targets`);
+    }
+    if (b.protocol === "wss") {
+        throw new NginxRenderError(`${bAt}: ${b.service} port ${b.port} has appProtocol kubernetes.io/wss (WebSocket over TLS), and the nginx adapter does not originate TLS to backends yet: use kubernetes.io/ws, or the aws or gcp adapter`);
+    }
     const up = http.upstream(b, bAt);
     const out: OutcomeSpec = { shape: [], slots: {}, mirrors: [] };
     responseHeaders(http, resp, at, true, out);
@@ -99,7 +105,7 @@ export function backendOutcome(
         });
     // The proxy: header values, host, upstream and path are slots.
     const forward = forwardValues(http, req, up, at);
-    out.shape.push(`proxy_set_header Host "${slotRef("host")}";`, "proxy_set_header Connection \"\";", "proxy_set_header Proxy-Connection \"\";");
+    out.shape.push(`proxy_set_header Host "${slotRef("host")}";`, ...hopLines(b.protocol === "ws"), ...FORWARDED_LINES);
     out.slots.host = forward.host;
     for (const [name, value] of forward.headers) {
         const slot = `rq ${name}`;
@@ -148,6 +154,25 @@ function applyRequestFilters(http: Http, r: ForwardRequest, f: RequestFilters, a
     return { headers, path };
 }
 
+/**
+ * Hop-by-hop headers (simulate's HOP_BY_HOP_HEADERS; nginx drops the others itself). A WebSocket
+ * backend (appProtocol kubernetes.io/ws) gets the client's Upgrade and "Connection: upgrade" when the
+ * client asked for one, so the handshake passes through and nginx relays the upgraded connection.
+ */
+function hopLines(websocket: boolean): string[] {
+    return websocket
+        ? ["proxy_set_header Upgrade $http_upgrade;", "proxy_set_header Connection $gk_upgrade;", "proxy_set_header Proxy-Connection \"\";"]
+        : ["proxy_set_header Connection \"\";", "proxy_set_header Proxy-Connection \"\";"];
+}
+
+/** Who called, as every proxy tells its backend (http.ts forwardingLines decides the values). */
+const FORWARDED_LINES = [
+    "proxy_set_header X-Forwarded-For $gk_xff;",
+    "proxy_set_header X-Forwarded-Proto $gk_xfproto;",
+    "proxy_set_header X-Forwarded-Host $gk_xfhost;",
+    "proxy_set_header X-Forwarded-Port $gk_xfport;",
+];
+
 /** What the proxy sends: the Host value, the other changed headers (name, value; "" drops it) and the path. */
 function forwardValues(http: Http, r: ForwardRequest, up: string, at: string): { host: string; headers: [string, string][]; path: string } {
     const host = r.headers.get("host")!;
@@ -168,9 +193,8 @@ function forwardLines(http: Http, r: ForwardRequest, up: string, at: string): st
     const f = forwardValues(http, r, up, at);
     return [
         `proxy_set_header Host "${f.host}";`,
-        "proxy_set_header Connection \"\";",
-        // Hop-by-hop (simulate's HOP_BY_HOP_HEADERS): nginx already drops the others itself.
-        "proxy_set_header Proxy-Connection \"\";",
+        ...hopLines(false),
+        ...FORWARDED_LINES,
         ...f.headers.map(([name, value]) => `proxy_set_header ${quoteLiteral(name)} "${value}";`),
         "proxy_http_version 1.1;",
         `proxy_pass "http://${up}${f.path}\${is_args}\${args}";`,

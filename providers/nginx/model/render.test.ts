@@ -14,7 +14,7 @@ function planOf(rules: HTTPRouteRule[], listeners: Listener[] = [{ name: "http",
     return compile({
         gatewayClasses: [{ name: "c", controllerName: "gatewaykit.dev/nginx" }],
         gateways: [{ name: "gw", namespace: "default", gatewayClassName: "c", listeners }],
-        services: [{ name: "svc", namespace: "default", ports: [{ port: 8080 }], endpoints: [{ address: "10.0.0.1", port: 9000 }] }],
+        services: [{ name: "svc", namespace: "default", ports: [{ port: 8080 }, { port: 8081, appProtocol: "kubernetes.io/ws" }, { port: 8082, appProtocol: "kubernetes.io/h2c" }, { port: 8083, appProtocol: "kubernetes.io/wss" }], endpoints: [{ address: "10.0.0.1", port: 9000 }] }],
         routes: [{ name: "r", namespace: "default", parentRefs: [{ name: "gw" }], ...(hostnames ? { hostnames } : {}), rules }],
     }).gateways[0];
 }
@@ -165,6 +165,24 @@ describe("nginx render", () => {
         assert.deepEqual(timeout({ request: "1m30s" }), ["proxy_read_timeout 90000ms;"]);
         assert.deepEqual(timeout({ request: "10s", backendRequest: "0s" }), []);
         assert.deepEqual(timeout(undefined), []);
+    });
+});
+
+describe("nginx render: backend protocols and forwarding headers", () => {
+    it("relays WebSocket upgrades only to a kubernetes.io/ws port; refuses h2c and wss by name", () => {
+        const c = conf([{ matches: [{ path: { type: "PathPrefix", value: "/ws" } }], backendRefs: [{ name: "svc", port: 8081 }] }, { backendRefs: to }]);
+        assert.equal((c.match(/proxy_set_header Upgrade \$http_upgrade;\n\s+proxy_set_header Connection \$gk_upgrade;/g) ?? []).length, 1);
+        assert.equal((c.match(/proxy_set_header Connection "";/g) ?? []).length, 1, "the plain backend's shape drops Connection");
+        assert.throws(() => conf([{ backendRefs: [{ name: "svc", port: 8082 }] }]), /backendRefs\[0\]: default\/svc port 8082 has appProtocol kubernetes\.io\/h2c, and nginx proxies HTTP requests to backends over HTTP\/1\.x only/);
+        assert.throws(() => conf([{ backendRefs: [{ name: "svc", port: 8083 }] }]), /appProtocol kubernetes\.io\/wss \(WebSocket over TLS\)/);
+    });
+
+    it("sends X-Forwarded-* from this hop, believes only trustedProxies, refuses routes that change them and addresses that are not addresses", () => {
+        const r = renderNginx(planOf([{ backendRefs: to }]), { dir: DIR, generation: "g", trustedProxies: ["10.0.0.0/8", "fd00::/8"] }).files[0].content;
+        assert.match(r, /geo \$gk_trusted \{\n\s+default 0;\n\s+10\.0\.0\.0\/8 1;\n\s+fd00::\/8 1;\n\s+\}/);
+        for (const h of ["For", "Proto", "Host", "Port"]) assert.match(r, new RegExp(`proxy_set_header X-Forwarded-${h} \\$gk_xf`));
+        assert.throws(() => renderNginx(planOf([{ backendRefs: to }]), { dir: DIR, generation: "g", trustedProxies: ["10.0.0.0/8; include /etc/passwd"] }), /parameters\.nginx\.trustedProxies: .* is not an IPv4 or IPv6 address or CIDR/);
+        assert.throws(() => conf([{ filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "X-Forwarded-For", value: "1.2.3.4" }] } }], backendRefs: to }]), /header "X-Forwarded-For" is owned by the data plane/);
     });
 });
 

@@ -17,6 +17,7 @@ import {
     InstanceSettings, RouteFile, readInstances, readRouteFiles, readSettings, routeKey, routeFileName, writeInstances, writeRouteFile, writeSettings,
 } from "./routeFiles";
 import { stateDirMode } from "./worker-user";
+import { trustedProxiesOf } from "../parameters";
 
 // ---------------------------------------------------------------- nginx gateway
 
@@ -84,6 +85,8 @@ async function applyInstance(settings: InstanceSettings, files: Map<string, Rout
         generation,
         listenAddress: settings.listenAddress,
         reusePort: settings.reusePort,
+        // The class parameters travel in the input, so a change to them reaches the next apply.
+        trustedProxies: trustedProxiesOf(settings.input.gatewayClass.parameters?.nginx as object | undefined),
         ...(settings.certificates ? { certificates: settings.certificates } : {}),
     }), { ...(trigger !== undefined ? { trigger } : {}), ...(compile ? { compile } : {}) });
     await checkPayload(built.plan, settings.certificates); // before any file is written
