@@ -274,7 +274,8 @@ export class ManifestRenderer {
             // No selector: the endpoints are the EndpointSlices written beside it.
             spec: {
                 type: "ClusterIP",
-                ports: s.ports.map(p => ({ name: servicePortName(p), port: p.port, targetPort: p.targetPort ?? p.port, protocol: "TCP" })),
+                // appProtocol tells the controller how to speak to the backend (kubernetes.io/ws, kubernetes.io/h2c, …).
+                ports: s.ports.map(p => ({ name: servicePortName(p), port: p.port, targetPort: p.targetPort ?? p.port, protocol: "TCP", ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) })),
             },
         };
     }
@@ -299,7 +300,7 @@ export class ManifestRenderer {
             },
             addressType: g.family,
             endpoints: g.addresses.map(a => ({ addresses: [a], conditions: { ready: true } })),
-            ports: s.ports.map(p => ({ name: servicePortName(p), port: g.port ?? p.targetPort ?? p.port, protocol: "TCP" })),
+            ports: s.ports.map(p => ({ name: servicePortName(p), port: g.port ?? p.targetPort ?? p.port, protocol: "TCP", ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) })),
         }));
     }
 
