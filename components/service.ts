@@ -37,7 +37,7 @@ export interface ServiceRealizationsArgs {
         zone?: pulumi.Input<string>;
         instance?: pulumi.Input<string>;
         instances?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-        protocol?: pulumi.Input<"HTTP" | "HTTPS" | "HTTP2">;
+        protocol?: pulumi.Input<"HTTP" | "HTTPS" | "HTTP2" | "H2C">;
         healthCheck?: pulumi.Input<false | GcpHealthCheckParameters>;
     }>;
     kubernetes?: pulumi.Input<{ serviceName?: pulumi.Input<string>; namespace?: pulumi.Input<string> }>;

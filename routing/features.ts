@@ -32,6 +32,8 @@ export const FEATURES = [
     "HTTPRouteWeightedBackends", // ours: more than one backend sharing a rule's traffic
     "HTTPRouteRequestTimeout",
     "HTTPRouteBackendTimeout",
+    "HTTPRouteBackendProtocolWebSocket",
+    "HTTPRouteBackendProtocolH2C",
     // gateway
     "GatewayPort8080",
     "GatewayHTTPListenerIsolation",
@@ -89,6 +91,8 @@ export function featuresOfRule(rule: PlanRule): Feature[] {
     if (rule.action.kind === "forward" && rule.action.valid.filter(s => s.share > 0).length > 1) out.add("HTTPRouteWeightedBackends");
     if (rule.timeouts?.request !== undefined) out.add("HTTPRouteRequestTimeout");
     if (rule.timeouts?.backendRequest !== undefined) out.add("HTTPRouteBackendTimeout");
+    if (rule.backends.some(b => b.protocol === "ws" || b.protocol === "wss")) out.add("HTTPRouteBackendProtocolWebSocket");
+    if (rule.backends.some(b => b.protocol === "h2c")) out.add("HTTPRouteBackendProtocolH2C");
     return FEATURES.filter(f => out.has(f));
 }
 

@@ -27,6 +27,8 @@ const unsupported = new Set<Feature>([
     "HTTPRoute308RedirectStatusCode",
     "HTTPRouteRequestTimeout",
     "HTTPRouteBackendTimeout",
+    // ALB speaks HTTP/2 to targets only through protocolVersion HTTP2 target groups, not modelled yet.
+    "HTTPRouteBackendProtocolH2C",
 ]);
 
 export const awsAdapter: Adapter = {

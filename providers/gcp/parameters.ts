@@ -75,7 +75,7 @@ export const GCP_LIMITS: GcpLimits = {
 
 export interface GcpHealthCheckParameters {
     /** Defaults to "HTTP". */
-    protocol?: "HTTP" | "HTTPS" | "HTTP2";
+    protocol?: "HTTP" | "HTTPS" | "HTTP2" | "H2C";
     /** Defaults to "/". */
     path?: string;
     /** Defaults to the serving port of each endpoint. */
@@ -107,7 +107,7 @@ export interface GcpServiceRealization {
     /** VM instance per endpoint address, when they differ. */
     instances?: Record<string, string>;
     /** Backend protocol; defaults to "HTTP". */
-    protocol?: "HTTP" | "HTTPS" | "HTTP2";
+    protocol?: "HTTP" | "HTTPS" | "HTTP2" | "H2C";
     /** Health check override, or false for none. */
     healthCheck?: false | GcpHealthCheckParameters;
 }

@@ -13,7 +13,8 @@ export type { NginxClassParameters } from "./parameters";
 export const nginxAdapter: Adapter = {
     name: "nginx",
     controllerNames: ["gatewaykit.dev/nginx"],
-    capabilities: new Set<Feature>(FEATURES),
+    // nginx proxies HTTP to backends over HTTP/1.x only (its HTTP/2 upstreams carry gRPC alone).
+    capabilities: new Set<Feature>(FEATURES.filter(f => f !== "HTTPRouteBackendProtocolH2C")),
     model: (plan, { parameters }) => ({ problems: parametersProblems(plan, parameters, pulumi.getStack?.() ?? "stack") }),
     realize,
     realizeRoutes,

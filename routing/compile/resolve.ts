@@ -1,20 +1,14 @@
 // Stage 2, resolve: backendRefs and mirrors to services (ReferenceGrant for cross-namespace refs),
 // and the rule's filters normalised.
 
-import { BackendProtocol, PlanBackend, PlanFilters, PlanMirror } from "../plan";
+import { PlanBackend, PlanFilters, PlanMirror } from "../plan";
+import { backendProtocol } from "../protocols";
 import { BackendObjectReference, HTTPRouteFilter, HTTPRouteSpec } from "../types";
 import { Context, key, ns, rulesOf } from "./context";
 
 // ---------------------------------------------------------------- backend resolution
 
 export type RefResolution = Pick<PlanBackend, "service" | "kind" | "group" | "port" | "endpoints" | "serviceSpec" | "invalidReason" | "protocol">;
-
-const APP_PROTOCOLS: Record<string, BackendProtocol> = { "kubernetes.io/ws": "ws", "kubernetes.io/wss": "wss", "kubernetes.io/h2c": "h2c" };
-
-/** The backend protocol a Service port's appProtocol names (Gateway API's HTTPRouteBackendProtocol* features); undefined: HTTP/1.1. */
-export function backendProtocol(appProtocol: string | undefined): BackendProtocol | undefined {
-    return appProtocol === undefined ? undefined : APP_PROTOCOLS[appProtocol];
-}
 
 export function resolveRef(ref: BackendObjectReference, routeNs: string, ctx: Context): RefResolution {
     const group = ref.group ?? "";

@@ -9,6 +9,7 @@
 //   one public IP / one hostname         → a global INTERNET_IP_PORT / INTERNET_FQDN_PORT NEG + BackendService
 // Pure: no Pulumi. Problems are collected (each names the service and the fix), never thrown.
 
+import { backendProtocol } from "../../../routing/protocols";
 import { Endpoint, ServiceSpec } from "../../../routing/types";
 import { GatewayPlan, PlanBackend, PlanMirror } from "../../../routing/plan";
 import { ruleLabel } from "../../../routing/labels";
@@ -47,7 +48,7 @@ export interface BackendTarget {
         cloudFunction?: string;
         appEngine?: { service?: string; version?: string };
     };
-    protocol: "HTTP" | "HTTPS" | "HTTP2";
+    protocol: "HTTP" | "HTTPS" | "HTTP2" | "H2C";
     /** Undefined: no health check (serverless and internet NEGs, buckets, existing services). */
     healthCheck?: GcpHealthCheckParameters & { custom: boolean };
 }
@@ -135,7 +136,9 @@ export function resolveBackend(
     const r = (spec?.realizations?.gcp ?? {}) as GcpServiceRealization;
     const where = `Service ${ref.service}${ref.port !== undefined ? ` port ${ref.port}` : ""} (used by ${ref.usedBy})`;
     const readable = `${ctx.prefix}-${ref.service.replace("/", "-")}${ref.port !== undefined ? "-" + ref.port : ""}`;
-    const protocol = r.protocol ?? "HTTP";
+    // The Service port's appProtocol kubernetes.io/h2c: HTTP/2 with prior knowledge to the endpoints.
+    const appProtocol = spec?.ports.find(p => p.port === ref.port)?.appProtocol;
+    const protocol = r.protocol ?? (backendProtocol(appProtocol) === "h2c" ? "H2C" : "HTTP");
     const base = { key, service: ref.service, port: ref.port, protocol } as const;
     const bsName = (...forceNew: unknown[]) => gcpName(`${readable}`, ctx.scope, "bs", key, params.scheme, ...forceNew);
     const hc = (): BackendTarget["healthCheck"] =>
