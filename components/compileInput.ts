@@ -4,10 +4,10 @@
 // adapters receive the same GatewayInput (ctx.input) as the specs the plan came from.
 
 import type { GatewayInput } from "../routing/plan";
-import type { HTTPRouteSpec, Labels, ServiceSpec } from "../routing/types";
+import type { GRPCRouteSpec, HTTPRouteSpec, Labels, ServiceSpec } from "../routing/types";
 import type { GatewayReference } from "./gateway";
 
-export function gatewayInputOf(ref: GatewayReference, routes: HTTPRouteSpec[], services: ServiceSpec[], labels?: Labels): GatewayInput {
+export function gatewayInputOf(ref: GatewayReference, routes: HTTPRouteSpec[], services: ServiceSpec[], labels?: Labels, grpcRoutes?: GRPCRouteSpec[]): GatewayInput {
     return {
         gatewayClass: { name: ref.className, controllerName: ref.controllerName },
         gateway: {
@@ -15,6 +15,7 @@ export function gatewayInputOf(ref: GatewayReference, routes: HTTPRouteSpec[], s
             ...(labels !== undefined ? { labels } : {}),
         },
         routes,
+        ...(grpcRoutes && grpcRoutes.length > 0 ? { grpcRoutes } : {}),
         services,
         namespaces: Object.entries(ref.namespaceLabels ?? {}).map(([name, l]) => ({ name, labels: l })),
     };

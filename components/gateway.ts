@@ -25,9 +25,9 @@ import { gatewayInputOf } from "./compileInput";
 import { CapabilityError, GatewayValidationError } from "../routing/errors";
 import { GatewayInput, GatewayPlan, GatewayStatus, RouteStatus, RoutingPlan } from "../routing/plan";
 import { routingTable } from "../routing/table";
-import { AllowedRoutes, GatewayClassSpec, GatewayTLSConfig, Labels, Listener, ProtocolType, ServiceSpec } from "../routing/types";
+import { AllowedRoutes, GatewayClassSpec, GatewayTLSConfig, GRPCRouteSpec, HTTPRouteSpec, Labels, Listener, ProtocolType, ServiceSpec } from "../routing/types";
 import { GatewayClass, GatewayClassParameters } from "./gatewayClass";
-import type { HTTPRoute } from "./httpRoute";
+import type { DeclaredRoute } from "./route";
 import { describeUnknowns, payloadTransformation, resourcesOf, splitGatewayInputs, withoutUndefined } from "./payload";
 import { reportFailure, unlessReported } from "./failures";
 import { declarations, labelOf, resolveOutput } from "./registry";
@@ -115,7 +115,8 @@ export class Gateway extends pulumi.ComponentResource {
     /** Resolves once the data plane is declared; rejects with the Gateway's failure. */
     readonly rendered: Promise<GatewayRender>;
 
-    private readonly routes: HTTPRoute[] = [];
+    /** HTTPRoute and GRPCRoute components, in declaration order. */
+    private readonly routes: DeclaredRoute[] = [];
     /** The reference without adapter attachments: what rendering reads (the attachments come from rendering). */
     private readonly baseReference: pulumi.Output<GatewayReference>;
     private readonly certificates: pulumi.Output<Record<string, TlsCertificate>> | undefined;
@@ -201,17 +202,17 @@ export class Gateway extends pulumi.ComponentResource {
         return this.sealed;
     }
 
-    /** Called by HTTPRoute constructors. Throws when the gateway has already rendered. */
-    attachRoute(route: HTTPRoute): void {
+    /** Called by HTTPRoute and GRPCRoute constructors. Throws when the gateway has already rendered. */
+    attachRoute(route: DeclaredRoute): void {
         if (this.routes.includes(route)) return;
-        if (this.sealed) throw this.lateRouteError(route.label);
+        if (this.sealed) throw this.lateRouteError(route.label, route.kind);
         this.routes.push(route);
         this.armSeal();
     }
 
     /** The error for a route that tries to attach after this gateway sealed. */
-    lateRouteError(routeLabel: string): Error {
-        return new Error(`HTTPRoute ${routeLabel} attached to Gateway ${this.label} after the gateway rendered its data plane; ` +
+    lateRouteError(routeLabel: string, kind: "HTTPRoute" | "GRPCRoute" = "HTTPRoute"): Error {
+        return new Error(`${kind} ${routeLabel} attached to Gateway ${this.label} after the gateway rendered its data plane; ` +
             "declare routes in the program body right after the gateway (not inside apply() or after an await)");
     }
 
@@ -238,7 +239,7 @@ export class Gateway extends pulumi.ComponentResource {
             // A preview: compile from the routing-relevant values; unknown payload values become
             // tokens that the payload transformation turns back into unknown resource arguments.
             const split = splitGatewayInputs(value, {
-                gateway: this.label, gatewayClass: this.classLabel, routes: routes.map(r => r.label), services: services.map(s => s.label),
+                gateway: this.label, gatewayClass: this.classLabel, routes: routes.map(r => r.label), kinds: routes.map(r => r.kind), services: services.map(s => s.label),
             }, controllerName => allAdapters().find(a => a.controllerNames.includes(controllerName))?.name ?? "");
             if (split.unknowns.length > 0) {
                 const which = describeUnknowns(split.unknowns);
@@ -254,11 +255,12 @@ export class Gateway extends pulumi.ComponentResource {
         // Who a validation issue names ("HTTPRoute team-a/store"), as components of this program.
         const culprits = new Map<string, pulumi.Resource>();
         const key = (kind: string, spec: { name?: unknown; namespace?: unknown }) => `${kind} ${spec.namespace ?? "default"}/${spec.name}`;
-        value.routes.forEach((spec, i) => culprits.set(key("HTTPRoute", spec as { name?: unknown }), routes[i]));
+        value.routes.forEach((spec, i) => culprits.set(key(routes[i].kind, spec as { name?: unknown }), routes[i]));
         (value.services as { name?: unknown }[]).forEach((spec, i) => culprits.set(key("Service", spec), services[i]));
         try {
             const adapter = adapterFor(ref.controllerName);
-            const input = gatewayInputOf(ref, value.routes, value.services as ServiceSpec[], value.labels as Labels);
+            const ofKind = <S>(kind: string) => value.routes.filter((_, i) => routes[i].kind === kind) as S[];
+            const input = gatewayInputOf(ref, ofKind<HTTPRouteSpec>("HTTPRoute"), value.services as ServiceSpec[], value.labels as Labels, ofKind<GRPCRouteSpec>("GRPCRoute"));
             const routing = compileGateway(input);
             const plan = routing.gateways[0];
             // What the data plane's resources depend on: where this gateway's inputs and the Services

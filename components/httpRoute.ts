@@ -1,56 +1,12 @@
-// HTTPRoute: a team's routing rules, attached to gateways by parentRefs. A parentRef to a Gateway
-// component (or by name to one declared in this program) registers the route with it right here in
-// the constructor; the gateway renders all its routes once the program body has finished. A
-// parentRef to a GatewayReference (another stack's gateway) computes this route's status locally
-// against that gateway's listeners, and the adapter's realizeRoutes (when it has one) realises it
-// on that gateway's data plane from this stack (kubernetes: HTTPRoute objects; nginx: a route file
-// the gateway's nginx recompiles).
+// HTTPRoute: a team's HTTP routing rules (components/route.ts has what every route kind shares:
+// parentRefs, attachment, status and routing-table lines).
 
 import * as pulumi from "@pulumi/pulumi";
-import { compileGateway } from "../routing/compile";
-import { gatewayInputOf } from "./compileInput";
-import { GatewayValidationError } from "../routing/errors";
-import { GatewayPlan, RouteParentStatus, RouteStatus, RoutingPlan } from "../routing/plan";
-import { routingTable } from "../routing/table";
-import { HTTPRouteFilter, HTTPRouteMatch, HTTPRouteSpec, HTTPRouteTimeouts, ServiceSpec } from "../routing/types";
-import { allAdapters } from "../providers";
-import { CapabilityError } from "../routing/errors";
-import { Gateway, GatewayReference } from "./gateway";
-import type { GatewayClassParameters } from "./gatewayClass";
-import { declarations, labelOf, resolveOutput } from "./registry";
-import { Service } from "./service";
-import { describeUnknowns, payloadTransformation, resourcesOf, splitGatewayInputs, withoutUndefined } from "./payload";
-import { reportFailure, unlessReported } from "./failures";
+import { HTTPRouteSpec, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteTimeouts } from "../routing/types";
+import { backendRef, RouteArgsBase, RouteBackendRefArgs, RouteComponent, RouteParentRefArgs } from "./route";
 
-export interface HTTPRouteParentRefArgs {
-    /** The Gateway component, or a GatewayReference exported by another stack. */
-    gateway?: Gateway | pulumi.Input<GatewayReference>;
-    /** A gateway by name, like a manifest (resolves to a Gateway declared in this program). */
-    name?: pulumi.Input<string>;
-    /** Defaults to the route's namespace. */
-    namespace?: pulumi.Input<string>;
-    /** Attach to one listener, by name. */
-    sectionName?: pulumi.Input<string>;
-    /** Attach to the listeners on this port. */
-    port?: pulumi.Input<number>;
-}
-
-export interface HTTPBackendRefArgs {
-    /** The backend as a Service component. */
-    service?: Service;
-    /** The backend by name, like a manifest. */
-    name?: pulumi.Input<string>;
-    /** Older spelling of name (the seed's forwardTo[].serviceName). */
-    serviceName?: pulumi.Input<string>;
-    namespace?: pulumi.Input<string>;
-    /** Defaults to the Service's port when it has exactly one. */
-    port?: pulumi.Input<number>;
-    /** 0–1,000,000; defaults to 1. */
-    weight?: pulumi.Input<number>;
-    group?: pulumi.Input<string>;
-    kind?: pulumi.Input<string>;
-    filters?: pulumi.Input<pulumi.Input<HTTPRouteFilter>[]>;
-}
+export type HTTPRouteParentRefArgs = RouteParentRefArgs;
+export type HTTPBackendRefArgs = RouteBackendRefArgs<HTTPRouteFilter>;
 
 export interface HTTPRouteRuleArgs {
     /** Names the rule, so its identity (and its resources) survive reordering. */
@@ -63,77 +19,13 @@ export interface HTTPRouteRuleArgs {
     timeouts?: pulumi.Input<HTTPRouteTimeouts>;
 }
 
-export interface HTTPRouteArgs {
-    /** Defaults to the resource name. */
-    name?: pulumi.Input<string>;
-    /** The owning team; defaults to "default". */
-    namespace?: pulumi.Input<string>;
-    labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    parentRefs: HTTPRouteParentRefArgs[];
-    hostnames?: pulumi.Input<pulumi.Input<string>[]>;
+export interface HTTPRouteArgs extends RouteArgsBase {
     rules?: HTTPRouteRuleArgs[];
-    /**
-     * Adapter parameters (keyed by adapter name, like GatewayClass parameters) for realising this
-     * route on another stack's gateway (a GatewayReference parentRef), where the adapter makes
-     * routes objects of their own, e.g. { kubernetes: { provider } }. Unused for Gateway components.
-     */
-    parameters?: pulumi.Input<GatewayClassParameters>;
 }
 
-/** Where this route's status comes from: a gateway rendered here, or a local compile. */
-type StatusSource = () => Promise<{ known: boolean; routing?: RoutingPlan; gateway?: GatewayPlan }>;
-
-export class HTTPRoute extends pulumi.ComponentResource {
-    readonly name: pulumi.Output<string>;
-    readonly namespace: pulumi.Output<string>;
-    /** The route as a Gateway API spec, with Service components replaced by their names. */
-    readonly spec: pulumi.Output<HTTPRouteSpec>;
-    /**
-     * The spec before unset members are dropped: an Output over the arguments as given, so a
-     * Gateway resolving it during a preview sees which field is unknown (an apply would hide it).
-     */
-    readonly rawSpec: pulumi.Output<HTTPRouteSpec>;
-    /** Per-parent conditions (Accepted, ResolvedRefs) and warnings. */
-    readonly status: pulumi.Output<RouteStatus>;
-    /** This route's rules as its gateways placed them, in precedence order. */
-    readonly routingTable: pulumi.Output<string>;
-    /** "namespace/name" as far as known at construction. */
-    readonly label: string;
-    /** Resolves once the status is computed (and, on another stack's gateway, the route realised); rejects with its failure. */
-    readonly settled: Promise<void>;
-    private readonly adapterParameters: pulumi.Output<GatewayClassParameters>;
-    /** The resources compileAgainst's inputs came from: what realizeRoutes' objects depend on. */
-    private readonly payloadDependencies: pulumi.Resource[];
-
+export class HTTPRoute extends RouteComponent<"HTTPRoute", HTTPRouteSpec> {
     constructor(name: string, args: HTTPRouteArgs, opts?: pulumi.ComponentResourceOptions) {
-        const label = labelOf(args.namespace, args.name, name);
-        const gateways = gatewaysOf(args, label);
-        // Refuse before registering anything, so a late route leaves no half-made resource behind.
-        for (const gw of gateways) if (gw.isSealed) throw gw.lateRouteError(label);
-        // The payload transformation (components/payload.ts) reaches the objects realizeRoutes declares under this route.
-        const payloadDependencies: pulumi.Resource[] = [];
-        super("gatewaykit:index:HTTPRoute", name, {}, { ...opts, transformations: [...(opts?.transformations ?? []), payloadTransformation(() => payloadDependencies)] });
-        this.label = label;
-        this.payloadDependencies = payloadDependencies;
-        this.adapterParameters = pulumi.output(args.parameters ?? {}) as pulumi.Output<GatewayClassParameters>;
-        for (const gw of gateways) gw.attachRoute(this);
-
-        const namespace = args.namespace ?? "default";
-        const references: pulumi.Output<GatewayReference>[] = [];
-        const parentRefs = (args.parentRefs ?? []).map((p, i) => {
-            const common = { sectionName: p.sectionName, port: p.port };
-            if (p.gateway instanceof Gateway) return { name: p.gateway.name, namespace: p.gateway.namespace, ...common };
-            if (p.gateway !== undefined) {
-                const ref = pulumi.output(p.gateway) as pulumi.Output<GatewayReference>;
-                references.push(ref);
-                return { name: ref.apply(r => r.name), namespace: ref.apply(r => r.namespace), ...common };
-            }
-            if (p.name === undefined) {
-                throw new Error(`HTTPRoute ${label}: spec.parentRefs[${i}]: set gateway (a Gateway component or a GatewayReference) or name`);
-            }
-            return { name: p.name, namespace: p.namespace, ...common };
-        });
-        const rules = (args.rules ?? []).map((rule, i) => {
+        super("HTTPRoute", name, args, label => (args.rules ?? []).map((rule, i) => {
             if (rule.backendRefs !== undefined && rule.forwardTo !== undefined) {
                 throw new Error(`HTTPRoute ${label}: spec.rules[${i}]: set backendRefs or its older spelling forwardTo, not both`);
             }
@@ -144,146 +36,6 @@ export class HTTPRoute extends pulumi.ComponentResource {
                 timeouts: rule.timeouts,
                 backendRefs: (rule.backendRefs ?? rule.forwardTo)?.map((b, j) => backendRef(b, `HTTPRoute ${label}: spec.rules[${i}].backendRefs[${j}]`)),
             };
-        });
-        this.rawSpec = pulumi.output({
-            name: args.name ?? name,
-            namespace,
-            labels: args.labels,
-            parentRefs,
-            hostnames: args.hostnames,
-            rules,
-        }) as unknown as pulumi.Output<HTTPRouteSpec>;
-        this.spec = this.rawSpec.apply(withoutUndefined);
-        this.name = this.spec.apply(s => s.name);
-        this.namespace = this.spec.apply(s => s.namespace ?? "default");
-
-        const sources: StatusSource[] = [
-            ...gateways.map(gw => async () => {
-                const r = await gw.rendered;
-                return r.known ? { known: true, routing: r.routing, gateway: r.plan } : { known: false };
-            }),
-            ...references.map(ref => () => this.compileAgainst(ref)),
-        ];
-        const computed = this.computeStatus(sources);
-        computed.catch(() => undefined); // logged on the resource at fault; the outputs turn unknown
-        this.settled = computed.then(() => undefined);
-        this.settled.catch(() => undefined);
-        declarations().routes.push(this);
-        const part = <T>(pick: (c: { status: RouteStatus; table: string }) => T): pulumi.Output<T> =>
-            pulumi.output(unlessReported(computed).then(c => c === undefined || pulumi.isUnknown(c) ? pulumi.unknown as unknown as T : pick(c))) as pulumi.Output<T>;
-        this.status = part(c => c.status);
-        this.routingTable = part(c => c.table);
-        this.registerOutputs({ name: this.name, namespace: this.namespace, status: this.status, routingTable: this.routingTable });
+        }), opts);
     }
-
-    /** Status against another stack's gateway: compile this route alone against its listeners. */
-    private async compileAgainst(refOutput: pulumi.Output<GatewayReference>): Promise<{ known: boolean; routing?: RoutingPlan; gateway?: GatewayPlan }> {
-        // Let the program body finish declaring services first.
-        await new Promise(resolve => setImmediate(resolve));
-        const declaredServices = [...declarations().services];
-        const inputs = pulumi.output({
-            ref: refOutput,
-            spec: this.rawSpec,
-            services: declaredServices.map(s => s.spec),
-            parameters: this.adapterParameters,
-        });
-        const resolved = await resolveOutput(inputs);
-        this.payloadDependencies.push(...await resourcesOf(inputs));
-        let value = resolved.value;
-        if (!resolved.known) {
-            // As a Gateway does (components/payload.ts): compile from the routing-relevant values.
-            const ref = value.ref as Partial<GatewayReference> | undefined;
-            const gatewayLabel = typeof ref?.name === "string" && typeof ref.namespace === "string" ? `${ref.namespace}/${ref.name}` : "<reference>";
-            const split = splitGatewayInputs(
-                { reference: value.ref, labels: {}, parameters: value.parameters as Record<string, unknown>, routes: [value.spec], services: value.services },
-                { gateway: gatewayLabel, gatewayClass: typeof ref?.className === "string" ? ref.className : "<class>", routes: [this.label], services: declaredServices.map(s => s.label) },
-                controllerName => allAdapters().find(a => a.controllerNames.includes(controllerName))?.name ?? "");
-            if (split.unknowns.length > 0) {
-                pulumi.log.info(`HTTPRoute ${this.label}: its status on Gateway ${gatewayLabel} is computed once its inputs are known (during update): ` +
-                    `${describeUnknowns(split.unknowns)} ${split.unknowns.length === 1 ? "is" : "are"} not known in this preview`, this);
-                return { known: false };
-            }
-            value = {
-                ref: split.value.reference as unknown as typeof value.ref, spec: split.value.routes[0] as typeof value.spec,
-                services: split.value.services as typeof value.services, parameters: split.value.parameters as typeof value.parameters,
-            };
-        }
-        const ref = value.ref;
-        const spec = withoutUndefined(value.spec);
-        try {
-            const input = gatewayInputOf(ref, [spec], value.services as ServiceSpec[]);
-            const routing = compileGateway(input);
-            // Adapters whose routes are objects of their own (kubernetes) emit them in this stack.
-            const adapter = allAdapters().find(a => a.controllerNames.includes(ref.controllerName));
-            if (adapter?.realizeRoutes) {
-                const parameters = ((value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>;
-                const attachment = ref.attachments?.[adapter.name];
-                adapter.realizeRoutes(routing.gateways[0], {
-                    parent: this, gatewayName: ref.name, parameters, shared: declarations().adapterState, input,
-                    namespaces: input.namespaces,
-                    routeStatuses: routing.routes,
-                    ...(attachment ? { attachment } : {}),
-                });
-            }
-            return { known: true, routing, gateway: routing.gateways[0] };
-        } catch (err) {
-            throw err instanceof GatewayValidationError || err instanceof CapabilityError ? reportFailure(err, this, new Map(
-                (value.services as ServiceSpec[]).map((svc, i) => [`Service ${svc.namespace ?? "default"}/${svc.name}`, declaredServices[i]] as const))) : err;
-        }
-    }
-
-    private async computeStatus(sources: StatusSource[]): Promise<{ status: RouteStatus; table: string } | undefined> {
-        const { known, value: spec } = await resolveOutput(this.spec);
-        if (!known) return undefined;
-        const key = `${spec.namespace ?? "default"}/${spec.name}`;
-        const parents: RouteParentStatus[] = [];
-        const warnings: string[] = [];
-        const tables: string[] = [];
-        for (const source of sources) {
-            const s = await source();
-            if (!s.known) return undefined;
-            const gw = s.gateway!;
-            const own = s.routing!.routes.find(r => r.route === key);
-            if (!own) continue;
-            parents.push(...own.parents.filter(p => p.parentRef.name === gw.name && p.parentRef.namespace === gw.namespace));
-            for (const w of own.warnings) if (!warnings.includes(w)) warnings.push(w);
-            tables.push(routingTable(onlyRoute(gw, key)));
-        }
-        return { status: { route: key, parents, warnings }, table: tables.join("\n") };
-    }
-}
-
-/** The Gateway components this route attaches to, found synchronously. */
-function gatewaysOf(args: HTTPRouteArgs, label: string): Gateway[] {
-    const found: Gateway[] = [];
-    const routeNamespace = label.split("/")[0];
-    for (const p of args.parentRefs ?? []) {
-        let gw: Gateway | undefined;
-        if (p.gateway instanceof Gateway) gw = p.gateway;
-        else if (p.gateway === undefined && typeof p.name === "string") {
-            const wanted = `${typeof p.namespace === "string" ? p.namespace : routeNamespace}/${p.name}`;
-            gw = declarations().gateways.find(g => g.label === wanted);
-        }
-        if (gw && !found.includes(gw)) found.push(gw);
-    }
-    return found;
-}
-
-function backendRef(b: HTTPBackendRefArgs, where: string) {
-    const name = b.service ? b.service.name : b.name ?? b.serviceName;
-    if (name === undefined) throw new Error(`${where}: set service (a Service component) or name (the backend's name)`);
-    return {
-        group: b.group,
-        kind: b.kind,
-        name,
-        namespace: b.service ? b.service.namespace : b.namespace,
-        port: b.port ?? b.service?.defaultPort,
-        weight: b.weight,
-        filters: b.filters,
-    };
-}
-
-/** The gateway plan with only this route's rules: the route's own view of the routing table. */
-function onlyRoute(plan: GatewayPlan, key: string): GatewayPlan {
-    return { ...plan, listeners: plan.listeners.map(l => ({ ...l, rules: l.rules.filter(r => r.route === key) })) };
 }

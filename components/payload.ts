@@ -88,6 +88,8 @@ export interface InputLabels {
     gateway: string;
     gatewayClass: string;
     routes: string[];
+    /** Each route's kind, in `routes` order; absent entries (or list) mean HTTPRoute. */
+    kinds?: string[];
     services: string[];
 }
 
@@ -192,7 +194,7 @@ export function splitGatewayInputs<T extends GatewayInputs>(value: T, labels: In
     if (pulumi.isUnknown(value.reference)) relevant({ resource: gateway, field: "spec" });
     for (const p of unknownPaths(value.labels, "metadata.labels")) relevant({ resource: gateway, field: p });
     value.routes.forEach((route, i) => {
-        for (const p of unknownPaths(route, "")) relevant({ resource: `HTTPRoute ${labels.routes[i]}`, field: p === "" ? "spec" : `spec.${p}` });
+        for (const p of unknownPaths(route, "")) relevant({ resource: `${labels.kinds?.[i] ?? "HTTPRoute"} ${labels.routes[i]}`, field: p === "" ? "spec" : `spec.${p}` });
     });
     if (unknowns.length > 0) return { value, unknowns };
 

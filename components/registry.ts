@@ -7,14 +7,14 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import type { Gateway } from "./gateway";
-import type { HTTPRoute } from "./httpRoute";
+import type { DeclaredRoute } from "./route";
 import type { Service } from "./service";
 
 export interface Declarations {
     services: Service[];
     gateways: Gateway[];
     /** For the testing kit: it waits for every route (their failures are logged, not thrown by an output). */
-    routes: HTTPRoute[];
+    routes: DeclaredRoute[];
     /** RealizeContext.shared: adapters' per-program state. */
     adapterState: Map<string, unknown>;
 }

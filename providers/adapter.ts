@@ -87,6 +87,8 @@ export interface Adapter {
     /** GatewayClass controllerNames this adapter answers to. */
     controllerNames: string[];
     capabilities: ReadonlySet<Feature>;
+    /** Why a feature outside `capabilities` is missing, where the adapter can say (shown in the refusal). */
+    missingReasons?: Partial<Record<Feature, string>>;
     limits?: AdapterLimits;
     /** Creates no data plane (e.g. the "plan" adapter): never suggested as an alternative. */
     planOnly?: boolean;
@@ -122,10 +124,10 @@ export interface PortabilityFinding {
  * Where a feature use or limit is, for messages: the rule in routing/labels.ts's one wording
  * ("HTTPRoute ns/name rule 2 (canary)"), the route when the use is route-wide, else the listeners.
  */
-export function useLabel(gateway: string, use: Pick<FeatureUse, "route" | "ruleIndex" | "ruleName" | "listeners">): string {
+export function useLabel(gateway: string, use: Pick<FeatureUse, "route" | "ruleIndex" | "ruleName" | "listeners" | "routeKind">): string {
     if (use.route === undefined) return `Gateway ${gateway} listener ${use.listeners.join(", ")}`;
-    if (use.ruleIndex === undefined) return `HTTPRoute ${use.route}`;
-    return ruleLabel({ route: use.route, ruleIndex: use.ruleIndex, ...(use.ruleName ? { ruleName: use.ruleName } : {}) });
+    if (use.ruleIndex === undefined) return `${use.routeKind ?? "HTTPRoute"} ${use.route}`;
+    return ruleLabel({ route: use.route, ruleIndex: use.ruleIndex, ...(use.ruleName ? { ruleName: use.ruleName } : {}), ...(use.routeKind ? { kind: use.routeKind } : {}) });
 }
 
 /** Everything in the plan the target adapter cannot carry, without throwing (for a provider-swap preview). */
@@ -137,7 +139,8 @@ export function portabilityReport(plan: GatewayPlan, target: Adapter, all: reado
         findings.push({
             ...use,
             supportedBy,
-            message: `${useLabel(plan.gateway, use)} uses ${use.feature}, which the ${target.name} adapter does not support; ` +
+            message: `${useLabel(plan.gateway, use)} uses ${use.feature}, which the ${target.name} adapter does not support` +
+                (target.missingReasons?.[use.feature] ? ` (${target.missingReasons[use.feature]})` : "") + "; " +
                 (supportedBy.length > 0 ? `adapters that support it: ${supportedBy.join(", ")}` : "no registered adapter supports it"),
         });
     }
@@ -158,7 +161,7 @@ export function portabilityReport(plan: GatewayPlan, target: Adapter, all: reado
             findings.push({
                 feature: "limit", route: r.route, ruleIndex: r.ruleIndex, ...(r.ruleName ? { ruleName: r.ruleName } : {}),
                 listeners: [l.name], supportedBy: [],
-                message: `${useLabel(plan.gateway, { route: r.route, ruleIndex: r.ruleIndex, ruleName: r.ruleName, listeners: [] })} ` +
+                message: `${useLabel(plan.gateway, { route: r.route, ruleIndex: r.ruleIndex, ruleName: r.ruleName, listeners: [], ...(r.protocol === "grpc" ? { routeKind: "GRPCRoute" as const } : {}) })} ` +
                     `splits traffic across ${r.backends.length} backends; the ${target.name} adapter allows at most ${limits.maxBackendsPerRule} per rule`,
             });
         }

@@ -7,6 +7,10 @@ import { GatewayPlan, PlanFilters, PlanRule } from "./plan";
 export const FEATURES = [
     // core
     "HTTPRoute",
+    // GRPCRoute (its rules use these names instead of the HTTPRoute ones for what they share with it)
+    "GRPCRoute",
+    "GRPCRouteNamedRouteRule",
+    "GRPCRouteRegexMethodMatching", // ours: a RegularExpression method match, or an Exact method without a service (both are regex paths)
     // matching
     "HTTPRouteMethodMatching",
     "HTTPRouteQueryParamMatching",
@@ -52,6 +56,8 @@ export interface FeatureUse {
     feature: Feature;
     /** "namespace/name" of the route; absent for gateway-level features. */
     route?: string;
+    /** Set when the route is a GRPCRoute (absent: an HTTPRoute). */
+    routeKind?: "GRPCRoute";
     ruleIndex?: number;
     ruleName?: string;
     /** Listeners the use appears on. */
@@ -79,6 +85,7 @@ function filterFeatures(f: PlanFilters, out: Set<Feature>, backendLevel: boolean
 
 /** The features one plan rule needs, in FEATURES order. */
 export function featuresOfRule(rule: PlanRule): Feature[] {
+    if (rule.protocol === "grpc") return featuresOfGRPCRule(rule);
     const out = new Set<Feature>(["HTTPRoute"]);
     const m = rule.match;
     if (m.method) out.add("HTTPRouteMethodMatching");
@@ -93,6 +100,22 @@ export function featuresOfRule(rule: PlanRule): Feature[] {
     if (rule.timeouts?.backendRequest !== undefined) out.add("HTTPRouteBackendTimeout");
     if (rule.backends.some(b => b.protocol === "ws" || b.protocol === "wss")) out.add("HTTPRouteBackendProtocolWebSocket");
     if (rule.backends.some(b => b.protocol === "h2c")) out.add("HTTPRouteBackendProtocolH2C");
+    return FEATURES.filter(f => out.has(f));
+}
+
+/**
+ * A GRPCRoute rule: its method POST and gRPC path are how gRPC is carried, not HTTPRoute method or
+ * path features; header regexes, header modifiers, mirrors and weights are the same capabilities as
+ * on an HTTPRoute and keep those names.
+ */
+function featuresOfGRPCRule(rule: PlanRule): Feature[] {
+    const out = new Set<Feature>(["GRPCRoute"]);
+    if (rule.ruleName !== undefined) out.add("GRPCRouteNamedRouteRule");
+    if (rule.match.path.type === "RegularExpression") out.add("GRPCRouteRegexMethodMatching");
+    if (rule.match.headers.some(h => h.type === "RegularExpression")) out.add("HTTPRouteRegexHeaderMatching");
+    filterFeatures(rule.filters, out, false);
+    for (const b of rule.backends) filterFeatures(b.filters, out, true);
+    if (rule.action.kind === "forward" && rule.action.valid.filter(s => s.share > 0).length > 1) out.add("HTTPRouteWeightedBackends");
     return FEATURES.filter(f => out.has(f));
 }
 
@@ -119,9 +142,10 @@ export function featuresOfGateway(plan: GatewayPlan): FeatureUse[] {
         if (sharesPort) note("isolation", () => ({ feature: "GatewayHTTPListenerIsolation", listeners: [] }), l.name);
         for (const r of l.rules) {
             for (const feature of featuresOfRule(r)) {
-                note(`${r.route}\u0000${r.ruleIndex}\u0000${feature}`, () => ({
+                note(`${r.protocol ?? ""}\u0000${r.route}\u0000${r.ruleIndex}\u0000${feature}`, () => ({
                     feature,
                     route: r.route,
+                    ...(r.protocol === "grpc" ? { routeKind: "GRPCRoute" as const } : {}),
                     ruleIndex: r.ruleIndex,
                     ...(r.ruleName !== undefined ? { ruleName: r.ruleName } : {}),
                     listeners: [],

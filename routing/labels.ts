@@ -7,11 +7,13 @@ export interface RuleIdentity {
     route: string;
     ruleIndex: number;
     ruleName?: string;
+    /** Defaults to "HTTPRoute". */
+    kind?: "HTTPRoute" | "GRPCRoute";
 }
 
-/** "HTTPRoute team-a/shop rule 2", plus " (canary)" when the rule is named. */
+/** "HTTPRoute team-a/shop rule 2" (or "GRPCRoute …"), plus " (canary)" when the rule is named. */
 export function ruleLabel(r: RuleIdentity): string {
-    return `HTTPRoute ${r.route} rule ${r.ruleIndex}` + (r.ruleName ? ` (${r.ruleName})` : "");
+    return `${r.kind ?? "HTTPRoute"} ${r.route} rule ${r.ruleIndex}` + (r.ruleName ? ` (${r.ruleName})` : "");
 }
 
 /**

@@ -2,7 +2,7 @@
 // Adapters never re-derive precedence: listener.rules is already in the order the spec demands.
 
 import {
-    GatewayClassSpec, GatewaySpec, HTTPHeaderFilter, HTTPMethod, HTTPPathModifier, HTTPRequestRedirectFilter,
+    GatewayClassSpec, GatewaySpec, GRPCMethodMatchType, GRPCRouteSpec, HTTPHeaderFilter, HTTPMethod, HTTPPathModifier, HTTPRequestRedirectFilter,
     HTTPRouteSpec, HTTPURLRewriteFilter, NamespaceSpec, ProtocolType, ReferenceGrantSpec, SecretObjectReference,
     ServiceSpec, HeaderMatchType, PathMatchType, Endpoint,
 } from "./types";
@@ -13,11 +13,16 @@ export interface CompileInput {
     gatewayClasses?: GatewayClassSpec[];
     gateways: GatewaySpec[];
     routes: HTTPRouteSpec[];
+    /** GRPCRoutes; a GRPCRoute's namespace/name must differ from every HTTPRoute's (plan rule ids name the route). */
+    grpcRoutes?: GRPCRouteSpec[];
     services?: ServiceSpec[];
     referenceGrants?: ReferenceGrantSpec[];
     /** Labels of namespaces, for allowedRoutes.namespaces.from = Selector. */
     namespaces?: NamespaceSpec[];
 }
+
+/** The route kinds gatewaykit compiles. */
+export type RouteKind = "HTTPRoute" | "GRPCRoute";
 
 // ---------------------------------------------------------------- status
 
@@ -52,6 +57,8 @@ export interface RouteParentStatus {
 export interface RouteStatus {
     /** "namespace/name". */
     route: string;
+    /** Set for a GRPCRoute; absent means HTTPRoute. */
+    kind?: "GRPCRoute";
     parents: RouteParentStatus[];
     /** Non-fatal findings, e.g. a match shadowed by an identical match of a route that wins the tie. */
     warnings: string[];
@@ -81,6 +88,18 @@ export interface PlanMatch {
     headers: PlanValueMatch[];
     queryParams: PlanValueMatch[];
     method?: HTTPMethod;
+    /**
+     * GRPCRoute rules only: the GRPCMethodMatch as written (type defaulted), when the match has one.
+     * `path` and `method` are derived from it (routing/grpc.ts grpcPathMatch) and are what matches;
+     * this is kept for precedence and for adapters that state the match in gRPC terms.
+     */
+    grpc?: PlanGRPCMethodMatch;
+}
+
+export interface PlanGRPCMethodMatch {
+    type: GRPCMethodMatchType;
+    service?: string;
+    method?: string;
 }
 
 export interface PlanMirror {
@@ -141,6 +160,15 @@ export type BackendProtocol = "ws" | "wss" | "h2c";
  */
 export interface PlanRule {
     id: string;
+    /**
+     * "grpc" on the rules of a GRPCRoute (absent: an HTTPRoute rule). Such a rule matches HTTP/2 POST
+     * requests on gRPC paths (`match.path`: "/pkg.Service/Method" Exact, "/pkg.Service/" PathPrefix, or
+     * RegularExpression; `match.method` "POST"; `match.headers`), and its backends speak gRPC (HTTP/2).
+     * Filters are header modifiers and mirrors only (no redirect, no rewrite). An unmatched gRPC
+     * request answers UNIMPLEMENTED (HTTP 404 maps to it) and an invalid backend share UNAVAILABLE
+     * (routing/grpc.ts GRPC_STATUS; simulate/grpc.ts).
+     */
+    protocol?: "grpc";
     /** "namespace/name" of the route. */
     route: string;
     routeNamespace: string;
@@ -336,6 +364,8 @@ export interface GatewayInput {
     gateway: GatewaySpec;
     /** The routes naming this gateway, in declaration order (compile orders them for ties itself). */
     routes: HTTPRouteSpec[];
+    /** The GRPCRoutes naming this gateway, in declaration order. */
+    grpcRoutes?: GRPCRouteSpec[];
     /** The services declared with them; validated whole, used where the routes reference them. */
     services: ServiceSpec[];
     /** Labels of namespaces, for allowedRoutes.namespaces.from = Selector. */

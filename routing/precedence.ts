@@ -7,6 +7,11 @@
 //   6. across routes: Kubernetes uses the oldest creation timestamp, which we do not have, so we go
 //      straight to the spec's next criterion — "{namespace}/{name}" in alphabetical order;
 //   7. within a route: the first rule in list order, then the first match in list order.
+// GRPCRoute rules (PlanRule.protocol "grpc") follow the GRPCRoute spec's order after the hostname:
+//   the most characters in a matching service, then in a matching method, then the most header
+//   matches; then the same route and rule tie-breaks. HTTPRoute and GRPCRoute rules are never merged:
+//   compile accepts only one kind per hostname on a listener, so two rules of different kinds never
+//   tie on hostname and are never compared by their matches.
 // Rules whose hostnames differ but tie on specificity can never match the same host; we order them
 // by hostname text right after specificity so output is stable and grouped by host.
 
@@ -16,7 +21,7 @@ import { PlanMatch, PlanRule } from "./plan";
 const PATH_RANK: Record<PlanMatch["path"]["type"], number> = { Exact: 3, RegularExpression: 2, PathPrefix: 1 };
 
 /** What precedence reads of a rule. */
-export type RuleOrderKey = Pick<PlanRule, "hostname" | "match" | "route" | "ruleIndex" | "matchIndex">;
+export type RuleOrderKey = Pick<PlanRule, "hostname" | "match" | "route" | "ruleIndex" | "matchIndex" | "protocol">;
 
 /** Negative when `a` takes precedence over `b`. */
 export function compareRules(a: RuleOrderKey, b: RuleOrderKey): number {
@@ -25,7 +30,7 @@ export function compareRules(a: RuleOrderKey, b: RuleOrderKey): number {
     if (an !== bn) return bn - an;
     if (al !== bl) return bl - al;
     if (a.hostname !== b.hostname) return (a.hostname ?? "") < (b.hostname ?? "") ? -1 : 1;
-    const m = compareMatches(a.match, b.match);
+    const m = a.protocol === "grpc" && b.protocol === "grpc" ? compareGRPCMatches(a.match, b.match) : compareMatches(a.match, b.match);
     if (m !== 0) return m;
     if (a.route !== b.route) return a.route < b.route ? -1 : 1;
     if (a.ruleIndex !== b.ruleIndex) return a.ruleIndex - b.ruleIndex;
@@ -41,6 +46,15 @@ export function compareMatches(a: PlanMatch, b: PlanMatch): number {
     if (am !== bm) return bm - am;
     if (a.headers.length !== b.headers.length) return b.headers.length - a.headers.length;
     return b.queryParams.length - a.queryParams.length;
+}
+
+/** GRPCRoute specificity of the match alone: service characters, method characters, header matches. */
+export function compareGRPCMatches(a: PlanMatch, b: PlanMatch): number {
+    const as = a.grpc?.service?.length ?? 0, bs = b.grpc?.service?.length ?? 0;
+    if (as !== bs) return bs - as;
+    const am = a.grpc?.method?.length ?? 0, bm = b.grpc?.method?.length ?? 0;
+    if (am !== bm) return bm - am;
+    return b.headers.length - a.headers.length;
 }
 
 /** A canonical text of a match on a hostname: two rules with the same key are identical matches. */

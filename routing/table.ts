@@ -7,6 +7,7 @@
 //     listener http HTTP :80 host *.example.com
 //       shop.example.com · PathPrefix /cart · GET, header x-canary=true → team-a/cart:8080 90%, team-a/cart-v2:8080 10%  [team-a/shop rule 0]
 
+import { GRPC_GATEWAY_ERROR_STATUS } from "./grpc";
 import { HTTPHeaderFilter } from "./types";
 import {
     GatewayPlan, ListenerPlan, PlanFilters, PlanForward, PlanMatch, PlanMirror, PlanPathRewrite, PlanRedirect, PlanRule, PlanURLRewrite,
@@ -62,7 +63,7 @@ function gatewaysOf(plan: RoutingPlan | GatewayPlan): GatewayPlan[] {
 
 function row(gw: GatewayPlan, l: ListenerPlan, rule: PlanRule, rank: number): RoutingTableRow {
     const host = rule.hostname ?? "*";
-    const match = describeMatch(rule.match);
+    const match = rule.protocol === "grpc" ? describeGRPCMatch(rule.match) : describeMatch(rule.match);
     const action = describeAction(rule);
     // The table's own compact form of the rule (rule.label's wording is for messages; a line is read beside many).
     const ruleLabel = rule.ruleName ?? String(rule.ruleIndex);
@@ -70,7 +71,7 @@ function row(gw: GatewayPlan, l: ListenerPlan, rule: PlanRule, rank: number): Ro
     return {
         gateway: gw.gateway, listener: l.name, port: l.port, protocol: l.protocol, rank,
         ruleId: rule.id, route: rule.route, host, match, action,
-        text: `${host} · ${match} → ${action}  [${rule.route} rule ${ruleLabel}${matchLabel}]`,
+        text: `${host} · ${match} → ${action}  [${rule.protocol === "grpc" ? "GRPCRoute " : ""}${rule.route} rule ${ruleLabel}${matchLabel}]`,
     };
 }
 
@@ -83,6 +84,14 @@ export function describeMatch(m: PlanMatch): string {
     return conds.length ? `${path} · ${conds.join(", ")}` : path;
 }
 
+/** A GRPCRoute match in gRPC terms: "gRPC pkg.Svc/Method", "gRPC pkg.Svc/*", "gRPC * /Method" (no space), "gRPC ~ service/method" for patterns, "gRPC *" for every call. */
+export function describeGRPCMatch(m: PlanMatch): string {
+    const g = m.grpc;
+    const call = !g ? "*" : g.type === "RegularExpression" ? `~ ${g.service ?? "*"}/${g.method ?? "*"}` : `${g.service ?? "*"}/${g.method ?? "*"}`;
+    const conds = m.headers.map(h => `header ${h.name}${valueOp(h.type)}${h.value}`);
+    return conds.length ? `gRPC ${call} · ${conds.join(", ")}` : `gRPC ${call}`;
+}
+
 function valueOp(type: string): string {
     return type === "RegularExpression" ? "~" : "=";
 }
@@ -90,7 +99,7 @@ function valueOp(type: string): string {
 function describeAction(rule: PlanRule): string {
     const a = rule.action;
     const parts = describeFilters(rule.filters, a.kind === "forward" ? a.urlRewrite : undefined, rule.match);
-    parts.push(a.kind === "redirect" ? `redirect ${describeRedirect(a, rule.match)}` : describeBackends(a, rule.match));
+    parts.push(a.kind === "redirect" ? `redirect ${describeRedirect(a, rule.match)}` : describeBackends(a, rule.match, rule.protocol === "grpc" ? `${GRPC_GATEWAY_ERROR_STATUS} UNAVAILABLE` : "500"));
     return parts.join(", ");
 }
 
@@ -146,16 +155,16 @@ function describeMirror(mirror: PlanMirror): string {
     return `mirror ${target} ${formatPercent(mirror.percent)}${invalid}`;
 }
 
-function describeBackends(action: PlanForward, m: PlanMatch): string {
-    if (action.noBackends === "no-backendRefs") return "500 (no backends)";
-    if (action.noBackends === "all-weights-zero") return "500 (all backend weights are 0)";
+function describeBackends(action: PlanForward, m: PlanMatch, fail: string): string {
+    if (action.noBackends === "no-backendRefs") return `${fail} (no backends)`;
+    if (action.noBackends === "all-weights-zero") return `${fail} (all backend weights are 0)`;
     const shares = sharesInRefOrder(action);
     // Weight-0 backends stay visible (as 0%) so that preparing a canary shows up in a diff.
     return shares.map(s => {
         const b = s.backend;
         const target = `${b.service}${b.port !== undefined ? ":" + b.port : ""}`;
         const share = shares.length > 1 ? ` ${formatPercent(100 * s.share)}` : "";
-        if ("reason" in s) return `500 (${s.reason} ${target})${share}`;
+        if ("reason" in s) return `${fail} (${s.reason} ${target})${share}`;
         const own = describeFilters(b.filters, s.urlRewrite, m);
         return `${target}${share}${own.length ? ` [${own.join(", ")}]` : ""}`;
     }).join(", ");

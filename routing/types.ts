@@ -243,6 +243,72 @@ export interface HTTPRouteSpec extends ObjectMeta {
     rules?: HTTPRouteRule[];
 }
 
+// ---------------------------------------------------------------- GRPCRoute
+
+export type GRPCMethodMatchType = "Exact" | "RegularExpression";
+
+/**
+ * Which gRPC service and method a match selects. At least one of service and method is set. Exact
+ * values follow the CRD's character rules (service `^(?i)\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$`,
+ * method `^[A-Za-z_][A-Za-z_0-9]*$`); RegularExpression values are patterns on the whole service or
+ * method name.
+ */
+export interface GRPCMethodMatch {
+    /** Defaults to "Exact". */
+    type?: GRPCMethodMatchType;
+    /** The fully-qualified service, e.g. "helloworld.Greeter"; absent: any service. */
+    service?: string;
+    /** The method, e.g. "SayHello"; absent: any method of the service. */
+    method?: string;
+}
+
+export interface GRPCHeaderMatch {
+    /** Defaults to "Exact". */
+    type?: HeaderMatchType;
+    name: string;
+    value: string;
+}
+
+export interface GRPCRouteMatch {
+    /** Absent: every service and method. */
+    method?: GRPCMethodMatch;
+    headers?: GRPCHeaderMatch[];
+}
+
+/** The filter types a GRPCRoute allows (no redirect, no rewrite). */
+export type GRPCRouteFilterType = "RequestHeaderModifier" | "ResponseHeaderModifier" | "RequestMirror" | "ExtensionRef";
+
+export interface GRPCRouteFilter {
+    type: GRPCRouteFilterType;
+    requestHeaderModifier?: HTTPHeaderFilter;
+    responseHeaderModifier?: HTTPHeaderFilter;
+    requestMirror?: HTTPRequestMirrorFilter;
+    extensionRef?: LocalObjectReference;
+}
+
+export interface GRPCBackendRef extends BackendObjectReference {
+    /** 0–1,000,000; defaults to 1. */
+    weight?: number;
+    /** Filters applied only to requests sent to this backend. */
+    filters?: GRPCRouteFilter[];
+}
+
+export interface GRPCRouteRule {
+    /** Optional rule name (SectionName syntax); makes the rule's identity stable across reorders. */
+    name?: string;
+    /** Absent or empty: every gRPC request. */
+    matches?: GRPCRouteMatch[];
+    filters?: GRPCRouteFilter[];
+    backendRefs?: GRPCBackendRef[];
+}
+
+export interface GRPCRouteSpec extends ObjectMeta {
+    parentRefs?: ParentReference[];
+    hostnames?: string[];
+    /** No default: a GRPCRoute without rules matches nothing. */
+    rules?: GRPCRouteRule[];
+}
+
 // ---------------------------------------------------------------- backends and grants
 
 /** One address a backend's traffic goes to. */

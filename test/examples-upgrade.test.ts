@@ -19,7 +19,7 @@ async function run(vendor: Vendor, className: ClassName) {
     assert.ok(rendered.known);
     return {
         resources,
-        team: await outputOf(pulumi.all(team.map(c => pulumi.all([c.urn, c.spec])))),
+        team: await outputOf(pulumi.all(team.map(c => pulumi.all([c.urn, c.spec as pulumi.Output<unknown>])))),
         teamRecords: resources.filter(r => r.type === "gatewaykit:index:HTTPRoute" || r.type === "gatewaykit:index:Service"),
         plan: rendered.plan,
         routing: await routeRequest(made.gateway, { host: "mygroup.io", port: 8080, path: "/groups/3" }),

@@ -13,6 +13,9 @@ import { buildAlbModel } from "./model";
 export type { AwsClassParameters } from "./parameters";
 
 const unsupported = new Set<Feature>([
+    "GRPCRoute", // not yet: ALB gRPC target groups are not modelled yet
+    "GRPCRouteNamedRouteRule",
+    "GRPCRouteRegexMethodMatching",
     "HTTPRouteRequestHeaderModification",
     "HTTPRouteResponseHeaderModification",
     "HTTPRouteBackendRequestHeaderModification",

@@ -13,6 +13,9 @@ export type { GcpClassParameters, GcpLimits, GcpServiceRealization, GcpHealthChe
 export { GCP_LIMITS } from "./parameters";
 
 const unsupported = new Set<Feature>([
+    "GRPCRoute", // not yet: HTTP/2 backend services for gRPC are not modelled yet
+    "GRPCRouteNamedRouteRule",
+    "GRPCRouteRegexMethodMatching",
     "HTTPRouteMethodMatching",
     "HTTPRouteRegexPathMatching",
     "HTTPRouteRegexHeaderMatching",

@@ -1,8 +1,8 @@
 // Stage 1, attach: parentRefs × listeners × allowedRoutes × hostname intersection, with the
 // listener and route status conditions (Accepted, ResolvedRefs) and certificate checks.
 
-import { intersectHostnames } from "../hostname";
-import { CompileInput, Condition, ListenerStatus, RouteParentStatus, RouteStatus } from "../plan";
+import { hostnameCovers, intersectHostnames } from "../hostname";
+import { CompileInput, Condition, ListenerStatus, RouteKind, RouteParentStatus, RouteStatus } from "../plan";
 import { GATEWAY_GROUP, GatewaySpec, HTTPRouteSpec, LabelSelector, Labels, Listener } from "../types";
 import { Context, cond, key, ns, rulesOf } from "./context";
 import { resolveRule } from "./resolve";
@@ -13,9 +13,16 @@ export interface ListenerState {
     gateway: GatewaySpec;
     listener: Listener;
     valid: boolean;
-    /** Route kinds this listener admits (HTTPRoute only, in gatewaykit). */
-    admitsHTTPRoute: boolean;
+    /** Route kinds this listener admits (of HTTPRoute and GRPCRoute, the kinds gatewaykit compiles). */
+    admits: ReadonlySet<RouteKind>;
     status: ListenerStatus;
+}
+
+/** The route kinds gatewaykit compiles, in status order; an HTTP or HTTPS listener admits both by default. */
+export const ROUTE_KINDS: readonly RouteKind[] = ["HTTPRoute", "GRPCRoute"];
+
+function isRouteKind(k: { group?: string; kind: string }): boolean {
+    return (k.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && (ROUTE_KINDS as readonly string[]).includes(k.kind);
 }
 
 export function listenerStatesOf(gw: GatewaySpec, ctx: Context): ListenerState[] {
@@ -28,9 +35,8 @@ export function listenerStatesOf(gw: GatewaySpec, ctx: Context): ListenerState[]
     return gw.listeners.map(l => {
         const conditions: Condition[] = [];
         const kinds = l.allowedRoutes?.kinds;
-        const validKinds = (kinds ?? [{ group: GATEWAY_GROUP, kind: "HTTPRoute" }])
-            .filter(k => (k.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && k.kind === "HTTPRoute");
-        const invalidKinds = (kinds ?? []).filter(k => !((k.group ?? GATEWAY_GROUP) === GATEWAY_GROUP && k.kind === "HTTPRoute"));
+        const admits = new Set<RouteKind>(kinds === undefined ? ROUTE_KINDS : kinds.filter(isRouteKind).map(k => k.kind as RouteKind));
+        const invalidKinds = (kinds ?? []).filter(k => !isRouteKind(k));
         const protocolConflict = (protocolsByPort.get(l.port)?.size ?? 0) > 1;
         const certProblem = certificateProblem(gw, l, ctx);
 
@@ -42,7 +48,7 @@ export function listenerStatesOf(gw: GatewaySpec, ctx: Context): ListenerState[]
             : cond("Conflicted", false, "NoConflicts", "no conflicts"));
         if (invalidKinds.length > 0) {
             conditions.push(cond("ResolvedRefs", false, "InvalidRouteKinds",
-                `unsupported route kinds ${invalidKinds.map(k => `${k.group ?? GATEWAY_GROUP}/${k.kind}`).join(", ")}; gatewaykit supports HTTPRoute`));
+                `unsupported route kinds ${invalidKinds.map(k => `${k.group ?? GATEWAY_GROUP}/${k.kind}`).join(", ")}; gatewaykit supports HTTPRoute and GRPCRoute`));
         } else if (certProblem) {
             conditions.push(cond("ResolvedRefs", false, certProblem.reason, certProblem.message));
         } else {
@@ -56,11 +62,11 @@ export function listenerStatesOf(gw: GatewaySpec, ctx: Context): ListenerState[]
             gateway: gw,
             listener: l,
             valid,
-            admitsHTTPRoute: validKinds.length > 0,
+            admits,
             status: {
                 name: l.name,
                 attachedRoutes: 0,
-                supportedKinds: validKinds.length > 0 ? [{ group: GATEWAY_GROUP, kind: "HTTPRoute" }] : [],
+                supportedKinds: ROUTE_KINDS.filter(k => admits.has(k)).map(kind => ({ group: GATEWAY_GROUP, kind })),
                 conditions,
             },
         };
@@ -88,8 +94,11 @@ export function certificateProblem(gw: GatewaySpec, l: Listener, ctx: Context): 
 
 export interface Attachment {
     route: HTTPRouteSpec;
+    kind: RouteKind;
     listener: ListenerState;
     hostnames: (string | undefined)[];
+    /** The parentRef (index in spec.parentRefs) that attached it. */
+    parentIndex: number;
 }
 
 export function namespaceAllowed(l: ListenerState, routeNs: string, ctx: Context): boolean {
@@ -119,12 +128,13 @@ export function attachRoute(
     route: HTTPRouteSpec, input: CompileInput, listenerStates: Map<string, ListenerState[]>, ctx: Context,
 ): { status: RouteStatus; attachments: Attachment[] } {
     const routeNs = ns(route);
+    const routeKind = ctx.kindOf(route);
     const warnings: string[] = [];
     const attachments: Attachment[] = [];
     const seen = new Set<ListenerState>();
     const resolved = resolvedRefsCondition(route, ctx);
 
-    const parents: RouteParentStatus[] = (route.parentRefs ?? []).map(ref => {
+    const parents: RouteParentStatus[] = (route.parentRefs ?? []).map((ref, parentIndex) => {
         const group = ref.group ?? GATEWAY_GROUP;
         const kind = ref.kind ?? "Gateway";
         const parentRef = {
@@ -148,9 +158,9 @@ export function attachRoute(
         if (candidates.length === 0) {
             return { ...base, conditions: [cond("Accepted", false, "NoMatchingParent", `Gateway ${refText}: no listener has that ${ref.sectionName !== undefined && ref.port !== undefined ? "name and port" : ref.sectionName !== undefined ? "name" : "port"}`), resolved] };
         }
-        const allowed = candidates.filter(l => l.admitsHTTPRoute && namespaceAllowed(l, routeNs, ctx));
+        const allowed = candidates.filter(l => l.admits.has(routeKind) && namespaceAllowed(l, routeNs, ctx));
         if (allowed.length === 0) {
-            return { ...base, conditions: [cond("Accepted", false, "NotAllowedByListeners", `no listener of Gateway ${refText} admits HTTPRoutes from namespace ${routeNs} (allowedRoutes)`), resolved] };
+            return { ...base, conditions: [cond("Accepted", false, "NotAllowedByListeners", `no listener of Gateway ${refText} admits ${routeKind}s from namespace ${routeNs} (allowedRoutes)`), resolved] };
         }
         let attached = 0;
         for (const l of allowed) {
@@ -159,7 +169,7 @@ export function attachRoute(
             attached++;
             if (seen.has(l)) continue;
             seen.add(l);
-            if (l.valid) attachments.push({ route, listener: l, hostnames });
+            if (l.valid) attachments.push({ route, kind: routeKind, listener: l, hostnames, parentIndex });
         }
         if (attached === 0) {
             return { ...base, conditions: [cond("Accepted", false, "NoMatchingListenerHostname", `route hostnames ${JSON.stringify(route.hostnames ?? [])} do not intersect any listener hostname of Gateway ${refText}`), resolved] };
@@ -167,7 +177,30 @@ export function attachRoute(
         return { ...base, conditions: [cond("Accepted", true, "Accepted", "route accepted"), resolved] };
     });
     if (parents.length === 0) warnings.push("route has no parentRefs, so it attaches to no gateway");
-    return { status: { route: key(route), parents, warnings }, attachments };
+    return { status: { route: key(route), ...(routeKind === "GRPCRoute" ? { kind: routeKind } : {}), parents, warnings }, attachments };
+}
+
+/** Do two effective hostname lists (undefined: any host) share a host? */
+export function hostnamesIntersect(a: readonly (string | undefined)[], b: readonly (string | undefined)[]): boolean {
+    return a.some(x => b.some(y => x === undefined || y === undefined || hostnameCovers(x, y) || hostnameCovers(y, x)));
+}
+
+/**
+ * The HTTPRoute/GRPCRoute rule of the GRPCRoute hostnames doc: on one listener, of an HTTPRoute and a
+ * GRPCRoute whose hostnames intersect, exactly one is accepted — the oldest, then the first by
+ * "{namespace}/{name}". gatewaykit has no creation timestamps, so the name decides: `attachments`
+ * is in that order (compile sorts routes), and a route is kept unless a kept route of the other
+ * kind shares a host with it. Returns the kept attachments; `reject` hears each dropped one and
+ * the route that won.
+ */
+export function resolveKindConflicts(attachments: Attachment[], reject: (lost: Attachment, winner: Attachment) => void): Attachment[] {
+    const kept: Attachment[] = [];
+    for (const a of attachments) {
+        const winner = kept.find(k => k.kind !== a.kind && hostnamesIntersect(k.hostnames, a.hostnames));
+        if (winner) reject(a, winner);
+        else kept.push(a);
+    }
+    return kept;
 }
 
 export function resolvedRefsCondition(route: HTTPRouteSpec, ctx: Context): Condition {

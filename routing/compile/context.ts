@@ -1,8 +1,9 @@
 // Shared by the compile stages: namespace/name keys, conditions, the tie-break order and the
 // lookup context (classes, services, grants, namespaces) built once per compile.
 
-import { CompileInput, Condition, PlanBackend, PlanFilters, PlanForward } from "../plan";
-import { DEFAULT_NAMESPACE, GATEWAY_GROUP, GatewayClassSpec, HTTPRouteRule, HTTPRouteSpec, Labels, ReferenceGrantSpec, ServiceSpec } from "../types";
+import { grpcRouteAsHTTPRoute } from "../grpc";
+import { CompileInput, Condition, PlanBackend, PlanFilters, PlanForward, RouteKind } from "../plan";
+import { DEFAULT_NAMESPACE, GATEWAY_GROUP, GatewayClassSpec, GRPCRouteSpec, HTTPRouteRule, HTTPRouteSpec, Labels, ReferenceGrantSpec, ServiceSpec } from "../types";
 
 export function ns(o: { namespace?: string }): string {
     return o.namespace ?? DEFAULT_NAMESPACE;
@@ -32,6 +33,10 @@ export class Context {
     readonly ruleCache = new Map<string, { filters: PlanFilters; backends: PlanBackend[] }>();
     /** Forward actions per (route, rule, match), shared by every hostname and listener. */
     readonly forwardCache = new Map<string, PlanForward>();
+    /** The GRPCRoute each HTTPRoute-shaped spec of `routes` came from (routing/grpc.ts grpcRouteAsHTTPRoute). */
+    readonly grpcOrigin = new Map<HTTPRouteSpec, GRPCRouteSpec>();
+    /** Every route compile attaches: the HTTPRoutes as given, then the GRPCRoutes in HTTPRoute shape. */
+    readonly routes: HTTPRouteSpec[];
 
     constructor(input: CompileInput) {
         for (const c of input.gatewayClasses ?? []) this.classes.set(c.name, c);
@@ -43,13 +48,23 @@ export class Context {
             this.grants.set(ns(g), list);
         }
         for (const n of input.namespaces ?? []) this.namespaceLabels.set(n.name, n.labels ?? {});
+        this.routes = [...input.routes];
+        for (const g of input.grpcRoutes ?? []) {
+            const shaped = grpcRouteAsHTTPRoute(g);
+            this.grpcOrigin.set(shaped, g);
+            this.routes.push(shaped);
+        }
     }
 
-    /** Is an HTTPRoute in `fromNs` allowed to reference `kind` `name` in `toNs`? */
-    referencePermitted(fromNs: string, toNs: string, group: string, kind: string, name: string): boolean {
+    kindOf(route: HTTPRouteSpec): RouteKind {
+        return this.grpcOrigin.has(route) ? "GRPCRoute" : "HTTPRoute";
+    }
+
+    /** Is a route of `fromKind` in `fromNs` allowed to reference `kind` `name` in `toNs`? */
+    referencePermitted(fromNs: string, toNs: string, group: string, kind: string, name: string, fromKind: RouteKind = "HTTPRoute"): boolean {
         if (fromNs === toNs) return true;
         return (this.grants.get(toNs) ?? []).some(g =>
-            g.from.some(f => f.group === GATEWAY_GROUP && f.kind === "HTTPRoute" && f.namespace === fromNs) &&
+            g.from.some(f => f.group === GATEWAY_GROUP && f.kind === fromKind && f.namespace === fromNs) &&
             g.to.some(t => t.group === group && t.kind === kind && (t.name === undefined || t.name === "" || t.name === name)));
     }
 }

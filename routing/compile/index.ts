@@ -5,11 +5,11 @@
 //             its resolved action (./actions.ts); then per port the host ownership (./ports.ts).
 
 import { CompileInput, GatewayInput, GatewayPlan, ListenerPlan, RouteStatus, RoutingPlan } from "../plan";
-import { BackendObjectReference, GATEWAY_GROUP, GatewaySpec, HTTPRouteFilter, HTTPRouteSpec, ServiceSpec } from "../types";
+import { BackendObjectReference, GATEWAY_GROUP, GatewaySpec, GRPCRouteSpec, HTTPRouteFilter, HTTPRouteRule, HTTPRouteSpec, ServiceSpec } from "../types";
 import { assertValid } from "../validate";
 import { portsOf } from "./ports";
-import { Context, cond, key, ns, rulesOf, sortedRoutes } from "./context";
-import { Attachment, ListenerState, attachRoute, listenerStatesOf } from "./attach";
+import { Context, DEFAULT_RULES, cond, key, ns, sortedRoutes } from "./context";
+import { Attachment, ListenerState, attachRoute, listenerStatesOf, resolveKindConflicts } from "./attach";
 import { orderRules } from "./order";
 
 export interface CompileOptions {
@@ -25,15 +25,18 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
 
     const routes: RouteStatus[] = [];
     const attachedByListener = new Map<ListenerState, Attachment[]>();
-    for (const route of sortedRoutes(input.routes)) {
+    const statusOf = new Map<HTTPRouteSpec, RouteStatus>();
+    for (const route of sortedRoutes(ctx.routes)) {
         const { status, attachments } = attachRoute(route, input, listenerStates, ctx);
         routes.push(status);
+        statusOf.set(route, status);
         for (const a of attachments) {
             const list = attachedByListener.get(a.listener) ?? [];
             list.push(a);
             attachedByListener.set(a.listener, list);
         }
     }
+    rejectKindConflicts(attachedByListener, statusOf);
 
     const warningsByRoute = new Map(routes.map(r => [r.route, r.warnings]));
     const gateways: GatewayPlan[] = input.gateways.map(gw => {
@@ -86,12 +89,49 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
     return { gateways, routes };
 }
 
+/**
+ * Applies resolveKindConflicts on every listener: a route that lost on every listener its parentRef
+ * attached it to is not Accepted for that parent; one that lost on some of them is (the spec counts a
+ * partial attachment as attached) and carries a warning naming the listener and the winner.
+ */
+function rejectKindConflicts(attachedByListener: Map<ListenerState, Attachment[]>, statusOf: Map<HTTPRouteSpec, RouteStatus>): void {
+    const perParent = new Map<string, { attached: number; lost: number; winners: string[] }>();
+    const parentKey = (a: Attachment) => `${a.kind} ${key(a.route)}#${a.parentIndex}`;
+    const lost: Attachment[] = [];
+    for (const a of [...attachedByListener.values()].flat()) {
+        const p = perParent.get(parentKey(a)) ?? { attached: 0, lost: 0, winners: [] };
+        p.attached++;
+        perParent.set(parentKey(a), p);
+    }
+    for (const [listener, list] of attachedByListener) {
+        attachedByListener.set(listener, resolveKindConflicts(list, (a, winner) => {
+            const p = perParent.get(parentKey(a))!;
+            p.lost++;
+            const w = `${winner.kind} ${key(winner.route)}`;
+            if (!p.winners.includes(w)) p.winners.push(w);
+            lost.push(a);
+            statusOf.get(a.route)!.warnings.push(
+                `on ${key(listener.gateway)}/${listener.listener.name}, ${w} shares a hostname with this ${a.kind}; ` +
+                `of an HTTPRoute and a GRPCRoute claiming one hostname on a listener only one is accepted (the first by namespace/name), so this route is not served there; give the routes distinct hostnames`);
+        }));
+    }
+    for (const a of lost) {
+        const p = perParent.get(parentKey(a))!;
+        if (p.lost < p.attached) continue;
+        const status = statusOf.get(a.route)!.parents[a.parentIndex];
+        const accepted = status.conditions.findIndex(c => c.type === "Accepted");
+        status.conditions[accepted] = cond("Accepted", false, "NotAllowedByListeners",
+            `${p.winners.join(", ")} ${p.winners.length === 1 ? "claims" : "claim"} the same hostnames on every listener this parentRef selects, and of an HTTPRoute and a GRPCRoute sharing a hostname on a listener the first by namespace/name is accepted; give the routes distinct hostnames or listeners`);
+    }
+}
+
 /** Compiles the one gateway a GatewayInput describes; the plan has exactly one GatewayPlan. */
 export function compileGateway(input: GatewayInput, options: CompileOptions = {}): RoutingPlan {
     return compile({
         gatewayClasses: [input.gatewayClass],
         gateways: [input.gateway],
         routes: input.routes,
+        ...(input.grpcRoutes ? { grpcRoutes: input.grpcRoutes } : {}),
         services: input.services,
         namespaces: input.namespaces,
         ...(input.referenceGrants ? { referenceGrants: input.referenceGrants } : {}),
@@ -102,7 +142,7 @@ export function compileGateway(input: GatewayInput, options: CompileOptions = {}
  * The existing services `routes` reference (backendRefs and mirrors, kind Service of group ""),
  * in "namespace/name" order: what a GatewayInput carries.
  */
-export function referencedServices(routes: readonly HTTPRouteSpec[], services: readonly ServiceSpec[]): ServiceSpec[] {
+export function referencedServices(routes: readonly (HTTPRouteSpec | GRPCRouteSpec)[], services: readonly ServiceSpec[]): ServiceSpec[] {
     const byKey = new Map<string, ServiceSpec>();
     for (const s of services) byKey.set(key(s), s);
     const used = new Map<string, ServiceSpec>();
@@ -111,11 +151,11 @@ export function referencedServices(routes: readonly HTTPRouteSpec[], services: r
         const svc = byKey.get(`${ref.namespace ?? routeNs}/${ref.name}`);
         if (svc) used.set(key(svc), svc);
     };
-    const mirrors = (filters: HTTPRouteFilter[] | undefined, routeNs: string) => {
+    const mirrors = (filters: readonly { requestMirror?: { backendRef: BackendObjectReference } }[] | undefined, routeNs: string) => {
         for (const f of filters ?? []) if (f.requestMirror) note(f.requestMirror.backendRef, routeNs);
     };
     for (const route of routes) {
-        for (const rule of rulesOf(route)) {
+        for (const rule of (route.rules ?? DEFAULT_RULES) as { filters?: HTTPRouteFilter[]; backendRefs?: HTTPRouteRule["backendRefs"] }[]) {
             mirrors(rule.filters, ns(route));
             for (const b of rule.backendRefs ?? []) {
                 note(b, ns(route));

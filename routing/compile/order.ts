@@ -2,11 +2,12 @@
 // (the first matcher per header / query name counts), sorted by precedence, each with its label,
 // field paths and resolved action.
 
+import { grpcMatchesOf, httpMatchOfGRPC, planGRPCMethod } from "../grpc";
 import { ruleFields, ruleLabel } from "../labels";
 import { stripTrailingSlash } from "../paths";
 import { PlanMatch, PlanRule, PlanValueMatch } from "../plan";
 import { compareRules, matchKey } from "../precedence";
-import { Listener } from "../types";
+import { GRPCRouteMatch, Listener } from "../types";
 import { actionOf, forwardOf, timeoutsOf } from "./actions";
 import { Context, DEFAULT_MATCH, key, ns, rulesOf } from "./context";
 import { Attachment } from "./attach";
@@ -30,6 +31,12 @@ export function planMatch(m: { path?: { type?: PlanMatch["path"]["type"]; value?
     };
 }
 
+/** A GRPCRouteMatch as a PlanMatch: the HTTP match it stands for (routing/grpc.ts), plus the method matcher as written. */
+export function planGRPCMatch(m: GRPCRouteMatch): PlanMatch {
+    const grpc = planGRPCMethod(m.method);
+    return { ...planMatch(httpMatchOfGRPC(m)), ...(grpc ? { grpc } : {}) };
+}
+
 export function firstPerName(ms: RawValueMatch[] | undefined, lowerNames: boolean): PlanValueMatch[] {
     const out: PlanValueMatch[] = [];
     if (!ms) return out;
@@ -45,21 +52,25 @@ export function firstPerName(ms: RawValueMatch[] | undefined, lowerNames: boolea
 
 export function orderRules(attachments: Attachment[], listener: Listener, ctx: Context, warnings: Map<string, string[]>, where: string): PlanRule[] {
     const rules: PlanRule[] = [];
-    for (const { route, hostnames } of attachments) {
+    for (const { route, hostnames, kind } of attachments) {
         const routeKey = key(route);
+        const grpcRoute = ctx.grpcOrigin.get(route);
         rulesOf(route).forEach((rule, ruleIndex) => {
             const { filters, backends } = resolveRule(route, ruleIndex, ctx);
             const ruleId = rule.name ?? String(ruleIndex);
-            const label = ruleLabel({ route: routeKey, ruleIndex, ruleName: rule.name });
+            const label = ruleLabel({ route: routeKey, ruleIndex, ruleName: rule.name, kind });
             const timeouts = rule.timeouts ? timeoutsOf(rule.timeouts) : undefined;
-            (rule.matches && rule.matches.length > 0 ? rule.matches : DEFAULT_MATCH).forEach((m, matchIndex) => {
-                const match = planMatch(m);
+            // A GRPCRoute's matches are built from the GRPCRoute itself (its method matcher is kept for precedence).
+            const matches: PlanMatch[] = grpcRoute
+                ? grpcMatchesOf(grpcRoute.rules![ruleIndex].matches).map(planGRPCMatch)
+                : (rule.matches && rule.matches.length > 0 ? rule.matches : DEFAULT_MATCH).map(planMatch);
+            matches.forEach((match, matchIndex) => {
                 const field = ruleFields(ruleIndex, matchIndex);
                 let action: PlanRule["action"];
                 if (filters.requestRedirect) {
                     action = actionOf(filters, backends, match, listener);
                 } else {
-                    const cacheKey = `${routeKey}#${ruleIndex}#${matchIndex}`;
+                    const cacheKey = `${kind} ${routeKey}#${ruleIndex}#${matchIndex}`;
                     let forward = ctx.forwardCache.get(cacheKey);
                     if (!forward) ctx.forwardCache.set(cacheKey, forward = forwardOf(filters, backends, match));
                     action = forward;
@@ -67,6 +78,7 @@ export function orderRules(attachments: Attachment[], listener: Listener, ctx: C
                 for (const hostname of hostnames) {
                     rules.push({
                         id: `${routeKey}/${ruleId}/${matchIndex}${hostname !== undefined ? "@" + hostname : ""}`,
+                        ...(grpcRoute ? { protocol: "grpc" as const } : {}),
                         route: routeKey,
                         routeNamespace: ns(route),
                         routeName: route.name,

@@ -1,7 +1,7 @@
 // Stage 2, resolve: backendRefs and mirrors to services (ReferenceGrant for cross-namespace refs),
 // and the rule's filters normalised.
 
-import { PlanBackend, PlanFilters, PlanMirror } from "../plan";
+import { PlanBackend, PlanFilters, PlanMirror, RouteKind } from "../plan";
 import { backendProtocol } from "../protocols";
 import { BackendObjectReference, HTTPRouteFilter, HTTPRouteSpec } from "../types";
 import { Context, key, ns, rulesOf } from "./context";
@@ -10,14 +10,14 @@ import { Context, key, ns, rulesOf } from "./context";
 
 export type RefResolution = Pick<PlanBackend, "service" | "kind" | "group" | "port" | "endpoints" | "serviceSpec" | "invalidReason" | "protocol">;
 
-export function resolveRef(ref: BackendObjectReference, routeNs: string, ctx: Context): RefResolution {
+export function resolveRef(ref: BackendObjectReference, routeNs: string, ctx: Context, fromKind: RouteKind = "HTTPRoute"): RefResolution {
     const group = ref.group ?? "";
     const kind = ref.kind ?? "Service";
     const refNs = ref.namespace ?? routeNs;
     const service = `${refNs}/${ref.name}`;
     const base = { service, kind, group, ...(ref.port !== undefined ? { port: ref.port } : {}), endpoints: [] };
     if (group !== "" || kind !== "Service") return { ...base, invalidReason: "InvalidKind" };
-    if (!ctx.referencePermitted(routeNs, refNs, "", "Service", ref.name)) return { ...base, invalidReason: "RefNotPermitted" };
+    if (!ctx.referencePermitted(routeNs, refNs, "", "Service", ref.name, fromKind)) return { ...base, invalidReason: "RefNotPermitted" };
     const svc = ctx.services.get(service);
     if (!svc) return { ...base, invalidReason: "BackendNotFound" };
     const sp = svc.ports.find(p => p.port === ref.port);
@@ -27,7 +27,7 @@ export function resolveRef(ref: BackendObjectReference, routeNs: string, ctx: Co
     return { ...base, serviceSpec: svc, endpoints: (svc.endpoints ?? []).map(e => ({ address: e.address, port: e.port ?? target })), ...(protocol ? { protocol } : {}) };
 }
 
-export function planFilters(filters: HTTPRouteFilter[] | undefined, routeNs: string, ctx: Context): PlanFilters {
+export function planFilters(filters: HTTPRouteFilter[] | undefined, routeNs: string, ctx: Context, fromKind: RouteKind = "HTTPRoute"): PlanFilters {
     const out: PlanFilters = { requestMirrors: [] };
     for (const f of filters ?? []) {
         switch (f.type) {
@@ -37,7 +37,7 @@ export function planFilters(filters: HTTPRouteFilter[] | undefined, routeNs: str
             case "URLRewrite": out.urlRewrite = f.urlRewrite; break;
             case "RequestMirror": {
                 const m = f.requestMirror!;
-                const r = resolveRef(m.backendRef, routeNs, ctx);
+                const r = resolveRef(m.backendRef, routeNs, ctx, fromKind);
                 const percent = m.percent ?? (m.fraction ? (100 * m.fraction.numerator) / (m.fraction.denominator ?? 100) : 100);
                 const mirror: PlanMirror = {
                     ...(r.invalidReason === "InvalidKind" ? {} : { service: r.service }),
@@ -61,17 +61,18 @@ export function planFilters(filters: HTTPRouteFilter[] | undefined, routeNs: str
 }
 
 export function resolveRule(route: HTTPRouteSpec, ruleIndex: number, ctx: Context): { filters: PlanFilters; backends: PlanBackend[] } {
-    const cacheKey = `${key(route)}#${ruleIndex}`;
+    const cacheKey = `${ctx.kindOf(route)} ${key(route)}#${ruleIndex}`;
     const cached = ctx.ruleCache.get(cacheKey);
     if (cached) return cached;
     const rule = rulesOf(route)[ruleIndex];
     const routeNs = ns(route);
+    const kind = ctx.kindOf(route);
     const backends: PlanBackend[] = (rule.backendRefs ?? []).map(b => ({
-        ...resolveRef(b, routeNs, ctx),
+        ...resolveRef(b, routeNs, ctx, kind),
         weight: b.weight ?? 1,
-        filters: planFilters(b.filters, routeNs, ctx),
+        filters: planFilters(b.filters, routeNs, ctx, kind),
     }));
-    const resolved = { filters: planFilters(rule.filters, routeNs, ctx), backends };
+    const resolved = { filters: planFilters(rule.filters, routeNs, ctx, kind), backends };
     ctx.ruleCache.set(cacheKey, resolved);
     return resolved;
 }

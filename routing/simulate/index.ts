@@ -208,3 +208,6 @@ function pickGateway(plan: RoutingPlan, name: string | undefined): GatewayPlan {
     }
     return plan.gateways[0];
 }
+
+export { simulateGRPC } from "./grpc";
+export type { GRPCCall, GRPCSimOutcome, GRPCSimResult } from "./grpc";

@@ -6,6 +6,7 @@
 import {
     applyHeaderFilter, copyHeaders, emptyChanges, HeaderChanges, mergeChanges, onGatewayAnswer, toChanges, withoutHopByHop,
 } from "../headers";
+import { GRPC_GATEWAY_ERROR_STATUS } from "../grpc";
 import { rewritePath, withQuery } from "../paths";
 import { GatewayPlan, ListenerPlan, PlanFilters, PlanInvalidShare, PlanMirror, PlanRule, PlanShare, PlanURLRewrite, sharesInRefOrder } from "../plan";
 import type { SimMatched, SimMirror, SimOutcome, SimReason, SimResult } from "./index";
@@ -53,19 +54,21 @@ export function applyRule(gw: GatewayPlan, l: ListenerPlan, rule: PlanRule, req:
     const ruleReq = applyRequestFilters(f, action.urlRewrite, { ...clientReq, headers: copyHeaders(clientReq.headers) });
     const mirrors = simMirrors(action.mirrors, f, action.urlRewrite, clientReq, req.queryString);
     const outcomes: SimOutcome[] = [];
+    // A gRPC rule's own failures answer 503, which gRPC clients read as UNAVAILABLE, as the GRPCRoute spec demands.
+    const failStatus = rule.protocol === "grpc" ? GRPC_GATEWAY_ERROR_STATUS : 500;
     if (action.noBackends) {
         outcomes.push({
-            probability: 1, status: 500, invalidReason: action.noBackends === "all-weights-zero" ? "all backend weights are 0" : "the rule has no backendRefs",
+            probability: 1, status: failStatus, invalidReason: action.noBackends === "all-weights-zero" ? "all backend weights are 0" : "the rule has no backendRefs",
             request: { host: ruleReq.host, path: withQuery(ruleReq.rawPath, req.queryString), headers: ruleReq.headers },
             responseHeaders: onGatewayAnswer(responseHeaderChanges), mirrors,
         });
     } else {
         for (const s of sharesInRefOrder(action)) {
-            if (s.share > 0) outcomes.push(shareOutcome(s, ruleReq, req.queryString, responseHeaderChanges, mirrors));
+            if (s.share > 0) outcomes.push(shareOutcome(s, ruleReq, req.queryString, responseHeaderChanges, mirrors, failStatus));
         }
     }
     const status = mostProbableStatus(outcomes);
-    const reason: SimReason = status !== 500 ? "forwarded" : action.noBackends ? "no-backends" : "invalid-backend";
+    const reason: SimReason = status !== failStatus ? "forwarded" : action.noBackends ? "no-backends" : "invalid-backend";
     return { status, reason, gateway: gw.gateway, listener: l.name, matched, outcomes, mirrors, requestHeaderChanges, responseHeaderChanges };
 }
 
@@ -81,13 +84,13 @@ function applyRewrite(rw: PlanURLRewrite, r: WorkingRequest): WorkingRequest {
     return { host: rw.hostname ?? r.host, rawPath: rewritePath(rw.path, r.rawPath), headers: r.headers };
 }
 
-function shareOutcome(s: PlanShare | PlanInvalidShare, ruleReq: WorkingRequest, queryString: string, ruleResponse: HeaderChanges, ruleMirrors: SimMirror[]): SimOutcome {
+function shareOutcome(s: PlanShare | PlanInvalidShare, ruleReq: WorkingRequest, queryString: string, ruleResponse: HeaderChanges, ruleMirrors: SimMirror[], failStatus: number): SimOutcome {
     const b = s.backend;
     const backend: NonNullable<SimOutcome["backend"]> = { service: b.service, endpoints: b.endpoints };
     if (b.port !== undefined) backend.port = b.port;
     if ("reason" in s) {
         return {
-            probability: s.share, status: 500, backend, invalidReason: s.reason,
+            probability: s.share, status: failStatus, backend, invalidReason: s.reason,
             request: { host: ruleReq.host, path: withQuery(ruleReq.rawPath, queryString), headers: ruleReq.headers },
             responseHeaders: onGatewayAnswer(ruleResponse), mirrors: ruleMirrors,
         };

@@ -17,8 +17,14 @@ const FILTER_FIELD: Record<string, string> = {
 /** Filter types the CRD allows at most once per filter list. */
 const UNREPEATABLE_FILTERS = ["RequestHeaderModifier", "ResponseHeaderModifier", "RequestRedirect", "URLRewrite"];
 
-/** Validates a filter list (rule or backend level); returns its entries, undefined where one is not an object. */
-export function checkFilters(c: Checker, p: string, raw: unknown): (Obj | undefined)[] {
+/** The filter types a GRPCRoute allows: no redirect and no rewrite (gRPC calls are not redirected). */
+export const GRPC_FILTER_TYPES: readonly string[] = ["RequestHeaderModifier", "ResponseHeaderModifier", "RequestMirror", "ExtensionRef"];
+
+/**
+ * Validates a filter list (rule or backend level); returns its entries, undefined where one is not an
+ * object. `kind` "GRPCRoute" allows only GRPC_FILTER_TYPES.
+ */
+export function checkFilters(c: Checker, p: string, raw: unknown, kind: "HTTPRoute" | "GRPCRoute" = "HTTPRoute"): (Obj | undefined)[] {
     const list = c.list(p, raw, { max: 16, what: "filters" });
     if (!list) return [];
     const out: (Obj | undefined)[] = [];
@@ -29,7 +35,10 @@ export function checkFilters(c: Checker, p: string, raw: unknown): (Obj | undefi
         out.push(f);
         if (!f) return;
         const type = f.type;
-        if (type === "CORS") {
+        if (kind === "GRPCRoute" && typeof type === "string" && Object.hasOwn(FILTER_FIELD, type) && !GRPC_FILTER_TYPES.includes(type)) {
+            c.add(`${fp}.type`, type, `is not a GRPCRoute filter type: a GRPCRoute allows ${GRPC_FILTER_TYPES.filter(t => t !== "ExtensionRef").map(quote).join(", ")}; route this traffic with an HTTPRoute if it needs ${quote(type)}`);
+            return;
+        } else if (type === "CORS") {
             c.add(`${fp}.type`, type, "CORS filters are not supported by gatewaykit yet; set the CORS headers with a ResponseHeaderModifier filter");
         } else if (type === "ExtensionRef") {
             c.add(`${fp}.type`, type, "ExtensionRef filters are not supported by gatewaykit: no adapter can resolve custom filter kinds; use a built-in filter type");

@@ -37,7 +37,7 @@ export function validateRoute(spec: HTTPRouteSpec): ValidationIssue[] {
     return c.issues;
 }
 
-function checkParentRefs(c: Checker, raw: unknown): void {
+export function checkParentRefs(c: Checker, raw: unknown): void {
     const refs = c.list("spec.parentRefs", raw, { max: 32, what: "parent references" });
     if (!refs) return;
     const valid: { i: number; parent: string; section: string }[] = [];
@@ -157,7 +157,7 @@ function checkPathValue(c: Checker, f: string, v: string): void {
     }
 }
 
-function checkValueMatches(c: Checker, p: string, list: unknown[] | undefined, maxValue: number, caseInsensitive: boolean): void {
+export function checkValueMatches(c: Checker, p: string, list: unknown[] | undefined, maxValue: number, caseInsensitive: boolean): void {
     if (!list) return;
     const seen = new Map<string, number>();
     list.forEach((raw, i) => {

@@ -11,15 +11,16 @@
 
 import { GatewayValidationError, ValidationIssue } from "../errors";
 import { CompileInput } from "../plan";
-import { GatewayClassSpec, GatewaySpec, HTTPRouteSpec, ReferenceGrantSpec, ServiceSpec } from "../types";
+import { GatewayClassSpec, GatewaySpec, GRPCRouteSpec, HTTPRouteSpec, ReferenceGrantSpec, ServiceSpec } from "../types";
 import { Checker, jsType, labelOf, nsOf, Obj, quote } from "./checker";
 import { validateGateway } from "./gateway";
 import { validateGatewayClass } from "./gatewayClass";
+import { validateGRPCRoute } from "./grpcRoute";
 import { validateRoute } from "./httpRoute";
 import { validateReferenceGrant } from "./referenceGrant";
 import { validateService } from "./service";
 
-export { validateGateway, validateGatewayClass, validateReferenceGrant, validateRoute, validateService };
+export { validateGateway, validateGatewayClass, validateGRPCRoute, validateReferenceGrant, validateRoute, validateService };
 export { DATA_PLANE_HEADERS } from "./filters";
 export { hostnameProblem } from "./patterns";
 /** Re-exported for importers of the validate module; the one parser is routing/durations.ts. */
@@ -64,10 +65,25 @@ export function validateInput(input: CompileInput): ValidationIssue[] {
     each<GatewayClassSpec>("gatewayClasses", "GatewayClass", false, validateGatewayClass);
     each<GatewaySpec>("gateways", "Gateway", true, validateGateway);
     each<HTTPRouteSpec>("routes", "HTTPRoute", true, validateRoute);
+    each<GRPCRouteSpec>("grpcRoutes", "GRPCRoute", false, validateGRPCRoute);
+    issues.push(...crossKindDuplicates(raw.routes, raw.grpcRoutes));
     each<ServiceSpec>("services", "Service", false, validateService);
     each<ReferenceGrantSpec>("referenceGrants", "ReferenceGrant", false, validateReferenceGrant);
     each<unknown>("namespaces", "Namespace", false, validateNamespace);
     return issues;
+}
+
+/**
+ * A GRPCRoute may not share its namespace/name with an HTTPRoute: plan rule ids, route statuses and
+ * adapter resource names are keyed by "namespace/name" (Kubernetes allows it; gatewaykit does not).
+ */
+function crossKindDuplicates(routes: unknown, grpcRoutes: unknown): ValidationIssue[] {
+    if (!Array.isArray(routes) || !Array.isArray(grpcRoutes)) return [];
+    const http = new Set(routes.map(r => typeof (r as Obj | null)?.name === "string" ? `${nsOf(r)}/${(r as Obj).name}` : undefined));
+    return grpcRoutes.filter(g => typeof (g as Obj | null)?.name === "string" && http.has(`${nsOf(g)}/${(g as Obj).name}`)).map(g => ({
+        resource: labelOf("GRPCRoute", g), field: "metadata.name", value: (g as Obj).name,
+        message: `is also the name of an HTTPRoute in namespace ${quote(nsOf(g))}; gatewaykit names rules and resources by namespace/name, so give the GRPCRoute another name (e.g. ${quote(`${(g as Obj).name}-grpc`)})`,
+    }));
 }
 
 /** Namespaces are cluster-scoped: labelled "Namespace <name>", identity is the name alone. */

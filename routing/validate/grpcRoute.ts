@@ -1,0 +1,98 @@
+// Spec validation: GRPCRoute (parentRefs, hostnames, rules, method and header matches, filters,
+// backendRefs), with the v1 CRD's patterns, limits and CEL rules. Filters and backend references
+// share ./filters.ts with HTTPRoute (GRPCRoute allows header modifiers and mirrors only).
+
+import { ValidationIssue } from "../errors";
+import { GRPCRouteSpec } from "../types";
+import { begin, Checker, Obj, quote } from "./checker";
+import { checkBackendObjectRef, checkFilters } from "./filters";
+import { checkParentRefs, checkValueMatches } from "./httpRoute";
+import { CONTROL_CHARS } from "./patterns";
+
+/** The CRD's CEL character rules for Exact values. */
+export const GRPC_SERVICE = /^\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$/i;
+export const GRPC_METHOD = /^[A-Za-z_][A-Za-z_0-9]*$/;
+
+export function validateGRPCRoute(spec: GRPCRouteSpec): ValidationIssue[] {
+    const [c, s] = begin("GRPCRoute", spec);
+    if (!s) return c.issues;
+    checkParentRefs(c, s.parentRefs);
+    const hostnames = c.list("spec.hostnames", s.hostnames, { max: 16, what: "hostnames" });
+    hostnames?.forEach((h, i) => c.hostname(`spec.hostnames[${i}]`, h, true, true));
+
+    const rules = c.list("spec.rules", s.rules, { max: 16, what: "rules" });
+    if (!rules) return c.issues;
+    // The CRD's CEL rule counts written matches only (an absent list is 0 here, unlike HTTPRoute).
+    const totalMatches = rules.reduce<number>((n, r) => {
+        const m = (r as Obj | null)?.matches;
+        return n + (Array.isArray(m) ? m.length : 0);
+    }, 0);
+    if (totalMatches > 128) c.add("spec.rules", totalMatches, `must have at most 128 matches across all rules (has ${totalMatches}); split the route into several GRPCRoutes`);
+    const ruleNames = new Map<string, number>();
+    rules.forEach((r, i) => {
+        const rule = c.obj(`spec.rules[${i}]`, r);
+        if (!rule) return;
+        checkRule(c, `spec.rules[${i}]`, rule);
+        if (typeof rule.name === "string") {
+            const prev = ruleNames.get(rule.name);
+            if (prev !== undefined) c.add(`spec.rules[${i}].name`, rule.name, `must be unique within the route; rule ${prev} is also named ${quote(rule.name)}`);
+            else ruleNames.set(rule.name, i);
+        }
+    });
+    return c.issues;
+}
+
+function checkRule(c: Checker, p: string, rule: Obj): void {
+    c.sectionName(`${p}.name`, rule.name);
+    const matches = c.list(`${p}.matches`, rule.matches, { max: 64, what: "matches" });
+    matches?.forEach((m, i) => checkMatch(c, `${p}.matches[${i}]`, m));
+    checkFilters(c, `${p}.filters`, rule.filters, "GRPCRoute");
+    const backendRefs = c.list(`${p}.backendRefs`, rule.backendRefs, { max: 16, what: "backend references" });
+    backendRefs?.forEach((b, i) => {
+        const bp = `${p}.backendRefs[${i}]`;
+        const ref = c.obj(bp, b);
+        if (!ref) return;
+        checkBackendObjectRef(c, bp, ref);
+        c.int(`${bp}.weight`, ref.weight, 0, 1_000_000);
+        checkFilters(c, `${bp}.filters`, ref.filters, "GRPCRoute");
+    });
+}
+
+function checkMatch(c: Checker, p: string, raw: unknown): void {
+    const match = c.obj(p, raw);
+    if (!match) return;
+    const method = c.obj(`${p}.method`, match.method);
+    if (method) checkMethod(c, `${p}.method`, method);
+    const headers = c.list(`${p}.headers`, match.headers, { max: 16, what: "header matches" });
+    checkValueMatches(c, `${p}.headers`, headers, 4096, true);
+}
+
+function checkMethod(c: Checker, p: string, m: Obj): void {
+    const type = c.oneOf(`${p}.type`, m.type, ["Exact", "RegularExpression"]) ?? (m.type === undefined ? "Exact" : undefined);
+    const service = c.str(`${p}.service`, m.service, { max: 1024 });
+    const method = c.str(`${p}.method`, m.method, { max: 1024 });
+    if (!service && !method && (m.service === undefined || typeof m.service === "string") && (m.method === undefined || typeof m.method === "string")) {
+        c.add(p, m, "must set service or method (or both) to a non-empty value, e.g. { service: \"helloworld.Greeter\", method: \"SayHello\" }; omit method to match every call");
+    }
+    if (type === "Exact") {
+        if (service && !GRPC_SERVICE.test(service)) {
+            c.add(`${p}.service`, service, "must be a gRPC service name: letters, digits and '_' in '.'-separated parts, each starting with a letter or '_' (e.g. \"helloworld.Greeter\"); use type RegularExpression for a pattern");
+        }
+        if (method && !GRPC_METHOD.test(method)) {
+            c.add(`${p}.method`, method, "must be a gRPC method name: letters, digits and '_', starting with a letter or '_' (e.g. \"SayHello\"); use type RegularExpression for a pattern");
+        }
+    } else if (type === "RegularExpression") {
+        for (const [field, v] of [["service", service], ["method", method]] as const) {
+            if (!v) continue;
+            if (v.includes("/")) {
+                c.add(`${p}.${field}`, v, `must not contain '/': gRPC ${field} names never do, and the pattern is matched against one segment of the call path "/service/method"`);
+                continue;
+            }
+            if (CONTROL_CHARS.test(v)) {
+                c.add(`${p}.${field}`, v, "must not contain CR, LF or other control characters (they would inject config); write \\n-style escapes in the pattern instead");
+                continue;
+            }
+            c.regex(`${p}.${field}`, v);
+        }
+    }
+}
