@@ -10,16 +10,12 @@ import { realize, realizeRoutes } from "./realize";
 
 export type { NginxClassParameters } from "./parameters";
 
-/** Not yet on nginx: gRPC needs grpc_pass over HTTP/2, which the renderer does not emit yet. */
-const GRPC_NOT_YET = "the nginx data plane does not carry gRPC yet: grpc_pass over HTTP/2 is still to come; realise GRPCRoutes with the kubernetes adapter, or keep them off nginx gateways for now";
-const notYet: Feature[] = ["GRPCRoute", "GRPCRouteNamedRouteRule", "GRPCRouteRegexMethodMatching"];
 
 export const nginxAdapter: Adapter = {
     name: "nginx",
     controllerNames: ["gatewaykit.dev/nginx"],
     // nginx proxies HTTP to backends over HTTP/1.x only (its HTTP/2 upstreams carry gRPC alone).
-    capabilities: new Set<Feature>(FEATURES.filter(f => !notYet.includes(f) && f !== "HTTPRouteBackendProtocolH2C")),
-    missingReasons: Object.fromEntries(notYet.map(f => [f, GRPC_NOT_YET])),
+    capabilities: new Set<Feature>(FEATURES.filter(f => f !== "HTTPRouteBackendProtocolH2C")),
     model: (plan, { parameters }) => ({ problems: parametersProblems(plan, parameters, pulumi.getStack?.() ?? "stack") }),
     realize,
     realizeRoutes,

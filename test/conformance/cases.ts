@@ -1,7 +1,9 @@
 // Our fixtures, named after and shaped like upstream Gateway API v1.6.1 HTTPRoute conformance tests
 // (conformance/tests/*.yaml); the expectations restate what those tests check.
 import { HTTPRouteRule, HTTPRouteSpec, Listener } from "../../routing/types";
-import { Case, CaseContext, NS } from "./harness";
+import { GRPCRouteSpec } from "../../routing/types";
+import { Case, CaseContext, GrpcReq, NS } from "./harness";
+import { GRPC_ECHO_SERVICE } from "./grpc-echo";
 
 const V1 = "infra-backend-v1", V2 = "infra-backend-v2", V3 = "infra-backend-v3";
 
@@ -43,6 +45,29 @@ function websocketEcho(url: string, message: string): Promise<string> {
         ws.onmessage = e => { clearTimeout(timer); ws.close(); resolve(String(e.data)); };
         ws.onerror = () => { clearTimeout(timer); reject(new Error(`the WebSocket handshake with ${url} failed`)); };
     });
+}
+
+const G1 = "grpc-infra-backend-v1", G2 = "grpc-infra-backend-v2", G3 = "grpc-infra-backend-v3";
+const UNIMPLEMENTED = 12;
+
+function grt(name: string, spec: Partial<GRPCRouteSpec>): GRPCRouteSpec {
+    return { name, namespace: NS, parentRefs: [{ name: "same-namespace" }], ...spec };
+}
+const grpcTo = (name: string, weight?: number) => ({ name, port: 8080, ...(weight !== undefined ? { weight } : {}) });
+const echoMethod = (method: string) => ({ method: { service: GRPC_ECHO_SERVICE, method } });
+
+/**
+ * One gRPC call over real HTTP/2 through nginx, checked against simulateGRPC (status, backend) and
+ * the upstream expectation: the backend that answers, or the gRPC status code.
+ */
+async function grpcExpect(ctx: CaseContext, call: GrpcReq, want: { backend: string } | { code: number }): Promise<void> {
+    const { got, sim } = await ctx.grpc(call);
+    const what = `${call.host ?? "example.com"} /${call.service}/${call.method} ${JSON.stringify(call.metadata ?? {})}`;
+    const simBackend = sim.outcomes.length === 1 ? sim.outcomes[0].backend?.service.split("/")[1] : undefined;
+    if (got.code !== sim.grpcCode) throw new Error(`${what}: gRPC status ${got.code} (${got.details ?? ""}), simulate predicts ${sim.grpcCode}`);
+    if (simBackend !== undefined && got.answer?.name !== simBackend) throw new Error(`${what}: answered by ${got.answer?.name}, simulate predicts ${simBackend}`);
+    if ("backend" in want && got.answer?.name !== want.backend) throw new Error(`${what}: answered by ${got.answer?.name ?? `status ${got.code}`}, upstream expects ${want.backend}`);
+    if ("code" in want && got.code !== want.code) throw new Error(`${what}: gRPC status ${got.code}, upstream expects ${want.code}`);
 }
 
 async function waitSeen(ctx: CaseContext, backend: string, atLeast: number): Promise<{ count: number; requests: { path: string; headers: Record<string, string> }[] }> {
@@ -463,6 +488,107 @@ export const CASES: Case[] = [
             if (answer !== `${V1}: hello`) throw new Error(`WebSocket answer ${JSON.stringify(answer)}, want ${JSON.stringify(`${V1}: hello`)}`);
             const refused = await websocketEcho(`ws://127.0.0.1:${port}/plain`, "hello").then(a => `answered ${a}`, (e: Error) => e.message);
             if (!/handshake .* failed/.test(refused)) throw new Error(`a WebSocket to a backend without appProtocol kubernetes.io/ws ${refused}; nginx must not upgrade it`);
+        },
+    },
+    {
+        name: "GRPCExactMethodMatching",
+        routes: [],
+        grpcRoutes: [grt("exact-matching", { rules: [
+            { matches: [echoMethod("Echo")], backendRefs: [grpcTo(G1)] },
+            { matches: [echoMethod("EchoTwo")], backendRefs: [grpcTo(G2)] },
+        ] })],
+        custom: async ctx => {
+            await grpcExpect(ctx, { service: GRPC_ECHO_SERVICE, method: "Echo" }, { backend: G1 });
+            await grpcExpect(ctx, { service: GRPC_ECHO_SERVICE, method: "EchoTwo" }, { backend: G2 });
+            await grpcExpect(ctx, { service: GRPC_ECHO_SERVICE, method: "EchoThree" }, { code: UNIMPLEMENTED });
+        },
+    },
+    {
+        name: "GRPCRouteHeaderMatching",
+        routes: [],
+        grpcRoutes: [grt("grpc-header-matching", { rules: [
+            { matches: [{ headers: [hdr("version", "one")] }], backendRefs: [grpcTo(G1)] },
+            { matches: [{ headers: [hdr("version", "two")] }], backendRefs: [grpcTo(G2)] },
+            { matches: [{ headers: [hdr("version", "two"), hdr("color", "orange")] }], backendRefs: [grpcTo(G1)] },
+            { matches: [{ headers: [hdr("color", "blue")] }, { headers: [hdr("color", "green")] }], backendRefs: [grpcTo(G1)] },
+            { matches: [{ headers: [hdr("color", "red")] }, { headers: [hdr("color", "yellow")] }], backendRefs: [grpcTo(G2)] },
+        ] })],
+        custom: async ctx => {
+            const call = (metadata: Record<string, string>) => ({ service: GRPC_ECHO_SERVICE, method: "Echo", metadata });
+            await grpcExpect(ctx, call({ version: "one" }), { backend: G1 });
+            await grpcExpect(ctx, call({ version: "two" }), { backend: G2 });
+            await grpcExpect(ctx, call({ version: "two", color: "orange" }), { backend: G1 });
+            for (const color of ["blue", "green"]) await grpcExpect(ctx, call({ color }), { backend: G1 });
+            for (const color of ["red", "yellow"]) await grpcExpect(ctx, call({ color }), { backend: G2 });
+            await grpcExpect(ctx, call({ version: "three" }), { code: UNIMPLEMENTED });
+        },
+    },
+    {
+        name: "GRPCRouteListenerHostnameMatching",
+        listeners: [
+            { name: "listener-1", port: 80, protocol: "HTTP", hostname: "bar.com" },
+            { name: "listener-2", port: 80, protocol: "HTTP", hostname: "foo.bar.com" },
+            { name: "listener-3", port: 80, protocol: "HTTP", hostname: "*.bar.com" },
+            { name: "listener-4", port: 80, protocol: "HTTP", hostname: "*.foo.com" },
+        ],
+        routes: [],
+        grpcRoutes: [
+            { name: "backend-v1", namespace: NS, parentRefs: [{ name: "same-namespace", sectionName: "listener-1" }], rules: [{ backendRefs: [grpcTo(G1)] }] },
+            { name: "backend-v2", namespace: NS, parentRefs: [{ name: "same-namespace", sectionName: "listener-2" }], rules: [{ backendRefs: [grpcTo(G2)] }] },
+            { name: "backend-v3", namespace: NS, parentRefs: [{ name: "same-namespace", sectionName: "listener-3" }, { name: "same-namespace", sectionName: "listener-4" }], rules: [{ backendRefs: [grpcTo(G3)] }] },
+        ],
+        custom: async ctx => {
+            const at = (host: string) => ({ host, service: GRPC_ECHO_SERVICE, method: "Echo" });
+            await grpcExpect(ctx, at("bar.com"), { backend: G1 });
+            await grpcExpect(ctx, at("foo.bar.com"), { backend: G2 });
+            for (const host of ["baz.bar.com", "boo.bar.com", "multiple.prefixes.bar.com", "multiple.prefixes.foo.com"]) await grpcExpect(ctx, at(host), { backend: G3 });
+            for (const host of ["foo.com", "no.matching.host"]) await grpcExpect(ctx, at(host), { code: UNIMPLEMENTED });
+        },
+    },
+    {
+        name: "GRPCRouteWeight",
+        routes: [],
+        grpcRoutes: [grt("weighted-backends", { rules: [{ backendRefs: [grpcTo(G1, 70), grpcTo(G2, 30), grpcTo(G3, 0)] }] })],
+        custom: async ctx => {
+            const counts = new Map<string, number>();
+            const n = 200;
+            for (let i = 0; i < n; i++) {
+                const { got } = await ctx.grpc({ service: GRPC_ECHO_SERVICE, method: "Echo" });
+                const k = got.answer?.name ?? `status ${got.code}`;
+                counts.set(k, (counts.get(k) ?? 0) + 1);
+            }
+            // 70/30/0 within the upstream test's tolerance (it allows ±5 points of the share per backend over its requests; 200 calls need a wider band).
+            const share = (b: string) => (counts.get(b) ?? 0) / n;
+            if (Math.abs(share(G1) - 0.7) > 0.1 || Math.abs(share(G2) - 0.3) > 0.1 || share(G3) !== 0 || [...counts.keys()].some(k => !k.startsWith("grpc-"))) {
+                throw new Error(`weights 70/30/0 answered ${JSON.stringify(Object.fromEntries(counts))}`);
+            }
+        },
+    },
+    {
+        name: "GRPCRouteNamedRule",
+        routes: [],
+        grpcRoutes: [grt("grpc-named-rules", { rules: [
+            { name: "named-rule", matches: [echoMethod("Echo")], backendRefs: [grpcTo(G1)] },
+            { matches: [echoMethod("EchoTwo")], backendRefs: [grpcTo(G2)] },
+        ] })],
+        custom: async ctx => {
+            await grpcExpect(ctx, { service: GRPC_ECHO_SERVICE, method: "Echo" }, { backend: G1 });
+            await grpcExpect(ctx, { service: GRPC_ECHO_SERVICE, method: "EchoTwo" }, { backend: G2 });
+            const status = ctx.plan.routes.find(r => r.route === `${NS}/grpc-named-rules`);
+            if (!status || status.parents[0].conditions.find(c => c.type === "Accepted")?.status !== "True") throw new Error(`the GRPCRoute with a named rule is not Accepted: ${JSON.stringify(status)}`);
+        },
+    },
+    {
+        // Not an upstream case: gRPC and HTTP/1.1 on one HTTPS port (ALPN picks h2 or http/1.1).
+        name: "gatewaykit: GRPCRoute and HTTPRoute share an HTTPS port",
+        listeners: [{ name: "https", port: 443, protocol: "HTTPS", tls: { certificateRefs: [{ name: "tls-validity-checks-certificate" }] } }],
+        // One hostname each: the GRPCRoute spec rejects an HTTPRoute and a GRPCRoute claiming one hostname.
+        routes: [rt("web", { hostnames: ["example.org"], rules: [{ matches: [prefix("/web")], backendRefs: [to(V1)] }] })],
+        grpcRoutes: [grt("grpc", { hostnames: ["grpc.example.org"], rules: [{ matches: [echoMethod("Echo")], backendRefs: [grpcTo(G2)] }] })],
+        requests: [[{ path: "/web/x", host: "example.org", scheme: "https" }, { backend: V1 }]],
+        custom: async ctx => {
+            await grpcExpect(ctx, { host: "grpc.example.org", service: GRPC_ECHO_SERVICE, method: "Echo" }, { backend: G2 });
+            await grpcExpect(ctx, { host: "grpc.example.org", service: GRPC_ECHO_SERVICE, method: "EchoTwo" }, { code: UNIMPLEMENTED });
         },
     },
 ];

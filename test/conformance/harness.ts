@@ -12,13 +12,16 @@ import * as path from "path";
 import { compile } from "../../routing/compile";
 import { GatewayPlan, RoutingPlan } from "../../routing/plan";
 import { simulate, SimRequest, SimResult } from "../../routing/simulate";
-import { GatewaySpec, HTTPRouteSpec, Listener, ServiceSpec } from "../../routing/types";
+import { GRPCSimResult, simulateGRPC } from "../../routing/simulate/grpc";
+import { GatewaySpec, GRPCRouteSpec, HTTPRouteSpec, Listener, ServiceSpec } from "../../routing/types";
+import { GrpcCallResult, GrpcEcho, grpcCall } from "./grpc-echo";
 import { applyConfig, stopInstance } from "../../providers/nginx/runtime/apply";
 import { findNginx } from "../../providers/nginx/runtime/process";
 import { renderNginx, TlsMaterial } from "../../providers/nginx/model";
 
 export const NS = "infra";
 export const BACKENDS = ["infra-backend-v1", "infra-backend-v2", "infra-backend-v3"];
+export const GRPC_BACKENDS = ["grpc-infra-backend-v1", "grpc-infra-backend-v2", "grpc-infra-backend-v3"];
 const ECHO = path.join(__dirname, "..", "..", "local", "echo-server.js");
 
 export interface Req {
@@ -48,6 +51,7 @@ export interface Case {
     name: string;
     listeners?: Listener[];
     routes: HTTPRouteSpec[];
+    grpcRoutes?: GRPCRouteSpec[];
     requests?: [Req, Expect][];
     /** Extra checks with real traffic (weights, mirrors). Throw to fail. */
     custom?: (h: CaseContext) => Promise<void>;
@@ -67,10 +71,15 @@ export interface CaseContext {
     simulate(req: Req): SimResult;
     /** The real port a request goes to (fixture ports are remapped to free ones). */
     listenerPort(req: Req): number;
+    /** A unary gRPC call through the gateway (h2c, or TLS when the fixture port is HTTPS), and simulate's view of it. */
+    grpc(call: GrpcReq): Promise<{ got: GrpcCallResult; sim: GRPCSimResult }>;
 }
+
+export interface GrpcReq { host?: string; service: string; method: string; metadata?: Record<string, string>; port?: number }
 
 export class Harness {
     private echoes: ChildProcess[] = [];
+    private grpcEchoes = GRPC_BACKENDS.map(name => new GrpcEcho(name));
     readonly echoPorts = new Map<string, number>();
     readonly dir: string;
     private tls?: TlsMaterial;
@@ -96,6 +105,7 @@ export class Harness {
             }
             this.echoPorts.set(name, Number(fs.readFileSync(portFile, "utf8").trim()));
         }
+        for (const g of this.grpcEchoes) await g.start();
         this.tls = selfSigned(this.dir);
     }
 
@@ -103,6 +113,7 @@ export class Harness {
         this.agent.destroy();
         this.tlsAgent.destroy();
         try { await stopInstance(path.join(this.dir, "nginx")); } finally {
+            await Promise.all(this.grpcEchoes.map(g => g.stop()));
             for (const c of this.echoes) c.kill("SIGTERM");
             await Promise.all(this.echoes.map(c => (c.exitCode === null ? new Promise(r => c.once("exit", r)) : Promise.resolve())));
             fs.rmSync(this.dir, { recursive: true, force: true });
@@ -114,7 +125,7 @@ export class Harness {
         return BACKENDS.map(name => ({
             name, namespace: NS, endpoints: [{ address: "127.0.0.1" }],
             ports: [{ port: 8080, targetPort: this.echoPorts.get(name)! }, { port: 8081, targetPort: this.echoPorts.get(name)!, appProtocol: "kubernetes.io/ws" }],
-        }));
+        })).concat(this.grpcEchoes.map(g => ({ name: g.name, namespace: NS, endpoints: [{ address: "127.0.0.1" }], ports: [{ port: 8080, targetPort: g.port }] })));
     }
 
     /** Compiles, renders and applies a case; returns the context to send requests with. */
@@ -126,7 +137,7 @@ export class Harness {
         const gateway: GatewaySpec = { name: "same-namespace", namespace: NS, gatewayClassName: "conformance", listeners };
         const plan = compile({
             gatewayClasses: [{ name: "conformance", controllerName: "gatewaykit.dev/nginx" }],
-            gateways: [gateway], routes: c.routes, services: this.services(),
+            gateways: [gateway], routes: c.routes, ...(c.grpcRoutes ? { grpcRoutes: c.grpcRoutes } : {}), services: this.services(),
         });
         const gp: GatewayPlan = plan.gateways[0];
         const certificates: Record<string, TlsMaterial> = {};
@@ -144,6 +155,14 @@ export class Harness {
             clearSeen: async backend => { await this.request("http", this.echoPorts.get(backend)!, { path: "/__seen", host: "echo", method: "DELETE" }); },
             simulate: req => simulate(plan, simRequest(req, schemeOf(req), realPort(req))),
             listenerPort: realPort,
+            grpc: async call => {
+                const req: Req = { path: "/", ...(call.port !== undefined ? { port: call.port } : {}) };
+                const tls = schemeOf(req) === "https";
+                const host = call.host ?? "example.com";
+                const got = await grpcCall(realPort(req), host, call.service, call.method, call.metadata, tls);
+                const sim = simulateGRPC(plan, { scheme: tls ? "https" : "http", port: realPort(req), host, service: call.service, method: call.method, ...(call.metadata ? { metadata: call.metadata } : {}) });
+                return { got, sim };
+            },
         };
         return ctx;
     }

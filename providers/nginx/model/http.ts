@@ -54,7 +54,8 @@ export class Http {
         return { present: v + "p", value: v };
     }
 
-    upstream(b: { service: string; port?: number; endpoints: { address: string; port?: number }[] }, where: string): string {
+    /** An upstream block for these endpoints; gRPC's are their own blocks (their keepalive connections speak HTTP/2). */
+    upstream(b: { service: string; port?: number; endpoints: { address: string; port?: number }[] }, where: string, flavour: "http" | "grpc" = "http"): string {
         const servers = b.endpoints.map(e => {
             const port = e.port ?? b.port ?? 80;
             let addr = e.address;
@@ -65,7 +66,7 @@ export class Http {
             if (!Number.isInteger(port) || port < 1 || port > 65535) throw new NginxRenderError(`${where}: endpoint port ${port} of ${b.service} is not 1–65535`);
             return `${addr}:${port}`;
         });
-        const key = servers.join(" ");
+        const key = `${flavour} ${servers.join(" ")}`;
         let name = this.upstreams.get(key);
         if (!name) {
             name = this.next("gk_u");

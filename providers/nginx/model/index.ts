@@ -92,7 +92,7 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
     if (conflict) throw new NginxRenderError(conflict.conflict!.message);
     for (const port of plan.ports) {
         const tls = port.protocol === "HTTPS";
-        const listenLine = `listen ${listenHost}:${port.port}${tls ? " ssl" : ""}`;
+        const listenLine = `listen ${listenHost}:${port.port}${tls ? " ssl" : ""}${speaksHttp2(plan, port.port, tls) ? " http2" : ""}`;
         // Every HTTPS listener needs its certificates, whether or not it owns a host (declaration order).
         const onPort = new Map<string, { listener: ListenerPlan; certLines: string[] }>();
         for (const l of plan.listeners) {
@@ -176,6 +176,22 @@ export function nginxRefusal(plan: GatewayPlan, opts: Pick<RenderOptions, "dir" 
         if (e instanceof NginxRenderError) return e.message;
         throw e;
     }
+}
+
+/**
+ * Whether the port speaks HTTP/2: gRPC needs it. Over TLS, ALPN lets HTTP/1.1 and h2 share the port;
+ * a cleartext `listen … http2` port speaks only h2c with prior knowledge, so GRPCRoutes and HTTPRoutes
+ * cannot share one — refused naming both.
+ */
+function speaksHttp2(plan: GatewayPlan, port: number, tls: boolean): boolean {
+    const rules = plan.listeners.filter(l => l.port === port).flatMap(l => l.rules);
+    const grpc = rules.find(r => r.protocol === "grpc");
+    if (!grpc) return false;
+    const http = rules.find(r => r.protocol !== "grpc");
+    if (!tls && http) {
+        throw new NginxRenderError(`Gateway ${plan.gateway} port ${port}: GRPCRoute ${grpc.route} and HTTPRoute ${http.route} share the cleartext port ${port}, and nginx serves a cleartext port either as HTTP/1.1 or as HTTP/2 with prior knowledge (h2c, what gRPC needs), never both: give the GRPCRoutes a listener on a port of their own, or use an HTTPS listener (ALPN lets both share it)`);
+    }
+    return true;
 }
 
 function certificates(plan: GatewayPlan, l: ListenerPlan, dir: string, opts: RenderOptions, files: RenderedFile[]): string[] {

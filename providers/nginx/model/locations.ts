@@ -6,6 +6,7 @@
 
 import { PlanMirror, PlanRule, PlanShare, PlanURLRewrite } from "../../../routing/plan";
 import { GATEWAY_ANSWER_HEADERS } from "../../../routing/simulate";
+import { GRPC_GATEWAY_ERROR_STATUS } from "../../../routing/grpc";
 import { HTTPHeaderFilter } from "../../../routing/types";
 import { NginxRenderError, headerVar, isSafeHostname, isVariableHeaderName, quoteLiteral } from "./escape";
 import { HeaderEntry, applyHeaderOps, headerValue } from "./headers";
@@ -28,13 +29,13 @@ export function slotRef(name: string): string {
     return `\u0000${name}\u0000`;
 }
 
-/** Response header changes as shape lines and slots; `proxied`: the answer comes from a backend. */
-export function responseHeaders(http: Http, resp: Map<string, HeaderEntry>, at: string, proxied: boolean, out: OutcomeSpec): void {
+/** Response header changes as shape lines and slots; `proxied`: the answer comes from a backend (`module`: proxy or grpc). */
+export function responseHeaders(http: Http, resp: Map<string, HeaderEntry>, at: string, proxied: boolean, out: OutcomeSpec, module: "proxy" | "grpc" = "proxy"): void {
     for (const [k, e] of resp) {
         if (e.state.kind === "orig") continue;
         // An answer nginx writes itself keeps its own Content-Type and Location (as simulate says).
         if (!proxied && GATEWAY_ANSWER_HEADERS.includes(k)) continue;
-        if (proxied) out.shape.push(`proxy_hide_header ${quoteLiteral(e.name)};`);
+        if (proxied) out.shape.push(`${module}_hide_header ${quoteLiteral(e.name)};`);
         const value = headerValue(http, e, isVariableHeaderName(e.name) ? `upstream_http_${headerVar(k)}` : undefined, `${at}.filters.responseHeaderModifier`);
         if (value === undefined || value === "") continue;
         const slot = `rs ${e.name}`;
@@ -62,7 +63,8 @@ export function backendOutcome(
     const b = share.backend;
     const i = share.ref;
     const bAt = `${at}.backendRefs[${i}]`;
-    if (b.invalidReason) return answerOutcome(http, ruleResp, at, 500, b.invalidReason);
+    // A gRPC client reads 503 as UNAVAILABLE, what the GRPCRoute spec asks of an invalid backend.
+    if (b.invalidReason) return answerOutcome(http, ruleResp, at, rule.protocol === "grpc" ? GRPC_GATEWAY_ERROR_STATUS : 500, b.invalidReason);
 
     // Response headers: the rule's changes, then the backend's own.
     const resp = new Map<string, HeaderEntry>();
@@ -86,6 +88,7 @@ export function backendOutcome(
     if (b.protocol === "wss") {
         throw new NginxRenderError(`${bAt}: ${b.service} port ${b.port} has appProtocol kubernetes.io/wss (WebSocket over TLS), and the nginx adapter does not originate TLS to backends yet: use kubernetes.io/ws, or the aws or gcp adapter`);
     }
+    if (rule.protocol === "grpc") return grpcOutcome(http, rule, b, resp, at, bAt);
     const up = http.upstream(b, bAt);
     const out: OutcomeSpec = { shape: [], slots: {}, mirrors: [] };
     responseHeaders(http, resp, at, true, out);
@@ -119,15 +122,42 @@ export function backendOutcome(
 }
 
 /**
+ * A gRPC rule's share: grpc_pass over HTTP/2 (cleartext, prior knowledge) to its own upstream block (a
+ * keepalive connection of an HTTP/1.1 upstream must never carry HTTP/2). gRPC calls keep their path as
+ * sent (GRPCRoute has no rewrite), and mirrors are refused: nginx's mirror copies speak HTTP/1.1.
+ */
+function grpcOutcome(http: Http, rule: PlanRule, b: PlanShare["backend"], resp: Map<string, HeaderEntry>, at: string, bAt: string): OutcomeSpec {
+    const mirrors = [...(rule.action.kind === "forward" ? rule.action.mirrors : []), ...b.filters.requestMirrors];
+    if (mirrors.length) throw new NginxRenderError(`${at}.filters: a RequestMirror on a GRPCRoute is not supported by the nginx adapter (nginx mirrors requests over HTTP/1.1, which a gRPC backend cannot read); remove it or use the kubernetes adapter`);
+    const up = http.upstream(b, bAt, "grpc");
+    const out: OutcomeSpec = { shape: [], slots: {}, mirrors: [] };
+    responseHeaders(http, resp, at, true, out, "grpc");
+    out.shape.push(...timeoutLines(rule, at, "grpc"));
+    const req = applyRequestFilters(http, applyRequestFilters(http, clientRequest(), { headers: rule.filters.requestHeaderModifier, mirrors: [] }, at, { headers: true, rewrite: false }),
+        { headers: b.filters.requestHeaderModifier, mirrors: [] }, bAt, { headers: true, rewrite: false });
+    const forward = forwardValues(http, req, up, at);
+    out.shape.push(`grpc_set_header Host "${slotRef("host")}";`, ...FORWARDED_LINES.map(l => l.replace("proxy_set_header", "grpc_set_header")));
+    out.slots.host = forward.host;
+    for (const [name, value] of forward.headers) {
+        const slot = `rq ${name}`;
+        out.shape.push(`grpc_set_header ${quoteLiteral(name)} "${slotRef(slot)}";`);
+        out.slots[slot] = value;
+    }
+    out.shape.push(`grpc_pass "grpc://${slotRef("up")}";`);
+    out.slots.up = up;
+    return out;
+}
+
+/**
  * One timeout for the whole exchange with the backend: backendRequest when set, else request (the
  * nginx adapter's rule until issue 12 R1 decides one for every adapter). 0 means no timeout.
  */
-function timeoutLines(rule: PlanRule, at: string): string[] {
+function timeoutLines(rule: PlanRule, at: string, module: "proxy" | "grpc" = "proxy"): string[] {
     const t = rule.timeouts;
     const [text, ms] = t?.backendRequest !== undefined ? [t.backendRequest, t.backendRequestMs] : [t?.request, t?.requestMs];
     if (text === undefined) return [];
     if (ms === undefined) throw new NginxRenderError(`${at}.timeouts: ${JSON.stringify(text)} is not a Gateway API duration`);
-    return ms > 0 ? [`proxy_connect_timeout ${ms}ms;`, `proxy_send_timeout ${ms}ms;`, `proxy_read_timeout ${ms}ms;`] : [];
+    return ms > 0 ? [`${module}_connect_timeout ${ms}ms;`, `${module}_send_timeout ${ms}ms;`, `${module}_read_timeout ${ms}ms;`] : [];
 }
 
 /** A request on its way to a backend, as the filters applied so far left it (immutable: each step copies). */

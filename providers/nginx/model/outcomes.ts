@@ -10,6 +10,7 @@
 // So the config grows by map entries per distinct behaviour, and by one location per distinct shape
 // in each server that uses it — not by locations per rule.
 
+import { GRPC_GATEWAY_ERROR_STATUS } from "../../../routing/grpc";
 import { PlanForward, PlanRedirect, PlanRule, PlanShare } from "../../../routing/plan";
 import { NginxRenderError, isSafeHostname } from "./escape";
 import { HeaderEntry, applyHeaderOps } from "./headers";
@@ -128,7 +129,7 @@ function redirect(http: Http, rd: PlanRedirect, resp: Map<string, HeaderEntry>, 
 }
 
 function forward(http: Http, rule: PlanRule, fw: PlanForward, resp: Map<string, HeaderEntry>, at: string): { split?: [number, string][]; outcomes: OutcomeSpec[] } {
-    if (fw.noBackends) return { outcomes: [answerOutcome(http, resp, at, 500, fw.noBackends)] };
+    if (fw.noBackends) return { outcomes: [answerOutcome(http, resp, at, rule.protocol === "grpc" ? GRPC_GATEWAY_ERROR_STATUS : 500, fw.noBackends)] };
     // Every share that gets requests, valid or not (an invalid share answers 500), in backendRefs order.
     const live: PlanShare[] = [...fw.valid, ...fw.invalid].filter(s => s.weight > 0).sort((a, b) => a.ref - b.ref);
     const ruleFilters = { headers: rule.filters.requestHeaderModifier, urlRewrite: fw.urlRewrite, mirrors: fw.mirrors };

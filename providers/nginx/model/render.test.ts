@@ -186,6 +186,32 @@ describe("nginx render: backend protocols and forwarding headers", () => {
     });
 });
 
+describe("nginx render: gRPC", () => {
+    const grpcPlan = (listeners: Listener[], withHttp: boolean) => compile({
+        gatewayClasses: [{ name: "c", controllerName: "gatewaykit.dev/nginx" }],
+        gateways: [{ name: "gw", namespace: "default", gatewayClassName: "c", listeners }],
+        services: [{ name: "svc", namespace: "default", ports: [{ port: 8080 }], endpoints: [{ address: "10.0.0.1", port: 9000 }] }],
+        routes: withHttp ? [{ name: "web", namespace: "default", parentRefs: [{ name: "gw" }], hostnames: ["web.example.com"], rules: [{ backendRefs: to }] }] : [],
+        grpcRoutes: [{ name: "rpc", namespace: "default", parentRefs: [{ name: "gw" }], hostnames: ["rpc.example.com"], rules: [{ matches: [{ method: { service: "a.B", method: "C" } }], backendRefs: to }] }],
+    }).gateways[0];
+
+    it("serves a GRPCRoute with grpc_pass on an HTTP/2 port, from an upstream block of its own", () => {
+        const c = renderNginx(grpcPlan([{ name: "h", port: 8080, protocol: "HTTP" }], false), { dir: DIR, generation: "g" }).files[0].content;
+        assert.match(c, /listen 127\.0\.0\.1:8080 http2 default_server;/);
+        assert.match(c, /grpc_pass "grpc:\/\/\$\{gk_v\d+\}";/);
+        assert.ok(!c.includes("proxy_pass"), "no HTTP/1.1 proxy for a gRPC-only gateway");
+    });
+
+    it("refuses GRPCRoutes and HTTPRoutes on one cleartext port, naming both and the fix; over TLS they share it", () => {
+        assert.throws(() => renderNginx(grpcPlan([{ name: "h", port: 8080, protocol: "HTTP" }], true), { dir: DIR, generation: "g" }),
+            /port 8080: GRPCRoute default\/rpc and HTTPRoute default\/web share the cleartext port 8080.*use an HTTPS listener \(ALPN lets both share it\)/);
+        const tls = grpcPlan([{ name: "s", port: 8443, protocol: "HTTPS", tls: { certificateRefs: [{ name: "cert" }] } }], true);
+        const c = renderNginx(tls, { dir: DIR, generation: "g", certificates: { "default/cert": { certificate: "C", privateKey: "K" } } }).files[0].content;
+        assert.match(c, /listen 127\.0\.0\.1:8443 ssl http2 default_server;/);
+        assert.ok(c.includes("proxy_pass") && c.includes("grpc_pass"));
+    });
+});
+
 describe("nginx render reads the plan's host ownership", () => {
     const material = (keys: string[]): Record<string, TlsMaterial> => Object.fromEntries(keys.map(k => [k, { certificate: "C", privateKey: "K" }]));
 
