@@ -18,7 +18,9 @@ import { applyConfig, stopInstance } from "../providers/nginx/runtime/apply";
 import {
     findNginx, instanceProcesses, masterBusy, NginxApplyError, PENDING_FILE, queryGeneration, readInstance, run, nginxArgs,
 } from "../providers/nginx/runtime/process";
-import { redirectPlan, requireNginx, statusAt } from "./nginx-provider-kit";
+import { createGateway, deleteGateway, diffGateway, NginxGatewayInputs, updateGateway } from "../providers/nginx/runtime/lifecycle";
+import { readSettings } from "../providers/nginx/runtime/routeFiles";
+import { redirectInput, redirectPlan, requireNginx, statusAt } from "./nginx-provider-kit";
 import { freePort, listening } from "./nginx-e2e-kit";
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
@@ -164,6 +166,41 @@ describe("nginx reloads of slow configurations (real process)", function () {
         assert.equal(fs.existsSync(path.join(dir, PENDING_FILE)), false);
         assert.equal(await listening(busyPort), false, "the rejected generation's port is not served");
         assert.equal(await statusAt(port), 301);
+    });
+
+    it("parameters.nginx.reloadTimeoutSeconds reaches every reload of the instance (settings, diff); a master not done with its signals is never written over", async () => {
+        const dir = path.join(root, "lifecycle");
+        const port = await freePort();
+        const inputs = (status: number, reloadTimeoutSeconds?: number): NginxGatewayInputs => ({
+            gateway: "default/gw", dir, listenAddress: "127.0.0.1", reusePort: true, home: path.join(root, "home"), input: redirectInput(port, status),
+            ...(reloadTimeoutSeconds !== undefined ? { reloadTimeoutSeconds } : {}),
+        });
+        const { outs } = await createGateway(inputs(301, 1));
+        try {
+            assert.equal(outs.reloadTimeoutSeconds, 1);
+            assert.equal(readSettings(dir)?.reloadTimeoutSeconds, 1, "team route updates read it from the instance's settings");
+            assert.equal(diffGateway(outs, inputs(301, 1)).changes, false);
+            assert.equal(diffGateway(outs, inputs(301, 30)).changes, true);
+            assert.equal(diffGateway(outs, inputs(301)).changes, true);
+            // A stopped master never finishes with a signal: the update waits the configured 1 s (not the 8 s floor) and changes nothing.
+            process.kill(outs.pid!, "SIGSTOP");
+            const t0 = Date.now();
+            try {
+                await assert.rejects(updateGateway(outs, inputs(302, 1)), (e: Error) => /has not finished with the signals sent to it/.test(e.message)
+                    && /after waiting 1000 ms: this update changed nothing/.test(e.message) && /generation \S+ keeps serving/.test(e.message));
+            } finally {
+                process.kill(outs.pid!, "SIGCONT");
+            }
+            assert.ok(Date.now() - t0 < 5000, `the configured budget was not used (${Date.now() - t0} ms)`);
+            assert.match(fs.readFileSync(path.join(dir, "conf/nginx.conf"), "utf8"), new RegExp(`generation ${outs.generation}`), "files untouched");
+            assert.equal(await statusAt(port), 301);
+            const next = await updateGateway(outs, inputs(302));
+            assert.equal(next.reloadTimeoutSeconds, undefined);
+            assert.equal(readSettings(dir)?.reloadTimeoutSeconds, undefined);
+            assert.equal(await statusAt(port), 302);
+        } finally {
+            await deleteGateway(outs).catch(() => undefined);
+        }
     });
 
     it("the scaled default budget: a reload far slower than the floor succeeds", async () => {

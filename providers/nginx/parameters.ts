@@ -19,7 +19,17 @@ export interface NginxClassParameters {
      * connections still in its accept queue unless the host has net.ipv4.tcp_migrate_req = 1.
      */
     reusePort?: boolean;
+    /**
+     * Seconds an update waits for nginx to load a new configuration and serve it (1–3600). Default: four
+     * times the `nginx -t` of the same files, measured just before the reload, and at least 8 s. A reload
+     * still loading when it runs out is reported as such and is not rolled back over (nginx finishes it;
+     * the next update records the outcome).
+     */
+    reloadTimeoutSeconds?: number;
 }
+
+/** The bounds of parameters.nginx.reloadTimeoutSeconds. */
+export const RELOAD_TIMEOUT_SECONDS = { min: 1, max: 3600 } as const;
 
 // The control endpoint is the unix socket <dir>/run/control.sock; sun_path holds at most 107 bytes.
 export const MAX_DIR_LENGTH = 107 - "/run/control.sock".length;
@@ -51,6 +61,12 @@ export function parametersProblems(plan: Pick<GatewayPlan, "namespace" | "name">
         if (v !== undefined && (typeof v !== "string" || v === "" || /[\0\n]/.test(v))) {
             problems.push(`parameters.nginx.${key} must be a non-empty path (got ${JSON.stringify(v)})`);
         }
+    }
+    const timeout = p.reloadTimeoutSeconds as unknown;
+    if (timeout !== undefined && (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout < RELOAD_TIMEOUT_SECONDS.min || timeout > RELOAD_TIMEOUT_SECONDS.max)) {
+        problems.push(`parameters.nginx.reloadTimeoutSeconds must be a number of seconds from ${RELOAD_TIMEOUT_SECONDS.min} to ${RELOAD_TIMEOUT_SECONDS.max} ` +
+            `(got ${typeof timeout === "number" ? String(timeout) : JSON.stringify(timeout)}): set it to how long nginx may take to load this gateway's ` +
+            "configuration, or leave it unset to scale it from the measured `nginx -t` (4×, at least 8 s)");
     }
     if (problems.length === 0) {
         const dir = nginxStateDir(plan, p, stack);

@@ -167,9 +167,9 @@ async function settlePendingReload(dir: string, before: ReturnType<typeof readIn
         const budget = reloadBudget(pending?.testMs ?? 0, opts);
         if (!await waitIdle(before.pid!, budget)) {
             const what = pending
-                ? `generation ${pending.generation} (signalled ${Math.round((Date.now() - pending.signalledAt) / 1000)} s ago by an earlier update)`
-                : "a configuration it was signalled to reload before this update";
-            throw new NginxApplyError(`nginx (pid ${before.pid}) is still loading ${what} after waiting ${budget} ms more: this update changed nothing; ` +
+                ? `is still loading generation ${pending.generation} (signalled ${Math.round((Date.now() - pending.signalledAt) / 1000)} s ago by an earlier update)`
+                : "has not finished with the signals sent to it before this update (a reload in progress, or the process is stopped)";
+            throw new NginxApplyError(`nginx (pid ${before.pid}) ${what} after waiting ${budget} ms: this update changed nothing; ` +
                 `generation ${before.generation ?? "?"} keeps serving until nginx has finished, and the next update records the outcome ` +
                 "(raise parameters.nginx.reloadTimeoutSeconds for configurations this slow to load)");
         }

@@ -38,6 +38,8 @@ export interface NginxGatewayInputs {
     home: string;
     /** `reuseport` on the listeners, so a replacement instance can serve beside this one. */
     reusePort?: boolean;
+    /** Seconds an update waits for nginx to load a new configuration; absent: scaled from `nginx -t` (apply.ts reloadBudget). */
+    reloadTimeoutSeconds?: number;
 }
 
 export interface NginxGatewayOutputs extends NginxGatewayInputs {
@@ -69,6 +71,7 @@ function pickInputs(i: NginxGatewayInputs): NginxGatewayInputs {
     const out: NginxGatewayInputs = { gateway: i.gateway, dir: i.dir, input: i.input, listenAddress: i.listenAddress, home: i.home };
     if (i.nginxPath) out.nginxPath = i.nginxPath;
     if (i.reusePort !== undefined) out.reusePort = i.reusePort;
+    if (i.reloadTimeoutSeconds !== undefined) out.reloadTimeoutSeconds = i.reloadTimeoutSeconds;
     if (i.certificates && Object.keys(i.certificates).length > 0) out.certificates = i.certificates;
     return out;
 }
@@ -89,7 +92,10 @@ async function applyInstance(settings: InstanceSettings, files: Map<string, Rout
     await checkPayload(built.plan, settings.certificates); // before any file is written
     fs.mkdirSync(settings.dir, { recursive: true, mode: stateDirMode() });
     fs.writeFileSync(path.join(settings.dir, MARKER), `${settings.gateway}\n`);
-    const state = await applyConfig(settings.dir, built.rendered, generation, settings.nginxPath ? { nginxPath: settings.nginxPath } : {});
+    const state = await applyConfig(settings.dir, built.rendered, generation, {
+        ...(settings.nginxPath ? { nginxPath: settings.nginxPath } : {}),
+        ...(settings.reloadTimeoutSeconds !== undefined ? { reloadTimeoutMs: settings.reloadTimeoutSeconds * 1000 } : {}),
+    });
     writeSettings({ ...settings, ports: state.ports });
     return { state, built };
 }
@@ -116,6 +122,7 @@ async function renderAndApply(inputs: NginxGatewayInputs): Promise<NginxGatewayO
         gateway: inputs.gateway, dir: inputs.dir, listenAddress: inputs.listenAddress, reusePort: inputs.reusePort ?? false,
         input: inputs.input,
         ...(inputs.nginxPath ? { nginxPath: inputs.nginxPath } : {}),
+        ...(inputs.reloadTimeoutSeconds !== undefined ? { reloadTimeoutSeconds: inputs.reloadTimeoutSeconds } : {}),
         ...(inputs.certificates && Object.keys(inputs.certificates).length > 0 ? { certificates: inputs.certificates } : {}),
     };
     return withLock(home, async () => {
@@ -176,6 +183,7 @@ export function diffGateway(olds: Partial<NginxGatewayOutputs>, news: NginxGatew
     const changed = (["gateway", "listenAddress", "nginxPath", "home"] as const).some(k => (olds[k] ?? "") !== (news[k] ?? ""))
         || !sameJson(olds.input, news.input)
         || (olds.reusePort ?? false) !== (news.reusePort ?? false)
+        || olds.reloadTimeoutSeconds !== news.reloadTimeoutSeconds
         || !sameJson(olds.certificates ?? {}, news.certificates ?? {});
     // Old and new instance want the same ports. They can overlap (the new one serving before the old one
     // stops) only in different dirs, both with reuseport on the same address; otherwise the old one goes first.
