@@ -16,7 +16,7 @@ import * as path from "path";
 import { renderNginx, RenderedConfig } from "../providers/nginx/model";
 import { applyConfig, stopInstance } from "../providers/nginx/runtime/apply";
 import {
-    findNginx, instanceProcesses, masterBusy, NginxApplyError, PENDING_FILE, queryGeneration, readInstance, run, nginxArgs,
+    BIND_RETRIES_MS, findNginx, instanceProcesses, masterBusy, NginxApplyError, PENDING_FILE, queryGeneration, readInstance, run, nginxArgs,
 } from "../providers/nginx/runtime/process";
 import { createGateway, deleteGateway, diffGateway, NginxGatewayInputs, updateGateway } from "../providers/nginx/runtime/lifecycle";
 import { readSettings } from "../providers/nginx/runtime/routeFiles";
@@ -63,6 +63,7 @@ describe("nginx reloads of slow configurations (real process)", function () {
     this.timeout(60000);
     let root: string;
     let maps = 3;
+    let oneMapMs = 1000;
 
     before(async function () {
         requireNginx(this); // under CI=true a missing nginx fails
@@ -75,7 +76,8 @@ describe("nginx reloads of slow configurations (real process)", function () {
         for (const f of cfg.files) fs.writeFileSync(path.join(dir, f.path), f.content);
         const t = await run(findNginx(), ["-t", ...nginxArgs(dir, cfg)]);
         assert.equal(t.code, 0, t.stderr);
-        maps = Math.min(8, Math.max(1, Math.ceil(1500 / Math.max(t.ms, 1))));
+        oneMapMs = Math.max(t.ms, 1);
+        maps = Math.min(8, Math.ceil(1500 / oneMapMs));
         console.log(`      (one slow map: nginx -t ${t.ms} ms; using ${maps} maps)`);
     });
     after(async () => {
@@ -204,17 +206,34 @@ describe("nginx reloads of slow configurations (real process)", function () {
     });
 
     it("the scaled default budget: a reload far slower than the floor succeeds", async () => {
-        const { dir, port } = await started("scaled");
+        const { dir, port, pid } = await started("scaled");
+        // A 200 ms floor stands for the 8 s one. The load must outlast floor + BIND_RETRIES_MS, so that
+        // only the scaling (RELOAD_TIMEOUT_FACTOR × nginx -t) lets it succeed (the first test shows that a
+        // budget shorter than the load fails): ~4.5 s here.
+        const slowMaps = Math.min(8, Math.ceil(4500 / oneMapMs));
         const t0 = Date.now();
-        // A 200 ms floor stands for the 8 s one: the load takes several times the floor, so only the
-        // scaling (RELOAD_TIMEOUT_FACTOR × nginx -t) lets it succeed (the first test shows 300 ms fails).
-        const st = await applyConfig(dir, slowConfig(dir, port, 302, "g2", maps), "g2", { reloadTimeoutFloorMs: 200 });
+        // How long the master is busy with the HUP (nginx -t before it does not make it busy).
+        let busyMs = 0;
+        let watching = true;
+        const watcher = (async () => {
+            for (let last = Date.now(); watching; last = Date.now()) {
+                await sleep(20);
+                if (masterBusy(pid)) busyMs += Date.now() - last;
+            }
+        })();
+        let st;
+        try {
+            st = await applyConfig(dir, slowConfig(dir, port, 302, "g2", slowMaps), "g2", { reloadTimeoutFloorMs: 200 });
+        } finally {
+            watching = false;
+            await watcher;
+        }
         const took = Date.now() - t0;
         assert.equal(st.generation, "g2");
         assert.equal(await statusAt(port), 302);
-        assert.ok(took > 1000, `the apply (nginx -t plus reload) took only ${took} ms: not slow enough to show the scaling`);
+        assert.ok(busyMs > 200 + BIND_RETRIES_MS, `nginx loaded the config in ${busyMs} ms: not slow enough to show the scaling (${slowMaps} maps)`);
         assert.equal(fs.existsSync(path.join(dir, PENDING_FILE)), false);
-        console.log(`      (slow reload verified in ${took} ms, nginx -t included)`);
+        console.log(`      (${slowMaps} maps: nginx busy with the reload for ${busyMs} ms, verified after ${took} ms in all, nginx -t included)`);
     });
 
     it("a slow config nginx rejects on the reload (a bind nginx -t cannot check): waits for the verdict, the previous generation keeps serving", async () => {

@@ -21,7 +21,8 @@ export interface NginxClassParameters {
     reusePort?: boolean;
     /**
      * Seconds an update waits for nginx to load a new configuration and serve it (1–3600). Default: four
-     * times the `nginx -t` of the same files, measured just before the reload, and at least 8 s. A reload
+     * times the `nginx -t` of the same files, measured just before the reload, plus 2.5 s (nginx retries a
+     * busy bind() that long), and at least 8 s. A reload
      * still loading when it runs out is reported as such and is not rolled back over (nginx finishes it;
      * the next update records the outcome).
      */
@@ -66,7 +67,7 @@ export function parametersProblems(plan: Pick<GatewayPlan, "namespace" | "name">
     if (timeout !== undefined && (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout < RELOAD_TIMEOUT_SECONDS.min || timeout > RELOAD_TIMEOUT_SECONDS.max)) {
         problems.push(`parameters.nginx.reloadTimeoutSeconds must be a number of seconds from ${RELOAD_TIMEOUT_SECONDS.min} to ${RELOAD_TIMEOUT_SECONDS.max} ` +
             `(got ${typeof timeout === "number" ? String(timeout) : JSON.stringify(timeout)}): set it to how long nginx may take to load this gateway's ` +
-            "configuration, or leave it unset to scale it from the measured `nginx -t` (4×, at least 8 s)");
+            "configuration, or leave it unset to scale it from the measured `nginx -t` (4× plus 2.5 s, at least 8 s)");
     }
     if (problems.length === 0) {
         const dir = nginxStateDir(plan, p, stack);

@@ -11,7 +11,7 @@ import { CONTROL_SOCKET, INSTANCE_DIRS, RenderedConfig } from "../model";
 import { WorkerAccount, lookupAccount } from "./worker-user";
 import { Backup, pruneStale, restoreFiles, writeAtomic, writeFiles } from "./files";
 import {
-    GENERATION_FILE, InstanceState, MANIFEST_FILE, NginxApplyError, PENDING_FILE, PID_FILE, RELOAD_TIMEOUT_FACTOR, RELOAD_TIMEOUT_FLOOR_MS, RETIRE_TIMEOUT_MS, TEST_TIMEOUT_MS,
+    BIND_RETRIES_MS, GENERATION_FILE, InstanceState, MANIFEST_FILE, NginxApplyError, PENDING_FILE, PID_FILE, RELOAD_TIMEOUT_FACTOR, RELOAD_TIMEOUT_FLOOR_MS, RETIRE_TIMEOUT_MS, TEST_TIMEOUT_MS,
     findNginx, instanceProcesses, logErrorsSince, logSize, masterAlive, masterBusy, nginxArgs, nginxMessage, processAlive, queryGeneration, readInstance, readPid, realDir, run, shuttingDown, sleep, workerPids,
 } from "./process";
 
@@ -83,12 +83,13 @@ export interface ApplyOptions {
 /**
  * How long after the HUP nginx may take to serve the new generation: the configured budget, or
  * RELOAD_TIMEOUT_FACTOR × the `nginx -t` of the same files (the reload parses them the same way; the
- * factor absorbs a loaded machine), at least the floor. A config's byte size is no guide: a few hundred
- * bytes of map hash settings can take seconds, a megabyte of plain servers milliseconds.
+ * factor absorbs a loaded machine) + BIND_RETRIES_MS (a reload retries a busy bind(), `nginx -t` does
+ * not bind), at least the floor. A config's byte size is no guide: a few hundred bytes of map hash
+ * settings can take seconds, a megabyte of plain servers milliseconds.
  */
 export function reloadBudget(testMs: number, opts: ApplyOptions = {}): number {
     if (opts.reloadTimeoutMs !== undefined) return opts.reloadTimeoutMs;
-    return Math.max(opts.reloadTimeoutFloorMs ?? RELOAD_TIMEOUT_FLOOR_MS, Math.ceil(RELOAD_TIMEOUT_FACTOR * testMs));
+    return Math.max(opts.reloadTimeoutFloorMs ?? RELOAD_TIMEOUT_FLOOR_MS, Math.ceil(RELOAD_TIMEOUT_FACTOR * testMs) + BIND_RETRIES_MS);
 }
 
 // ---------------------------------------------------------------- a reload still in progress

@@ -29,10 +29,12 @@ export const PENDING_FILE = "run/pending-reload.json";
  * The reload budget: how long after the HUP (or the start) nginx may take to serve the new generation.
  * Unless configured (the class parameter reloadTimeoutSeconds), it is RELOAD_TIMEOUT_FACTOR times the
  * `nginx -t` of the same files, measured just before (nginx parses the same files the same way on the
- * reload), and never less than RELOAD_TIMEOUT_FLOOR_MS (process start-up, a loaded machine).
+ * reload), plus the ~2.5 s a reload (not `nginx -t`) may spend retrying a bind(), and never less than
+ * RELOAD_TIMEOUT_FLOOR_MS (process start-up, a loaded machine).
  */
 export const RELOAD_TIMEOUT_FLOOR_MS = 8000;
 export const RELOAD_TIMEOUT_FACTOR = 4;
+export const BIND_RETRIES_MS = 2500;
 /** `nginx -t` itself: only a guard against a hung nginx (a configured reload timeout does not cut it short). */
 export const TEST_TIMEOUT_MS = 10 * 60_000;
 // Old workers retitle themselves as soon as they read the master's QUIT (milliseconds); 5 s means one is stuck.
