@@ -16,7 +16,7 @@ import * as path from "path";
 import { renderNginx, RenderedConfig } from "../providers/nginx/model";
 import { applyConfig, stopInstance } from "../providers/nginx/runtime/apply";
 import {
-    BIND_RETRIES_MS, findNginx, instanceProcesses, masterBusy, NginxApplyError, PENDING_FILE, queryGeneration, readInstance, run, nginxArgs,
+    BIND_RETRIES_MS, findNginx, instanceProcesses, masterBusy, NginxApplyError, NginxReloadPendingError, PENDING_FILE, queryGeneration, readInstance, run, nginxArgs,
 } from "../providers/nginx/runtime/process";
 import { createGateway, deleteGateway, diffGateway, NginxGatewayInputs, updateGateway } from "../providers/nginx/runtime/lifecycle";
 import { readSettings } from "../providers/nginx/runtime/routeFiles";
@@ -69,13 +69,15 @@ describe("nginx reloads of slow configurations (real process)", function () {
         requireNginx(this); // under CI=true a missing nginx fails
         root = fs.mkdtempSync(path.join(os.tmpdir(), "gk-slow-"));
         fs.chmodSync(root, 0o755); // as root, the workers run unprivileged and must reach the instance dirs
-        // Calibrate: enough maps for a load of ~1.5 s on this machine (bounded: 1–8 maps).
+        // Calibrate: enough maps for a load of ~1.5 s on this machine (at most 8).
         const dir = path.join(root, "calibrate");
         for (const d of ["conf", "logs", "run", "temp", "tls"]) fs.mkdirSync(path.join(dir, d), { recursive: true });
         const cfg = slowConfig(dir, await freePort(), 301, "c", 1);
         for (const f of cfg.files) fs.writeFileSync(path.join(dir, f.path), f.content);
-        const t = await run(findNginx(), ["-t", ...nginxArgs(dir, cfg)]);
-        assert.equal(t.code, 0, t.stderr);
+        // The faster of two runs: a busy machine only ever slows one down.
+        const runs = [await run(findNginx(), ["-t", ...nginxArgs(dir, cfg)]), await run(findNginx(), ["-t", ...nginxArgs(dir, cfg)])];
+        for (const t of runs) assert.equal(t.code, 0, t.stderr);
+        const t = runs.reduce((a, b) => (a.ms <= b.ms ? a : b));
         oneMapMs = Math.max(t.ms, 1);
         maps = Math.min(8, Math.ceil(1500 / oneMapMs));
         console.log(`      (one slow map: nginx -t ${t.ms} ms; using ${maps} maps)`);
@@ -98,7 +100,7 @@ describe("nginx reloads of slow configurations (real process)", function () {
         const { dir, port, pid } = await started("pending-valid");
         const t0 = Date.now();
         await assert.rejects(applyConfig(dir, slowConfig(dir, port, 302, "g2", maps), "g2", { reloadTimeoutMs: 300 }),
-            (e: Error) => e instanceof NginxApplyError && /nginx is still loading generation g2 300 ms after the reload signal/.test(e.message)
+            (e: Error) => e instanceof NginxReloadPendingError && e.generation === "g2" && /nginx is still loading generation g2 300 ms after the reload signal/.test(e.message)
                 && /nothing was restored/.test(e.message) && /generation g1 keeps serving until nginx has finished/.test(e.message) && !/restored and serving/.test(e.message),
             "the message says the reload is still in progress, and claims no restore");
         const failedAt = Date.now();
@@ -209,8 +211,8 @@ describe("nginx reloads of slow configurations (real process)", function () {
         const { dir, port, pid } = await started("scaled");
         // A 200 ms floor stands for the 8 s one. The load must outlast floor + BIND_RETRIES_MS, so that
         // only the scaling (RELOAD_TIMEOUT_FACTOR × nginx -t) lets it succeed (the first test shows that a
-        // budget shorter than the load fails): ~4.5 s here.
-        const slowMaps = Math.min(8, Math.ceil(4500 / oneMapMs));
+        // budget shorter than the load fails): ~5 s here.
+        const slowMaps = Math.min(8, Math.ceil(5000 / oneMapMs));
         const t0 = Date.now();
         // How long the master is busy with the HUP (nginx -t before it does not make it busy).
         let busyMs = 0;

@@ -11,7 +11,7 @@ import { CONTROL_SOCKET, INSTANCE_DIRS, RenderedConfig } from "../model";
 import { WorkerAccount, lookupAccount } from "./worker-user";
 import { Backup, pruneStale, restoreFiles, writeAtomic, writeFiles } from "./files";
 import {
-    BIND_RETRIES_MS, GENERATION_FILE, InstanceState, MANIFEST_FILE, NginxApplyError, PENDING_FILE, PID_FILE, RELOAD_TIMEOUT_FACTOR, RELOAD_TIMEOUT_FLOOR_MS, RETIRE_TIMEOUT_MS, TEST_TIMEOUT_MS,
+    BIND_RETRIES_MS, GENERATION_FILE, InstanceState, MANIFEST_FILE, NginxApplyError, NginxReloadPendingError, PENDING_FILE, PID_FILE, RELOAD_TIMEOUT_FACTOR, RELOAD_TIMEOUT_FLOOR_MS, RETIRE_TIMEOUT_MS, TEST_TIMEOUT_MS,
     findNginx, instanceProcesses, logErrorsSince, logSize, masterAlive, masterBusy, nginxArgs, nginxMessage, processAlive, queryGeneration, readInstance, readPid, realDir, run, shuttingDown, sleep, workerPids,
 } from "./process";
 
@@ -318,10 +318,10 @@ export async function applyConfig(dir: string, config: RenderedConfig, generatio
         // handles a second HUP only after this one. Restoring now would let this generation go live when it
         // finishes and be replaced a whole parse later, so the files stay and the next update settles it.
         writePending(dir, { generation, ...(before.generation !== undefined ? { previous: before.generation } : {}), backup: encodeBackup(backup), files: config.files.map(f => f.path), testMs: test.ms, signalledAt });
-        throw new NginxApplyError(`nginx is still loading generation ${generation} ${budget} ms after the reload signal (its nginx -t took ${test.ms} ms): ` +
+        throw new NginxReloadPendingError(`nginx is still loading generation ${generation} ${budget} ms after the reload signal (its nginx -t took ${test.ms} ms): ` +
             "the update is reported failed but nothing was restored, because nginx may still be reading the new files; " +
             `${previous} keeps serving until nginx has finished, then nginx serves generation ${generation} if it accepts it or keeps ${previous}; ` +
-            "the next update waits for that and records it (raise parameters.nginx.reloadTimeoutSeconds for configurations this slow to load)");
+            "the next update waits for that and records it (raise parameters.nginx.reloadTimeoutSeconds for configurations this slow to load)", generation);
     }
     if (verdict.outcome === "rejected") {
         // nginx gave up on the new cycle: confirm the previous generation is what answers before saying so.

@@ -12,7 +12,7 @@ import { withLock } from "./lock";
 import { checkPayload } from "./payload";
 import { buildPlan, memoisedCompile } from "./plan";
 import { portTaken } from "./ports";
-import { readInstance } from "./process";
+import { NginxReloadPendingError, readInstance } from "./process";
 import {
     InstanceSettings, RouteFile, readInstances, readRouteFiles, readSettings, routeKey, routeFileName, writeInstances, writeRouteFile, writeSettings,
 } from "./routeFiles";
@@ -195,6 +195,8 @@ export async function updateGateway(olds: NginxGatewayOutputs, news: NginxGatewa
     try {
         return await renderAndApply(news);
     } catch (err) {
+        // Not applied, but not rolled back either: nginx may still go live with it (the message says how).
+        if (err instanceof NginxReloadPendingError) throw new Error(`Gateway ${news.gateway}: the new nginx configuration is not confirmed: ${errorMessage(err)}`);
         const serving = readInstance(news.dir).running;
         throw new Error(`Gateway ${news.gateway}: the new nginx configuration was not applied ` +
             (serving ? `(generation ${olds.generation} keeps serving)` : "(nginx is not running)") + `: ${errorMessage(err)}`);
@@ -303,8 +305,18 @@ export async function createRoute(inputs: NginxRouteInputs): Promise<{ id: strin
         const served = await changeRoute(inputs, routeFileOf(inputs));
         return { id: `${inputs.home}#${inputs.route}`, outs: { ...pickRouteInputs(inputs), served } };
     } catch (err) {
-        throw new Error(`HTTPRoute ${inputs.route}: not attached to Gateway ${inputs.gateway}: ${errorMessage(err)}`);
+        throw new Error(`HTTPRoute ${inputs.route}: not attached to Gateway ${inputs.gateway}${pendingNote(err)}: ${errorMessage(err)}`);
     }
+}
+
+/**
+ * A route change one instance was still loading when its update gave up: the route file stays as it
+ * was, so the gateway's next update recompiles without the change even if nginx goes live with it.
+ */
+function pendingNote(err: unknown): string {
+    return err instanceof NginxReloadPendingError
+        ? ` (its route file was left as it was; if nginx accepts generation ${err.generation}, which it is still loading, that generation serves the change until the gateway's next update, which recompiles from the route files)`
+        : "";
 }
 
 /** Update in place for a new spec; a route moving to another gateway or renamed is a new attachment. */
@@ -319,6 +331,7 @@ export async function updateRoute(olds: NginxRouteOutputs, news: NginxRouteInput
         const served = await changeRoute(news, routeFileOf(news));
         return { ...pickRouteInputs(news), served };
     } catch (err) {
+        if (err instanceof NginxReloadPendingError) throw new Error(`HTTPRoute ${news.route}: the change is not confirmed on Gateway ${news.gateway}${pendingNote(err)}: ${errorMessage(err)}`);
         throw new Error(`HTTPRoute ${news.route}: the change was not applied to Gateway ${news.gateway} (the previous version keeps serving): ${errorMessage(err)}`);
     }
 }

@@ -16,6 +16,17 @@ export class NginxApplyError extends Error {
     }
 }
 
+/**
+ * An update that gave up while nginx was still loading its generation: not applied, not rolled back
+ * either — nginx finishes the reload and may serve that generation (apply.ts, PENDING_FILE).
+ */
+export class NginxReloadPendingError extends NginxApplyError {
+    constructor(message: string, readonly generation: string) {
+        super(message);
+        this.name = "NginxReloadPendingError";
+    }
+}
+
 export const PID_FILE = "run/nginx.pid";
 export const GENERATION_FILE = "run/generation";
 export const MANIFEST_FILE = "run/files.json";
