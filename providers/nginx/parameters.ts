@@ -25,6 +25,14 @@ export interface NginxClassParameters {
      * replaced by what the gateway saw. Default: none (every client is the first hop).
      */
     trustedProxies?: string[];
+    /**
+     * Seconds an update waits for nginx to load a new configuration and serve it (1–3600). Default: four
+     * times the `nginx -t` of the same files, measured just before the reload, plus 2.5 s (nginx retries a
+     * busy bind() that long), and at least 8 s. A reload
+     * still loading when it runs out is reported as such and is not rolled back over (nginx finishes it;
+     * the next update records the outcome).
+     */
+    reloadTimeoutSeconds?: number;
 }
 
 /** trustedProxies of an nginx class section, as given ([] when absent). */
@@ -32,6 +40,9 @@ export function trustedProxiesOf(parameters: object | undefined): string[] {
     const t = (parameters as NginxClassParameters | undefined)?.trustedProxies;
     return Array.isArray(t) ? t.map(String) : [];
 }
+
+/** The bounds of parameters.nginx.reloadTimeoutSeconds. */
+export const RELOAD_TIMEOUT_SECONDS = { min: 1, max: 3600 } as const;
 
 // The control endpoint is the unix socket <dir>/run/control.sock; sun_path holds at most 107 bytes.
 export const MAX_DIR_LENGTH = 107 - "/run/control.sock".length;
@@ -67,6 +78,12 @@ export function parametersProblems(plan: Pick<GatewayPlan, "namespace" | "name">
         if (v !== undefined && (typeof v !== "string" || v === "" || /[\0\n]/.test(v))) {
             problems.push(`parameters.nginx.${key} must be a non-empty path (got ${JSON.stringify(v)})`);
         }
+    }
+    const timeout = p.reloadTimeoutSeconds as unknown;
+    if (timeout !== undefined && (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout < RELOAD_TIMEOUT_SECONDS.min || timeout > RELOAD_TIMEOUT_SECONDS.max)) {
+        problems.push(`parameters.nginx.reloadTimeoutSeconds must be a number of seconds from ${RELOAD_TIMEOUT_SECONDS.min} to ${RELOAD_TIMEOUT_SECONDS.max} ` +
+            `(got ${typeof timeout === "number" ? String(timeout) : JSON.stringify(timeout)}): set it to how long nginx may take to load this gateway's ` +
+            "configuration, or leave it unset to scale it from the measured `nginx -t` (4× plus 2.5 s, at least 8 s)");
     }
     if (problems.length === 0) {
         const dir = nginxStateDir(plan, p, stack);

@@ -79,4 +79,19 @@ describe("nginx adapter realize (Pulumi mocks)", () => {
             /its control socket needs at most \d+: set a shorter parameters\.nginx\.workDir/);
         assert.equal(resourcesOfType("pulumi-nodejs:dynamic/gatewaykit:NginxGateway").length, 0);
     });
+
+    it("passes parameters.nginx.reloadTimeoutSeconds to the instance, and refuses one that is not 1–3600 seconds naming the field", async () => {
+        await runProgram(() => { tlsProgram({ nginx: { workDir: "/srv/gk", reloadTimeoutSeconds: 90 } }); });
+        const recorded = resourcesOfType("pulumi-nodejs:dynamic/gatewaykit:NginxGateway");
+        assert.equal(recorded.length, 1);
+        assert.equal((recorded[0].inputs as Record<string, unknown>).reloadTimeoutSeconds, 90);
+        await runProgram(() => { tlsProgram(); });
+        assert.equal((resourcesOfType("pulumi-nodejs:dynamic/gatewaykit:NginxGateway")[0].inputs as Record<string, unknown>).reloadTimeoutSeconds, undefined, "unset: the runtime scales it");
+        for (const [bad, shown] of [["90", '"90"'], [0, "0"], [7200, "7200"], [Number.NaN, "NaN"]] as const) {
+            await assert.rejects(runProgram(() => { tlsProgram({ nginx: { reloadTimeoutSeconds: bad as number } }); }),
+                (e: Error) => e.message.includes(`parameters.nginx.reloadTimeoutSeconds must be a number of seconds from 1 to 3600 (got ${shown})`)
+                    && /leave it unset to scale it from the measured `nginx -t`/.test(e.message), `reloadTimeoutSeconds ${shown}`);
+        }
+        assert.equal(resourcesOfType("pulumi-nodejs:dynamic/gatewaykit:NginxGateway").length, 0);
+    });
 });

@@ -32,6 +32,7 @@ export function realize(plan: GatewayPlan, ctx: RealizeContext): RealizeResult {
         reusePort: parameters.reusePort ?? true,
         listenAddress,
         ...(parameters.nginxPath ? { nginxPath: parameters.nginxPath } : {}),
+        ...(parameters.reloadTimeoutSeconds !== undefined ? { reloadTimeoutSeconds: parameters.reloadTimeoutSeconds } : {}),
         ...(certificates ? { certificates } : {}),
     }, { parent: ctx.parent });
     const ports = [...new Set(plan.listeners.map(l => l.port))];

@@ -36,6 +36,8 @@ export interface NginxGatewayArgs {
     home: pulumi.Input<string>;
     /** `reuseport` on the listeners: lets a replacement serve before this instance stops. */
     reusePort?: pulumi.Input<boolean>;
+    /** Seconds an update waits for nginx to load a new configuration (parameters.nginx.reloadTimeoutSeconds); default scaled from `nginx -t`. */
+    reloadTimeoutSeconds?: pulumi.Input<number>;
 }
 
 // One provider object per process: Pulumi caches its serialisation per object.
@@ -69,6 +71,7 @@ export class NginxGateway extends pulumi.dynamic.Resource {
             nginxPath: args.nginxPath,
             home: args.home,
             reusePort: args.reusePort,
+            reloadTimeoutSeconds: args.reloadTimeoutSeconds,
             // Private keys: secret in the program, in the state (inputs and outputs) and in previews.
             certificates: args.certificates === undefined ? undefined : pulumi.secret(args.certificates),
             running: undefined,

@@ -98,9 +98,9 @@ export function restoreFiles(dir: string, backup: Backup): void {
 }
 
 /** Files of the previous generation the new one no longer has (e.g. a removed listener's key). */
-export function pruneStale(dir: string, previousManifest: string | undefined, config: RenderedConfig): void {
+export function pruneStale(dir: string, previousManifest: string | undefined, files: string[]): void {
     if (!previousManifest) return;
-    const keep = new Set(config.files.map(f => f.path));
+    const keep = new Set(files);
     try {
         for (const rel of JSON.parse(previousManifest) as string[]) {
             if (!keep.has(rel) && !path.isAbsolute(rel) && !rel.split("/").includes("..")) fs.rmSync(path.join(dir, rel), { force: true });

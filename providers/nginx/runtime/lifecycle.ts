@@ -12,7 +12,7 @@ import { withLock } from "./lock";
 import { checkPayload } from "./payload";
 import { buildPlan, memoisedCompile } from "./plan";
 import { portTaken } from "./ports";
-import { readInstance } from "./process";
+import { NginxReloadPendingError, readInstance } from "./process";
 import {
     InstanceSettings, RouteFile, readInstances, readRouteFiles, readSettings, routeKey, routeFileName, writeInstances, writeRouteFile, writeSettings,
 } from "./routeFiles";
@@ -39,6 +39,8 @@ export interface NginxGatewayInputs {
     home: string;
     /** `reuseport` on the listeners, so a replacement instance can serve beside this one. */
     reusePort?: boolean;
+    /** Seconds an update waits for nginx to load a new configuration; absent: scaled from `nginx -t` (apply.ts reloadBudget). */
+    reloadTimeoutSeconds?: number;
 }
 
 export interface NginxGatewayOutputs extends NginxGatewayInputs {
@@ -70,6 +72,7 @@ function pickInputs(i: NginxGatewayInputs): NginxGatewayInputs {
     const out: NginxGatewayInputs = { gateway: i.gateway, dir: i.dir, input: i.input, listenAddress: i.listenAddress, home: i.home };
     if (i.nginxPath) out.nginxPath = i.nginxPath;
     if (i.reusePort !== undefined) out.reusePort = i.reusePort;
+    if (i.reloadTimeoutSeconds !== undefined) out.reloadTimeoutSeconds = i.reloadTimeoutSeconds;
     if (i.certificates && Object.keys(i.certificates).length > 0) out.certificates = i.certificates;
     return out;
 }
@@ -92,7 +95,10 @@ async function applyInstance(settings: InstanceSettings, files: Map<string, Rout
     await checkPayload(built.plan, settings.certificates); // before any file is written
     fs.mkdirSync(settings.dir, { recursive: true, mode: stateDirMode() });
     fs.writeFileSync(path.join(settings.dir, MARKER), `${settings.gateway}\n`);
-    const state = await applyConfig(settings.dir, built.rendered, generation, settings.nginxPath ? { nginxPath: settings.nginxPath } : {});
+    const state = await applyConfig(settings.dir, built.rendered, generation, {
+        ...(settings.nginxPath ? { nginxPath: settings.nginxPath } : {}),
+        ...(settings.reloadTimeoutSeconds !== undefined ? { reloadTimeoutMs: settings.reloadTimeoutSeconds * 1000 } : {}),
+    });
     writeSettings({ ...settings, ports: state.ports });
     return { state, built };
 }
@@ -119,6 +125,7 @@ async function renderAndApply(inputs: NginxGatewayInputs): Promise<NginxGatewayO
         gateway: inputs.gateway, dir: inputs.dir, listenAddress: inputs.listenAddress, reusePort: inputs.reusePort ?? false,
         input: inputs.input,
         ...(inputs.nginxPath ? { nginxPath: inputs.nginxPath } : {}),
+        ...(inputs.reloadTimeoutSeconds !== undefined ? { reloadTimeoutSeconds: inputs.reloadTimeoutSeconds } : {}),
         ...(inputs.certificates && Object.keys(inputs.certificates).length > 0 ? { certificates: inputs.certificates } : {}),
     };
     return withLock(home, async () => {
@@ -179,6 +186,7 @@ export function diffGateway(olds: Partial<NginxGatewayOutputs>, news: NginxGatew
     const changed = (["gateway", "listenAddress", "nginxPath", "home"] as const).some(k => (olds[k] ?? "") !== (news[k] ?? ""))
         || !sameJson(olds.input, news.input)
         || (olds.reusePort ?? false) !== (news.reusePort ?? false)
+        || olds.reloadTimeoutSeconds !== news.reloadTimeoutSeconds
         || !sameJson(olds.certificates ?? {}, news.certificates ?? {});
     // Old and new instance want the same ports. They can overlap (the new one serving before the old one
     // stops) only in different dirs, both with reuseport on the same address; otherwise the old one goes first.
@@ -190,6 +198,8 @@ export async function updateGateway(olds: NginxGatewayOutputs, news: NginxGatewa
     try {
         return await renderAndApply(news);
     } catch (err) {
+        // Not applied, but not rolled back either: nginx may still go live with it (the message says how).
+        if (err instanceof NginxReloadPendingError) throw new Error(`Gateway ${news.gateway}: the new nginx configuration is not confirmed: ${errorMessage(err)}`);
         const serving = readInstance(news.dir).running;
         throw new Error(`Gateway ${news.gateway}: the new nginx configuration was not applied ` +
             (serving ? `(generation ${olds.generation} keeps serving)` : "(nginx is not running)") + `: ${errorMessage(err)}`);
@@ -298,8 +308,18 @@ export async function createRoute(inputs: NginxRouteInputs): Promise<{ id: strin
         const served = await changeRoute(inputs, routeFileOf(inputs));
         return { id: `${inputs.home}#${inputs.route}`, outs: { ...pickRouteInputs(inputs), served } };
     } catch (err) {
-        throw new Error(`HTTPRoute ${inputs.route}: not attached to Gateway ${inputs.gateway}: ${errorMessage(err)}`);
+        throw new Error(`HTTPRoute ${inputs.route}: not attached to Gateway ${inputs.gateway}${pendingNote(err)}: ${errorMessage(err)}`);
     }
+}
+
+/**
+ * A route change one instance was still loading when its update gave up: the route file stays as it
+ * was, so the gateway's next update recompiles without the change even if nginx goes live with it.
+ */
+function pendingNote(err: unknown): string {
+    return err instanceof NginxReloadPendingError
+        ? ` (its route file was left as it was; if nginx accepts generation ${err.generation}, which it is still loading, that generation serves the change until the gateway's next update, which recompiles from the route files)`
+        : "";
 }
 
 /** Update in place for a new spec; a route moving to another gateway or renamed is a new attachment. */
@@ -314,6 +334,7 @@ export async function updateRoute(olds: NginxRouteOutputs, news: NginxRouteInput
         const served = await changeRoute(news, routeFileOf(news));
         return { ...pickRouteInputs(news), served };
     } catch (err) {
+        if (err instanceof NginxReloadPendingError) throw new Error(`HTTPRoute ${news.route}: the change is not confirmed on Gateway ${news.gateway}${pendingNote(err)}: ${errorMessage(err)}`);
         throw new Error(`HTTPRoute ${news.route}: the change was not applied to Gateway ${news.gateway} (the previous version keeps serving): ${errorMessage(err)}`);
     }
 }

@@ -16,11 +16,38 @@ export class NginxApplyError extends Error {
     }
 }
 
+/**
+ * An update that gave up while nginx was still loading its generation: not applied, not rolled back
+ * either — nginx finishes the reload and may serve that generation (apply.ts, PENDING_FILE).
+ */
+export class NginxReloadPendingError extends NginxApplyError {
+    constructor(message: string, readonly generation: string) {
+        super(message);
+        this.name = "NginxReloadPendingError";
+    }
+}
+
 export const PID_FILE = "run/nginx.pid";
 export const GENERATION_FILE = "run/generation";
 export const MANIFEST_FILE = "run/files.json";
 const ERROR_LOG = "logs/error.log";
-export const VERIFY_TIMEOUT_MS = 8000;
+/**
+ * A reload signalled but not finished when an update gave up on it (runtime/apply.ts): what the next
+ * update needs to record the outcome once nginx is done. 0600: the backup holds private keys.
+ */
+export const PENDING_FILE = "run/pending-reload.json";
+/**
+ * The reload budget: how long after the HUP (or the start) nginx may take to serve the new generation.
+ * Unless configured (the class parameter reloadTimeoutSeconds), it is RELOAD_TIMEOUT_FACTOR times the
+ * `nginx -t` of the same files, measured just before (nginx parses the same files the same way on the
+ * reload), plus the ~2.5 s a reload (not `nginx -t`) may spend retrying a bind(), and never less than
+ * RELOAD_TIMEOUT_FLOOR_MS (process start-up, a loaded machine).
+ */
+export const RELOAD_TIMEOUT_FLOOR_MS = 8000;
+export const RELOAD_TIMEOUT_FACTOR = 4;
+export const BIND_RETRIES_MS = 2500;
+/** `nginx -t` itself: only a guard against a hung nginx (a configured reload timeout does not cut it short). */
+export const TEST_TIMEOUT_MS = 10 * 60_000;
 // Old workers retitle themselves as soon as they read the master's QUIT (milliseconds); 5 s means one is stuck.
 export const RETIRE_TIMEOUT_MS = 5000;
 
@@ -47,11 +74,14 @@ function isExecutable(p: string): boolean {
     }
 }
 
-export function run(bin: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs `bin`; timedOut when it was killed after `timeoutMs` (its exit code then says nothing about the config). */
+export function run(bin: string, args: string[], timeoutMs = 30000): Promise<{ code: number; stdout: string; stderr: string; timedOut: boolean; ms: number }> {
+    const started = Date.now();
     return new Promise(resolve => {
-        execFile(bin, args, { timeout: 30000 }, (err, stdout, stderr) => {
+        execFile(bin, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
             const code = err ? (typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === "number" ? (err as unknown as { code: number }).code : 1) : 0;
-            resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+            const timedOut = err !== null && (err as { killed?: boolean }).killed === true;
+            resolve({ code, stdout: String(stdout), stderr: String(stderr), timedOut, ms: Date.now() - started });
         });
     });
 }
@@ -164,6 +194,31 @@ export function instanceProcesses(dir: string, group = readPid(dir)): number[] {
         if (st && st.pgrp === group && st.state !== "Z" && holdsErrorLog(Number(e), errorLog)) out.push(Number(e));
     }
     return out.sort((a, b) => a - b);
+}
+
+/**
+ * Whether nginx's master is still working on signals it was sent — for a HUP: re-reading and parsing
+ * every file, opening sockets (a failed bind() is retried for ~2.5 s), starting the new workers and
+ * telling the old ones to quit; the old workers serve meanwhile. The master keeps its signals blocked
+ * except inside sigsuspend(), where it sleeps between events, and handles a signal only after waking
+ * there, so it is done with every HUP sent so far exactly when it sleeps (state S) with SIGHUP neither
+ * blocked nor pending (/proc/<pid>/status SigBlk, SigPnd, ShdPnd). Just after a kill() it is runnable
+ * (R) with the signal pending, or for microseconds while the kernel sets up the handler runnable with
+ * nothing blocked: R is never idle, and callers confirm idleness twice (waitIdle). undefined without /proc.
+ */
+export function masterBusy(pid: number): boolean | undefined {
+    let status: string;
+    try {
+        status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+    } catch {
+        return fs.existsSync("/proc/self/status") ? false : undefined; // gone (callers check it is alive), or no /proc
+    }
+    const field = (name: string) => new RegExp(`^${name}:\\s*([0-9a-f]+)$`, "m").exec(status)?.[1];
+    const state = /^State:\s*(\S)/m.exec(status)?.[1];
+    const masks = ["SigBlk", "SigPnd", "ShdPnd"].map(field);
+    if (state === undefined || masks.some(m => m === undefined)) return undefined;
+    const SIGHUP_BIT = 1n; // signal 1 is bit 0
+    return state !== "S" || masks.some(m => (BigInt("0x" + m) & SIGHUP_BIT) !== 0n);
 }
 
 export function shuttingDown(pid: number): boolean {

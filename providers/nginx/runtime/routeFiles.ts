@@ -35,6 +35,8 @@ export interface InstanceSettings {
     listenAddress: string;
     nginxPath?: string;
     reusePort: boolean;
+    /** The reload budget (parameters.nginx.reloadTimeoutSeconds); absent: scaled from `nginx -t`. */
+    reloadTimeoutSeconds?: number;
     /** What the operator's program declared for the gateway (ctx.input): what every recompile starts from. */
     input: GatewayInput;
     certificates?: Record<string, TlsMaterial>;
