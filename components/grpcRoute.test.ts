@@ -75,16 +75,16 @@ describe("GRPCRoute component", () => {
         assert.match(err.message, /GRPCRoute default\/bad: spec\.rules\[0\]\.matches\[0\]\.method\.service: must be a gRPC service name/);
     });
 
-    it("is refused on an nginx gateway before anything is created, saying why", async () => {
+    it("is refused on an nginx gateway when it shares a cleartext port with an HTTPRoute, before anything is created, saying why", async () => {
         const err = await failureOf(runProgram(() => {
             const gateway = new Gateway("edge", { gatewayClass: { name: "nginx", controllerName: "gatewaykit.dev/nginx" }, listeners: HTTP });
-            new GRPCRoute("greeter", { parentRefs: [{ gateway }], rules: [{ backendRefs: [{ name: "greeter", port: 50051 }] }] });
+            new GRPCRoute("greeter", { hostnames: ["rpc.example.com"], parentRefs: [{ gateway }], rules: [{ backendRefs: [{ name: "greeter", port: 50051 }] }] });
+            new HTTPRoute("web", { hostnames: ["www.example.com"], parentRefs: [{ gateway }], rules: [{ backendRefs: [{ name: "web", port: 80 }] }] });
         }));
-        assert.match(err.message, /Gateway default\/edge cannot be realised by the nginx adapter .*GRPCRoute default\/greeter rule 0 uses GRPCRoute, which the nginx adapter does not support \(the nginx data plane does not carry gRPC yet: grpc_pass over HTTP\/2 is still to come/);
-        assert.match(err.message, /adapters that support it: kubernetes/);
+        assert.match(err.message, /Gateway default\/edge: the nginx data plane refuses this configuration: .*GRPCRoute default\/greeter and HTTPRoute default\/web share the cleartext port/);
     });
 
-    it("computes its status against another stack's GatewayReference, and is refused there by nginx", async () => {
+    it("computes its status against another stack's GatewayReference, and is refused there by an adapter without gRPC", async () => {
         const reference: GatewayReference = {
             name: "edge", namespace: "infra", className: "shared", controllerName: "gatewaykit.dev/plan",
             listeners: [{ name: "grpc", port: 8443, protocol: "HTTP", allowedRoutes: { namespaces: { from: "All" }, kinds: [{ kind: "GRPCRoute" }] } }],
@@ -100,9 +100,9 @@ describe("GRPCRoute component", () => {
         assert.deepStrictEqual([web.status, web.reason], ["False", "NotAllowedByListeners"]);
 
         const err = await failureOf(runProgram(() => {
-            new GRPCRoute("greeter", { namespace: "team-a", parentRefs: [{ gateway: { ...reference, controllerName: "gatewaykit.dev/nginx" } }], rules: [{}] });
+            new GRPCRoute("greeter", { namespace: "team-a", parentRefs: [{ gateway: { ...reference, controllerName: "gatewaykit.dev/aws-alb" } }], rules: [{}] });
         }));
-        assert.match(err.message, /GRPCRoute team-a\/greeter rule 0 uses GRPCRoute, which the nginx adapter does not support/);
+        assert.match(err.message, /GRPCRoute team-a\/greeter rule 0 uses GRPCRoute, which the aws adapter does not support/);
     });
 
     it("refuses a late GRPCRoute with the route's kind in the message", async () => {
