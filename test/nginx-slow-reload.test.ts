@@ -211,8 +211,9 @@ describe("nginx reloads of slow configurations (real process)", function () {
         const { dir, port, pid } = await started("scaled");
         // A 200 ms floor stands for the 8 s one. The load must outlast floor + BIND_RETRIES_MS, so that
         // only the scaling (RELOAD_TIMEOUT_FACTOR × nginx -t) lets it succeed (the first test shows that a
-        // budget shorter than the load fails): ~5 s here.
-        const slowMaps = Math.min(8, Math.ceil(5000 / oneMapMs));
+        // budget shorter than the load fails).
+        // Aimed at ~9 s by the calibration: on a loaded machine one map may load 2–3× faster than it calibrated.
+        const slowMaps = Math.min(12, Math.ceil(9000 / oneMapMs));
         const t0 = Date.now();
         // How long the master is busy with the HUP (nginx -t before it does not make it busy).
         let busyMs = 0;
