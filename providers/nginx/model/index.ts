@@ -130,9 +130,9 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
         ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map(t => `    ${t}_temp_path ${quoteLiteral(`${dir}/temp/${t}`)};`),
         "    variables_hash_max_size 65536;",
         "    variables_hash_bucket_size 128;",
-        // Room for the biggest dispatch map at about half load, and for its longest key (nginx's
-        // hash buckets hold whole keys: pointer + key + 2 bytes, aligned, plus a terminator).
-        `    map_hash_max_size ${Math.max(65536, dispatch.maxEntries * 2)};`,
+        // Room for the biggest map at about half load, and for the longest dispatch key (nginx's hash
+        // buckets hold whole keys: pointer + key + 2 bytes, aligned, plus a terminator).
+        `    map_hash_max_size ${Math.max(65536, dispatch.maxEntries * 2, outcomes.maxEntries * 2)};`,
         `    map_hash_bucket_size ${Math.max(128, Math.ceil((dispatch.maxKeyLength + 2 + 16) / 64) * 64)};`,
         "    server_names_hash_max_size 65536;",
         "    server_names_hash_bucket_size 256;",

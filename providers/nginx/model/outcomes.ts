@@ -36,6 +36,11 @@ export class Outcomes {
 
     constructor(private readonly http: Http) {}
 
+    /** Most entries in one of the maps over actions and outcomes, for map_hash_max_size. */
+    get maxEntries(): number {
+        return Math.max(this.outValues.length, this.shapeOf.length, ...[...this.slots.values()].map(s => s.entries.length));
+    }
+
     /** The action id of `rule`, rendering it the first time. */
     actionOf(rule: PlanRule): string {
         const known = this.byRule.get(rule);
