@@ -19,6 +19,7 @@ interface Env { dir: string; echoPort: number; gwPort: number; echo: Echoes; gen
 
 async function setup(): Promise<Env> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gk-bench-"));
+    fs.chmodSync(dir, 0o711); // nginx's workers may run unprivileged (as root: www-data) and must reach temp/
     try {
         const echo = await startEchoes(dir, 1, "bench");
         return { dir, echo, echoPort: echo.ports[0], gwPort: await freePort(), generation: 0 };
