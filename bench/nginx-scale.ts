@@ -16,6 +16,7 @@
 //   (the plan's precedence order, the worst case for in-order matching: for this workload the
 //   shortest paths sort last, so it is route 9's rule 3 at 1k, not the last route's) ÷ the same for
 //   a 1-route gateway; the two run side by side, measured alternately, medians of 5.
+//   nginx.lastRuleRatio.handWritten.<n>: the same request against the anchor (n routes ÷ 1 route).
 //
 // Sizes: GK_BENCH_SIZES=1000,5000 (or 1k,5k), else an --only suffix (`--only nginx.scale.1k`), else
 // 1k/5k/10k for nginx.scale and 1k/10k for nginx.lastRuleRatio. Every size is checked first: a few
@@ -337,32 +338,46 @@ async function lastRuleRatio(only: string | undefined): Promise<Record<string, n
     const sizes = benchSizes("nginx.lastRuleRatio", only, [1000, 10000]);
     return withRig(async rig => {
         const out: Record<string, number> = {};
+        const user = defaultWorkerUser();
         const one = await GatewaykitNginx.create(rig, "one");
         const onePlan = compile(workload(rig, 1, one.port));
         await one.apply(one.render(onePlan.gateways[0], "one").config, "one");
         const oneTarget = lastRuleTarget(onePlan, one.port).target;
+        // The anchor the same way: its own 1-route and n-route instances (nginx's location tree, for comparison).
+        const hwOne = plainNginx(rig, "hw-one");
+        const hwOnePort = await freePort();
+        await hwOne.start(renderHandWritten(workload(rig, 1, hwOnePort), { dir: hwOne.dir, user }));
+        const hwOneTarget = { ...oneTarget, port: hwOnePort };
         for (const n of sizes) {
-            // A fresh instance per size, side by side with the 1-route one: no reload between measurements.
+            // Fresh instances per size, side by side with the 1-route ones: no reload between measurements.
             const many = await GatewaykitNginx.create(rig, `many-${n}`);
             const plan = compile(workload(rig, n, many.port));
             await many.apply(many.render(plan.gateways[0], `routes-${n}`).config, `routes-${n}`);
             const { target } = lastRuleTarget(plan, many.port);
             await sanity(rig, `gatewaykit ${n} routes`, plan, many.port, many.port, n, [target]);
-            for (const t of [oneTarget, target]) {
+            const hwMany = plainNginx(rig, `hw-many-${n}`);
+            const hwPort = await freePort();
+            await hwMany.start(renderHandWritten(workload(rig, n, hwPort), { dir: hwMany.dir, user }));
+            await sanity(rig, `hand-written ${n} routes`, plan, many.port, hwPort, n, [target]);
+            const hwTarget = { ...target, port: hwPort };
+            const targets = [oneTarget, target, hwOneTarget, hwTarget];
+            for (const t of targets) {
                 const warm = await load(t, 300);
-                if (warm.failed) throw new Error(`${warm.failed} of 300 warm-up requests to ${t.host}${t.path} failed`);
+                if (warm.failed) throw new Error(`${warm.failed} of 300 warm-up requests to ${t.host}${t.path} (port ${t.port}) failed`);
             }
-            // Alternate runs so machine noise hits both alike; medians of 5.
-            const a: number[] = [], b: number[] = [];
-            for (let i = 0; i < 5; i++) {
-                a.push(await throughput(oneTarget));
-                b.push(await throughput(target));
-            }
+            // Alternate runs so machine noise hits all alike; medians of 5.
+            const rps: number[][] = targets.map(() => []);
+            for (let i = 0; i < 5; i++) for (const [j, t] of targets.entries()) rps[j].push(await throughput(t));
             await stopInstance(many.dir);
+            await hwMany.stop();
+            const [a, b, c, d] = rps.map(median);
             const k = sizeLabel(n);
-            out[`nginx.lastRuleRatio.${k}`] = round(median(b) / median(a));
-            out[`nginx.lastRuleRatio.${k}.rps`] = Math.round(median(b));
-            out[`nginx.lastRuleRatio.${k}.rps1Route`] = Math.round(median(a));
+            out[`nginx.lastRuleRatio.${k}`] = round(b / a);
+            out[`nginx.lastRuleRatio.${k}.rps`] = Math.round(b);
+            out[`nginx.lastRuleRatio.${k}.rps1Route`] = Math.round(a);
+            out[`nginx.lastRuleRatio.handWritten.${k}`] = round(d / c);
+            out[`nginx.lastRuleRatio.handWritten.${k}.rps`] = Math.round(d);
+            out[`nginx.lastRuleRatio.handWritten.${k}.rps1Route`] = Math.round(c);
         }
         return out;
     });
