@@ -165,8 +165,9 @@ export function renderHandWritten(input: CompileInput, opts: HandWrittenOptions)
         ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map(t => `    ${t}_temp_path ${opts.dir}/temp/${t};`),
         "    keepalive_timeout 65s;",
         "    keepalive_requests 100000;",
-        // What nginx asks for once there are thousands of split variables ("could not build variables_hash").
-        ...(variables > 512 ? [`    variables_hash_max_size ${2 ** Math.ceil(Math.log2(4 * variables))};`] : []),
+        // What nginx asks for once there are dozens of split variables ("could not build optimal variables_hash").
+        `    variables_hash_max_size ${Math.max(1024, 2 ** Math.ceil(Math.log2(4 * variables)))};`,
+        "    variables_hash_bucket_size 128;",
         ...[...upstreams.values()].flat(),
         ...splits,
         "    server {",
