@@ -18,9 +18,10 @@
 //   a 1-route gateway; the two run side by side, measured alternately, medians of 5.
 //   nginx.lastRuleRatio.handWritten.<n>: the same request against the anchor (n routes ÷ 1 route).
 //
-// Sizes: GK_BENCH_SIZES=1000,5000 (or 1k,5k), else an --only suffix (`--only nginx.scale.1k`), else
-// 1k/5k/10k for nginx.scale and 1k/10k for nginx.lastRuleRatio. Every size is checked first: a few
-// requests per config must get what simulate() says (backend, status, Host), 404 for unknowns.
+// Sizes: GK_BENCH_SIZES=1000,5000 (or 1k,5k), else an --only suffix (`--only nginx.scale.1k` runs 1k
+// but run.ts then prints only keys under that prefix), else 1k/5k/10k for nginx.scale and 1k/10k for
+// nginx.lastRuleRatio. Every config is checked at every size before its figures count (after its
+// first load): ~110 requests must get what simulate() says (status, backend, Host), 404 for unknowns.
 // Every process started here (echo servers, nginx instances) is stopped on the way out, error or not.
 import * as fs from "fs";
 import * as http from "http";
