@@ -1,6 +1,5 @@
-// nginx data-plane benches: proxy overhead, scale (1,000 routes vs 1), reloads under load, and
-// reconfiguration latency. Real processes on 127.0.0.1, bounded in request count and time.
-import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
+// nginx data-plane benches: proxy overhead, reloads under load, and reconfiguration latency (scale:
+// nginx-scale.ts). Real processes on 127.0.0.1, bounded in request count and time.
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
@@ -11,28 +10,28 @@ import { HTTPRouteSpec } from "../routing/types";
 import { applyConfig, stopInstance } from "../providers/nginx/runtime/apply";
 import { renderNginx } from "../providers/nginx/model";
 import { freePort } from "../test/conformance/harness";
+import { Echoes, startEchoes } from "./echoes";
+import { Target, WRK, load, once, sleep, throughput } from "./load";
+import { median, round } from "./stats";
 import { Bench } from "./types";
 
-const ECHO = path.join(__dirname, "..", "local", "echo-server.js");
-
-interface Env { dir: string; echoPort: number; gwPort: number; echo: ChildProcess; generation: number }
+interface Env { dir: string; echoPort: number; gwPort: number; echo: Echoes; generation: number }
 
 async function setup(): Promise<Env> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gk-bench-"));
-    const portFile = path.join(dir, "echo.port");
-    const echo = spawn(process.execPath, [ECHO, "--name", "bench", "--port", "0", "--portfile", portFile], { stdio: "ignore" });
-    const deadline = Date.now() + 5000;
-    while (!fs.existsSync(portFile) || !fs.readFileSync(portFile, "utf8").trim()) {
-        if (Date.now() > deadline) throw new Error("bench echo backend did not start");
-        await sleep(20);
+    fs.chmodSync(dir, 0o711); // nginx's workers may run unprivileged (as root: www-data) and must reach temp/
+    try {
+        const echo = await startEchoes(dir, 1, "bench");
+        return { dir, echo, echoPort: echo.ports[0], gwPort: await freePort(), generation: 0 };
+    } catch (e) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        throw e;
     }
-    return { dir, echo, echoPort: Number(fs.readFileSync(portFile, "utf8").trim()), gwPort: await freePort(), generation: 0 };
 }
 
 async function teardown(env: Env): Promise<void> {
     try { await stopInstance(path.join(env.dir, "nginx")); } finally {
-        env.echo.kill("SIGTERM");
-        if (env.echo.exitCode === null) await new Promise(r => env.echo.once("exit", r));
+        await env.echo.stop();
         fs.rmSync(env.dir, { recursive: true, force: true });
     }
 }
@@ -66,63 +65,6 @@ async function apply(env: Env, plan: GatewayPlan): Promise<number> {
     return Date.now() - t0;
 }
 
-interface Target { port: number; host: string; path: string }
-
-function once(agent: http.Agent, t: Target): Promise<{ ok: boolean; headers?: http.IncomingHttpHeaders }> {
-    return new Promise(resolve => {
-        const req = http.get({ host: "127.0.0.1", port: t.port, path: t.path, headers: { host: t.host }, agent, timeout: 5000 }, res => {
-            res.resume();
-            res.on("end", () => resolve({ ok: res.statusCode === 200, headers: res.headers }));
-            res.on("error", () => resolve({ ok: false }));
-        });
-        req.on("timeout", () => req.destroy(new Error("timeout")));
-        req.on("error", () => resolve({ ok: false }));
-    });
-}
-
-/** wrk (Debian's package) when installed: a C client, so the client is not the bottleneck. */
-const WRK = (() => {
-    try { execFileSync("wrk", ["--version"], { stdio: "ignore" }); return true; } catch (e) { return (e as { status?: number }).status === 1; }
-})();
-
-/** Requests/s over `seconds` with wrk, 16 keep-alive connections; any non-2xx answer is an error. */
-function wrkRps(t: Target, seconds: number): number {
-    const r = spawnSync("wrk", ["-t", "1", "-c", "16", "-d", `${seconds}s`, "-H", `Host: ${t.host}`, `http://127.0.0.1:${t.port}${t.path}`], { encoding: "utf8", timeout: (seconds + 20) * 1000 });
-    const out = `${r.stdout}${r.stderr}`;
-    const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
-    if (!rps) throw new Error(`wrk printed no rate:\n${out}`);
-    const bad = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-    if (bad) throw new Error(`wrk saw ${bad[1]} non-2xx answers from ${t.host}${t.path}`);
-    return Number(rps[1]);
-}
-
-/** Throughput for the ratio benches: wrk for 3 s when present, else the Node client below. */
-async function throughput(t: Target): Promise<number> {
-    if (WRK) return wrkRps(t, 3);
-    const r = await load(t, 3000);
-    if (r.failed) throw new Error(`${r.failed} requests to ${t.host}${t.path} failed`);
-    return r.rps;
-}
-
-/** `count` requests, `concurrency` in flight, on one keep-alive agent; requests/s and failures. */
-async function load(t: Target, count: number, concurrency = 16): Promise<{ rps: number; failed: number }> {
-    const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-    let sent = 0, failed = 0;
-    const t0 = process.hrtime.bigint();
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-        while (sent < count) {
-            sent++;
-            if (!(await once(agent, t)).ok) failed++;
-        }
-    }));
-    const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    agent.destroy();
-    return { rps: count / s, failed };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const round = (x: number) => Math.round(x * 100) / 100;
-
 async function withEnv<T>(f: (env: Env) => Promise<T>): Promise<T> {
     const env = await setup();
     try { return await f(env); } finally { await teardown(env); }
@@ -146,25 +88,6 @@ export const nginxBenches: Bench[] = [
                 "nginx.proxyRatio": round(median(g) / median(d)), "nginx.directRps": Math.round(median(d)), "nginx.gatewayRps": Math.round(median(g)),
                 "nginx.clientIsWrk": WRK ? 1 : 0,
             };
-        }),
-    },
-    {
-        name: "nginx.scaleRatio",
-        run: () => withEnv(async env => {
-            // The target is the last route: the worst case for in-order map matching. Sizes
-            // alternate so machine noise hits both alike; medians of 5.
-            const plans = new Map([[1, benchPlan(env, 1)], [1000, benchPlan(env, 1000)]]);
-            const rps = new Map<number, number[]>([[1, []], [1000, []]]);
-            for (let i = 0; i < 5; i++) {
-                for (const routes of [1, 1000]) {
-                    await apply(env, plans.get(routes)!);
-                    const t: Target = { port: env.gwPort, host: `h${(routes - 1) % 50}.bench`, path: `/r${routes - 1}/x` };
-                    await load(t, 300);
-                    rps.get(routes)!.push(await throughput(t));
-                }
-            }
-            const one = median(rps.get(1)!), many = median(rps.get(1000)!);
-            return { "nginx.scaleRatio": round(many / one), "nginx.rps1Route": Math.round(one), "nginx.rps1000Routes": Math.round(many) };
         }),
     },
     {
@@ -217,10 +140,6 @@ export const nginxBenches: Bench[] = [
         }),
     },
 ];
-
-function sleep(ms: number): Promise<void> {
-    return new Promise(r => setTimeout(r, ms));
-}
 
 if (require.main === module) {
     (async () => {

@@ -3,6 +3,7 @@ import { execFileSync } from "child_process";
 import * as path from "path";
 import { compile } from "../routing/compile";
 import { simulate, SimRequest } from "../routing/simulate";
+import { median, round } from "./stats";
 import { Bench } from "./types";
 import { HOSTNAMES, syntheticInput } from "./workload";
 
@@ -25,8 +26,7 @@ export const routingBenches: Bench[] = [
                 large.push(l.ms);
                 peak.push(l.peakMiB);
             }
-            const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-            const ms1k = med(small), ms10k = med(large);
+            const ms1k = median(small), ms10k = median(large);
             return {
                 "routing.compile1k.ms": round(ms1k),
                 "routing.compile10k.ms": round(ms10k),
@@ -60,7 +60,3 @@ export const routingBenches: Bench[] = [
         },
     },
 ];
-
-function round(x: number): number {
-    return Math.round(x * 100) / 100;
-}

@@ -1,13 +1,14 @@
-// npm run bench [-- --json] [-- --only <prefix>]
+// npm run bench [-- --json] [-- --only <prefix>]   (GK_BENCH_SIZES=1000,5000 picks nginx.scale / nginx.lastRuleRatio sizes)
 // Every bench reports named figures; --json prints them all as one JSON object on the last line.
 import { awsBenches } from "./aws";
 import { gcpBenches } from "./gcp";
 import { kubernetesBenches } from "./kubernetes";
 import { nginxBenches } from "./nginx";
+import { nginxScaleBenches } from "./nginx-scale";
 import { routingBenches } from "./routing";
 import { Bench } from "./types";
 
-const ALL: Bench[] = [...routingBenches, ...nginxBenches, ...awsBenches, ...gcpBenches, ...kubernetesBenches];
+const ALL: Bench[] = [...routingBenches, ...nginxBenches, ...nginxScaleBenches, ...awsBenches, ...gcpBenches, ...kubernetesBenches];
 
 async function main(): Promise<void> {
     const args = process.argv.slice(2);
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
     if (selected.length === 0) throw new Error(`no bench matches ${only}; benches: ${ALL.map(b => b.name).join(", ")}`);
     const results: Record<string, number> = {};
     for (const b of selected) {
-        const figures = await b.run();
+        const figures = await b.run(only);
         for (const [k, v] of Object.entries(figures)) {
             if (only && !k.startsWith(only) && !b.name.startsWith(only)) continue;
             results[k] = v;

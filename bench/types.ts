@@ -1,5 +1,6 @@
 export interface Bench {
     /** Key prefix of the figures it reports, e.g. "routing.compile"; `--only` filters on it. */
     name: string;
-    run(): Promise<Record<string, number>>;
+    /** `only`: the --only prefix, for benches whose sizes it can select (e.g. "nginx.scale.1k"). */
+    run(only?: string): Promise<Record<string, number>>;
 }
