@@ -104,6 +104,8 @@ export class HTTPRoute extends pulumi.ComponentResource {
     private readonly adapterParameters: pulumi.Output<GatewayClassParameters>;
     /** The resources compileAgainst's inputs came from: what realizeRoutes' objects depend on. */
     private readonly payloadDependencies: pulumi.Resource[];
+    /** The GatewayReference parentRefs (other stacks' gateways). */
+    private readonly references: pulumi.Output<GatewayReference>[];
 
     constructor(name: string, args: HTTPRouteArgs, opts?: pulumi.ComponentResourceOptions) {
         const label = labelOf(args.namespace, args.name, name);
@@ -120,6 +122,7 @@ export class HTTPRoute extends pulumi.ComponentResource {
 
         const namespace = args.namespace ?? "default";
         const references: pulumi.Output<GatewayReference>[] = [];
+        this.references = references;
         const parentRefs = (args.parentRefs ?? []).map((p, i) => {
             const common = { sectionName: p.sectionName, port: p.port };
             if (p.gateway instanceof Gateway) return { name: p.gateway.name, namespace: p.gateway.namespace, ...common };
@@ -218,10 +221,12 @@ export class HTTPRoute extends pulumi.ComponentResource {
             if (adapter?.realizeRoutes) {
                 const parameters = ((value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>;
                 const attachment = ref.attachments?.[adapter.name];
+                const programPlan = await this.programPlan(ref, spec, value.services as ServiceSpec[]);
                 adapter.realizeRoutes(routing.gateways[0], {
                     parent: this, gatewayName: ref.name, parameters, shared: declarations().adapterState, input,
                     namespaces: input.namespaces,
-                    routeStatuses: routing.routes,
+                    routeStatuses: routing.routes.filter(r => r.route === `${spec.namespace ?? "default"}/${spec.name}`),
+                    programPlan,
                     ...(attachment ? { attachment } : {}),
                 });
             }
@@ -230,6 +235,29 @@ export class HTTPRoute extends pulumi.ComponentResource {
             throw err instanceof GatewayValidationError || err instanceof CapabilityError ? reportFailure(err, this, new Map(
                 (value.services as ServiceSpec[]).map((svc, i) => [`Service ${svc.namespace ?? "default"}/${svc.name}`, declaredServices[i]] as const))) : err;
         }
+    }
+
+    /**
+     * This route and every other route of this program on the same reference that is valid on its
+     * own, compiled together: what an adapter numbering rules across routes reads (ctx.programPlan).
+     * A route whose spec or reference is unknown in this preview is left out.
+     */
+    private async programPlan(ref: GatewayReference, spec: HTTPRouteSpec, services: ServiceSpec[]): Promise<GatewayPlan> {
+        const specs: HTTPRouteSpec[] = [spec];
+        for (const other of declarations().routes) {
+            if (other === this || other.references.length === 0) continue;
+            const { known, value } = await resolveOutput(pulumi.output({ refs: other.references, spec: other.spec }));
+            if (!known) continue;
+            const same = (value.refs as GatewayReference[]).some(r => r.name === ref.name && r.namespace === ref.namespace && r.controllerName === ref.controllerName);
+            if (!same) continue;
+            try {
+                compileGateway(gatewayInputOf(ref, [value.spec as HTTPRouteSpec], services));
+                specs.push(value.spec as HTTPRouteSpec);
+            } catch {
+                // Reported on that route by its own compile.
+            }
+        }
+        return compileGateway(gatewayInputOf(ref, specs, services)).gateways[0];
     }
 
     private async computeStatus(sources: StatusSource[]): Promise<{ status: RouteStatus; table: string } | undefined> {
