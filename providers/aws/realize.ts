@@ -52,7 +52,7 @@ export function realizeAlb(plan: GatewayPlan, ctx: RealizeContext): AlbRealized 
 
 /**
  * What a team's stack needs to put its rules on this gateway's listeners (GatewayReference
- * attachments.aws): the listeners (an lb.Listener's id is its ARN), the namespaces' slots and
+ * attachments.aws): the listeners' ARNs, the namespaces' slots and
  * budgets, and the parameters its target groups take. No secrets.
  */
 export interface AlbAttachment {
@@ -66,7 +66,7 @@ const ATTACHED_PARAMETERS = ["region", "vpcId", "subnetIds", "tags", "healthChec
 
 function attachmentOf(build: AlbBuild, parameters: Record<string, unknown>, resources: AlbResources): Record<string, unknown> {
     const listeners: Record<string, { arn: pulumi.Output<string>; protocol: "HTTP" | "HTTPS" }> = {};
-    for (const l of build.model.listeners) listeners[String(l.port)] = { arn: resources.listeners.get(l.port)!.id, protocol: l.protocol };
+    for (const l of build.model.listeners) listeners[String(l.port)] = { arn: resources.listeners.get(l.port)!.arn, protocol: l.protocol };
     const shared = Object.fromEntries(ATTACHED_PARAMETERS.filter(k => parameters[k] !== undefined).map(k => [k, parameters[k]]));
     return { listeners, namespaces: build.settings.namespaces!, parameters: shared };
 }
