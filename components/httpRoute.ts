@@ -13,7 +13,7 @@ import { GatewayValidationError } from "../routing/errors";
 import { GatewayPlan, RouteParentStatus, RouteStatus, RoutingPlan } from "../routing/plan";
 import { routingTable } from "../routing/table";
 import { HTTPRouteFilter, HTTPRouteMatch, HTTPRouteSpec, HTTPRouteTimeouts, ServiceSpec } from "../routing/types";
-import { allAdapters } from "../providers";
+import { allAdapters, checkCapabilities } from "../providers";
 import { CapabilityError } from "../routing/errors";
 import { Gateway, GatewayReference } from "./gateway";
 import type { GatewayClassParameters } from "./gatewayClass";
@@ -216,8 +216,10 @@ export class HTTPRoute extends pulumi.ComponentResource {
         try {
             const input = gatewayInputOf(ref, [spec], value.services as ServiceSpec[]);
             const routing = compileGateway(input);
-            // Adapters whose routes are objects of their own (kubernetes) emit them in this stack.
             const adapter = allAdapters().find(a => a.controllerNames.includes(ref.controllerName));
+            // Refused here, in the team's own `up`, what the gateway's data plane cannot carry.
+            if (adapter && !adapter.planOnly) checkCapabilities(routing.gateways[0], adapter, allAdapters());
+            // Adapters whose routes are objects of their own (kubernetes, aws) emit them in this stack.
             if (adapter?.realizeRoutes) {
                 const parameters = ((value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>;
                 const attachment = ref.attachments?.[adapter.name];

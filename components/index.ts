@@ -6,3 +6,5 @@ export { Gateway } from "./gateway";
 export type { GatewayArgs, GatewayListenerArgs, GatewayClassRefArgs, GatewayReference, GatewayRender } from "./gateway";
 export { HTTPRoute } from "./httpRoute";
 export type { HTTPRouteArgs, HTTPRouteParentRefArgs, HTTPRouteRuleArgs, HTTPBackendRefArgs } from "./httpRoute";
+export { publishRoutes } from "./importedRoutes";
+export type { PublishedRoutes, ImportedRoutesArgs } from "./importedRoutes";
