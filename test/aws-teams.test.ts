@@ -9,6 +9,8 @@ import fc from "fast-check";
 import { AlbModel, AlbRule, buildAlbModel } from "../providers/aws/model";
 import { priorityItem } from "../providers/aws/model/rules";
 import { LAYOUT_END, cellOf, pathDepth } from "../providers/aws/model/slots";
+import { PriorityItem } from "../providers/aws/model/priorities";
+import { readSettings } from "../providers/aws/parameters";
 import { compile } from "../routing/compile";
 import { CompileInput, RoutingPlan } from "../routing/plan";
 import { HTTPRouteRule, HTTPRouteSpec } from "../routing/types";
@@ -171,6 +173,39 @@ describe("aws: listener rules of several stacks on one ALB (shared priority layo
             checked++;
         }), { numRuns: 400, seed: 1617 });
         assert.ok(checked > 100, `only ${checked} inserts checked`);
+    });
+
+    it("parameters.aws.namespaces: slots unique, 0–7 and in namespace-name order (the order ties between namespaces take)", () => {
+        const problems = (namespaces: unknown) => readSettings({ subnetIds: ["a", "b"], namespaces }, "infra/edge").problems;
+        assert.deepStrictEqual(problems({ ops: { slot: 0 }, "team-a": { slot: 2, rules: 10 } }), []);
+        assert.deepStrictEqual(problems({ "team-b": { slot: 1, rules: 5 }, "team-a": { slot: 3, rules: 5 } }), [
+            "Gateway infra/edge: GatewayClass parameters.aws.namespaces: namespace team-a (slot 3) sorts before team-b (slot 1), so its slot must be lower: " +
+            "slots follow namespace names, which decide ties between namespaces; renumber the slots in name order (leave gaps for namespaces to come)"]);
+        // "a-b/…" sorts before "a/…" ('-' < '/'), as routing/precedence.ts compares route names.
+        assert.match(problems({ a: { slot: 0 }, "a-b": { slot: 1 } })[0], /namespace a-b \(slot 1\) sorts before a \(slot 0\)/);
+        assert.match(problems({ x: { slot: 2 }, y: { slot: 2 } })[0], /namespaces x and y both have slot 2/);
+        assert.match(problems({ x: { slot: 8 } })[0], /parameters\.aws\.namespaces\.x\.slot must be a whole number from 0 to 7 \(got 8\)/);
+        assert.match(problems({ x: { slot: 1, rules: -1 } })[0], /namespaces\.x\.rules must be a whole number ≥ 0/);
+    });
+
+    it("refuses, naming the rule, what the layout cannot order: deep prefixes, long wildcards, many header matches", () => {
+        const item = (over: Partial<PriorityItem>): PriorityItem => ({ key: "k", path: { type: "PathPrefix", value: "/" }, headers: [], queries: [], ...over });
+        assert.ok(!("refusal" in cellOf(item({ path: { type: "PathPrefix", value: "/a/b/c/d/e" } }), 0)));
+        assert.match((cellOf(item({ path: { type: "PathPrefix", value: "/a/b/c/d/e/" } }), 0) as { refusal: string }).refusal, /deeper than 5 segments/);
+        assert.match((cellOf(item({ hostname: "*.a.b.c.example.com" }), 0) as { refusal: string }).refusal, /more than 5 labels/);
+        const h = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `x-${i}`, value: "1" }));
+        assert.match((cellOf(item({ headers: h(3) }), 0) as { refusal: string }).refusal, /3 header and 0 query param matches/);
+        // Bands in precedence order: precise host before wildcard before any host; Exact before every prefix; conditions first.
+        const first = (over: Partial<PriorityItem>) => (cellOf(item(over), 0) as { first: number }).first;
+        assert.ok(first({ hostname: "a.example.com" }) < first({ hostname: "*.a.example.com" }));
+        assert.ok(first({ hostname: "*.a.example.com" }) < first({ hostname: "*.example.com" }));
+        assert.ok(first({ hostname: "*.example.com", path: { type: "PathPrefix", value: "/" } }) < first({ path: { type: "Exact", value: "/x" } }));
+        assert.ok(first({ path: { type: "Exact", value: "/" } }) < first({ path: { type: "PathPrefix", value: "/a/b/c/d/e" } }));
+        assert.ok(first({ path: { type: "PathPrefix", value: "/a" }, method: "GET" }) < first({ path: { type: "PathPrefix", value: "/a" }, headers: h(2) }));
+        assert.ok(first({ path: { type: "PathPrefix", value: "/a" }, headers: h(1) }) < first({ path: { type: "PathPrefix", value: "/a" } }));
+        // Slots of one band: slot order, cells never overlapping.
+        const a = cellOf(item({}), 2) as { first: number; size: number }, b = cellOf(item({}), 3) as { first: number; size: number };
+        assert.strictEqual(a.first + a.size, b.first);
     });
 
     it("orders nested prefixes by depth as precedence orders them by length", () => {
