@@ -48,8 +48,9 @@ export interface ImportedRoutesArgs {
  * compiled against that reference.
  */
 export function publishRoutes(routes: HTTPRoute[]): pulumi.Output<PublishedRoutes> {
-    const services = declarations().services;
-    return pulumi.all([pulumi.all(routes.map(r => r.spec)), pulumi.all(routes.map(r => r.status)), pulumi.all(services.map(s => s.spec))])
+    // The Services are read once the program body has finished declaring them (as an HTTPRoute's status does).
+    const services = new Promise<pulumi.Output<unknown[]>>(resolve => setImmediate(() => resolve(pulumi.all(declarations().services.map(s => s.spec)))));
+    return pulumi.all([pulumi.all(routes.map(r => r.spec)), pulumi.all(routes.map(r => r.status)), pulumi.output(services)])
         .apply(([specs, statuses, declared]) => {
             const used = new Set<string>();
             for (const spec of specs) {

@@ -57,9 +57,11 @@ async function operatorStack(imports: Imports = []) {
 
 async function teamStack(reference: GatewayReference, routes: RouteData[], services: ServiceData[]) {
     return runProgram(() => {
-        declareServices(services);
         const made = routes.map(r => declareRoute(r, reference));
-        return { routes: publishRoutes(made) };
+        const published = publishRoutes(made);
+        // Declared after publishRoutes: it reads the Services once the program body has finished.
+        declareServices(services);
+        return { routes: published };
     });
 }
 
