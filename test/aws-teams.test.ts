@@ -18,7 +18,7 @@ import { CLASS, LISTENER_SETS, compareWithSimulate, request, requestOf, rule } f
 
 const OPERATOR = "ops";
 const TEAMS = ["team-a", "team-b", "team-c"];
-const NAMESPACES = { [OPERATOR]: { slot: 0 }, "team-a": { slot: 2, rules: 60 }, "team-b": { slot: 4, rules: 60 }, "team-c": { slot: 6, rules: 60 } };
+const NAMESPACES = { [OPERATOR]: { slot: 0 }, "team-a": { slot: 2, rules: 200 }, "team-b": { slot: 4, rules: 200 }, "team-c": { slot: 6, rules: 200 } };
 const PARAMS = { subnetIds: ["subnet-a", "subnet-b"], vpcId: "vpc-1", rulesQuota: 1000, namespaces: NAMESPACES };
 const SERVICES = [OPERATOR, ...TEAMS].flatMap(namespace => ["s1", "s2", "s3"].map((name, i) => ({
     name, namespace, ports: [{ port: 8080 }], endpoints: [{ address: `10.0.${namespace.length}.${i + 1}` }],
@@ -139,11 +139,11 @@ describe("aws: listener rules of several stacks on one ALB (shared priority layo
         const summary = `${runs} sets: ${compared / 25} compared (${compared} requests), ${invalid} invalid, ${refusedByAlb} refused by ALB's condition limit, ` +
             `${refusedByLayout} by the shared layout's cell sizes; ${crossStackListeners} listeners carried rules of several stacks`;
         if (process.env.GATEWAYKIT_VERBOSE) console.log(summary);
-        // The generator is dense in conditions (a third of its matches carry 3 or more), so the classes of
-        // 2–4 places refuse often; what is compared must still be plenty.
-        assert.ok(compared > 9000, summary);
-        assert.ok(crossStackListeners > 250, summary);
-        assert.ok(refusedByLayout < runs / 2, summary);
+        // The generator is dense in conditions (many matches carry 3 or more, split further on port 8080),
+        // so the smallest classes refuse at times; what is compared must still be plenty.
+        assert.ok(compared > 11000, summary);
+        assert.ok(crossStackListeners > 350, summary);
+        assert.ok(refusedByLayout < runs / 4, summary);
     });
 
     it("a team's insert or delete moves no other stack's rule, and none of its own outside the cell it joins", function () {

@@ -24,9 +24,10 @@
 //
 // The price is a bounded domain: on a shared listener a wildcard hostname has at most 5 labels, a
 // PathPrefix at most depth 10 (5 segments), a match at most 2 header matches and 1 query param
-// match, and a namespace at most cellSize() ALB rules of one band (32 without method/header/query
-// conditions, 12 with one method or header, 8 with one query param, 4 or 2 with more). Beyond it
-// the preflight refuses, naming the rule. The whole layout ends at LAYOUT_END (46848 ≤ 50000).
+// match, and a namespace at most cellSize() ALB rules of one band (on a precise host 64 without
+// method/header/query conditions, 24 with one method or header, 16 with one query param, 8 or 4
+// with more; any host ×¾ of that, "*.example.com" ½, other wildcards ¼). Beyond it the preflight
+// refuses, naming the rule. The whole layout ends at LAYOUT_END (46848 ≤ 50000).
 //
 // Pure TypeScript.
 
@@ -49,14 +50,18 @@ export const ISOLATION_BAND = 64;
  * classes. Condition values beyond ALB's 5 split a rule into several (each needs a number), so
  * the classes with conditions hold a few of those too.
  */
-export function cellSize(extras: Extras): number {
+export function cellSize(extras: Extras, hostLevel: number): number {
     const { method, headers, queries } = extras;
     const n = method + headers + queries;
-    if (n === 0) return 32;
-    if (n === 1) return queries === 1 ? 8 : 12;
-    if (n === 2) return 4;
-    return 2;
+    const base = n === 0 ? 32 : n === 1 ? (queries === 1 ? 8 : 12) : n === 2 ? 4 : 2;
+    return base * HOST_LEVEL_SCALE[hostLevel] / 2;
 }
+
+/**
+ * Cell sizes per host level, in halves of the base sizes: precise hosts (most rules) ×2, any host
+ * ×1.5, "*.example.com" ×1, the rarer wildcards of 5, 4 and 2 labels ×0.5.
+ */
+const HOST_LEVEL_SCALE = [4, 1, 1, 2, 1, 3];
 
 interface Extras { method: 0 | 1; headers: number; queries: number }
 
@@ -70,12 +75,16 @@ const EXTRAS: Extras[] = [];
 for (const method of [1, 0] as const) {
     for (let h = MAX_HEADER_MATCHES; h >= 0; h--) for (let q = MAX_QUERY_MATCHES; q >= 0; q--) EXTRAS.push({ method, headers: h, queries: q });
 }
-const EXTRAS_WIDTH = EXTRAS.map(e => cellSize(e) * SLOTS);
-const EXTRAS_OFFSET = EXTRAS_WIDTH.map((_, i) => EXTRAS_WIDTH.slice(0, i).reduce((a, b) => a + b, 0));
-const PATH_LEVEL_WIDTH = EXTRAS_WIDTH.reduce((a, b) => a + b, 0);
-const HOST_LEVEL_WIDTH = PATH_LEVELS * PATH_LEVEL_WIDTH + ISOLATION_BAND;
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const offsets = (widths: number[]) => widths.map((_, i) => sum(widths.slice(0, i)));
+/** Per host level: each extras class's width (its cell × SLOTS) and offset within a path level. */
+const EXTRAS_WIDTH = HOST_LEVEL_SCALE.map((_, h) => EXTRAS.map(e => cellSize(e, h) * SLOTS));
+const EXTRAS_OFFSET = EXTRAS_WIDTH.map(offsets);
+const PATH_LEVEL_WIDTH = EXTRAS_WIDTH.map(sum);
+const HOST_LEVEL_WIDTH = PATH_LEVEL_WIDTH.map(w => PATH_LEVELS * w + ISOLATION_BAND);
+const HOST_LEVEL_OFFSET = offsets(HOST_LEVEL_WIDTH);
 /** The highest priority the layout uses (≤ ALB's 50000). */
-export const LAYOUT_END = HOST_LEVELS * HOST_LEVEL_WIDTH;
+export const LAYOUT_END = sum(HOST_LEVEL_WIDTH);
 
 /** 0 precise, 1… wildcards by label count (more labels first), last: any host; undefined beyond the domain. */
 export function hostLevel(hostname: string | undefined): number | undefined {
@@ -123,15 +132,15 @@ export function cellOf(item: PriorityItem, slot: number): Cell | { refusal: stri
     }
     const extras: Extras = { method: item.method !== undefined ? 1 : 0, headers: item.headers.length, queries: item.queries.length };
     const e = EXTRAS.findIndex(x => x.method === extras.method && x.headers === extras.headers && x.queries === extras.queries);
-    const size = cellSize(extras);
-    return { first: 1 + h * HOST_LEVEL_WIDTH + p * PATH_LEVEL_WIDTH + EXTRAS_OFFSET[e] + slot * size, size };
+    const size = cellSize(extras, h);
+    return { first: 1 + HOST_LEVEL_OFFSET[h] + p * PATH_LEVEL_WIDTH[h] + EXTRAS_OFFSET[h][e] + slot * size, size };
 }
 
 /** The band of the operator's isolation rules for a listener hostname (undefined beyond the domain). */
 export function isolationBand(hostname: string): Cell | undefined {
     const h = hostLevel(hostname);
     if (h === undefined) return undefined;
-    return { first: 1 + h * HOST_LEVEL_WIDTH + PATH_LEVELS * PATH_LEVEL_WIDTH, size: ISOLATION_BAND };
+    return { first: 1 + HOST_LEVEL_OFFSET[h] + PATH_LEVELS * PATH_LEVEL_WIDTH[h], size: ISOLATION_BAND };
 }
 
 export interface SharedItem {
