@@ -30,7 +30,8 @@ export class PlainNginx {
         const files = typeof config === "string" ? [{ path: MAIN, content: config, mode: 0o644 }] : config;
         if (!files.some(f => f.path === MAIN)) throw new Error(`PlainNginx: no ${MAIN} among the files for ${this.dir}`);
         for (const f of files) fs.writeFileSync(path.join(this.dir, f.path), f.content, { mode: f.mode });
-        const t = await run(this.bin, ["-t", ...this.args()]);
+        const t = await run(this.bin, ["-t", ...this.args()], this.timeoutMs);
+        if (t.timedOut) throw new Error(`nginx -t of the config in ${this.dir} did not finish within ${this.timeoutMs} ms`);
         if (t.code !== 0) throw new Error(`nginx -t refused the config in ${this.dir}: ${t.stderr.trim()}`);
     }
 

@@ -30,6 +30,7 @@ import { GatewayClass, GatewayClassParameters } from "./gatewayClass";
 import type { DeclaredRoute } from "./route";
 import { describeUnknowns, payloadTransformation, resourcesOf, splitGatewayInputs, withoutUndefined } from "./payload";
 import { reportFailure, unlessReported } from "./failures";
+import { ImportedRoutesArgs, PublishedRoutes, ResolvedImport, admitImportedRoutes } from "./importedRoutes";
 import { declarations, labelOf, resolveOutput } from "./registry";
 
 export interface GatewayListenerArgs {
@@ -69,6 +70,15 @@ export interface GatewayArgs {
      * gateway keeps its current class.
      */
     portabilityTargets?: string[];
+    /**
+     * Routes other stacks published for this gateway (their publishRoutes output, read through a
+     * StackReference), each with the namespaces that stack owns: they join this gateway's own routes
+     * on its next `up`. A route that is invalid, outside its stack's namespaces or refused by the
+     * adapter is skipped with its status (routeStatuses, reason NotImported) instead of failing the
+     * gateway. For data planes that are one object for every route (gcp's URL map); see
+     * components/importedRoutes.ts.
+     */
+    importedRoutes?: ImportedRoutesArgs[];
 }
 
 /**
@@ -91,7 +101,12 @@ export interface GatewayReference {
 
 /** What rendering produced; `known` is false during a preview whose inputs are not yet known. */
 export type GatewayRender =
-    | { known: true; plan: GatewayPlan; input: GatewayInput; routing: RoutingPlan; routingTable: string; addresses: pulumi.Output<string[]>; adapter: string; attachment?: Record<string, unknown> }
+    | {
+        known: true; plan: GatewayPlan; input: GatewayInput; routing: RoutingPlan; routingTable: string; addresses: pulumi.Output<string[]>; adapter: string;
+        attachment?: Record<string, unknown>;
+        /** Imported routes left out, with why (GatewayArgs.importedRoutes). */
+        skippedImports: RouteStatus[];
+    }
     | { known: false };
 
 const GATEWAY_TYPE = "gatewaykit:index:Gateway";
@@ -124,6 +139,7 @@ export class Gateway extends pulumi.ComponentResource {
     private sealTimer: NodeJS.Immediate | undefined;
     private onSealed!: () => void;
     private readonly portabilityTargets: string[];
+    private readonly importedRoutes: ImportedRoutesArgs[];
     private onPortability!: (report: Record<string, PortabilityFinding[]>) => void;
 
     constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -145,6 +161,7 @@ export class Gateway extends pulumi.ComponentResource {
             adapterFor(args.gatewayClass.controllerName); // fail now on a typo
         }
         this.portabilityTargets = [...(args.portabilityTargets ?? [])];
+        this.importedRoutes = [...(args.importedRoutes ?? [])];
         for (const target of this.portabilityTargets) adapterFor(target); // fail now on a typo
         this.name = pulumi.output(args.name ?? name);
         this.namespace = pulumi.output(args.namespace ?? "default");
@@ -182,7 +199,7 @@ export class Gateway extends pulumi.ComponentResource {
             pulumi.output(unlessReported(this.rendered).then(r => !pulumi.isUnknown(r) && r.known ? pick(r) : pulumi.unknown as unknown as T)) as pulumi.Output<T>;
         this.plan = part(r => r.plan);
         this.status = part(r => r.plan.status);
-        this.routeStatuses = part(r => r.routing.routes);
+        this.routeStatuses = part(r => [...r.routing.routes, ...r.skippedImports]);
         this.routingTable = part(r => r.routingTable);
         this.addresses = part(r => r.addresses) as unknown as pulumi.Output<string[]>;
         this.portability = pulumi.output(portability.then(p => p ?? pulumi.unknown)) as pulumi.Output<Record<string, PortabilityFinding[]>>;
@@ -251,6 +268,8 @@ export class Gateway extends pulumi.ComponentResource {
             value = split.value;
         }
         value = { ...value, routes: value.routes.map(withoutUndefined) };
+        const imports = await this.resolveImports();
+        if (imports === undefined) return { known: false };
         const ref = value.reference;
         // Who a validation issue names ("HTTPRoute team-a/store"), as components of this program.
         const culprits = new Map<string, pulumi.Resource>();
@@ -260,7 +279,10 @@ export class Gateway extends pulumi.ComponentResource {
         try {
             const adapter = adapterFor(ref.controllerName);
             const ofKind = <S>(kind: string) => value.routes.filter((_, i) => routes[i].kind === kind) as S[];
-            const input = gatewayInputOf(ref, ofKind<HTTPRouteSpec>("HTTPRoute"), value.services as ServiceSpec[], value.labels as Labels, ofKind<GRPCRouteSpec>("GRPCRoute"));
+            const adapterParameters = ((value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>;
+            const admitted = admitImportedRoutes(ref, { routes: ofKind<HTTPRouteSpec>("HTTPRoute"), services: value.services as ServiceSpec[] }, imports, adapter, adapterParameters);
+            for (const s of admitted.skipped) pulumi.log.warn(s.parents[0].conditions[0].message, this);
+            const input = gatewayInputOf(ref, [...ofKind<HTTPRouteSpec>("HTTPRoute"), ...admitted.routes], [...value.services as ServiceSpec[], ...admitted.services], value.labels as Labels, ofKind<GRPCRouteSpec>("GRPCRoute"));
             const routing = compileGateway(input);
             const plan = routing.gateways[0];
             // What the data plane's resources depend on: where this gateway's inputs and the Services
@@ -271,7 +293,6 @@ export class Gateway extends pulumi.ComponentResource {
             })));
             this.reportPortability(plan, value.parameters as GatewayClassParameters, input);
             checkCapabilities(plan, adapter, allAdapters());
-            const adapterParameters = ((value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>;
             if (!adapter.realize) {
                 throw new CapabilityError(`Gateway ${plan.gateway}: the ${adapter.name} adapter (controllerName ${ref.controllerName}) ` +
                     "cannot create a data plane in this version of gatewaykit; use controllerName \"gatewaykit.dev/plan\" " +
@@ -292,10 +313,24 @@ export class Gateway extends pulumi.ComponentResource {
             return {
                 known: true, plan, input, routing, routingTable: routingTable(plan), addresses: result.addresses, adapter: adapter.name,
                 ...(result.attachment ? { attachment: result.attachment } : {}),
+                skippedImports: admitted.skipped,
             };
         } catch (err) {
             throw this.failure(err, culprits);
         }
+    }
+
+    /** The importedRoutes as plain values; undefined in a preview where they are not known yet (logged). */
+    private async resolveImports(): Promise<ResolvedImport[] | undefined> {
+        if (this.importedRoutes.length === 0) return [];
+        const { known, value } = await resolveOutput(pulumi.output(this.importedRoutes.map(i => ({ published: i.published, namespaces: i.namespaces }))));
+        if (!known) {
+            const message = `Gateway ${this.label}: importedRoutes are not known`;
+            if (!pulumi.runtime.isDryRun()) throw new pulumi.ResourceError(`${message} outside a preview`, this, true);
+            pulumi.log.info(`${message} in this preview; the routing plan is computed once they are (during update)`, this);
+            return undefined;
+        }
+        return value.map(v => ({ published: v.published as PublishedRoutes, namespaces: (v.namespaces ?? []) as string[] }));
     }
 
     /** Checks the plan against each portability target and shows the findings as preview warnings. */

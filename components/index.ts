@@ -8,3 +8,5 @@ export { HTTPRoute } from "./httpRoute";
 export type { HTTPRouteArgs, HTTPRouteParentRefArgs, HTTPRouteRuleArgs, HTTPBackendRefArgs } from "./httpRoute";
 export { GRPCRoute } from "./grpcRoute";
 export type { GRPCRouteArgs, GRPCRouteParentRefArgs, GRPCRouteRuleArgs, GRPCBackendRefArgs } from "./grpcRoute";
+export { publishRoutes } from "./importedRoutes";
+export type { PublishedRoutes, ImportedRoutesArgs } from "./importedRoutes";

@@ -105,6 +105,8 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
     private readonly adapterParameters: pulumi.Output<GatewayClassParameters>;
     /** The resources compileAgainst's inputs came from: what realizeRoutes' objects depend on. */
     private readonly payloadDependencies: pulumi.Resource[];
+    /** The GatewayReference parentRefs (other stacks' gateways). */
+    private readonly references: pulumi.Output<GatewayReference>[];
 
     /**
      * `rules` builds the kind's spec rules from the args (it may throw, naming the field); it runs
@@ -127,6 +129,7 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
 
         const namespace = args.namespace ?? "default";
         const references: pulumi.Output<GatewayReference>[] = [];
+        this.references = references;
         const parentRefs = (args.parentRefs ?? []).map((p, i) => {
             const common = { sectionName: p.sectionName, port: p.port };
             if (p.gateway instanceof Gateway) return { name: p.gateway.name, namespace: p.gateway.namespace, ...common };
@@ -210,18 +213,19 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
                 ? gatewayInputOf(ref, [], value.services as ServiceSpec[], undefined, [spec as GRPCRouteSpec])
                 : gatewayInputOf(ref, [spec as HTTPRouteSpec], value.services as ServiceSpec[]);
             const routing = compileGateway(input);
-            // Adapters whose routes are objects of their own (kubernetes) emit them in this stack.
             const adapter = allAdapters().find(a => a.controllerNames.includes(ref.controllerName));
-            // The gateway's own data plane checks HTTPRoutes when it recompiles them; a GRPCRoute is
-            // refused here, before anything is declared, where the adapter cannot carry gRPC.
-            if (adapter && this.kind === "GRPCRoute") checkCapabilities(routing.gateways[0], adapter, allAdapters());
+            // Refused here, in the team's own `up`, what the gateway's data plane cannot carry.
+            if (adapter && !adapter.planOnly) checkCapabilities(routing.gateways[0], adapter, allAdapters());
+            // Adapters whose routes are objects of their own (kubernetes, aws) emit them in this stack.
             if (adapter?.realizeRoutes) {
                 const parameters = ((value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>;
                 const attachment = ref.attachments?.[adapter.name];
+                const programPlan = await this.programPlan(ref, spec, value.services as ServiceSpec[]);
                 adapter.realizeRoutes(routing.gateways[0], {
                     parent: this, gatewayName: ref.name, parameters, shared: declarations().adapterState, input,
                     namespaces: input.namespaces,
-                    routeStatuses: routing.routes,
+                    routeStatuses: routing.routes.filter(r => r.route === `${spec.namespace ?? "default"}/${spec.name}`),
+                    programPlan,
                     ...(attachment ? { attachment } : {}),
                 });
             }
@@ -230,6 +234,33 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
             throw err instanceof GatewayValidationError || err instanceof CapabilityError ? reportFailure(err, this, new Map(
                 (value.services as ServiceSpec[]).map((svc, i) => [`Service ${svc.namespace ?? "default"}/${svc.name}`, declaredServices[i]] as const))) : err;
         }
+    }
+
+    /**
+     * This route and every other route of this program on the same reference that is valid on its
+     * own, compiled together: what an adapter numbering rules across routes reads (ctx.programPlan).
+     * A route whose spec or reference is unknown in this preview is left out.
+     */
+    private async programPlan(ref: GatewayReference, spec: HTTPRouteSpec | GRPCRouteSpec, services: ServiceSpec[]): Promise<GatewayPlan> {
+        const inputOf = (specs: { kind: RouteKind; spec: HTTPRouteSpec | GRPCRouteSpec }[]) => gatewayInputOf(ref,
+            specs.filter(s => s.kind === "HTTPRoute").map(s => s.spec as HTTPRouteSpec), services, undefined,
+            specs.filter(s => s.kind === "GRPCRoute").map(s => s.spec as GRPCRouteSpec));
+        const specs: { kind: RouteKind; spec: HTTPRouteSpec | GRPCRouteSpec }[] = [{ kind: this.kind, spec }];
+        for (const other of declarations().routes) {
+            if (other === this || !(other instanceof RouteComponent) || other.references.length === 0) continue;
+            const { known, value } = await resolveOutput(pulumi.output({ refs: other.references, spec: other.spec }));
+            if (!known) continue;
+            const same = (value.refs as GatewayReference[]).some(r => r.name === ref.name && r.namespace === ref.namespace && r.controllerName === ref.controllerName);
+            if (!same) continue;
+            const entry = { kind: other.kind, spec: value.spec as HTTPRouteSpec | GRPCRouteSpec };
+            try {
+                compileGateway(inputOf([entry]));
+                specs.push(entry);
+            } catch {
+                // Reported on that route by its own compile.
+            }
+        }
+        return compileGateway(inputOf(specs)).gateways[0];
     }
 
     private async computeStatus(sources: StatusSource[]): Promise<{ status: RouteStatus; table: string } | undefined> {

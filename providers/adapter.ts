@@ -63,6 +63,11 @@ export interface RealizeContext {
     attachment?: Record<string, unknown>;
     /** realizeRoutes only: the status of the routes being realised, as compiled against the reference. */
     routeStatuses?: RouteStatus[];
+    /**
+     * realizeRoutes only: every route this program attaches to the same reference (each valid on its
+     * own), compiled together — for data planes that number rules across routes (aws priorities).
+     */
+    programPlan?: GatewayPlan;
 }
 
 /** A PEM certificate (chain) and its private key. */

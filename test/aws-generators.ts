@@ -4,7 +4,9 @@
 import fc from "fast-check";
 import { compile } from "../routing/compile";
 import { CompileInput, RoutingPlan } from "../routing/plan";
-import { SimRequest } from "../routing/simulate";
+import { SimRequest, SimResult, simulate } from "../routing/simulate";
+import { AlbEvaluation, evaluateAlb } from "../providers/aws/evaluate";
+import type { AlbModel } from "../providers/aws/model";
 import { HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule, HTTPRouteSpec, Listener } from "../routing/types";
 
 export const PARAMS = { subnetIds: ["subnet-a", "subnet-b"], vpcId: "vpc-1" };
@@ -141,3 +143,45 @@ export function requestOf(r: GenRequest, port: number): SimRequest {
     return { scheme: "http", port, host, method: r.method, path: r.q ? `${r.path}?q=${r.q}` : r.path, headers };
 }
 
+
+// ---------------------------------------------------------------- comparison
+
+/** Outcomes as "status service" → probability; an invalid share of a mixed rule is 503 on ALB (declared deviation). */
+function simOutcomes(sim: SimResult): Map<string, number> {
+    const mixed = sim.outcomes.some(o => o.status === 200) && sim.outcomes.some(o => o.status === 500 && o.invalidReason);
+    const out = new Map<string, number>();
+    for (const o of sim.outcomes) {
+        const status = mixed && o.status === 500 ? 503 : o.status;
+        const k = `${status} ${status === 200 ? o.backend?.service : ""} ${status === 200 ? `${o.request.host} ${o.request.path}` : ""}`;
+        out.set(k, (out.get(k) ?? 0) + o.probability);
+    }
+    return out;
+}
+
+function albOutcomes(ev: AlbEvaluation): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const o of ev.outcomes) {
+        const k = `${o.status} ${o.status === 200 ? o.targetGroup?.service : ""} ${o.status === 200 ? `${o.request.host} ${o.request.path}` : ""}`;
+        out.set(k, (out.get(k) ?? 0) + o.probability);
+    }
+    return out;
+}
+
+function sameDistribution(a: Map<string, number>, b: Map<string, number>): boolean {
+    const keys = new Set([...a.keys(), ...b.keys()]);
+    return [...keys].every(k => Math.abs((a.get(k) ?? 0) - (b.get(k) ?? 0)) < 1e-9);
+}
+
+/** The first difference between routing/simulate and the emitted ALB rules for one request (rule, outcomes, redirect), or undefined. */
+export function compareWithSimulate(plan: RoutingPlan, model: AlbModel, req: SimRequest): string | undefined {
+    const sim = simulate(plan, req);
+    const ev = evaluateAlb(model, req);
+    const simDist = simOutcomes(sim), albDist = albOutcomes(ev);
+    const problems: string[] = [];
+    if (!sameDistribution(simDist, albDist)) problems.push(`outcomes: simulate ${JSON.stringify([...simDist])} vs ALB ${JSON.stringify([...albDist])}`);
+    if (sim.matched?.ruleId !== ev.rule?.source?.ruleId) problems.push(`rule: simulate ${sim.matched?.ruleId} vs ALB ${ev.rule?.key}`);
+    if (sim.redirect?.location !== ev.redirect?.location || sim.redirect?.statusCode !== ev.redirect?.statusCode) {
+        problems.push(`redirect: simulate ${JSON.stringify(sim.redirect)} vs ALB ${JSON.stringify(ev.redirect)}`);
+    }
+    return problems.length ? `${JSON.stringify(req)}: ${problems.join("; ")}` : undefined;
+}

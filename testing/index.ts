@@ -43,7 +43,10 @@ const recordingMocks: pulumi.runtime.Mocks = {
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         records.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? false });
         if (unknownOutputs) return { id: undefined, state: {} };
-        return { id: args.custom ? `${args.name}-id` : undefined, state: args.inputs };
+        // AWS resources get the ARN AWS would assign (named after the resource), so what links
+        // resources by ARN (a listener rule to its listener and target groups) stays checkable.
+        const arn = args.custom && args.type.startsWith("aws:") && args.inputs.arn === undefined ? { arn: `arn:aws:mock:${args.type}:${args.name}` } : {};
+        return { id: args.custom ? `${args.name}-id` : undefined, state: { ...args.inputs, ...arn } };
     },
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
         return args.inputs;

@@ -7,53 +7,17 @@
 
 import * as assert from "assert";
 import fc from "fast-check";
-import { evaluateAlb, AlbEvaluation } from "./evaluate";
+import { evaluateAlb } from "./evaluate";
 import { AlbBuild, buildAlbModel } from "./model";
 import { scaleWeights } from "./model/actions";
 import { compile } from "../../routing/compile";
 import { RoutingPlan } from "../../routing/plan";
-import { SimRequest, SimResult, simulate } from "../../routing/simulate";
-import { CLASS, LISTENER_SETS, PARAMS, SERVICES, request, requestOf, routeSet, tryCompile } from "../../test/aws-generators";
+import { SimRequest, simulate } from "../../routing/simulate";
+import { CLASS, LISTENER_SETS, PARAMS, SERVICES, compareWithSimulate, request, requestOf, routeSet, tryCompile } from "../../test/aws-generators";
 
-// ---------------------------------------------------------------- comparison
-
-/** Outcomes as "status service" → probability; an invalid share of a mixed rule is 503 on ALB (declared deviation). */
-function simOutcomes(sim: SimResult): Map<string, number> {
-    const mixed = sim.outcomes.some(o => o.status === 200) && sim.outcomes.some(o => o.status === 500 && o.invalidReason);
-    const out = new Map<string, number>();
-    for (const o of sim.outcomes) {
-        const status = mixed && o.status === 500 ? 503 : o.status;
-        const k = `${status} ${status === 200 ? o.backend?.service : ""} ${status === 200 ? `${o.request.host} ${o.request.path}` : ""}`;
-        out.set(k, (out.get(k) ?? 0) + o.probability);
-    }
-    return out;
-}
-
-function albOutcomes(ev: AlbEvaluation): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const o of ev.outcomes) {
-        const k = `${o.status} ${o.status === 200 ? o.targetGroup?.service : ""} ${o.status === 200 ? `${o.request.host} ${o.request.path}` : ""}`;
-        out.set(k, (out.get(k) ?? 0) + o.probability);
-    }
-    return out;
-}
-
-function sameDistribution(a: Map<string, number>, b: Map<string, number>): boolean {
-    const keys = new Set([...a.keys(), ...b.keys()]);
-    return [...keys].every(k => Math.abs((a.get(k) ?? 0) - (b.get(k) ?? 0)) < 1e-9);
-}
-
+/** The first difference between simulate and the emitted rules for one request (test/aws-generators.ts). */
 function compare(plan: RoutingPlan, build: AlbBuild, req: SimRequest): string | undefined {
-    const sim = simulate(plan, req);
-    const ev = evaluateAlb(build.model, req);
-    const simDist = simOutcomes(sim), albDist = albOutcomes(ev);
-    const problems: string[] = [];
-    if (!sameDistribution(simDist, albDist)) problems.push(`outcomes: simulate ${JSON.stringify([...simDist])} vs ALB ${JSON.stringify([...albDist])}`);
-    if (sim.matched?.ruleId !== ev.rule?.source?.ruleId) problems.push(`rule: simulate ${sim.matched?.ruleId} vs ALB ${ev.rule?.key}`);
-    if (sim.redirect?.location !== ev.redirect?.location || sim.redirect?.statusCode !== ev.redirect?.statusCode) {
-        problems.push(`redirect: simulate ${JSON.stringify(sim.redirect)} vs ALB ${JSON.stringify(ev.redirect)}`);
-    }
-    return problems.length ? `${JSON.stringify(req)}: ${problems.join("; ")}` : undefined;
+    return compareWithSimulate(plan, build.model, req);
 }
 
 describe("aws: emitted ALB rules vs routing/simulate", () => {

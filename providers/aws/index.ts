@@ -47,4 +47,7 @@ export const awsAdapter: Adapter = {
     // Loaded on first use, so programs of other adapters do not load @pulumi/aws.
     realize: (plan: GatewayPlan, ctx: RealizeContext): RealizeResult =>
         (require("./realize") as typeof import("./realize")).realizeAlb(plan, ctx),
+    // A team's routes on another stack's ALB: its own target groups and listener rules (realize.ts).
+    realizeRoutes: (plan: GatewayPlan, ctx: RealizeContext): void =>
+        (require("./realize") as typeof import("./realize")).realizeAlbRoutes(plan, ctx),
 };

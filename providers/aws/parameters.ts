@@ -3,6 +3,9 @@
 
 import { holdsPayloadToken } from "../payload-token";
 
+/** Namespaces one shared ALB listener has slots for (model/slots.ts SLOTS). */
+export const SHARED_SLOTS = 8;
+
 export type AlbScheme = "internet-facing" | "internal";
 export type AlbIpAddressType = "ipv4" | "dualstack" | "dualstack-without-public-ipv4";
 export type AlbLoadBalancingAlgorithm = "round_robin" | "least_outstanding_requests" | "weighted_random";
@@ -52,6 +55,20 @@ export interface AwsClassParameters {
     healthCheck?: { path?: string; matcher?: string; intervalSeconds?: number; healthyThreshold?: number; unhealthyThreshold?: number };
     /** Tags on every resource. */
     tags?: Record<string, string>;
+    /**
+     * Shares the listeners with other stacks: per route namespace, its slot of every priority band
+     * (0–7, in namespace-name order; leave gaps for namespaces to come) and, for a namespace whose
+     * routes another stack declares on this gateway's `reference`, the listener rules that stack may
+     * create (its part of rulesQuota). Fixed for the life of the gateway: a slot never moves.
+     */
+    namespaces?: Record<string, AwsNamespaceShare>;
+}
+
+/** One route namespace's part of a shared ALB (parameters.aws.namespaces[ns]). */
+export interface AwsNamespaceShare {
+    slot: number;
+    /** Rules another stack creates for this namespace; absent: the namespace's routes are the operator's own. */
+    rules?: number;
 }
 
 /** Parameters with defaults applied. */
@@ -73,6 +90,8 @@ export interface AlbSettings {
     certificateArns: Record<string, string>;
     healthCheck: { path: string; matcher: string; intervalSeconds?: number; healthyThreshold?: number; unhealthyThreshold?: number };
     tags: Record<string, string>;
+    /** parameters.aws.namespaces, checked; undefined: the listeners are this stack's alone. */
+    namespaces?: Record<string, AwsNamespaceShare>;
 }
 
 export const DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -158,6 +177,41 @@ export function readSettings(raw: Record<string, unknown>, gateway: string): { s
         certificateArns: certificateArns as Record<string, string>,
         healthCheck: { ...hc, path: hc.path ?? "/", matcher: hc.matcher ?? "200-399" },
         tags,
+        ...(raw.namespaces !== undefined ? { namespaces: readNamespaces(raw.namespaces, at("namespaces"), problems) } : {}),
     };
     return { settings, problems };
+}
+
+/** parameters.aws.namespaces: slots 0–7, unique, in namespace-name order (the order ties between namespaces take). */
+function readNamespaces(raw: unknown, at: string, problems: string[]): Record<string, AwsNamespaceShare> {
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+        problems.push(`${at} must map route namespaces to { slot, rules? } (got ${JSON.stringify(raw)})`);
+        return {};
+    }
+    const out: Record<string, AwsNamespaceShare> = {};
+    for (const [ns, v] of Object.entries(raw as Record<string, unknown>)) {
+        const share = v as Partial<AwsNamespaceShare> | null;
+        const slot = share?.slot, rules = share?.rules;
+        if (typeof slot !== "number" || !Number.isInteger(slot) || slot < 0 || slot >= SHARED_SLOTS) {
+            problems.push(`${at}.${ns}.slot must be a whole number from 0 to ${SHARED_SLOTS - 1} (got ${JSON.stringify(slot)})`);
+            continue;
+        }
+        if (rules !== undefined && (typeof rules !== "number" || !Number.isInteger(rules) || rules < 0)) {
+            problems.push(`${at}.${ns}.rules must be a whole number ≥ 0 (got ${JSON.stringify(rules)})`);
+            continue;
+        }
+        out[ns] = { slot, ...(rules !== undefined ? { rules } : {}) };
+    }
+    const bySlot = Object.entries(out).sort((a, b) => a[1].slot - b[1].slot);
+    for (let i = 1; i < bySlot.length; i++) {
+        const [pa, a] = bySlot[i - 1], [pb, b] = bySlot[i];
+        if (a.slot === b.slot) {
+            problems.push(`${at}: namespaces ${pa} and ${pb} both have slot ${a.slot}; give each namespace a slot of its own`);
+        } else if (`${pa}/` > `${pb}/`) {
+            // Rules of two namespaces that tie in precedence go by route name ("ns/name"): slots must follow it.
+            problems.push(`${at}: namespace ${pb} (slot ${b.slot}) sorts before ${pa} (slot ${a.slot}), so its slot must be lower: ` +
+                "slots follow namespace names, which decide ties between namespaces; renumber the slots in name order (leave gaps for namespaces to come)");
+        }
+    }
+    return out;
 }

@@ -11,7 +11,10 @@ import type * as permissionModule from "@pulumi/aws/lambda/permission";
 import { lazyPeer } from "../peer";
 import { GatewayPlan } from "../../routing/plan";
 import { RealizeContext, RealizeResult } from "../adapter";
-import { AlbAction, AlbBuild, AlbModel, buildAlbModel, slug } from "./model";
+import { CapabilityError } from "../../routing/errors";
+import { AlbAction, AlbBuild, AlbModel, AlbTargetGroup, buildAlbModel, slug } from "./model";
+import { awsName } from "./model/names";
+import type { AwsClassParameters, AwsNamespaceShare } from "./parameters";
 
 // @pulumi/aws is an optional peer: loaded when the first resource is created.
 const lb = lazyPeer<typeof lbModule>("@pulumi/aws/lb", "aws");
@@ -41,7 +44,82 @@ export function realizeAlb(plan: GatewayPlan, ctx: RealizeContext): AlbRealized 
     for (const w of build.warnings) void pulumi.log.warn(w, ctx.parent);
     for (const n of build.notes) void pulumi.log.info(n, ctx.parent);
     const resources = declare(build, ctx.parent);
-    return { addresses: resources.loadBalancer.dnsName.apply(d => [d]), build, resources };
+    return {
+        addresses: resources.loadBalancer.dnsName.apply(d => [d]), build, resources,
+        ...(build.settings.namespaces ? { attachment: attachmentOf(build, ctx.parameters, resources) } : {}),
+    };
+}
+
+/**
+ * What a team's stack needs to put its rules on this gateway's listeners (GatewayReference
+ * attachments.aws): the listeners' ARNs, the namespaces' slots and
+ * budgets, and the parameters its target groups take. No secrets.
+ */
+export interface AlbAttachment {
+    listeners: Record<string, { arn: string; protocol: "HTTP" | "HTTPS" }>;
+    namespaces: Record<string, AwsNamespaceShare>;
+    /** parameters.aws of the operator that a team's target groups and preflight read. */
+    parameters: Pick<AwsClassParameters, "region" | "vpcId" | "subnetIds" | "tags" | "healthCheck" | "loadBalancingAlgorithm">;
+}
+
+const ATTACHED_PARAMETERS = ["region", "vpcId", "subnetIds", "tags", "healthCheck", "loadBalancingAlgorithm"] as const;
+
+function attachmentOf(build: AlbBuild, parameters: Record<string, unknown>, resources: AlbResources): Record<string, unknown> {
+    const listeners: Record<string, { arn: pulumi.Output<string>; protocol: "HTTP" | "HTTPS" }> = {};
+    for (const l of build.model.listeners) listeners[String(l.port)] = { arn: resources.listeners.get(l.port)!.arn, protocol: l.protocol };
+    const shared = Object.fromEntries(ATTACHED_PARAMETERS.filter(k => parameters[k] !== undefined).map(k => [k, parameters[k]]));
+    return { listeners, namespaces: build.settings.namespaces!, parameters: shared };
+}
+
+/**
+ * A team's routes on another stack's ALB (a GatewayReference parentRef): this route's target groups
+ * and listener rules, children of the HTTPRoute, on the operator's listeners. Priorities come from
+ * every route this program attaches to the gateway (ctx.programPlan), so the program's rules of one
+ * namespace never ask for one number; the namespace's slot keeps them apart from other stacks'.
+ */
+export function realizeAlbRoutes(plan: GatewayPlan, ctx: RealizeContext): void {
+    const attachment = ctx.attachment as Partial<AlbAttachment> | undefined;
+    const routes = new Set((ctx.routeStatuses ?? []).map(s => s.route));
+    const who = [...routes].map(r => `HTTPRoute ${r}`).join(", ") || `routes on Gateway ${plan.gateway}`;
+    if (!attachment?.listeners || !attachment.namespaces) {
+        // The operator's stack declares this gateway's routes itself (its listeners are not shared): status only here.
+        void pulumi.log.info(`${who}: status computed against Gateway ${plan.gateway}; no listener rules are created by this stack, since the gateway's ` +
+            "reference carries no aws attachment: to own them here, its operator sets GatewayClass parameters.aws.namespaces (a slot and a rules budget per team namespace)", ctx.parent);
+        return;
+    }
+    const build = buildAlbModel(ctx.programPlan ?? plan, { ...(attachment.parameters ?? {}), ...ctx.parameters }, { team: { namespaces: attachment.namespaces } });
+    const problems = [...build.problems];
+    for (const l of build.model.listeners) {
+        if (attachment.listeners[String(l.port)] === undefined && l.rules.some(r => r.source && routes.has(r.source.route))) {
+            problems.push(`${who}: Gateway ${plan.gateway} has no shared ALB listener on port ${l.port}; a new port needs the operator's stack`);
+        }
+    }
+    if (problems.length > 0) {
+        throw new CapabilityError(`${who}: the aws adapter refuses these rules on Gateway ${plan.gateway}:\n` + problems.map(p => "  - " + p).join("\n"));
+    }
+    for (const w of build.warnings) void pulumi.log.warn(w, ctx.parent);
+    for (const n of build.notes) void pulumi.log.info(n, ctx.parent);
+    const own = build.model.listeners.map(l => ({ ...l, rules: l.rules.filter(r => r.source && routes.has(r.source.route)) }));
+    const used = new Set(own.flatMap(l => l.rules.flatMap(r => r.targetGroups)));
+    const routeSlug = slug([...routes].join("-"));
+    // Named after the route as well: another route of this stack (or the operator's) may use the same Service.
+    const { arns } = declareTargetGroups(build, build.model.targetGroups.filter(t => used.has(t.key)), ctx.parent, tg => ({
+        ...tg, resourceName: `${tg.resourceName}-${routeSlug}`, name: tg.existingArn ? tg.name : awsName(tg.name.slice(0, 23), `${tg.name}|${[...routes].join(",")}`),
+    }));
+    const tags = (extra: Record<string, string>) => ({ ...build.settings.tags, "gatewaykit:gateway": plan.gateway, ...extra });
+    for (const l of own) {
+        for (const r of l.rules) {
+            new lb.ListenerRule(r.resourceName, {
+                region: build.settings.region,
+                listenerArn: attachment.listeners[String(l.port)].arn,
+                priority: r.priority,
+                conditions: r.conditions,
+                actions: r.actions.map(a => toAction(a, arns)),
+                ...(r.transforms ? { transforms: r.transforms } : {}),
+                tags: tags({ "gatewaykit:rule": tagValue(r.source?.ruleId ?? r.key) }),
+            }, { parent: ctx.parent });
+        }
+    }
 }
 
 function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
@@ -82,9 +160,63 @@ function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
         tags: tags(),
     }, common);
 
+    const { targetGroups, arns } = declareTargetGroups(build, model.targetGroups, parent, tg => tg);
+
+    const listeners = new Map<number, lbModule.Listener>();
+    const rules = new Map<string, lbModule.ListenerRule>();
+    for (const l of model.listeners) {
+        const listener = new lb.Listener(l.resourceName, {
+            region,
+            loadBalancerArn: loadBalancer.arn,
+            port: l.port,
+            protocol: l.protocol,
+            ...(l.protocol === "HTTPS" ? { sslPolicy: settings.sslPolicy, certificateArn: l.certificateArns[0] } : {}),
+            defaultActions: [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "Not Found" } }],
+            tags: tags({ "gatewaykit:listeners": tagValue(l.gatewayListeners.join(" ")) }),
+        }, common);
+        listeners.set(l.port, listener);
+        l.certificateArns.forEach((arn, i) => {
+            if (i === 0) return;
+            // Named by the certificateRef: an ARN is often unknown in a preview (the certificate is
+            // created in the same stack). The alias keeps stacks made before this name (the ARN's slug).
+            const ref = l.certificateRefs[i] ?? arn;
+            const byArn = `${l.resourceName}-sni-${slug(arn.split("/").pop() ?? arn)}`;
+            const name = ref.startsWith("arn:") ? byArn : `${l.resourceName}-sni-${slug(ref)}`;
+            // (An alias built from an ARN unknown in this preview names nothing, and matches nothing.)
+            const aliases = name !== byArn ? [{ name: byArn }] : [];
+            new lb.ListenerCertificate(name, {
+                region, listenerArn: listener.arn, certificateArn: arn,
+            }, { ...common, ...(aliases.length ? { aliases } : {}) });
+        });
+        for (const r of l.rules) {
+            const rule = new lb.ListenerRule(r.resourceName, {
+                region,
+                listenerArn: listener.arn,
+                priority: r.priority,
+                conditions: r.conditions,
+                actions: r.actions.map(a => toAction(a, arns)),
+                ...(r.transforms ? { transforms: r.transforms } : {}),
+                tags: tags({ "gatewaykit:rule": tagValue(r.source?.ruleId ?? r.key) }),
+            }, common);
+            rules.set(`${l.port}/${r.key}`, rule);
+        }
+    }
+    return { loadBalancer, securityGroup, listeners, targetGroups, rules };
+}
+
+/**
+ * The target groups (and their targets) as resources. `naming` renames a group (its resource and
+ * AWS names) where several stacks' groups could meet, e.g. a team's routes on another stack's ALB.
+ */
+function declareTargetGroups(build: AlbBuild, groups: AlbTargetGroup[], parent: pulumi.Resource, naming: (tg: AlbTargetGroup) => AlbTargetGroup) {
+    const { model, settings } = build;
+    const region = settings.region;
+    const common = { parent };
+    const tags = (extra: Record<string, string> = {}) => ({ ...settings.tags, "gatewaykit:gateway": model.gateway, ...extra });
     const targetGroups = new Map<string, lbModule.TargetGroup>();
     const arns = new Map<string, pulumi.Input<string>>();
-    for (const tg of model.targetGroups) {
+    for (const original of groups) {
+        const tg = naming(original);
         if (tg.existingArn) {
             arns.set(tg.key, tg.existingArn);
             continue;
@@ -129,46 +261,7 @@ function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
         }
     }
 
-    const listeners = new Map<number, lbModule.Listener>();
-    const rules = new Map<string, lbModule.ListenerRule>();
-    for (const l of model.listeners) {
-        const listener = new lb.Listener(l.resourceName, {
-            region,
-            loadBalancerArn: loadBalancer.arn,
-            port: l.port,
-            protocol: l.protocol,
-            ...(l.protocol === "HTTPS" ? { sslPolicy: settings.sslPolicy, certificateArn: l.certificateArns[0] } : {}),
-            defaultActions: [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "Not Found" } }],
-            tags: tags({ "gatewaykit:listeners": tagValue(l.gatewayListeners.join(" ")) }),
-        }, common);
-        listeners.set(l.port, listener);
-        l.certificateArns.forEach((arn, i) => {
-            if (i === 0) return;
-            // Named by the certificateRef: an ARN is often unknown in a preview (the certificate is
-            // created in the same stack). The alias keeps stacks made before this name (the ARN's slug).
-            const ref = l.certificateRefs[i] ?? arn;
-            const byArn = `${l.resourceName}-sni-${slug(arn.split("/").pop() ?? arn)}`;
-            const name = ref.startsWith("arn:") ? byArn : `${l.resourceName}-sni-${slug(ref)}`;
-            // (An alias built from an ARN unknown in this preview names nothing, and matches nothing.)
-            const aliases = name !== byArn ? [{ name: byArn }] : [];
-            new lb.ListenerCertificate(name, {
-                region, listenerArn: listener.arn, certificateArn: arn,
-            }, { ...common, ...(aliases.length ? { aliases } : {}) });
-        });
-        for (const r of l.rules) {
-            const rule = new lb.ListenerRule(r.resourceName, {
-                region,
-                listenerArn: listener.arn,
-                priority: r.priority,
-                conditions: r.conditions,
-                actions: r.actions.map(a => toAction(a, arns)),
-                ...(r.transforms ? { transforms: r.transforms } : {}),
-                tags: tags({ "gatewaykit:rule": tagValue(r.source?.ruleId ?? r.key) }),
-            }, common);
-            rules.set(`${l.port}/${r.key}`, rule);
-        }
-    }
-    return { loadBalancer, securityGroup, listeners, targetGroups, rules };
+    return { targetGroups, arns };
 }
 
 /** AWS tag values allow letters, digits, spaces and _ . : / = + - @ only, up to 256 characters. */

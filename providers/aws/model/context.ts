@@ -1,6 +1,7 @@
 // What the model builders share while they turn one GatewayPlan into an AlbModel.
 
 import { GatewayPlan } from "../../../routing/plan";
+import type { AwsNamespaceShare } from "../parameters";
 import { AlbBuild, AlbTargetGroup } from "./types";
 
 export interface BuildContext extends Pick<AlbBuild, "settings" | "problems" | "warnings" | "notes"> {
@@ -9,6 +10,12 @@ export interface BuildContext extends Pick<AlbBuild, "settings" | "problems" | "
     tgs: Map<string, AlbTargetGroup>;
     /** Resource-name prefix of the gateway ("namespace-name"). */
     prefix: string;
+    /**
+     * Set when this stack attaches routes to another stack's gateway (a GatewayReference): the
+     * operator's namespaces (slots and budgets); the model then holds this stack's listener rules
+     * and target groups only (no load balancer, listeners, certificates or isolation rules).
+     */
+    team?: { namespaces: Record<string, AwsNamespaceShare> };
 }
 
 /**

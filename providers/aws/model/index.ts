@@ -16,7 +16,7 @@
 //   (targetGroups.ts), weights above 999 scaled; priorities are drawn from content (priorities.ts).
 
 import { GatewayPlan } from "../../../routing/plan";
-import { readSettings } from "../parameters";
+import { AwsNamespaceShare, readSettings } from "../parameters";
 import { BuildContext, planned } from "./context";
 import { buildListener } from "./listener";
 import { awsName, slug } from "./names";
@@ -25,7 +25,12 @@ import { AlbBuild, AlbModel, AlbRule, AlbTargetGroup } from "./types";
 export * from "./types";
 export { shortHash, slug } from "./names";
 
-export function buildAlbModel(plan: GatewayPlan, parameters: Record<string, unknown>): AlbBuild {
+export interface AlbModelOptions {
+    /** Routes of this stack on another stack's gateway: the operator's namespaces (from its reference's attachments.aws). */
+    team?: { namespaces: Record<string, AwsNamespaceShare> };
+}
+
+export function buildAlbModel(plan: GatewayPlan, parameters: Record<string, unknown>, options: AlbModelOptions = {}): AlbBuild {
     const { settings, problems } = readSettings(parameters, plan.gateway);
     const warnings: string[] = [];
     const notes: string[] = [];
@@ -38,7 +43,7 @@ export function buildAlbModel(plan: GatewayPlan, parameters: Record<string, unkn
         targetGroups: [],
     };
     const tgs = new Map<string, AlbTargetGroup>();
-    const ctx: BuildContext = { plan, settings, problems, warnings, notes, tgs, prefix };
+    const ctx: BuildContext = { plan, settings, problems, warnings, notes, tgs, prefix, ...(options.team ? { team: options.team } : {}) };
 
     for (const port of planned(plan.ports, "ports")) {
         if (port.conflict) { problems.push(port.conflict.message); continue; }
@@ -51,10 +56,14 @@ export function buildAlbModel(plan: GatewayPlan, parameters: Record<string, unkn
 }
 
 /** Limits: rules and target groups per load balancer; what the target groups need of the parameters. */
-function quotaProblems({ plan, settings }: BuildContext, model: AlbModel): string[] {
+function quotaProblems({ plan, settings, team }: BuildContext, model: AlbModel): string[] {
     const problems: string[] = [];
     const rules = model.listeners.flatMap(l => [...l.rules].sort(planOrder));
-    if (rules.length > settings.rulesQuota) {
+    if (team) {
+        problems.push(...budgetProblems(plan.gateway, rules, team.namespaces));
+    } else if (settings.namespaces) {
+        problems.push(...sharedQuotaProblems(plan.gateway, rules, settings.namespaces, settings.rulesQuota));
+    } else if (rules.length > settings.rulesQuota) {
         const first = rules[settings.rulesQuota];
         const who = first.source ? first.source.label : `the isolation rule ${first.key}`;
         problems.push(`Gateway ${plan.gateway} needs ${rules.length} ALB listener rules, over the rules quota of ${settings.rulesQuota} ` +
@@ -74,6 +83,59 @@ function quotaProblems({ plan, settings }: BuildContext, model: AlbModel): strin
     }
     if (settings.securityGroupIngressCidrs && !settings.vpcId) {
         problems.push(`Gateway ${plan.gateway}: GatewayClass parameters.aws.securityGroupIngressCidrs creates a security group, which needs parameters.aws.vpcId; set vpcId`);
+    }
+    return problems;
+}
+
+function namespaceOf(rule: AlbRule): string | undefined {
+    return rule.source ? rule.source.route.slice(0, rule.source.route.indexOf("/")) : undefined;
+}
+
+/**
+ * A team's stack: every namespace it writes rules for has the operator's budget (namespaces[ns].rules)
+ * and stays within it; the operator's own namespaces are not the team's to write.
+ */
+function budgetProblems(gateway: string, rules: AlbRule[], namespaces: Record<string, AwsNamespaceShare>): string[] {
+    const problems: string[] = [];
+    const byNamespace = new Map<string, AlbRule[]>();
+    for (const r of rules) {
+        const ns = namespaceOf(r);
+        if (ns !== undefined) byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), r]);
+    }
+    for (const [ns, own] of byNamespace) {
+        const share = namespaces[ns];
+        if (share === undefined) {
+            problems.push(`Gateway ${gateway} admits no listener rules from other stacks for namespace ${ns} (${own[0].source!.label}): ` +
+                `ask its operator to add namespaces.${ns} = { slot, rules } to the GatewayClass parameters.aws`);
+        } else if (share.rules === undefined) {
+            problems.push(`Gateway ${gateway}: the rules of namespace ${ns} (${own[0].source!.label}) are its operator's own ` +
+                `(parameters.aws.namespaces.${ns} has no rules budget); declare the route in the operator's stack, or ask for a budget`);
+        } else if (own.length > share.rules) {
+            problems.push(`Gateway ${gateway}: namespace ${ns} needs ${own.length} ALB listener rules, over its budget of ${share.rules} ` +
+                `(the operator's GatewayClass parameters.aws.namespaces.${ns}.rules, its part of the shared rules quota); ` +
+                `${own[share.rules].source!.label} is the first past it: remove rules, or ask the operator to raise the budget`);
+        }
+    }
+    return problems;
+}
+
+/** The operator's stack of a shared gateway: its own rules plus every team's budget fit the quota. */
+function sharedQuotaProblems(gateway: string, rules: AlbRule[], namespaces: Record<string, AwsNamespaceShare>, quota: number): string[] {
+    const problems: string[] = [];
+    for (const r of rules) {
+        const ns = namespaceOf(r);
+        if (ns !== undefined && namespaces[ns]?.rules !== undefined) {
+            problems.push(`Gateway ${gateway}: ${r.source!.label} is declared in the operator's stack, but namespace ${ns}'s rules belong to another stack ` +
+                `(parameters.aws.namespaces.${ns}.rules); declare the route in that stack on the gateway's reference, or remove the budget`);
+            break;
+        }
+    }
+    const budgets = Object.entries(namespaces).filter(([, s]) => s.rules !== undefined);
+    const reserved = budgets.reduce((sum, [, s]) => sum + s.rules!, 0);
+    if (rules.length + reserved > quota) {
+        problems.push(`Gateway ${gateway} needs ${rules.length} ALB listener rules of its own and reserves ${reserved} for other stacks ` +
+            `(${budgets.map(([ns, s]) => `${ns}: ${s.rules}`).join(", ")}), over the rules quota of ${quota} (parameters.aws.rulesQuota): ` +
+            "lower the budgets in parameters.aws.namespaces, or raise the \"Rules per Application Load Balancer\" quota and set rulesQuota");
     }
     return problems;
 }

@@ -15,6 +15,7 @@ import { HostHeader, caseCollisions } from "./conditions";
 import { BuildContext, planned } from "./context";
 import { slug } from "./names";
 import { assignPriorities } from "./priorities";
+import { assignSharedPriorities } from "./slots";
 import { Entry, compareOrder, translateRule } from "./rules";
 import { AlbListener } from "./types";
 
@@ -31,7 +32,7 @@ export function buildListener(ctx: BuildContext, port: PortPlan, protocol: "HTTP
         certificateRefs: [],
         rules: [],
     };
-    if (protocol === "HTTPS") {
+    if (protocol === "HTTPS" && !ctx.team) {
         for (const l of ordered) addCertificates(ctx, alb, l);
         if (alb.certificateArns.length === 0) return undefined;
     }
@@ -51,6 +52,8 @@ export function buildListener(ctx: BuildContext, port: PortPlan, protocol: "HTTP
         });
     });
     port.hosts.forEach((h, rank) => {
+        // A team's stack leaves the listeners' isolation to the operator's.
+        if (ctx.team) return;
         if (h.origin !== "listener" || h.pattern === undefined || h.shadows.length === 0) return;
         const key = `isolate:${h.listener}`;
         entries.push({
@@ -66,10 +69,24 @@ export function buildListener(ctx: BuildContext, port: PortPlan, protocol: "HTTP
     });
 
     entries.sort((a, b) => compareOrder(a.order, b.order));
-    const { priorities, overflow } = assignPriorities(entries.map(e => e.item));
-    for (const key of overflow) {
-        const e = entries.find(x => x.item.key === key)!;
-        ctx.problems.push(`${e.rule.source ? e.rule.source.label : key}: no free ALB rule priority left on port ${port.port} (1–50000); split the routes across gateways`);
+    const shared = ctx.team?.namespaces ?? ctx.settings.namespaces;
+    let priorities: Map<string, number>;
+    if (shared) {
+        // Listeners shared across stacks: priorities by precedence band and namespace slot (slots.ts).
+        const assigned = assignSharedPriorities(entries.map(e => ({
+            item: e.item,
+            ...(e.rule.source ? { namespace: e.rule.source.route.slice(0, e.rule.source.route.indexOf("/")) } : {}),
+            label: e.rule.source ? e.rule.source.label : `Gateway ${plan.gateway} port ${port.port} isolation rule ${e.item.key}`,
+        })), ns => shared[ns]?.slot);
+        priorities = assigned.priorities;
+        ctx.problems.push(...assigned.problems.map(p => `${p} (port ${port.port})`));
+    } else {
+        const assigned = assignPriorities(entries.map(e => e.item));
+        priorities = assigned.priorities;
+        for (const key of assigned.overflow) {
+            const e = entries.find(x => x.item.key === key)!;
+            ctx.problems.push(`${e.rule.source ? e.rule.source.label : key}: no free ALB rule priority left on port ${port.port} (1–50000); split the routes across gateways`);
+        }
     }
     alb.rules = entries.filter(e => priorities.has(e.item.key))
         .map(e => ({ ...e.rule, priority: priorities.get(e.item.key)! }))
