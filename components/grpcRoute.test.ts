@@ -5,7 +5,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { Gateway, GatewayReference, GRPCRoute, HTTPRoute, Service } from ".";
 import { simulateGRPC } from "../routing/simulate";
-import { failureOf, outputOf, runProgram, setupMocks } from "../testing";
+import { failureOf, outputOf, routeGRPCCall, runProgram, setupMocks } from "../testing";
 
 setupMocks();
 
@@ -50,6 +50,9 @@ describe("GRPCRoute component", () => {
         assert.deepStrictEqual(hello.outcomes.map(o => [o.backend?.service, o.probability]), [["default/greeter", 0.9], ["default/greeter-canary", 0.1]]);
         assert.strictEqual(simulateGRPC(routing, { host: "grpc.example.com", service: "helloworld.Greeter", method: "Other" }).grpcStatus, "UNIMPLEMENTED");
         assert.strictEqual(simulateGRPC(routing, { host: "grpc.example.com", service: "helloworld.Greeter", method: "Other", metadata: { "X-Canary": "1" } }).outcomes[0].backend?.service, "default/greeter-canary");
+        const viaKit = await routeGRPCCall(gateway, { host: "www.example.com", service: "helloworld.Greeter", method: "SayHello" });
+        assert.strictEqual(viaKit.matched?.route, "default/web"); // that host is the HTTPRoute's
+        assert.strictEqual((await routeGRPCCall(gateway, { host: "other.example.com", service: "a.B", method: "C" })).grpcStatus, "UNIMPLEMENTED");
     });
 
     it("reports the HTTPRoute that wins a shared hostname on the GRPCRoute's status", async () => {
