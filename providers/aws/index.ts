@@ -13,9 +13,7 @@ import { buildAlbModel } from "./model";
 export type { AwsClassParameters } from "./parameters";
 
 const unsupported = new Set<Feature>([
-    "GRPCRoute", // not yet: ALB gRPC target groups are not modelled yet
-    "GRPCRouteNamedRouteRule",
-    "GRPCRouteRegexMethodMatching",
+    "GRPCRouteRegexMethodMatching", // a regex path, as HTTPRouteRegexPathMatching
     "HTTPRouteRequestHeaderModification",
     "HTTPRouteResponseHeaderModification",
     "HTTPRouteBackendRequestHeaderModification",
