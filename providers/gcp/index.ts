@@ -13,9 +13,7 @@ export type { GcpClassParameters, GcpLimits, GcpServiceRealization, GcpHealthChe
 export { GCP_LIMITS } from "./parameters";
 
 const unsupported = new Set<Feature>([
-    "GRPCRoute", // not yet: HTTP/2 backend services for gRPC are not modelled yet
-    "GRPCRouteNamedRouteRule",
-    "GRPCRouteRegexMethodMatching",
+    "GRPCRouteRegexMethodMatching", // a regex path: the global LB has no regex match
     "HTTPRouteMethodMatching",
     "HTTPRouteRegexPathMatching",
     "HTTPRouteRegexHeaderMatching",
