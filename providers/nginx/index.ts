@@ -11,7 +11,7 @@ import { realize, realizeRoutes } from "./realize";
 export type { NginxClassParameters } from "./parameters";
 
 /** Not yet on nginx: gRPC needs grpc_pass over HTTP/2, which the renderer does not emit yet. */
-const GRPC_NOT_YET = "the nginx data plane does not carry gRPC yet: grpc_pass over HTTP/2 is still to come; realise GRPCRoutes with the kubernetes adapter, or keep them off nginx gateways for now";
+const GRPC_NOT_YET = "the nginx data plane does not carry gRPC yet: grpc_pass over HTTP/2 is still to come; keep GRPCRoutes off nginx gateways until then, or use an adapter that carries them";
 const notYet: Feature[] = ["GRPCRoute", "GRPCRouteNamedRouteRule", "GRPCRouteRegexMethodMatching"];
 
 export const nginxAdapter: Adapter = {
