@@ -137,3 +137,13 @@ describe("aws: GRPCRoute", () => {
         assert.match(err.message, /GRPCRoute default\/greeter rule 0: listener http is HTTP, and an ALB carries gRPC only on HTTPS listeners/);
     });
 });
+
+describe("aws: GRPCRoute refusals", () => {
+    it("refuses a method match without a service (a regex path), saying why and what to write instead", async () => {
+        const err = await failureOf(runProgram(() => {
+            const gateway = new Gateway("alb", { gatewayClass: { name: "alb", controllerName: "gatewaykit.dev/aws-alb", parameters: { aws: PARAMS } }, listeners: [HTTPS] });
+            new GRPCRoute("any-service", { parentRefs: [{ gateway }], rules: [{ matches: [{ method: { method: "SayHello" } }], backendRefs: [{ name: "greeter", port: 50051 }] }] });
+        }));
+        assert.match(err.message, /GRPCRoute default\/any-service rule 0 uses GRPCRouteRegexMethodMatching, which the aws adapter does not support \(a method without a service, or a RegularExpression method match, is a regex path match, and ALB path conditions have no regular expressions; give the service with the method\); adapters that support it: kubernetes/);
+    });
+});

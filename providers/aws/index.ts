@@ -34,6 +34,7 @@ export const awsAdapter: Adapter = {
     name: "aws",
     controllerNames: ["gatewaykit.dev/aws-alb"],
     capabilities: new Set<Feature>(FEATURES.filter(f => !unsupported.has(f))),
+    missingReasons: { GRPCRouteRegexMethodMatching: "a method without a service, or a RegularExpression method match, is a regex path match, and ALB path conditions have no regular expressions; give the service with the method" },
     // Rules per ALB depend on the account's quota (parameters.aws.rulesQuota): the model checks them.
     limits: { maxBackendsPerRule: 5 },
     model: (plan: GatewayPlan, { parameters }) => {
