@@ -10,6 +10,10 @@ import { CompileInput } from "../../routing/plan";
 import { simulateGRPC } from "../../routing/simulate";
 import { GRPCRouteMatch, GRPCRouteSpec, Listener } from "../../routing/types";
 import { build, input, route, rulesOf, svc } from "../../test/gcp-fixtures";
+import { Gateway, GatewayClass, GRPCRoute, Service } from "../../components";
+import { resourcesOfType, runProgram, setupMocks } from "../../testing";
+
+setupMocks();
 
 const HTTPS: Listener = { name: "https", port: 443, protocol: "HTTPS", tls: { mode: "Terminate", certificateRefs: [{ name: "cert" }] } };
 
@@ -27,7 +31,7 @@ describe("gcp: GRPCRoute", () => {
         })], { routes: [route("web", [{ backendRefs: [{ name: "s1", port: 8080 }] }], ["www.example.com"])], services: [svc("s1"), svc("s2", { realizations: { gcp: { zone: "europe-west1-b", instance: "vm-1", protocol: "HTTPS" } } })] }));
         const dp = build(routing);
         assert.deepEqual(dp.problems, []);
-        assert.deepEqual(dp.backends.map(b => [b.key, b.protocol]).sort(), [["default/s1:8080", "HTTP"], ["default/s1:8080:grpc", "H2C"]]);
+        assert.deepEqual(dp.backends.map(b => [b.key, b.protocol, b.healthCheck?.protocol ?? "HTTP"]).sort(), [["default/s1:8080", "HTTP", "HTTP"], ["default/s1:8080:grpc", "H2C", "GRPC"]]);
         const [rule] = rulesOf(dp, "grpc.example.com");
         assert.deepEqual(rule.matchRules, [{ fullPathMatch: "/helloworld.Greeter/SayHello", headerMatches: [{ headerName: "x-env", exactMatch: "canary" }] }]);
         assert.ok(dp.notes.some(n => /GRPCRoute default\/greeter rule 0: the global LB cannot match the method/.test(n)), dp.notes.join("\n"));
@@ -102,5 +106,18 @@ describe("gcp: GRPCRoute", () => {
             }
         }), { numRuns: 150, seed: 2727 });
         assert.ok(compared >= 1500 && forwarded > 300, `${compared} calls compared, ${forwarded} forwarded`);
+    });
+
+    it("realises the gRPC backend service as H2C with a gRPC health check", async () => {
+        await runProgram(() => {
+            const cls = new GatewayClass("gcp", { controllerName: "gatewaykit.dev/gcp-alb", parameters: { gcp: { project: "p", zone: "z" } } });
+            const gateway = new Gateway("tls", { gatewayClass: cls, listeners: [{ name: "https", port: 443, protocol: "HTTPS", tls: { certificateRefs: [{ name: "grpc-cert" }] } }] });
+            new Service("greeter", { port: 50051, endpoints: [{ address: "10.0.0.5" }], realizations: { gcp: { instance: "vm" } } });
+            new GRPCRoute("greeter", { parentRefs: [{ gateway }], rules: [{ backendRefs: [{ name: "greeter", port: 50051 }] }] });
+        });
+        const [bs] = resourcesOfType("gcp:compute/backendService:BackendService").filter(r => r.inputs.protocol !== "HTTP" || (r.inputs.backends as unknown[] | undefined)?.length);
+        assert.equal(bs.inputs.protocol, "H2C");
+        const checks = resourcesOfType("gcp:compute/healthCheck:HealthCheck");
+        assert.deepEqual(checks.map(c => c.inputs.grpcHealthCheck), [{ portSpecification: "USE_SERVING_PORT" }]);
     });
 });

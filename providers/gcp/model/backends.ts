@@ -144,7 +144,10 @@ export function resolveBackend(
     const base = { key, service: ref.service, port: ref.port, protocol } as const;
     const bsName = (...forceNew: unknown[]) => gcpName(`${readable}`, ctx.scope, "bs", key, params.scheme, ...forceNew);
     const hc = (): BackendTarget["healthCheck"] =>
-        r.healthCheck === false ? undefined : r.healthCheck ? { ...r.healthCheck, custom: true } : { ...(params.healthCheck ?? {}), custom: false };
+        r.healthCheck === false ? undefined : r.healthCheck ? { ...r.healthCheck, custom: true }
+            // A gRPC server need not speak HTTP/1.1: its default check is the gRPC health protocol, in a
+            // health check of its own (the gateway's shared default one is HTTP).
+            : ref.grpc ? { ...(params.healthCheck ?? {}), protocol: "GRPC" as const, custom: true } : { ...(params.healthCheck ?? {}), custom: false };
 
     if (r.backendService) return { ...base, kind: "existing-service", isBucket: false, link: globalLink(ctx, "backendServices", r.backendService) };
     if (r.backendBucket) return { ...base, kind: "existing-bucket", isBucket: true, link: globalLink(ctx, "backendBuckets", r.backendBucket) };
