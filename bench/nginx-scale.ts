@@ -320,12 +320,12 @@ async function scale(only: string | undefined): Promise<Record<string, number>> 
             await gkSide.toSmall(); // back to small: the next size reloads from it too, and memory is released
             if (anchored) await hw.reload(hwSmall);
             const g = { reloadMs: round(median(gkMs)), rssMiB: round(median(gkRss)), configBytes: big.bytes };
-            const h = { reloadMs: round(median(hwMs)), rssMiB: round(median(hwRss)), configBytes: Buffer.byteLength(hwText) };
+            const h = anchored ? { reloadMs: round(median(hwMs)), rssMiB: round(median(hwRss)), configBytes: Buffer.byteLength(hwText) } : undefined;
             for (const [key, v] of Object.entries(g)) out[`nginx.scale.${k}.${key}`] = v;
             out[`nginx.scale.${k}.renderMs`] = round(big.ms);
             out[`nginx.scale.${k}.reloads`] = gkMs.length;
             if (applyFailed) out[`nginx.scale.${k}.applyFailed`] = 1;
-            if (!anchored) continue;
+            if (!h) continue;
             for (const [key, v] of Object.entries(h)) out[`nginx.scale.handWritten.${k}.${key}`] = v;
             out[`nginx.scale.vsHandWritten.reload.${k}`] = round(g.reloadMs / h.reloadMs);
             out[`nginx.scale.vsHandWritten.rss.${k}`] = round(g.rssMiB / h.rssMiB);

@@ -5,7 +5,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { Gateway, GatewayReference, GRPCRoute, HTTPRoute, Service } from ".";
 import { simulateGRPC } from "../routing/simulate";
-import { failureOf, outputOf, runProgram, setupMocks } from "../testing";
+import { failureOf, outputOf, routeGRPCCall, runProgram, setupMocks } from "../testing";
 
 setupMocks();
 
@@ -50,6 +50,9 @@ describe("GRPCRoute component", () => {
         assert.deepStrictEqual(hello.outcomes.map(o => [o.backend?.service, o.probability]), [["default/greeter", 0.9], ["default/greeter-canary", 0.1]]);
         assert.strictEqual(simulateGRPC(routing, { host: "grpc.example.com", service: "helloworld.Greeter", method: "Other" }).grpcStatus, "UNIMPLEMENTED");
         assert.strictEqual(simulateGRPC(routing, { host: "grpc.example.com", service: "helloworld.Greeter", method: "Other", metadata: { "X-Canary": "1" } }).outcomes[0].backend?.service, "default/greeter-canary");
+        const viaKit = await routeGRPCCall(gateway, { host: "www.example.com", service: "helloworld.Greeter", method: "SayHello" });
+        assert.strictEqual(viaKit.matched?.route, "default/web"); // that host is the HTTPRoute's
+        assert.strictEqual((await routeGRPCCall(gateway, { host: "other.example.com", service: "a.B", method: "C" })).grpcStatus, "UNIMPLEMENTED");
     });
 
     it("reports the HTTPRoute that wins a shared hostname on the GRPCRoute's status", async () => {
@@ -84,7 +87,7 @@ describe("GRPCRoute component", () => {
         assert.match(err.message, /Gateway default\/edge: the nginx data plane refuses this configuration: .*GRPCRoute default\/greeter and HTTPRoute default\/web share the cleartext port/);
     });
 
-    it("computes its status against another stack's GatewayReference, and is refused there by an adapter without gRPC", async () => {
+    it("computes its status against another stack's GatewayReference, and is refused there by an adapter that cannot carry its match", async () => {
         const reference: GatewayReference = {
             name: "edge", namespace: "infra", className: "shared", controllerName: "gatewaykit.dev/plan",
             listeners: [{ name: "grpc", port: 8443, protocol: "HTTP", allowedRoutes: { namespaces: { from: "All" }, kinds: [{ kind: "GRPCRoute" }] } }],
@@ -99,10 +102,11 @@ describe("GRPCRoute component", () => {
         const web = outputs.web.parents[0].conditions.find(c => c.type === "Accepted")!;
         assert.deepStrictEqual([web.status, web.reason], ["False", "NotAllowedByListeners"]);
 
+        // A method without a service is a regex path, which an ALB cannot match: refused in the team's stack.
         const err = await failureOf(runProgram(() => {
-            new GRPCRoute("greeter", { namespace: "team-a", parentRefs: [{ gateway: { ...reference, controllerName: "gatewaykit.dev/aws-alb" } }], rules: [{}] });
+            new GRPCRoute("greeter", { namespace: "team-a", parentRefs: [{ gateway: { ...reference, controllerName: "gatewaykit.dev/aws-alb" } }], rules: [{ matches: [{ method: { method: "SayHello" } }] }] });
         }));
-        assert.match(err.message, /GRPCRoute team-a\/greeter rule 0 uses GRPCRoute, which the aws adapter does not support/);
+        assert.match(err.message, /GRPCRoute team-a\/greeter rule 0 uses GRPCRouteRegexMethodMatching, which the aws adapter does not support/);
     });
 
     it("refuses a late GRPCRoute with the route's kind in the message", async () => {

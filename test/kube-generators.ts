@@ -6,7 +6,7 @@
 
 import fc from "fast-check";
 import { CompileInput, GatewayInput } from "../routing/plan";
-import { HTTPHeaderFilter, HTTPRouteFilter, HTTPRouteRule, HTTPRouteSpec, Listener, ServiceSpec } from "../routing/types";
+import { GRPCRouteFilter, GRPCRouteMatch, GRPCRouteRule, GRPCRouteSpec, HTTPHeaderFilter, HTTPRouteFilter, HTTPRouteRule, HTTPRouteSpec, Listener, ServiceSpec } from "../routing/types";
 
 export const ROUTE_NAMESPACES = ["default", "team-a"];
 
@@ -155,6 +155,69 @@ export const input: fc.Arbitrary<CompileInput> = fc.record({
     namespaces: [{ name: "team-a", labels: { team: "a" } }],
 })));
 
+// ---------------------------------------------------------------- GRPCRoutes
+
+const grpcMatch: fc.Arbitrary<GRPCRouteMatch> = fc.record({
+    method: fc.option(fc.constantFrom<GRPCRouteMatch["method"]>(
+        { service: "helloworld.Greeter", method: "SayHello" },
+        { type: "Exact", service: "helloworld.Greeter" },
+        { method: "SayHello" },
+        { type: "RegularExpression", service: "helloworld\\..*", method: "Say.*" },
+        { type: "RegularExpression", method: "Get[A-Z].*" },
+    ), { nil: undefined }),
+    headers: fc.option(fc.constantFrom([{ name: "x-env", value: "canary" }], [{ type: "RegularExpression" as const, name: "x-version", value: "v[12]" }, { name: "X-Team", value: "a" }]), { nil: undefined }),
+}, { requiredKeys: [] }).map(m => ({ ...(m.method ? { method: m.method } : {}), ...(m.headers ? { headers: m.headers.map(h => ({ ...h })) } : {}) }));
+
+const grpcRule = fc.record({
+    matches: fc.option(fc.array(grpcMatch, { maxLength: 3 }), { nil: undefined }),
+    req: fc.option(headerFilter, { nil: undefined }),
+    res: fc.option(headerFilter, { nil: undefined }),
+    mirrors: fc.array(mirror, { maxLength: 2 }),
+    backendRefs: fc.array(backendRef, { maxLength: 3 }),
+}).map(({ matches, req, res, mirrors, backendRefs }): GRPCRouteRule => {
+    const filters: GRPCRouteFilter[] = [
+        ...(req ? [{ type: "RequestHeaderModifier" as const, requestHeaderModifier: req }] : []),
+        ...(res ? [{ type: "ResponseHeaderModifier" as const, responseHeaderModifier: res }] : []),
+        ...mirrors as GRPCRouteFilter[],
+    ];
+    return {
+        ...(matches !== undefined ? { matches } : {}),
+        ...(filters.length > 0 ? { filters } : {}),
+        ...(backendRefs.length > 0 ? { backendRefs: backendRefs as GRPCRouteRule["backendRefs"] } : {}),
+    };
+});
+
+const grpcRoute = (name: string) => fc.record({
+    namespace: fc.constantFrom(...ROUTE_NAMESPACES),
+    section: fc.option(fc.constantFrom("http", "https"), { nil: undefined }),
+    hostnames: fc.option(fc.constantFrom(["grpc.example.com"], ["*.grpc.io"], ["mygroup.io"]), { nil: undefined }),
+    rules: fc.option(fc.array(grpcRule, { minLength: 1, maxLength: 3 }), { nil: undefined }),
+    named: fc.boolean(),
+}).map(({ namespace, section, hostnames, rules, named }): GRPCRouteSpec => ({
+    name, namespace,
+    parentRefs: [{ name: "gw", namespace: "default", ...(section ? { sectionName: section } : {}) }],
+    ...(hostnames ? { hostnames: [...hostnames] } : {}),
+    ...(rules ? { rules: named ? rules.map((r, i) => ({ ...r, name: `rule-${i}` })) : rules } : {}),
+}));
+
+/** Inputs with GRPCRoutes beside HTTPRoutes (some claiming the same hostnames, so one kind loses). */
+export const grpcInput: fc.Arbitrary<CompileInput> = fc.record({
+    listeners,
+    routeCount: fc.integer({ min: 0, max: 2 }),
+    grpcCount: fc.integer({ min: 1, max: 3 }),
+}).chain(({ listeners: ls, routeCount, grpcCount }) => fc.tuple(
+    fc.tuple(...Array.from({ length: routeCount }, (_, i) => route(`route-${i}`))),
+    fc.tuple(...Array.from({ length: grpcCount }, (_, i) => grpcRoute(`grpc-${i}`))),
+).map(([routes, grpcRoutes]) => ({
+    gatewayClasses: [{ name: "external-lb", controllerName: "gatewaykit.dev/kubernetes" }],
+    // A listener that admits only HTTPRoutes would refuse every GRPCRoute: let them in.
+    gateways: [{ name: "gw", namespace: "default", gatewayClassName: "external-lb", listeners: ls.map(l => l.allowedRoutes?.kinds ? { ...l, allowedRoutes: { ...l.allowedRoutes, kinds: [{ kind: "HTTPRoute" }, { kind: "GRPCRoute" }] } } : l) }],
+    routes: [...routes],
+    grpcRoutes: [...grpcRoutes],
+    services: SERVICES,
+    namespaces: [{ name: "team-a", labels: { team: "a" } }],
+})));
+
 export const parameters = fc.constantFrom<Record<string, unknown>>(
     {},
     { controllerName: "gateway.envoyproxy.io/gatewayclass-controller", gatewayClassName: "eg", description: "Envoy Gateway" },
@@ -164,5 +227,9 @@ export const parameters = fc.constantFrom<Record<string, unknown>>(
 
 /** The generated input's one gateway, as the Gateway component hands it to the adapter (ctx.input). */
 export function gatewayInput(inp: CompileInput): GatewayInput {
-    return { gatewayClass: inp.gatewayClasses![0], gateway: inp.gateways[0], routes: inp.routes, services: inp.services ?? [], namespaces: inp.namespaces ?? [] };
+    return {
+        gatewayClass: inp.gatewayClasses![0], gateway: inp.gateways[0], routes: inp.routes,
+        ...(inp.grpcRoutes ? { grpcRoutes: inp.grpcRoutes } : {}),
+        services: inp.services ?? [], namespaces: inp.namespaces ?? [],
+    };
 }

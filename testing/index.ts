@@ -13,7 +13,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Gateway } from "../components/gateway";
 import { declarations, resetDeclarations, resolveOutput } from "../components/registry";
-import { SimRequest, SimResult, simulate } from "../routing/simulate";
+import { GRPCCall, GRPCSimResult, SimRequest, SimResult, simulate, simulateGRPC } from "../routing/simulate";
 
 export interface RecordedResource {
     type: string;
@@ -117,6 +117,13 @@ export async function routeRequest(gateway: Gateway, request: SimRequest): Promi
     const rendered = await gateway.rendered;
     if (!rendered.known) throw new Error(`routeRequest: Gateway ${gateway.label} has no plan yet (a preview with unknown inputs)`);
     return simulate(rendered.routing, request, { gateway: rendered.plan.gateway });
+}
+
+/** routeRequest for a gRPC call: where `call` goes on the gateway's plan, and the gRPC status the gateway itself answers. */
+export async function routeGRPCCall(gateway: Gateway, call: GRPCCall): Promise<GRPCSimResult> {
+    const rendered = await gateway.rendered;
+    if (!rendered.known) throw new Error(`routeGRPCCall: Gateway ${gateway.label} has no plan yet (a preview with unknown inputs)`);
+    return simulateGRPC(rendered.routing, call, { gateway: rendered.plan.gateway });
 }
 
 /**

@@ -19,6 +19,8 @@
 // - transforms rewrite the Host header and the path before forwarding;
 // - redirect: #{protocol}, #{host} (without port), #{port}, #{path}, #{query} by default; the port
 //   is left out of the Location when it is the protocol's default.
+// - gRPC: a call is a POST on "/service/method" (routing/grpc.ts) and is walked like any request;
+//   a GRPC target group is forwarded to like an HTTP one, and an empty one answers 503 (UNAVAILABLE).
 
 import { SimRequest, splitTarget, withQuery } from "../../routing/simulate";
 import { AlbAction, AlbCondition, AlbListener, AlbModel, AlbRule, AlbTargetGroup } from "./model";

@@ -13,9 +13,7 @@ import { buildAlbModel } from "./model";
 export type { AwsClassParameters } from "./parameters";
 
 const unsupported = new Set<Feature>([
-    "GRPCRoute", // not yet: ALB gRPC target groups are not modelled yet
-    "GRPCRouteNamedRouteRule",
-    "GRPCRouteRegexMethodMatching",
+    "GRPCRouteRegexMethodMatching", // a regex path, as HTTPRouteRegexPathMatching
     "HTTPRouteRequestHeaderModification",
     "HTTPRouteResponseHeaderModification",
     "HTTPRouteBackendRequestHeaderModification",
@@ -38,6 +36,7 @@ export const awsAdapter: Adapter = {
     name: "aws",
     controllerNames: ["gatewaykit.dev/aws-alb"],
     capabilities: new Set<Feature>(FEATURES.filter(f => !unsupported.has(f))),
+    missingReasons: { GRPCRouteRegexMethodMatching: "a method without a service, or a RegularExpression method match, is a regex path match, and ALB path conditions have no regular expressions; give the service with the method" },
     // Rules per ALB depend on the account's quota (parameters.aws.rulesQuota): the model checks them.
     limits: { maxBackendsPerRule: 5 },
     model: (plan: GatewayPlan, { parameters }) => {

@@ -16,6 +16,9 @@ import { AlbAction, AlbBuild, AlbModel, AlbTargetGroup, buildAlbModel, slug } fr
 import { awsName } from "./model/names";
 import type { AwsClassParameters, AwsNamespaceShare } from "./parameters";
 
+/** The health check of a gRPC target group: ALB's default gRPC path, and gRPC status 12 (UNIMPLEMENTED) as healthy, so a backend answers it without a health service. */
+export const GRPC_HEALTH_CHECK = { path: "/AWS.ALB/healthcheck", matcher: "12" };
+
 // @pulumi/aws is an optional peer: loaded when the first resource is created.
 const lb = lazyPeer<typeof lbModule>("@pulumi/aws/lb", "aws");
 const ec2 = lazyPeer<typeof securityGroupModule>("@pulumi/aws/ec2/securityGroup", "aws");
@@ -227,8 +230,11 @@ function declareTargetGroups(build: AlbBuild, groups: AlbTargetGroup[], parent: 
             targetType: tg.targetType,
             ...(tg.targetType === "lambda" ? {} : {
                 port: tg.port, protocol: tg.protocol, vpcId: settings.vpcId,
+                ...(tg.protocolVersion ? { protocolVersion: tg.protocolVersion } : {}),
                 healthCheck: {
-                    enabled: true, path: settings.healthCheck.path, matcher: settings.healthCheck.matcher,
+                    // gRPC groups: ALB's gRPC health check (its default path; status 12 UNIMPLEMENTED counts as alive).
+                    enabled: true, path: tg.protocolVersion ? GRPC_HEALTH_CHECK.path : settings.healthCheck.path,
+                    matcher: tg.protocolVersion ? GRPC_HEALTH_CHECK.matcher : settings.healthCheck.matcher,
                     interval: settings.healthCheck.intervalSeconds, healthyThreshold: settings.healthCheck.healthyThreshold,
                     unhealthyThreshold: settings.healthCheck.unhealthyThreshold,
                 },

@@ -13,9 +13,7 @@ export type { GcpClassParameters, GcpLimits, GcpServiceRealization, GcpHealthChe
 export { GCP_LIMITS } from "./parameters";
 
 const unsupported = new Set<Feature>([
-    "GRPCRoute", // not yet: HTTP/2 backend services for gRPC are not modelled yet
-    "GRPCRouteNamedRouteRule",
-    "GRPCRouteRegexMethodMatching",
+    "GRPCRouteRegexMethodMatching", // a regex path: the global LB has no regex match
     "HTTPRouteMethodMatching",
     "HTTPRouteRegexPathMatching",
     "HTTPRouteRegexHeaderMatching",
@@ -28,6 +26,7 @@ export const gcpAdapter: Adapter = {
     name: "gcp",
     controllerNames: ["gatewaykit.dev/gcp-alb"],
     capabilities: new Set<Feature>(FEATURES.filter(f => !unsupported.has(f))),
+    missingReasons: { GRPCRouteRegexMethodMatching: "a method without a service, or a RegularExpression method match, is a regex path match, and the global LB has no regular-expression path match; give the service with the method" },
     // Backends per rule: the Gateway API's own cap (16) is below anything GCP documents.
     limits: {},
     model: (plan, { parameters }) => {

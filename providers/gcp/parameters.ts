@@ -74,8 +74,13 @@ export const GCP_LIMITS: GcpLimits = {
 };
 
 export interface GcpHealthCheckParameters {
-    /** Defaults to "HTTP". */
-    protocol?: "HTTP" | "HTTPS" | "HTTP2" | "H2C";
+    /**
+     * Defaults to "HTTP"; for the backends of GRPCRoute rules to "GRPC" (the gRPC health-checking
+     * protocol, grpc.health.v1.Health/Check) unless the Service's realizations.gcp.healthCheck says otherwise.
+     */
+    protocol?: "HTTP" | "HTTPS" | "HTTP2" | "GRPC";
+    /** GRPC only: the service name the health check asks about; unset: the server's overall health. */
+    grpcServiceName?: string;
     /** Defaults to "/". */
     path?: string;
     /** Defaults to the serving port of each endpoint. */

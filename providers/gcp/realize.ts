@@ -44,7 +44,9 @@ function healthCheckArgs(name: string, hc: GcpHealthCheckParameters, project: st
         timeoutSec: hc.timeoutSec ?? 5,
         healthyThreshold: hc.healthyThreshold ?? 2,
         unhealthyThreshold: hc.unhealthyThreshold ?? 2,
-        ...(protocol === "HTTPS" ? { httpsHealthCheck: block } : protocol === "HTTP2" ? { http2HealthCheck: block } : { httpHealthCheck: block }),
+        ...(protocol === "GRPC"
+            ? { grpcHealthCheck: { ...(hc.port !== undefined ? { port: hc.port } : { portSpecification: "USE_SERVING_PORT" }), ...(hc.grpcServiceName !== undefined ? { grpcServiceName: hc.grpcServiceName } : {}) } }
+            : protocol === "HTTPS" ? { httpsHealthCheck: block } : protocol === "HTTP2" ? { http2HealthCheck: block } : { httpHealthCheck: block }),
     };
 }
 

@@ -3,7 +3,7 @@
 
 import { strict as assert } from "assert";
 import { Provider } from "@pulumi/kubernetes/provider";
-import { Gateway, GatewayClass, GatewayReference, HTTPRoute, Service } from "../../components";
+import { Gateway, GatewayClass, GatewayReference, GRPCRoute, HTTPRoute, Service } from "../../components";
 import { GatewayClassParameters } from "../../components/gatewayClass";
 import { Manifest } from "./model/manifests";
 import { clusterStatus, gatewaySummary } from "./realize";
@@ -17,6 +17,7 @@ setupMocks();
 const GW = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
 const CLASS = "kubernetes:gateway.networking.k8s.io/v1:GatewayClass";
 const ROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
+const GRPC_ROUTE = "kubernetes:gateway.networking.k8s.io/v1:GRPCRoute";
 const GRANT = "kubernetes:gateway.networking.k8s.io/v1:ReferenceGrant";
 const SVC = "kubernetes:core/v1:Service";
 const SLICE = "kubernetes:discovery.k8s.io/v1:EndpointSlice";
@@ -215,6 +216,35 @@ describe("kubernetes adapter (Pulumi mocks)", () => {
         assert.deepEqual(names(resources, SVC), ["mygroup/mygroup-groups"]);
         assert.equal(outputs.status.parents[0].conditions[0].status, "True");
         assert.deepEqual(outputs.cluster, { routes: [{ route: "mygroup/mygroup", parents: [] }] });
+    });
+
+    it("emits a GRPCRoute object beside the HTTPRoute, with its grant from kind GRPCRoute, on a gateway and from another stack", async () => {
+        const { resources } = await runProgram(() => {
+            seed({}, gateway => {
+                const greeter = new Service("greeter", { namespace: "mygroup", port: 50051, realizations: { kubernetes: { serviceName: "greeter", namespace: "canaries" } } });
+                new GRPCRoute("greeter", {
+                    namespace: "mygroup", parentRefs: [{ gateway }], hostnames: ["grpc.mygroup.io"],
+                    rules: [{ name: "hello", matches: [{ method: { service: "helloworld.Greeter", method: "SayHello" } }], backendRefs: [{ service: greeter }] }],
+                });
+            });
+        });
+        assert.deepEqual(names(resources, ROUTE), ["mygroup/mygroup"]);
+        assert.deepEqual(names(resources, GRPC_ROUTE), ["mygroup/greeter"]);
+        const spec = (of(resources, GRPC_ROUTE)[0].inputs as Manifest).spec as Record<string, unknown>;
+        assert.deepEqual(spec.rules, [{ name: "hello", matches: [{ method: { service: "helloworld.Greeter", method: "SayHello" } }], backendRefs: [{ name: "greeter", namespace: "canaries", port: 50051 }] }]);
+        assert.deepEqual(names(resources, GRANT), ["canaries/grpcroute-mygroup-greeter", "canaries/httproute-mygroup-mygroup"]);
+        const grant = of(resources, GRANT).find(r => r.name === "canaries/grpcroute-mygroup-greeter")!.inputs as Manifest;
+        assert.deepEqual((grant.spec as { from: unknown }).from, [{ group: "gateway.networking.k8s.io", kind: "GRPCRoute", namespace: "mygroup" }]);
+
+        const reference: GatewayReference = {
+            name: "mygroup-external", namespace: "mygroup", className: "external-lb", controllerName: "gatewaykit.dev/kubernetes",
+            listeners: [{ name: "http", protocol: "HTTP", port: 8080 }], namespaceLabels: {},
+        };
+        const remote = await runProgram(() => {
+            new GRPCRoute("greeter", { namespace: "mygroup", parentRefs: [{ gateway: reference }], rules: [{ backendRefs: [{ name: "greeter", port: 50051 }] }] });
+        });
+        assert.deepEqual(names(remote.resources, GW), []);
+        assert.deepEqual(names(remote.resources, GRPC_ROUTE), ["mygroup/greeter"]);
     });
 
     it("builds the model once per render and creates the objects of that model (realize does not render again)", async () => {

@@ -1,5 +1,5 @@
-// The nginx adapter (the embedded default data plane): map + internal locations, split_clients and
-// mirror cover every feature the plan can express. model() checks the class parameters; realize.ts
+// The nginx adapter (the embedded default data plane): hashed dispatch maps, shared shape locations,
+// split_clients, mirror and grpc_pass cover every feature the plan can express but h2c backends. model() checks the class parameters; realize.ts
 // creates the NginxGateway (resources.ts) whose lifecycle (runtime/) runs the nginx processes.
 
 import * as pulumi from "@pulumi/pulumi";
@@ -9,7 +9,6 @@ import { parametersProblems } from "./parameters";
 import { realize, realizeRoutes } from "./realize";
 
 export type { NginxClassParameters } from "./parameters";
-
 
 export const nginxAdapter: Adapter = {
     name: "nginx",

@@ -14,7 +14,8 @@
 import { PlanForward, PlanPathRewrite, PlanRedirect, PlanRule, PlanURLRewrite } from "../../../routing/plan";
 import { BuildContext, planned } from "./context";
 import { invalidTargetGroup, targetGroupFor } from "./targetGroups";
-import { AlbAction, AlbRedirect, AlbTransform, INVALID_TARGET_GROUP } from "./types";
+import { GRPC_GATEWAY_ERROR_STATUS } from "../../../routing/grpc";
+import { AlbAction, AlbRedirect, AlbTransform, INVALID_GRPC_TARGET_GROUP, INVALID_TARGET_GROUP } from "./types";
 
 export const MAX_TARGET_GROUPS_PER_FORWARD = 5;
 const MAX_WEIGHT = 999;
@@ -88,7 +89,7 @@ export class Forward {
     problems(who: string): string[] {
         if (this.targets.length <= MAX_TARGET_GROUPS_PER_FORWARD) return [];
         const idle = this.targets.filter(t => t.weight === 0).length;
-        const invalid = this.targets.some(t => t.targetGroup === INVALID_TARGET_GROUP);
+        const invalid = this.targets.some(t => t.targetGroup === INVALID_TARGET_GROUP || t.targetGroup === INVALID_GRPC_TARGET_GROUP);
         const counting = [invalid ? "the one for invalid backends" : "", idle > 0 ? `${idle} at weight 0, which ALB still counts` : ""].filter(Boolean);
         return [`${who}: forwards to ${this.targets.length} target groups${counting.length ? ` (counting ${counting.join(" and ")})` : ""}, ` +
             `over ALB's ${MAX_TARGET_GROUPS_PER_FORWARD} per rule; split the traffic across fewer backends, or drop the weight-0 backendRefs`];
@@ -177,8 +178,10 @@ export function actionFor(ctx: BuildContext, rule: PlanRule, who: string, proble
     const transforms = rewritesOf(action.urlRewrite);
     for (const t of transforms) problems.push(...t.problems(who));
     const rendered = transforms.map(t => t.render());
-    const forward = forwardOf(ctx, action, who, problems);
-    if (!forward) return { actions: [new FixedResponse(500, "Internal Server Error").render()], transforms: rendered, targetGroups: [] };
+    const grpc = rule.protocol === "grpc";
+    const forward = forwardOf(ctx, action, who, problems, grpc);
+    // A gRPC rule's own failure is 503, which clients read as UNAVAILABLE (routing/grpc.ts).
+    if (!forward) return { actions: [grpc ? new FixedResponse(GRPC_GATEWAY_ERROR_STATUS, "Service Unavailable").render() : new FixedResponse(500, "Internal Server Error").render()], transforms: rendered, targetGroups: [] };
     problems.push(...forward.problems(who));
     ctx.notes.push(...forward.notes(who));
     return { actions: [forward.render()], transforms: rendered, targetGroups: forward.targets.map(t => t.targetGroup) };
@@ -189,22 +192,23 @@ export function actionFor(ctx: BuildContext, rule: PlanRule, who: string, proble
  * all weights 0, or only invalid shares): the whole rule answers 500, as the spec says. Weight-0
  * target groups are kept either way.
  */
-function forwardOf(ctx: BuildContext, fwd: PlanForward, who: string, problems: string[]): Forward | undefined {
+function forwardOf(ctx: BuildContext, fwd: PlanForward, who: string, problems: string[], grpc: boolean): Forward | undefined {
     const weights = new Map<string, number>();
     for (const s of [...fwd.valid, ...fwd.invalid].sort((a, b) => a.ref - b.ref)) {
         if (s.urlRewrite || s.backend.filters.requestRedirect) {
             problems.push(`${who}: backend ${s.backend.service} has its own URLRewrite/RequestRedirect filter; ALB transforms apply per rule, not per backend: move the filter to the rule`);
         }
         if ("reason" in s) continue;
-        const key = targetGroupFor(ctx, s.backend, who, problems);
+        const key = targetGroupFor(ctx, s.backend, who, problems, grpc);
         if (key !== undefined) weights.set(key, (weights.get(key) ?? 0) + (s.share > 0 ? s.weight : 0));
     }
     if (!fwd.valid.some(s => s.share > 0)) return undefined;
     if (fwd.invalidShare > 0) {
         const valid = [...weights.values()].reduce((a, b) => a + b, 0);
         const invalid = fwd.invalid.reduce((sum, s) => sum + (s.share > 0 ? s.weight : 0), 0);
-        weights.set(invalidTargetGroup(ctx), invalid);
-        ctx.warnings.push(`${who}: weight ${invalid} of ${valid + invalid} goes to invalid backends ` +
+        weights.set(invalidTargetGroup(ctx, grpc), invalid);
+        // On a gRPC rule the spec's answer is UNAVAILABLE, which the 503 is: no deviation to warn of.
+        if (!grpc) ctx.warnings.push(`${who}: weight ${invalid} of ${valid + invalid} goes to invalid backends ` +
             "(see the route's ResolvedRefs condition); ALB answers that share with 503 from an empty target group, where the spec says 500");
     }
     return new Forward([...weights].map(([targetGroup, weight]) => ({ targetGroup, weight })));

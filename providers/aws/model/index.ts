@@ -47,6 +47,13 @@ export function buildAlbModel(plan: GatewayPlan, parameters: Record<string, unkn
 
     for (const port of planned(plan.ports, "ports")) {
         if (port.conflict) { problems.push(port.conflict.message); continue; }
+        // ALB serves gRPC target groups only behind HTTPS listeners (HTTP/2 is negotiated by ALPN).
+        if (port.protocol === "HTTP") {
+            for (const l of plan.listeners.filter(x => x.port === port.port)) {
+                const grpc = l.rules.find(r => r.protocol === "grpc");
+                if (grpc) problems.push(`${grpc.label}: listener ${l.name} is HTTP, and an ALB carries gRPC only on HTTPS listeners; attach the GRPCRoute to an HTTPS listener (sectionName) or make listener ${l.name} HTTPS`);
+            }
+        }
         const alb = buildListener(ctx, port, planned(port.protocol, `protocol of port ${port.port}`));
         if (alb) model.listeners.push(alb);
     }

@@ -93,6 +93,8 @@ export interface AlbTargetGroup {
     targetType: "ip" | "instance" | "lambda";
     port?: number;
     protocol?: "HTTP";
+    /** "GRPC" for the backends of GRPCRoute rules (HTTP/2 with gRPC health checks); absent: HTTP/1.1. */
+    protocolVersion?: "GRPC";
     targets: AlbTarget[];
     /** A target group that exists already (realizations.aws.targetGroupArn): nothing is created. */
     existingArn?: string;
@@ -120,3 +122,4 @@ export interface AlbBuild {
 }
 
 export const INVALID_TARGET_GROUP = "invalid-backends";
+export const INVALID_GRPC_TARGET_GROUP = "invalid-backends:grpc";

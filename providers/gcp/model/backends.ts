@@ -48,6 +48,7 @@ export interface BackendTarget {
         cloudFunction?: string;
         appEngine?: { service?: string; version?: string };
     };
+    /** H2C: cleartext HTTP/2, the default for a GRPCRoute's backends (HTTP2 is HTTP/2 over TLS). */
     protocol: "HTTP" | "HTTPS" | "HTTP2" | "H2C";
     /** Undefined: no health check (serverless and internet NEGs, buckets, existing services). */
     healthCheck?: GcpHealthCheckParameters & { custom: boolean };
@@ -74,8 +75,9 @@ export function globalLink(ctx: NamingContext, collection: string, name: string)
     return `${ctx.project ? `projects/${ctx.project}/` : ""}global/${collection}/${name}`;
 }
 
-export function backendKey(service: string, port: number | undefined): string {
-    return port === undefined ? service : `${service}:${port}`;
+/** A service port's backend; a GRPCRoute rule's (`grpc`) is a backend service of its own, speaking HTTP/2. */
+export function backendKey(service: string, port: number | undefined, grpc = false): string {
+    return (port === undefined ? service : `${service}:${port}`) + (grpc ? ":grpc" : "");
 }
 
 function ipv4(a: string): number[] | undefined {
@@ -104,14 +106,16 @@ export function classifyAddress(address: string): AddressClass {
 }
 
 /** Every valid backend (weight 0 included) and valid mirror target of the plan, keyed by backendKey. */
-export function collectBackendRefs(plan: GatewayPlan): Map<string, { service: string; port?: number; spec?: ServiceSpec; endpoints: Endpoint[]; usedBy: string }> {
-    const out = new Map<string, { service: string; port?: number; spec?: ServiceSpec; endpoints: Endpoint[]; usedBy: string }>();
+export function collectBackendRefs(plan: GatewayPlan): Map<string, { service: string; port?: number; spec?: ServiceSpec; endpoints: Endpoint[]; usedBy: string; grpc?: boolean }> {
+    const out = new Map<string, { service: string; port?: number; spec?: ServiceSpec; endpoints: Endpoint[]; usedBy: string; grpc?: boolean }>();
+    let grpc = false;
     const add = (b: PlanBackend | PlanMirror, service: string, spec: ServiceSpec | undefined, usedBy: string) => {
-        const key = backendKey(service, b.port);
-        if (!out.has(key)) out.set(key, { service, port: b.port, spec, endpoints: b.endpoints, usedBy });
+        const key = backendKey(service, b.port, grpc);
+        if (!out.has(key)) out.set(key, { service, port: b.port, spec, endpoints: b.endpoints, usedBy, ...(grpc ? { grpc } : {}) });
     };
     for (const l of plan.listeners) {
         for (const r of l.rules) {
+            grpc = r.protocol === "grpc";
             const usedBy = r.label ?? ruleLabel(r);
             const mirrors = [...r.filters.requestMirrors];
             for (const b of r.backends) {
@@ -129,20 +133,24 @@ export function collectBackendRefs(plan: GatewayPlan): Map<string, { service: st
 
 /** Decides the GCP form of one backend. */
 export function resolveBackend(
-    key: string, ref: { service: string; port?: number; spec?: ServiceSpec; endpoints: Endpoint[]; usedBy: string },
+    key: string, ref: { service: string; port?: number; spec?: ServiceSpec; endpoints: Endpoint[]; usedBy: string; grpc?: boolean },
     specs: Map<string, ServiceSpec>, params: BackendParameters, ctx: NamingContext, problems: string[],
 ): BackendTarget | undefined {
     const spec = ref.spec ?? specs.get(ref.service);
     const r = (spec?.realizations?.gcp ?? {}) as GcpServiceRealization;
     const where = `Service ${ref.service}${ref.port !== undefined ? ` port ${ref.port}` : ""} (used by ${ref.usedBy})`;
     const readable = `${ctx.prefix}-${ref.service.replace("/", "-")}${ref.port !== undefined ? "-" + ref.port : ""}`;
-    // The Service port's appProtocol kubernetes.io/h2c: HTTP/2 with prior knowledge to the endpoints.
+    // gRPC needs HTTP/2 to the backend: over TLS (HTTP2) when the Service says it speaks TLS, else cleartext (H2C).
+    // Otherwise the Service port's appProtocol kubernetes.io/h2c: HTTP/2 with prior knowledge to the endpoints.
     const appProtocol = spec?.ports.find(p => p.port === ref.port)?.appProtocol;
-    const protocol = r.protocol ?? (backendProtocol(appProtocol) === "h2c" ? "H2C" : "HTTP");
+    const protocol = ref.grpc ? (r.protocol === "HTTPS" || r.protocol === "HTTP2" ? "HTTP2" : "H2C") : r.protocol ?? (backendProtocol(appProtocol) === "h2c" ? "H2C" : "HTTP");
     const base = { key, service: ref.service, port: ref.port, protocol } as const;
     const bsName = (...forceNew: unknown[]) => gcpName(`${readable}`, ctx.scope, "bs", key, params.scheme, ...forceNew);
     const hc = (): BackendTarget["healthCheck"] =>
-        r.healthCheck === false ? undefined : r.healthCheck ? { ...r.healthCheck, custom: true } : { ...(params.healthCheck ?? {}), custom: false };
+        r.healthCheck === false ? undefined : r.healthCheck ? { ...r.healthCheck, custom: true }
+            // A gRPC server need not speak HTTP/1.1: its default check is the gRPC health protocol, in a
+            // health check of its own (the gateway's shared default one is HTTP).
+            : ref.grpc ? { ...(params.healthCheck ?? {}), protocol: "GRPC" as const, custom: true } : { ...(params.healthCheck ?? {}), custom: false };
 
     if (r.backendService) return { ...base, kind: "existing-service", isBucket: false, link: globalLink(ctx, "backendServices", r.backendService) };
     if (r.backendBucket) return { ...base, kind: "existing-bucket", isBucket: true, link: globalLink(ctx, "backendBuckets", r.backendBucket) };

@@ -2,6 +2,9 @@
 // aborts, header actions, mirror, rewrite, timeout) read from the rule's resolved action.
 // - PathPrefix "/foo" is segment-wise, so it becomes fullPathMatch "/foo" OR prefixMatch "/foo/";
 //   a ReplacePrefixMatch then needs a different replacement for each, so the rule becomes two.
+// - GRPCRoute rules (protocol "grpc") match on their gRPC paths and headers, forward to HTTP/2
+//   backend services of their own (backends.ts: H2C, or HTTP2 over TLS), answer 503 (UNAVAILABLE)
+//   where HTTPRoute rules answer 500, and cannot check the method POST (a note says so).
 // - 500 for the share of an invalid backend: fault injection (`faultInjectionPolicy.abort`), which
 //   the global external managed LB answers itself without contacting a backend. A rule with no
 //   share on any valid backend aborts 500 for the whole rule, aimed at the sink.
@@ -18,6 +21,7 @@ import { PlanForward, PlanPathRewrite, PlanRedirect, PlanRule, PlanShare, Listen
 import { ruleLabel } from "../../../routing/labels";
 import { stripTrailingSlash } from "../../../routing/paths";
 import { BackendTarget, backendKey } from "./backends";
+import { GRPC_GATEWAY_ERROR_STATUS } from "../../../routing/grpc";
 import { composeHeaderFilters, headerAction } from "./headers";
 import { HeaderActionSpec, MatchRuleSpec, RouteActionSpec, RouteRuleSpec, UrlRedirectSpec, WeightedBackendSpec } from "./urlmapTypes";
 
@@ -81,6 +85,8 @@ export interface RuleParts { matches: MatchRuleSpec[]; body: Omit<RouteRuleSpec,
 export function ruleBodies(r: PlanRule, ctx: RuleContext): RuleParts[] | undefined {
     if (!r.action) throw new Error(`gcp: internal error: rule ${r.id} has no resolved action (compile sets it)`);
     const m = matchRules(r);
+    // The global LB has no method match: a gRPC rule's POST is not checked (gRPC clients send nothing else).
+    if (r.protocol === "grpc") ctx.notes.push(`${labelOf(r)}: the global LB cannot match the method, so a non-POST request on this gRPC path reaches the gRPC backend too (gRPC clients only send POST)`);
     return r.action.kind === "redirect" ? redirectBodies(r, r.action, m, ctx) : forwardBodies(r, r.action, m, ctx);
 }
 
@@ -118,7 +124,10 @@ function redirectBodies(r: PlanRule, rd: PlanRedirect, m: RuleMatches, ctx: Rule
 
 function forwardBodies(r: PlanRule, fw: PlanForward, m: RuleMatches, ctx: RuleContext): RuleParts[] | undefined {
     const f = r.filters;
-    const linkOf = (s: PlanShare) => ctx.links.get(backendKey(s.backend.service, s.backend.port));
+    const grpc = r.protocol === "grpc";
+    const linkOf = (s: PlanShare) => ctx.links.get(backendKey(s.backend.service, s.backend.port, grpc));
+    // A gRPC rule's own failures answer 503, which gRPC clients read as UNAVAILABLE (routing/grpc.ts).
+    const failStatus = grpc ? GRPC_GATEWAY_ERROR_STATUS : 500;
     // Chosen: valid shares that get requests; idle: valid at weight 0, never chosen, listed with
     // weight 0 (GCP takes 0–1000) so that a weight step only edits the URL map.
     const chosen = fw.valid.filter(s => s.share > 0);
@@ -144,7 +153,7 @@ function forwardBodies(r: PlanRule, fw: PlanForward, m: RuleMatches, ctx: RuleCo
     if (chosen.length === 0) {
         // Nothing valid to send to: the whole rule answers 500 (the sink is never reached).
         action.weightedBackendServices = [{ backendService: ctx.sinkLink, weight: 1 }];
-        action.faultInjectionPolicy = { abort: { httpStatus: 500, percentage: 100 } };
+        action.faultInjectionPolicy = { abort: { httpStatus: failStatus, percentage: 100 } };
     } else if (targets.some(t => t!.isBucket)) {
         if (chosen.length > 1 || fw.invalidShare > 0 || mirrors.length > 0 || backendFilters || timeout) {
             ctx.problems.push(`${labelOf(r)}: backend bucket ${chosen.find((_, i) => targets[i]!.isBucket)!.backend.service} must be the rule's only backend, without invalid shares, mirrors, backend filters or timeouts ` +
@@ -188,11 +197,11 @@ function forwardBodies(r: PlanRule, fw: PlanForward, m: RuleMatches, ctx: RuleCo
             // the URL map stays byte-identical to what earlier versions emitted: no spurious update.
             const invalidWeight = fw.invalid.reduce((s, x) => s + x.weight, 0);
             const total = invalidWeight + fw.valid.reduce((s, x) => s + x.weight, 0);
-            action.faultInjectionPolicy = { abort: { httpStatus: 500, percentage: (invalidWeight / total) * 100 } };
+            action.faultInjectionPolicy = { abort: { httpStatus: failStatus, percentage: (invalidWeight / total) * 100 } };
         }
         const mirror = mirrors[0];
         if (mirror && mirror.percent > 0) {
-            const target = ctx.links.get(backendKey(mirror.service!, mirror.port));
+            const target = ctx.links.get(backendKey(mirror.service!, mirror.port, grpc));
             if (!target) return undefined;
             if (target.isBucket) {
                 ctx.problems.push(`${labelOf(r)}: mirror target ${mirror.service} is a backend bucket; the global LB mirrors only to backend services`);

@@ -32,13 +32,31 @@ const ANY = "*";
 const HOST_LEN = 256, PATH_LEN = 1025, PATH_RANKS = 4;
 const BAND_MAX = ((1 * HOST_LEN + HOST_LEN - 1) * PATH_RANKS + PATH_RANKS - 1) * PATH_LEN + PATH_LEN - 1;
 
-/** Larger = higher priority; plan order never increases it within one pathMatcher. */
-function band(r: PlanRule): number {
+/**
+ * Larger = higher priority; plan order never increases it within one pathMatcher. A GRPCRoute rule
+ * (whose precedence after the hostname is service length, then method length) takes the path slots
+ * by `grpcClass`, the dense rank of its (service, method) lengths in its pathMatcher.
+ */
+function band(r: PlanRule, grpcClass?: Map<string, number>): number {
     const precise = r.hostname !== undefined && !isWildcard(r.hostname) ? 1 : 0;
     const hostLen = r.hostname?.length ?? 0;
-    const pathRank = r.match.path.type === "Exact" ? 3 : r.match.path.type === "RegularExpression" ? 2 : 1;
-    const pathLen = Math.min(r.match.path.value.length, PATH_LEN - 1);
+    const grpc = r.protocol === "grpc" && grpcClass !== undefined;
+    const pathRank = grpc ? 1 : r.match.path.type === "Exact" ? 3 : r.match.path.type === "RegularExpression" ? 2 : 1;
+    const pathLen = grpc ? Math.max(0, PATH_LEN - 1 - grpcClass.get(grpcLengths(r))!) : Math.min(r.match.path.value.length, PATH_LEN - 1);
     return ((precise * HOST_LEN + Math.min(hostLen, HOST_LEN - 1)) * PATH_RANKS + pathRank) * PATH_LEN + pathLen;
+}
+
+function grpcLengths(r: PlanRule): string {
+    return `${r.match.grpc?.service?.length ?? 0}/${r.match.grpc?.method?.length ?? 0}`;
+}
+
+/** The gRPC rules' (service, method) length classes, longest first, numbered 0, 1, … */
+function grpcClasses(rules: PlanRule[]): Map<string, number> | undefined {
+    const grpc = rules.filter(r => r.protocol === "grpc");
+    if (grpc.length === 0) return undefined;
+    const pairs = [...new Set(grpc.map(grpcLengths))].map(k => k.split("/").map(Number) as [number, number]);
+    pairs.sort((a, b) => b[0] - a[0] || b[1] - a[1]);
+    return new Map(pairs.map((p, i) => [`${p[0]}/${p[1]}`, i]));
 }
 
 // ---------------------------------------------------------------- the URL map of one port
@@ -79,6 +97,7 @@ export function buildUrlMap(input: UrlMapInput): UrlMapBuild {
         hostRules.push({ hosts: group.hosts, pathMatcher: pmName });
         const routeRules: RouteRuleSpec[] = [];
         let lastBand = Number.POSITIVE_INFINITY, rank = 0;
+        const classes = grpcClasses(group.rules);
         for (const r of group.rules) {
             if (!ruleCache.has(r.id)) {
                 const local: string[] = [];
@@ -87,7 +106,7 @@ export function buildUrlMap(input: UrlMapInput): UrlMapBuild {
             }
             const parts = ruleCache.get(r.id);
             if (!parts) continue;
-            const b = band(r);
+            const b = band(r, classes);
             if (b > lastBand) throw new Error(`gcp: internal error: plan order is not monotone in priority bands at rule ${r.id}`);
             if (b < lastBand) { lastBand = b; rank = 0; }
             for (const part of parts) {

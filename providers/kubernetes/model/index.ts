@@ -171,12 +171,12 @@ function missingGrants(needs: GrantNeed[], params: ResolvedParameters): string[]
     for (const n of needs) {
         const covered = params.referenceGrants.some(g =>
             (g.namespace ?? DEFAULT_NAMESPACE) === n.toNamespace &&
-            g.from.some(f => f.group === GATEWAY_GROUP && f.kind === "HTTPRoute" && f.namespace === n.fromNamespace) &&
+            g.from.some(f => f.group === GATEWAY_GROUP && f.kind === n.fromKind && f.namespace === n.fromNamespace) &&
             g.to.some(t => t.group === "" && t.kind === "Service" && (t.name === undefined || t.name === "" || t.name === n.service)));
         if (covered) continue;
         problems.push(`${n.where}: Service ${n.toNamespace}/${n.service} is in another cluster namespace than the route (${n.fromNamespace}), ` +
             `and parameters.kubernetes.manageReferenceGrants is false: create a ReferenceGrant in namespace ${n.toNamespace} ` +
-            `(from: [{ group: "${GATEWAY_GROUP}", kind: "HTTPRoute", namespace: "${n.fromNamespace}" }], to: [{ group: "", kind: "Service", name: "${n.service}" }]) ` +
+            `(from: [{ group: "${GATEWAY_GROUP}", kind: "${n.fromKind}", namespace: "${n.fromNamespace}" }], to: [{ group: "", kind: "Service", name: "${n.service}" }]) ` +
             "and list it in parameters.kubernetes.referenceGrants, or set manageReferenceGrants: true");
     }
     return problems;

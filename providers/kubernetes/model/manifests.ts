@@ -4,10 +4,10 @@
 // list is the spec's own; only names change: namespaces are mapped to the cluster's, backendRefs
 // to the Kubernetes Service each gatewaykit Service is realised as.
 
-import { GatewayInput } from "../../../routing/plan";
+import { GatewayInput, RouteKind } from "../../../routing/plan";
 import {
-    BackendObjectReference, DEFAULT_NAMESPACE, GATEWAY_GROUP, HTTPBackendRef, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRule,
-    HTTPRouteSpec, Listener, ParentReference, ServiceSpec,
+    BackendObjectReference, DEFAULT_NAMESPACE, GATEWAY_GROUP, GRPCRouteMatch, GRPCRouteRule, GRPCRouteSpec, HTTPBackendRef, HTTPRouteFilter,
+    HTTPRouteMatch, HTTPRouteRule, HTTPRouteSpec, Listener, ParentReference, ServiceSpec,
 } from "../../../routing/types";
 import { ruleLabel } from "../../../routing/labels";
 import { ResolvedParameters } from "../parameters";
@@ -28,6 +28,8 @@ export interface Manifest {
 export interface GrantNeed {
     /** gatewaykit "namespace/name" of the route. */
     route: string;
+    /** The route's kind: the grant's `from` names it. */
+    fromKind: RouteKind;
     /** Where in it, for messages: "HTTPRoute ns/name rule 0 backendRefs[1]". */
     where: string;
     fromNamespace: string;
@@ -75,6 +77,8 @@ export class ManifestRenderer {
     private readonly services = new Map<string, ServiceSpec>();
     private readonly grantNeeds: GrantNeed[] = [];
     private readonly createdServices = new Map<string, ServiceSpec>();
+    /** The kind of the route being rendered (route() sets it; objectRef notes it on grant needs). */
+    private routeKind: RouteKind = "HTTPRoute";
 
     constructor(private readonly input: GatewayInput, private readonly params: ResolvedParameters) {
         for (const s of input.services) this.services.set(`${nsOf(s)}/${s.name}`, s);
@@ -87,7 +91,11 @@ export class ManifestRenderer {
 
     render(scope: RenderScope): Rendered {
         // In tie-break order ("namespace/name"), whatever order the routes were declared in.
-        const routes = [...this.input.routes].sort((a, b) => key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0).map(r => this.route(r));
+        const routes = [
+            ...this.input.routes.map(spec => ({ kind: "HTTPRoute" as const, spec })),
+            ...(this.input.grpcRoutes ?? []).map(spec => ({ kind: "GRPCRoute" as const, spec })),
+        ].sort((a, b) => key(a.spec) < key(b.spec) ? -1 : key(a.spec) > key(b.spec) ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0)
+            .map(r => this.route(r.spec, r.kind));
         const services = [...this.createdServices.values()].sort((a, b) => key(a) < key(b) ? -1 : 1);
         const rendered: Rendered = {
             namespaces: [],
@@ -171,7 +179,8 @@ export class ManifestRenderer {
         return out;
     }
 
-    private route(spec: HTTPRouteSpec): Manifest {
+    private route(spec: HTTPRouteSpec | GRPCRouteSpec, kind: RouteKind): Manifest {
+        this.routeKind = kind;
         const routeNs = nsOf(spec);
         const clusterNs = this.clusterNamespace(routeNs);
         const routeKey = `${routeNs}/${spec.name}`;
@@ -179,10 +188,15 @@ export class ManifestRenderer {
         const body: Record<string, unknown> = {};
         if (spec.parentRefs) body.parentRefs = spec.parentRefs.map(p => this.parentRef(p, routeNs, clusterNs));
         if (spec.hostnames) body.hostnames = spec.hostnames;
-        if (spec.rules) body.rules = spec.rules.map((r, i) => this.rule(r, ruleLabel({ route: routeKey, ruleIndex: i, ruleName: r.name }), routeKey, routeNs, clusterNs));
+        if (spec.rules) {
+            const where = (r: { name?: string }, i: number) => ruleLabel({ route: routeKey, ruleIndex: i, ruleName: r.name, kind });
+            body.rules = kind === "GRPCRoute"
+                ? (spec.rules as GRPCRouteRule[]).map((r, i) => this.grpcRule(r, where(r, i), routeKey, routeNs, clusterNs))
+                : (spec.rules as HTTPRouteRule[]).map((r, i) => this.rule(r, where(r, i), routeKey, routeNs, clusterNs));
+        }
         return {
             apiVersion: GATEWAY_API_VERSION,
-            kind: "HTTPRoute",
+            kind,
             metadata: { name: spec.name, namespace: clusterNs, labels: this.labels(spec.labels), ...(annotations ? { annotations } : {}) },
             spec: body,
         };
@@ -206,6 +220,17 @@ export class ManifestRenderer {
             out.backendRefs = r.backendRefs.map((b, j) => this.backendRef(b, `${where} backendRefs[${j}]`, routeKey, routeNs, clusterNs));
         }
         if (r.timeouts) out.timeouts = pick(r.timeouts, ["request", "backendRequest"]);
+        return out;
+    }
+
+    /** A GRPCRoute rule: its own match shape; filters and backendRefs as an HTTPRoute's (GRPCRoute's types are a subset). */
+    private grpcRule(r: GRPCRouteRule, where: string, routeKey: string, routeNs: string, clusterNs: string): Record<string, unknown> {
+        const out: Record<string, unknown> = pick(r, ["name"]);
+        if (r.matches) out.matches = r.matches.map(m => grpcMatch(m));
+        if (r.filters) out.filters = r.filters.map((f, i) => this.filter(f as HTTPRouteFilter, `${where} filters[${i}]`, routeKey, routeNs, clusterNs));
+        if (r.backendRefs) {
+            out.backendRefs = r.backendRefs.map((b, j) => this.backendRef(b as HTTPBackendRef, `${where} backendRefs[${j}]`, routeKey, routeNs, clusterNs));
+        }
         return out;
     }
 
@@ -256,7 +281,7 @@ export class ManifestRenderer {
         // share answers 500); it is emitted as written and the cluster agrees. A same-team reference
         // realised in another cluster namespace is allowed by gatewaykit, so it gets its grant.
         if (isService && svc && refNs === routeNs && ns !== clusterNs) {
-            this.grantNeeds.push({ route: routeKey, where, fromNamespace: clusterNs, toNamespace: ns, service: name });
+            this.grantNeeds.push({ route: routeKey, fromKind: this.routeKind, where, fromNamespace: clusterNs, toNamespace: ns, service: name });
         }
         return {
             ...pick(b, ["group", "kind"]),
@@ -306,19 +331,19 @@ export class ManifestRenderer {
 
     /** One grant per (route, target namespace), naming each Service: the route's owner owns its grants. */
     private referenceGrants(): Manifest[] {
-        const byTarget = new Map<string, { route: string; from: string; to: string; services: Set<string> }>();
+        const byTarget = new Map<string, { route: string; kind: RouteKind; from: string; to: string; services: Set<string> }>();
         for (const n of this.grantNeeds) {
-            const k = `${n.route}\u0000${n.toNamespace}`;
-            const g = byTarget.get(k) ?? { route: n.route, from: n.fromNamespace, to: n.toNamespace, services: new Set<string>() };
+            const k = `${n.fromKind}\u0000${n.route}\u0000${n.toNamespace}`;
+            const g = byTarget.get(k) ?? { route: n.route, kind: n.fromKind, from: n.fromNamespace, to: n.toNamespace, services: new Set<string>() };
             g.services.add(n.service);
             byTarget.set(k, g);
         }
         return [...byTarget.values()].map(g => ({
             apiVersion: GATEWAY_API_VERSION,
             kind: "ReferenceGrant",
-            metadata: { name: grantName(`${g.from}/${g.route.slice(g.route.indexOf("/") + 1)}`), namespace: g.to, labels: this.labels() },
+            metadata: { name: grantName(`${g.from}/${g.route.slice(g.route.indexOf("/") + 1)}`, g.kind), namespace: g.to, labels: this.labels() },
             spec: {
-                from: [{ group: GATEWAY_GROUP, kind: "HTTPRoute", namespace: g.from }],
+                from: [{ group: GATEWAY_GROUP, kind: g.kind, namespace: g.from }],
                 to: [...g.services].sort().map(name => ({ group: "", kind: "Service", name })),
             },
         }));
@@ -338,6 +363,13 @@ function match(m: HTTPRouteMatch): Record<string, unknown> {
     };
 }
 
+function grpcMatch(m: GRPCRouteMatch): Record<string, unknown> {
+    return {
+        ...(m.method ? { method: pick(m.method, ["type", "service", "method"]) } : {}),
+        ...(m.headers ? { headers: m.headers.map(h => pick(h, ["type", "name", "value"])) } : {}),
+    };
+}
+
 function headerFilter(f: NonNullable<HTTPRouteFilter["requestHeaderModifier"]>): Record<string, unknown> {
     return pick(f, ["set", "add", "remove"]);
 }
@@ -347,9 +379,9 @@ export function servicePortName(p: { name?: string; port: number }): string {
     return p.name ?? `port-${p.port}`;
 }
 
-/** "httproute-<route's cluster namespace>-<route name>", shortened with a hash beyond the 253-character limit. */
-export function grantName(routeKey: string): string {
-    const name = `httproute-${routeKey.replace("/", "-")}`;
+/** "httproute-<route's cluster namespace>-<route name>" ("grpcroute-…" for a GRPCRoute), shortened with a hash beyond the 253-character limit. */
+export function grantName(routeKey: string, kind: RouteKind = "HTTPRoute"): string {
+    const name = `${kind.toLowerCase()}-${routeKey.replace("/", "-")}`;
     if (name.length <= 253) return name;
     let h = 0;
     for (const c of name) h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0;
