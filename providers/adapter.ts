@@ -87,6 +87,8 @@ export interface Adapter {
     /** GatewayClass controllerNames this adapter answers to. */
     controllerNames: string[];
     capabilities: ReadonlySet<Feature>;
+    /** Why the platform cannot carry a feature it lacks, appended to the refusal (e.g. ALB and per-rule CORS). */
+    whyUnsupported?: Partial<Record<Feature, string>>;
     limits?: AdapterLimits;
     /** Creates no data plane (e.g. the "plan" adapter): never suggested as an alternative. */
     planOnly?: boolean;
@@ -137,7 +139,8 @@ export function portabilityReport(plan: GatewayPlan, target: Adapter, all: reado
         findings.push({
             ...use,
             supportedBy,
-            message: `${useLabel(plan.gateway, use)} uses ${use.feature}, which the ${target.name} adapter does not support; ` +
+            message: `${useLabel(plan.gateway, use)} uses ${use.feature}, which the ${target.name} adapter does not support` +
+                (target.whyUnsupported?.[use.feature] ? ` (${target.whyUnsupported[use.feature]})` : "") + "; " +
                 (supportedBy.length > 0 ? `adapters that support it: ${supportedBy.join(", ")}` : "no registered adapter supports it"),
         });
     }

@@ -6,6 +6,7 @@ import {
     HTTPRouteSpec, HTTPURLRewriteFilter, NamespaceSpec, ProtocolType, ReferenceGrantSpec, SecretObjectReference,
     ServiceSpec, HeaderMatchType, PathMatchType, Endpoint,
 } from "./types";
+import type { PlanCORS } from "./cors";
 
 // ---------------------------------------------------------------- input
 
@@ -108,6 +109,12 @@ export interface PlanFilters {
     requestRedirect?: HTTPRequestRedirectFilter;
     urlRewrite?: HTTPURLRewriteFilter;
     requestMirrors: PlanMirror[];
+    /**
+     * The rule's CORS filter, resolved (routing/cors.ts): the gateway answers preflights with
+     * corsHeaders(cors, true) and adds corsHeaders(cors, false) to the rule's other answers. Rule level
+     * only (validation refuses it on backendRefs).
+     */
+    cors?: PlanCORS;
 }
 
 export interface PlanBackend {
@@ -340,4 +347,4 @@ export interface RoutingPlan {
     routes: RouteStatus[];
 }
 
-export type { HTTPPathModifier };
+export type { HTTPPathModifier, PlanCORS };

@@ -27,12 +27,18 @@ const unsupported = new Set<Feature>([
     "HTTPRoute308RedirectStatusCode",
     "HTTPRouteRequestTimeout",
     "HTTPRouteBackendTimeout",
+    "HTTPRouteCORS",
 ]);
 
 export const awsAdapter: Adapter = {
     name: "aws",
     controllerNames: ["gatewaykit.dev/aws-alb"],
     capabilities: new Set<Feature>(FEATURES.filter(f => !unsupported.has(f))),
+    whyUnsupported: {
+        // The listener attributes routing.http.response.access_control_* add fixed values to every
+        // answer of a listener: they cannot match an Origin against a list, echo it, or answer a preflight.
+        HTTPRouteCORS: "ALB has no per-rule CORS: its only CORS settings are listener-wide fixed response headers, which cannot match or echo the request's Origin and never answer a preflight, so OPTIONS requests would reach the backend; answer CORS in the backend or use the nginx, gcp or kubernetes adapter",
+    },
     // Rules per ALB depend on the account's quota (parameters.aws.rulesQuota): the model checks them.
     limits: { maxBackendsPerRule: 5 },
     model: (plan: GatewayPlan, { parameters }) => {

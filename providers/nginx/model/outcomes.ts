@@ -11,6 +11,7 @@
 // in each server that uses it — not by locations per rule.
 
 import { PlanForward, PlanRedirect, PlanRule, PlanShare } from "../../../routing/plan";
+import { withCors } from "./cors";
 import { NginxRenderError, isSafeHostname } from "./escape";
 import { HeaderEntry, applyHeaderOps } from "./headers";
 import { Http } from "./http";
@@ -113,7 +114,10 @@ function ruleOutcomes(http: Http, rule: PlanRule): { split?: [number, string][];
     const resp = new Map<string, HeaderEntry>();
     applyHeaderOps(resp, rule.filters.responseHeaderModifier, `${at}.filters.responseHeaderModifier`, "response");
     const action = rule.action!;
-    return action.kind === "redirect" ? { outcomes: [redirect(http, action, resp, at)] } : forward(http, rule, action, resp, at);
+    const result = action.kind === "redirect" ? { outcomes: [redirect(http, action, resp, at)] } : forward(http, rule, action, resp, at);
+    const cors = rule.filters.cors;
+    if (cors) for (const o of result.outcomes) withCors(http, cors, at, o);
+    return result;
 }
 
 function redirect(http: Http, rd: PlanRedirect, resp: Map<string, HeaderEntry>, at: string): OutcomeSpec {
