@@ -43,7 +43,7 @@ export function applyRule(gw: GatewayPlan, l: ListenerPlan, rule: PlanRule, req:
         // Answered before the rule's other filters run: only the CORS headers.
         return {
             status: 200, reason: "cors-preflight", gateway: gw.gateway, listener: l.name, matched,
-            outcomes: [{ probability: 1, status: 200, request: req.original, responseHeaders: { set: answer.set, add: {}, remove: [] }, mirrors: [] }],
+            outcomes: [{ probability: 1, status: 200, request: req.original, responseHeaders: { set: answer.set, add: {}, remove: [...CORS_RESPONSE_HEADERS] }, mirrors: [] }],
             mirrors: [], requestHeaderChanges: emptyChanges(), responseHeaderChanges: emptyChanges(),
         };
     }
