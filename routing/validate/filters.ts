@@ -177,7 +177,7 @@ function checkRewrite(c: Checker, p: string, raw: unknown): void {
     checkPathModifier(c, `${p}.path`, r.path);
 }
 
-/** HTTPCORSFilter: the CRD's schema and CEL rules, plus exposeHeaders "*" with credentials (meaningless, so refused). */
+/** HTTPCORSFilter: the CRD's schema and CEL rules, plus exposeHeaders '*' with credentials (meaningless, so refused). */
 function checkCors(c: Checker, p: string, raw: unknown): void {
     const f = c.obj(p, raw);
     if (!f) return;
@@ -195,7 +195,7 @@ function checkCors(c: Checker, p: string, raw: unknown): void {
             else seen.set(k, i);
             out.push(s);
         });
-        if (wildcardAlone && out.includes("*") && out.length > 1) c.add(`${p}.${field}`, out, `cannot contain "*" alongside other values: "*" already allows every one; keep only "*" or list them`);
+        if (wildcardAlone && out.includes("*") && out.length > 1) c.add(`${p}.${field}`, out, "cannot contain '*' alongside other values: '*' already allows every one; keep only '*' or list them");
         return out;
     };
     setOf("allowOrigins", 64, "origins", (ip, v) => {
@@ -203,7 +203,7 @@ function checkCors(c: Checker, p: string, raw: unknown): void {
         if (s === undefined) return undefined;
         const m = CORS_ORIGIN_SYNTAX.exec(s);
         if (!m) {
-            c.add(ip, s, `must be "*" or an origin <scheme>://<host>[:<port>] with scheme http or https, e.g. "https://www.example.com" or "https://*.example.com" (no path, no trailing "/")`);
+            c.add(ip, s, "must be '*' or an origin <scheme>://<host>[:<port>] with scheme http or https, e.g. 'https://www.example.com' or 'https://*.example.com' (no path, no trailing '/')");
         } else if (m[8] !== undefined && (Number(m[8]) < 1 || Number(m[8]) > 65535)) {
             c.add(ip, s, "has a port outside 1–65535");
         }
@@ -215,7 +215,7 @@ function checkCors(c: Checker, p: string, raw: unknown): void {
     setOf("allowHeaders", 64, "header names", (ip, v) => c.headerName(ip, v), true, true);
     const expose = setOf("exposeHeaders", 64, "header names", (ip, v) => c.headerName(ip, v), true, false);
     if (credentials === true && expose.includes("*")) {
-        c.add(`${p}.exposeHeaders`, expose, `cannot contain "*" when allowCredentials is true: browsers read "*" as a header named "*" on credentialed requests, so it exposes nothing; list the response headers to expose`);
+        c.add(`${p}.exposeHeaders`, expose, "cannot contain '*' when allowCredentials is true: browsers read '*' as a header named '*' on credentialed requests, so it exposes nothing; list the response headers to expose");
     }
     c.int(`${p}.maxAge`, f.maxAge, 1, 2_147_483_647);
 }
