@@ -8,6 +8,7 @@ import fc from "fast-check";
 import { compile } from "../routing/compile";
 import { corsPolicyOf, originAllowed } from "../routing/cors";
 import { featuresOfRule } from "../routing/features";
+import { routingTableRows } from "../routing/table";
 import { CompileInput } from "../routing/plan";
 import { simulate, SimRequest } from "../routing/simulate";
 import { HTTPCORSFilter, HTTPRouteRule } from "../routing/types";
@@ -186,6 +187,11 @@ describe("CORS: simulate", () => {
         assert.deepEqual(pre("PATCH", "x-a, X-B"), { "access-control-allow-origin": "http://x.y:81", "access-control-allow-methods": "PATCH", "access-control-allow-headers": "x-a, X-B", "access-control-max-age": "5" });
         assert.deepEqual(pre("PA TCH", "x a"), { "access-control-allow-origin": "http://x.y:81", "access-control-max-age": "5" });
         assert.deepEqual(pre("GET"), { "access-control-allow-origin": "http://x.y:81", "access-control-allow-methods": "GET", "access-control-max-age": "5" });
+    });
+
+    it("shows in the routing table", () => {
+        const rows = routingTableRows(compile(inputOf(rules)));
+        assert.ok(rows.some(r => r.action.startsWith("cors https://*.foo.com with credentials, response set-header x-r=1")), JSON.stringify(rows.map(r => r.action)));
     });
 
     it("declares HTTPRouteCORS", () => {
