@@ -117,6 +117,23 @@ describe("nginx CORS (real nginx)", function () {
 
 describe("nginx CORS render (no nginx needed)", () => {
     it("rules with different policies share one shape: the policies differ only in map entries", () => {
+        const confOf = (n: number) => {
+            const rules: HTTPRouteRule[] = Array.from({ length: n }, (_, i) => ({
+                matches: [{ path: { type: "PathPrefix" as const, value: `/p${i}` } }],
+                filters: [{ type: "CORS" as const, cors: { allowOrigins: [`https://*.t${i}.test`], allowMethods: ["GET" as const], allowHeaders: ["*"], allowCredentials: true, maxAge: 10 + i } }],
+                backendRefs: [{ name: "a", port: 8080 }],
+            }));
+            const plan = compile({
+                gatewayClasses: [{ name: "c", controllerName: "gatewaykit.dev/nginx" }],
+                gateways: [{ name: "gw", namespace: "default", gatewayClassName: "c", listeners: [{ name: "http", port: 8080, protocol: "HTTP" }] }],
+                services: [{ name: "a", namespace: "default", ports: [{ port: 8080 }], endpoints: [{ address: "127.0.0.1", port: 9000 }] }],
+                routes: [{ name: "r", namespace: "default", parentRefs: [{ name: "gw" }], rules }],
+            });
+            return renderNginx(plan.gateways[0], { dir: "/tmp/gk-cors-render", generation: "g" }).files[0].content;
+        };
+        // nginx resolves variables in time quadratic in their number: a policy adds one (its origin map).
+        const maps = (c: string) => (c.match(/^\s*map /gm) ?? []).length;
+        assert.equal(maps(confOf(12)) - maps(confOf(6)), 6);
         const rules: HTTPRouteRule[] = Array.from({ length: 10 }, (_, i) => ({
             matches: [{ path: { type: "PathPrefix" as const, value: `/p${i}` } }],
             filters: [{ type: "CORS" as const, cors: { allowOrigins: [`https://*.t${i}.test`], allowMethods: ["GET" as const], maxAge: 10 + i } }],

@@ -1,17 +1,18 @@
 // The CORS filter on nginx, rendering routing/cors.ts's decisions: every outcome of a CORS rule
 // starts with `if ($preflight) { add_header …; return 200; }` — the gateway's own answer, before any
 // other filter, mirror or proxy runs — and its other answers hide the backend's Access-Control-* headers and add
-// the policy's. Header values are slots (outcomes.ts), so the shape stays shared; each value is a map
-// declared once per distinct policy: the Origin echoed when it matches the policy's pattern
-// (jsRegexToPcre of routing's originPattern, byte for byte), literals gated on that match, and the
-// request's Access-Control-Request-Method / -Headers echoed only when they are well-formed tokens.
+// the policy's. Per distinct policy there is one map: the Origin echoed when it matches the policy's
+// pattern (jsRegexToPcre of routing's originPattern, byte for byte). The outcome's slots (outcomes.ts)
+// carry that echo and the policy's literals; maps shared by every policy gate the literals on the
+// echo and echo the request's Access-Control-Request-Method / -Headers only when they are well-formed
+// tokens. So the shape stays shared and a policy costs one variable.
 // No user text reaches a directive: patterns go through jsRegexToPcre and quoteLiteral, literals
 // through quoteValue, and header names are the fixed CORS names.
 
 import { CORSHeader, CORS_RESPONSE_HEADERS, PlanCORS, corsHeaders } from "../../../routing/cors";
 import { NginxRenderError, jsRegexToPcre, quoteLiteral, quoteValue } from "./escape";
 import { Http } from "./http";
-import { OutcomeSpec, slotRef } from "./locations";
+import { OutcomeSpec } from "./locations";
 
 /** "Access-Control-Allow-Origin" for "access-control-allow-origin". */
 function displayName(lower: string): string {
@@ -40,13 +41,22 @@ const ECHO_VAR: Record<string, string> = {
     "access-control-request-headers": "http_access_control_request_headers",
 };
 
-/** The slot value (inside of a quoted value) of one CORS header: "" when the origin is not allowed. */
-function headerSlot(http: Http, originVar: string, h: CORSHeader, at: string): string {
+/**
+ * The value of one CORS header (inside of a quoted value), "" when the origin is not allowed. `ok` is
+ * the slot variable holding the echoed origin ("" when not allowed); every map here is keyed by slot
+ * variables only, so it is declared once for all policies: a policy adds one variable (its origin
+ * map) and map entries, never maps of its own (nginx resolves variables in time quadratic in their number).
+ */
+function headerValue(http: Http, ok: string, slotVar: (slot: string) => string, h: CORSHeader, out: OutcomeSpec, at: string): string {
     const v = h.value;
-    if (v.kind === "literal") return "${" + http.map(`$${originVar}`, [["\"\"", "\"\""]], quoteValue(v.value)) + "}";
-    if (v.header === "origin") return "${" + originVar + "}";
+    if (v.kind === "echo" && v.header === "origin") return "${" + ok + "}";
+    if (v.kind === "literal") {
+        const slot = `cors ${h.name}`;
+        out.slots[slot] = quoteValue(v.value).slice(1, -1);
+        return "${" + http.map(`$${ok}`, [["\"\"", "\"\""]], `"\${${slotVar(slot)}}"`) + "}";
+    }
     // The allowed origin never contains "|" (its pattern excludes it), so the first "|" ends it.
-    const source = `"\${${originVar}}|\${${ECHO_VAR[v.header]}}"`;
+    const source = `"\${${ok}}|\${${ECHO_VAR[v.header]}}"`;
     return "${" + http.map(source, [[quoteLiteral(`~^[^|]+\\|(${pcreOf(v.pattern, at)})\\z`), "$1"]], "\"\"") + "}";
 }
 
@@ -54,27 +64,25 @@ function headerSlot(http: Http, originVar: string, h: CORSHeader, at: string): s
  * Adds the CORS lines of `policy` to one outcome of its rule: the preflight answer first (answered
  * before the rule's other filters, so with the CORS headers only), then the actual-response headers.
  */
-export function withCors(http: Http, policy: PlanCORS, at: string, out: OutcomeSpec): void {
+export function withCors(http: Http, policy: PlanCORS, at: string, out: OutcomeSpec, slotVar: (slot: string) => string): void {
     const field = `${at}.filters.cors`;
     const originVar = policy.originPattern
         ? http.map("$http_origin", [[quoteLiteral(`~^(?:${pcreOf(policy.originPattern, `${field}.allowOrigins`)})\\z`), "$http_origin"]], "\"\"")
         : undefined;
-    const lines = (preflight: boolean, prefix: string): string[] => {
+    if (originVar) out.slots["cors ok"] = "${" + originVar + "}";
+    const ok = slotVar("cors ok");
+    const lines = (preflight: boolean): string[] => {
         if (!originVar) return [];
-        return corsHeaders(policy, preflight).map(h => {
-            const slot = `${prefix} ${h.name}`;
-            out.slots[slot] = headerSlot(http, originVar, h, field);
-            return `add_header ${quoteLiteral(displayName(h.name))} "${slotRef(slot)}" always;`;
-        });
+        return corsHeaders(policy, preflight).map(h => `add_header ${quoteLiteral(displayName(h.name))} "${headerValue(http, ok, slotVar, h, out, field)}" always;`);
     };
     // In an `if` block, only its own add_header lines apply: the preflight carries the CORS headers alone.
     const preflight = [
         `if ($${preflightVar(http)}) {`,
         // An empty value adds nothing but keeps the location's add_header lines out of the block.
-        ...(originVar ? lines(true, "cors") : ["add_header \"Access-Control-Allow-Origin\" \"\" always;"]).map(l => "    " + l),
+        ...(originVar ? lines(true) : ["add_header \"Access-Control-Allow-Origin\" \"\" always;"]).map(l => "    " + l),
         "    return 200;",
         "}",
     ];
     out.shape.unshift(...preflight);
-    out.shape.push(...CORS_RESPONSE_HEADERS.map(h => `proxy_hide_header ${quoteLiteral(displayName(h))};`), ...lines(false, "cors"));
+    out.shape.push(...CORS_RESPONSE_HEADERS.map(h => `proxy_hide_header ${quoteLiteral(displayName(h))};`), ...lines(false));
 }
