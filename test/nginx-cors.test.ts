@@ -131,7 +131,7 @@ describe("nginx CORS render (no nginx needed)", () => {
             });
             return renderNginx(plan.gateways[0], { dir: "/tmp/gk-cors-render", generation: "g" }).files[0].content;
         };
-        // nginx resolves variables in time quadratic in their number: a policy adds one (its origin map).
+        // nginx's config load grows faster than linearly with the number of variables: a policy adds one (its origin map).
         const maps = (c: string) => (c.match(/^\s*map /gm) ?? []).length;
         assert.equal(maps(confOf(12)) - maps(confOf(6)), 6);
         const rules: HTTPRouteRule[] = Array.from({ length: 10 }, (_, i) => ({

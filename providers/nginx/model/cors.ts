@@ -45,7 +45,7 @@ const ECHO_VAR: Record<string, string> = {
  * The value of one CORS header (inside of a quoted value), "" when the origin is not allowed. `ok` is
  * the slot variable holding the echoed origin ("" when not allowed); every map here is keyed by slot
  * variables only, so it is declared once for all policies: a policy adds one variable (its origin
- * map) and map entries, never maps of its own (nginx resolves variables in time quadratic in their number).
+ * map) and map entries, never maps of its own (nginx's config load grows faster than linearly with the number of variables: measured 0.35 s for 2,000 map variables, 2.9 s for 8,000).
  */
 function headerValue(http: Http, ok: string, slotVar: (slot: string) => string, h: CORSHeader, out: OutcomeSpec, at: string): string {
     const v = h.value;
