@@ -32,6 +32,7 @@ export const FEATURES = [
     "HTTPRoute303RedirectStatusCode",
     "HTTPRoute307RedirectStatusCode",
     "HTTPRoute308RedirectStatusCode",
+    "HTTPRouteCORS",
     // backends and timeouts
     "HTTPRouteWeightedBackends", // ours: more than one backend sharing a rule's traffic
     "HTTPRouteRequestTimeout",
@@ -81,6 +82,7 @@ function filterFeatures(f: PlanFilters, out: Set<Feature>, backendLevel: boolean
     }
     if (f.urlRewrite?.hostname !== undefined) out.add("HTTPRouteHostRewrite");
     if (f.urlRewrite?.path) out.add("HTTPRoutePathRewrite");
+    if (f.cors) out.add("HTTPRouteCORS");
 }
 
 /** The features one plan rule needs, in FEATURES order. */

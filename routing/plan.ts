@@ -6,6 +6,7 @@ import {
     HTTPRouteSpec, HTTPURLRewriteFilter, NamespaceSpec, ProtocolType, ReferenceGrantSpec, SecretObjectReference,
     ServiceSpec, HeaderMatchType, PathMatchType, Endpoint,
 } from "./types";
+import type { PlanCORS } from "./cors";
 
 // ---------------------------------------------------------------- input
 
@@ -127,6 +128,12 @@ export interface PlanFilters {
     requestRedirect?: HTTPRequestRedirectFilter;
     urlRewrite?: HTTPURLRewriteFilter;
     requestMirrors: PlanMirror[];
+    /**
+     * The rule's CORS filter, resolved (routing/cors.ts): the gateway answers preflights with
+     * corsHeaders(cors, true) and adds corsHeaders(cors, false) to the rule's other answers. Rule level
+     * only (validation refuses it on backendRefs).
+     */
+    cors?: PlanCORS;
 }
 
 export interface PlanBackend {
@@ -379,4 +386,4 @@ export interface RoutingPlan {
     routes: RouteStatus[];
 }
 
-export type { HTTPPathModifier };
+export type { HTTPPathModifier, PlanCORS };

@@ -103,9 +103,11 @@ function describeAction(rule: PlanRule): string {
     return parts.join(", ");
 }
 
-/** Request/response header changes, rewrites and mirrors (dropped ones too, marked) in words; not the redirect. */
+/** CORS, request/response header changes, rewrites and mirrors (dropped ones too, marked) in words; not the redirect. */
 function describeFilters(f: PlanFilters, rewrite: PlanURLRewrite | undefined, m: PlanMatch): string[] {
     const out: string[] = [];
+    // First: the CORS filter answers preflights before the others run.
+    if (f.cors) out.push(`cors ${f.cors.allowOrigins.join(" ") || "(no origin)"}${f.cors.allowCredentials ? " with credentials" : ""}`);
     out.push(...describeHeaderFilter("", f.requestHeaderModifier));
     if (rewrite) out.push(describeRewrite(rewrite, m));
     out.push(...describeHeaderFilter("response ", f.responseHeaderModifier));

@@ -184,7 +184,31 @@ export type HTTPRouteFilterType =
     | "RequestMirror"
     | "RequestRedirect"
     | "URLRewrite"
-    | "ExtensionRef";
+    | "ExtensionRef"
+    | "CORS";
+
+/**
+ * The CORS filter (HTTPCORSFilter, Extended, standard channel since v1.5): the gateway answers
+ * preflight requests itself and adds the Access-Control-* headers to the rule's answers.
+ * Semantics and limits: routing/cors.ts.
+ */
+export interface HTTPCORSFilter {
+    /**
+     * "*" alone (any origin), or `<scheme>://<host>(:<port>)` with scheme http or https; the host may
+     * start with "*." (any number of labels) or be "*". Without a port, 80 (http) or 443 (https).
+     */
+    allowOrigins?: string[];
+    /** true: Access-Control-Allow-Credentials: true; the gateway then never answers "*". */
+    allowCredentials?: boolean;
+    /** Methods (case-sensitive), or "*" alone. */
+    allowMethods?: (HTTPMethod | "*")[];
+    /** Header names, or "*" alone. */
+    allowHeaders?: string[];
+    /** Header names, or "*" (refused with allowCredentials: true, which makes it meaningless). */
+    exposeHeaders?: string[];
+    /** Seconds a client may cache a preflight answer; defaults to 5. */
+    maxAge?: number;
+}
 
 export interface LocalObjectReference {
     group: string;
@@ -200,6 +224,7 @@ export interface HTTPRouteFilter {
     requestRedirect?: HTTPRequestRedirectFilter;
     urlRewrite?: HTTPURLRewriteFilter;
     extensionRef?: LocalObjectReference;
+    cors?: HTTPCORSFilter;
 }
 
 export interface BackendObjectReference {

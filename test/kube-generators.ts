@@ -36,14 +36,26 @@ const mirror = fc.record({
     share: fc.oneof(fc.constant({}), fc.constant({ percent: 25 }), fc.constant({ fraction: { numerator: 1, denominator: 3 } })),
 }).map(({ backend, share }): HTTPRouteFilter => ({ type: "RequestMirror", requestMirror: { backendRef: { ...backend }, ...share } }));
 
-/** Filters that may go with backendRefs: header changes, one rewrite, mirrors. */
+/** A CORS filter (HTTPCORSFilter): origins with wildcards, lists or "*", credentials, max age. */
+const cors = fc.record({
+    allowOrigins: fc.constantFrom(["*"], ["https://www.example.com", "https://*.example.com"], ["http://app.example.com:8080"], ["https://*"]),
+    allowMethods: fc.constantFrom(["*"], ["GET", "PUT"], []),
+    allowHeaders: fc.constantFrom(["*"], ["x-h1", "X-H2"]),
+    exposeHeaders: fc.constantFrom(["x-e1"], []),
+    allowCredentials: fc.boolean(),
+    maxAge: fc.option(fc.constantFrom(1, 3600), { nil: undefined }),
+}, { requiredKeys: ["allowOrigins"] }).map((c): HTTPRouteFilter => ({ type: "CORS", cors: Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) }));
+
+/** Filters that may go with backendRefs: header changes, one rewrite, mirrors, CORS. */
 const forwardFilters = fc.record({
     req: fc.option(headerFilter, { nil: undefined }),
     res: fc.option(headerFilter, { nil: undefined }),
     rewrite: fc.option(fc.record({ hostname: fc.option(fc.constant("rewritten.example.com"), { nil: undefined }), path: fc.option(pathModifier, { nil: undefined }) }), { nil: undefined }),
     mirrors: fc.array(mirror, { maxLength: 2 }),
-}).map(({ req, res, rewrite, mirrors }) => {
+    cors: fc.option(cors, { nil: undefined }),
+}).map(({ req, res, rewrite, mirrors, cors: c }) => {
     const out: HTTPRouteFilter[] = [];
+    if (c) out.push(c);
     if (req) out.push({ type: "RequestHeaderModifier", requestHeaderModifier: req });
     if (res) out.push({ type: "ResponseHeaderModifier", responseHeaderModifier: res });
     if (rewrite && (rewrite.hostname || rewrite.path)) {

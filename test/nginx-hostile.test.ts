@@ -176,6 +176,35 @@ const FIELDS: Field[] = [
                 return { rule: { matches: [{ path: { type: "PathPrefix", value: "/p" } }], filters, backendRefs: APP }, probes: plainProbes([{ path: "/p/a?z=1" }, { path: "/p" }]) };
             }),
     },
+    {
+        name: "CORS policy and request origins",
+        // Origins, header names and methods a team writes, probed with preflights and actual requests
+        // whose Origin / Access-Control-Request-* values are near the configured ones or hostile.
+        gen: fc.tuple(
+            fc.array(fc.oneof({ arbitrary: fc.constantFrom("*", "https://a.t", "https://*.a.t", "http://a.t:8080", "https://*", "HTTPS://A.t", "http://a.t:443", "https://x-1.a.t"), weight: 12 }, { arbitrary: fc.constantFrom("https://a.t/", "https://a.t:0", "null", "https://a.t$b", "https://*.*.t"), weight: 1 }, { arbitrary: hostile, weight: 1 }), { minLength: 1, maxLength: 2 }),
+            fc.array(fc.oneof({ arbitrary: fc.constantFrom("*", "X-H1", "x-h2", "x-h$`|~"), weight: 12 }, { arbitrary: headerNames, weight: 1 }), { maxLength: 2 }),
+            fc.array(fc.oneof({ arbitrary: fc.constantFrom("*", "X-E1", "x-e2"), weight: 12 }, { arbitrary: headerNames, weight: 1 }), { maxLength: 2 }),
+            fc.array(fc.oneof({ arbitrary: fc.constantFrom("*", "GET", "PUT", "PATCH", "OPTIONS"), weight: 12 }, { arbitrary: methods, weight: 1 }), { maxLength: 2 }),
+            fc.boolean(),
+            fc.oneof({ arbitrary: fc.constant(undefined), weight: 6 }, { arbitrary: fc.integer({ min: -1, max: 100000 }), weight: 6 }, { arbitrary: fc.constantFrom(2_147_483_648, 1.5), weight: 1 }),
+            fc.array(fc.oneof(fc.constantFrom("https://a.t", "https://A.T:443", "https://x.y.a.t", "https://a.t.evil.t", "http://a.t:8080", "http://a.t", "null", "https://a.t,https://b.t", "https://a.t\"", "https://[::1]:8"), hostile.filter(v => v.length > 0)), { minLength: 1, maxLength: 3 }),
+            fc.oneof(fc.constantFrom("X-H1, x-h2", "x-h1", "a b", "x,,y"), hostile.filter(v => v.length > 0)),
+            fc.oneof(fc.constantFrom("GET", "PUT", "patch"), hostile.filter(v => v.length > 0)),
+            fc.constantFrom("backend", "redirect", "invalid backend"))
+            .map(([allowOrigins, allowHeaders, exposeHeaders, allowMethods, allowCredentials, maxAge, origins, reqHeaders, reqMethod, answer]): Built => {
+                const cors = { type: "CORS" as const, cors: { allowOrigins, allowHeaders, exposeHeaders, allowMethods: allowMethods as never, allowCredentials, ...(maxAge !== undefined ? { maxAge } : {}) } };
+                const rule: HTTPRouteRule = answer === "redirect" ? { filters: [cors, { type: "RequestRedirect", requestRedirect: { hostname: "elsewhere.t" } }] }
+                    : answer === "invalid backend" ? { filters: [cors], backendRefs: [{ name: "missing", port: 8080 }] }
+                    : { filters: [cors], backendRefs: APP };
+                const probes: Probe[] = origins.flatMap((o): Probe[] => [
+                    { path: "/", method: "OPTIONS", headers: { origin: o, "access-control-request-method": reqMethod, "access-control-request-headers": reqHeaders } },
+                    { path: "/", method: "OPTIONS", headers: { origin: o, "access-control-request-method": reqMethod } },
+                    { path: "/", method: "OPTIONS", headers: { origin: o } },
+                    { path: "/a", headers: { origin: o } },
+                ]);
+                return { rule, probes: plainProbes(probes) };
+            }),
+    },
 ];
 
 /** A path segment for the request line: printable ASCII as is, anything else percent-encoded (raw bytes

@@ -30,13 +30,19 @@ const unsupported = new Set<Feature>([
     "HTTPRouteBackendTimeout",
     // ALB speaks HTTP/2 to targets only through protocolVersion HTTP2 target groups, not modelled yet.
     "HTTPRouteBackendProtocolH2C",
+    "HTTPRouteCORS",
 ]);
 
 export const awsAdapter: Adapter = {
     name: "aws",
     controllerNames: ["gatewaykit.dev/aws-alb"],
     capabilities: new Set<Feature>(FEATURES.filter(f => !unsupported.has(f))),
-    missingReasons: { GRPCRouteRegexMethodMatching: "a method without a service, or a RegularExpression method match, is a regex path match, and ALB path conditions have no regular expressions; give the service with the method" },
+    missingReasons: {
+        GRPCRouteRegexMethodMatching: "a method without a service, or a RegularExpression method match, is a regex path match, and ALB path conditions have no regular expressions; give the service with the method",
+        // The listener attributes routing.http.response.access_control_* add fixed values to every
+        // answer of a listener: they cannot match an Origin against a list, echo it, or answer a preflight.
+        HTTPRouteCORS: "ALB has no per-rule CORS: its only CORS settings are listener-wide fixed response headers, which cannot match or echo the request's Origin and never answer a preflight, so OPTIONS requests would reach the backend; answer CORS in the backend or use the nginx, gcp or kubernetes adapter",
+    },
     // Rules per ALB depend on the account's quota (parameters.aws.rulesQuota): the model checks them.
     limits: { maxBackendsPerRule: 5 },
     model: (plan: GatewayPlan, { parameters }) => {

@@ -12,11 +12,17 @@
 // - a redirect keeps the listener's port unless httpsRedirect switches to https (then 443);
 // - prefixRedirect / pathPrefixRewrite replace the part matched by prefixMatch, and replace the whole
 //   path when the rule matched by fullPathMatch;
-// - the Host header's port is ignored for host matching; wildcards match [a-z0-9.-]* only.
+// - the Host header's port is ignored for host matching; wildcards match [a-z0-9.-]* only;
+// - corsPolicy (as Envoy's CORS filter): a preflight (OPTIONS with Origin and
+//   Access-Control-Request-Method) from an allowed origin is answered 200 by the LB with the CORS
+//   headers, before fault injection; one from another origin is routed like any request; answers to
+//   allowed origins (aborts included) get Access-Control-Allow-Origin (the origin), -Credentials and
+//   -Expose-Headers, set over the backend's; lists are joined with ", ". A backend's own
+//   Access-Control-* headers pass when the origin is not allowed.
 
 import { normalizeHost } from "../../routing/hostname";
 import { Frontend } from "./model/dataplane";
-import { HeaderActionSpec, MatchRuleSpec, RouteActionSpec, RouteRuleSpec, UrlMapSpec, UrlRedirectSpec } from "./model/urlmapTypes";
+import { CorsPolicySpec, HeaderActionSpec, MatchRuleSpec, RouteActionSpec, RouteRuleSpec, UrlMapSpec, UrlRedirectSpec } from "./model/urlmapTypes";
 
 export interface GcpRequest {
     scheme?: "http" | "https";
@@ -63,10 +69,10 @@ export function evaluate(frontends: readonly Frontend[], req: GcpRequest): GcpRe
     const headers = lowerHeaders(req.headers);
     const original = { host: req.host, path: req.path, headers };
     if (!fe) return { status: 0, outcomes: [{ probability: 1, status: 0, request: original, responseHeaderActions: [] }] };
-    return evaluateUrlMap(fe.urlMap, { scheme, port, host: normalizeHost(req.host), rawHost: req.host, rawPath, query, headers });
+    return evaluateUrlMap(fe.urlMap, { scheme, port, host: normalizeHost(req.host), rawHost: req.host, rawPath, query, headers, method: req.method ?? "GET" });
 }
 
-interface Req { scheme: "http" | "https"; port: number; host: string; rawHost: string; rawPath: string; query: string; headers: Record<string, string> }
+interface Req { scheme: "http" | "https"; port: number; host: string; rawHost: string; rawPath: string; query: string; headers: Record<string, string>; method?: string }
 
 export function evaluateUrlMap(u: UrlMapSpec, req: Req): GcpResult {
     const hr = pickHostRule(u, req.host);
@@ -128,7 +134,32 @@ function replaced(m: MatchRuleSpec | undefined, path: string, replacement: strin
     return replacement; // fullPathMatch: the whole path was the match
 }
 
+/** The corsPolicy's response headers for an allowed origin (replace: they are set over the backend's). */
+function corsHeaders(p: CorsPolicySpec, origin: string, preflight: boolean): HeaderActionSpec {
+    const adds: { headerName: string; headerValue: string; replace: boolean }[] = [];
+    const add = (headerName: string, headerValue: string) => adds.push({ headerName, headerValue, replace: true });
+    add("access-control-allow-origin", origin);
+    if (p.allowCredentials) add("access-control-allow-credentials", "true");
+    if (preflight && p.allowMethods?.length) add("access-control-allow-methods", p.allowMethods.join(", "));
+    if (preflight && p.allowHeaders?.length) add("access-control-allow-headers", p.allowHeaders.join(", "));
+    if (p.exposeHeaders?.length) add("access-control-expose-headers", p.exposeHeaders.join(", "));
+    if (preflight && p.maxAge !== undefined) add("access-control-max-age", String(p.maxAge));
+    return { responseHeadersToAdds: adds };
+}
+
 function act(req: Req, rule: RouteRuleSpec | undefined, action: RouteActionSpec | undefined, m: MatchRuleSpec | undefined, redirect: UrlRedirectSpec | undefined): Omit<GcpResult, "hostRule" | "pathMatcher" | "priority"> {
+    const cors = action?.corsPolicy && !action.corsPolicy.disabled ? action.corsPolicy : undefined;
+    const origin = req.headers.origin;
+    const allowed = !!cors && !!origin && ((cors.allowOrigins ?? []).includes(origin) || (cors.allowOriginRegexes ?? []).some(r => new RegExp(r).test(origin)));
+    if (cors && allowed && req.method === "OPTIONS" && req.headers["access-control-request-method"]) {
+        return { status: 200, outcomes: [{ probability: 1, status: 200, request: { host: req.rawHost, path: withQuery(req.rawPath, req.query), headers: req.headers }, responseHeaderActions: [corsHeaders(cors, origin!, true)] }] };
+    }
+    const result = actWithoutCors(req, rule, action, m, redirect);
+    if (cors && allowed) for (const o of result.outcomes) o.responseHeaderActions = [...o.responseHeaderActions, corsHeaders(cors, origin!, false)];
+    return result;
+}
+
+function actWithoutCors(req: Req, rule: RouteRuleSpec | undefined, action: RouteActionSpec | undefined, m: MatchRuleSpec | undefined, redirect: UrlRedirectSpec | undefined): Omit<GcpResult, "hostRule" | "pathMatcher" | "priority"> {
     const ruleHeaders = rule?.headerAction;
     if (redirect) {
         const statusCode = CODES[redirect.redirectResponseCode];

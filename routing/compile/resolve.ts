@@ -1,6 +1,7 @@
 // Stage 2, resolve: backendRefs and mirrors to services (ReferenceGrant for cross-namespace refs),
 // and the rule's filters normalised.
 
+import { corsPolicyOf } from "../cors";
 import { PlanBackend, PlanFilters, PlanMirror, RouteKind } from "../plan";
 import { backendProtocol } from "../protocols";
 import { BackendObjectReference, HTTPRouteFilter, HTTPRouteSpec } from "../types";
@@ -54,6 +55,7 @@ export function planFilters(filters: HTTPRouteFilter[] | undefined, routeNs: str
                 out.requestMirrors.push(mirror);
                 break;
             }
+            case "CORS": if (f.cors) out.cors = corsPolicyOf(f.cors); break;
             case "ExtensionRef": break; // rejected by validation
         }
     }

@@ -45,6 +45,10 @@
 //   ones included); an invalid backend's share answers 500; no backendRefs or all weights 0
 //   answers 500. A forwarded request is reported as status 200 — the backend's own answer is
 //   not known here. Mirrors whose target did not resolve are dropped (the spec says so).
+// - CORS (routing/cors.ts): a rule with a CORS filter answers a preflight (OPTIONS with Origin and
+//   Access-Control-Request-Method) itself with 200 (reason "cors-preflight", no backend, no
+//   mirrors); its other answers lose the backend's Access-Control-* headers and carry the policy's
+//   (in outcomes[].responseHeaders) when the Origin is allowed.
 //
 // Plans are treated as immutable: per-port and per-host-owner indexes are cached in WeakMaps keyed
 // by the plan's own objects, so do not mutate a plan after simulating it.
@@ -116,7 +120,8 @@ export type SimReason =
     | "forwarded"            // most probably sent to a backend (200)
     | "invalid-backend"      // most probably a 500 because a backendRef is invalid
     | "no-backends"          // the rule has no backendRefs, or all weights are 0 (500)
-    | "invalid-path";        // the path policy (routing/paths.ts) refuses the path (400)
+    | "invalid-path"         // the path policy (routing/paths.ts) refuses the path (400)
+    | "cors-preflight";      // a CORS rule's preflight, answered by the gateway (200, routing/cors.ts)
 
 export interface SimMatched {
     ruleId: string;
@@ -183,7 +188,7 @@ export function simulate(plan: RoutingPlan, request: SimRequest, opts: SimOption
     const ctx = new RequestContext(request.method ?? "GET", rawPath, headers, queryString, request.host);
     const { listener, hit } = findRule(gw, owner, ctx);
     if (!hit) return { ...terminal(gw, listener, 404, "no-matching-rule", original), path: rawPath };
-    return { ...applyRule(gw, listener, hit.rule, { host, rawPath, queryString, original }), path: rawPath };
+    return { ...applyRule(gw, listener, hit.rule, { host, rawPath, queryString, original, method: request.method ?? "GET" }), path: rawPath };
 }
 
 /** Samples one outcome by its probability; `random` returns a number in [0, 1). */

@@ -6,6 +6,7 @@
 import {
     applyHeaderFilter, copyHeaders, emptyChanges, HeaderChanges, mergeChanges, onGatewayAnswer, toChanges, withoutHopByHop,
 } from "../headers";
+import { corsAnswer, CORS_RESPONSE_HEADERS } from "../cors";
 import { GRPC_GATEWAY_ERROR_STATUS } from "../grpc";
 import { rewritePath, withQuery } from "../paths";
 import { GatewayPlan, ListenerPlan, PlanFilters, PlanInvalidShare, PlanMirror, PlanRule, PlanShare, PlanURLRewrite, sharesInRefOrder } from "../plan";
@@ -19,6 +20,8 @@ export interface RequestFacts {
     rawPath: string;
     queryString: string;
     original: SimOutcome["request"];
+    /** The request method (default GET): a CORS rule answers preflights itself. */
+    method?: string;
 }
 
 export function terminal(gw: GatewayPlan, l: ListenerPlan | undefined, status: number, reason: SimReason, request: SimOutcome["request"]): SimResult {
@@ -30,6 +33,35 @@ export function terminal(gw: GatewayPlan, l: ListenerPlan | undefined, status: n
 }
 
 export function applyRule(gw: GatewayPlan, l: ListenerPlan, rule: PlanRule, req: RequestFacts): SimResult {
+    const cors = rule.filters.cors;
+    if (!cors) return applyAction(gw, l, rule, req);
+    // The CORS filter (routing/cors.ts): a preflight is the gateway's own 200, answered before the
+    // rule's other filters run (no header modifier, mirror or redirect applies); any other answer of
+    // the rule loses the backend's Access-Control-* headers and gets the policy's.
+    const answer = corsAnswer(cors, req.method ?? "GET", req.original.headers);
+    if (answer.preflight) {
+        const matched = matchedOf(rule);
+        // Answered before the rule's other filters run: only the CORS headers.
+        return {
+            status: 200, reason: "cors-preflight", gateway: gw.gateway, listener: l.name, matched,
+            outcomes: [{ probability: 1, status: 200, request: req.original, responseHeaders: { set: answer.set, add: {}, remove: [...CORS_RESPONSE_HEADERS] }, mirrors: [] }],
+            mirrors: [], requestHeaderChanges: emptyChanges(), responseHeaderChanges: emptyChanges(),
+        };
+    }
+    const result = applyAction(gw, l, rule, req);
+    const changes: HeaderChanges = { set: answer.set, add: {}, remove: [...CORS_RESPONSE_HEADERS] };
+    for (const o of result.outcomes) o.responseHeaders = mergeChanges(o.responseHeaders, changes);
+    return result;
+}
+
+function matchedOf(rule: PlanRule): SimMatched {
+    const matched: SimMatched = { ruleId: rule.id, route: rule.route, ruleIndex: rule.ruleIndex, matchIndex: rule.matchIndex };
+    if (rule.ruleName !== undefined) matched.ruleName = rule.ruleName;
+    if (rule.hostname !== undefined) matched.hostname = rule.hostname;
+    return matched;
+}
+
+function applyAction(gw: GatewayPlan, l: ListenerPlan, rule: PlanRule, req: RequestFacts): SimResult {
     const f = rule.filters;
     const action = rule.action;
     const matched: SimMatched = { ruleId: rule.id, route: rule.route, ruleIndex: rule.ruleIndex, matchIndex: rule.matchIndex };

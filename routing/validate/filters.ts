@@ -1,9 +1,11 @@
 // Spec validation: HTTPRoute filters (rule and backend level) and backend object references.
 
+import { CORS_ORIGIN_SYNTAX } from "../cors";
+import { HTTP_METHODS } from "../types";
 import { Checker, Obj, quote } from "./checker";
 import { CONTROL_CHARS } from "./patterns";
 
-const FILTER_TYPES = ["RequestHeaderModifier", "ResponseHeaderModifier", "RequestMirror", "RequestRedirect", "URLRewrite", "ExtensionRef"] as const;
+const FILTER_TYPES = ["RequestHeaderModifier", "ResponseHeaderModifier", "RequestMirror", "RequestRedirect", "URLRewrite", "ExtensionRef", "CORS"] as const;
 /** The field each filter type must set, and only it. */
 const FILTER_FIELD: Record<string, string> = {
     RequestHeaderModifier: "requestHeaderModifier",
@@ -15,7 +17,7 @@ const FILTER_FIELD: Record<string, string> = {
     CORS: "cors",
 };
 /** Filter types the CRD allows at most once per filter list. */
-const UNREPEATABLE_FILTERS = ["RequestHeaderModifier", "ResponseHeaderModifier", "RequestRedirect", "URLRewrite"];
+const UNREPEATABLE_FILTERS = ["RequestHeaderModifier", "ResponseHeaderModifier", "RequestRedirect", "URLRewrite", "CORS"];
 
 /** The filter types a GRPCRoute allows: no redirect and no rewrite (gRPC calls are not redirected). */
 export const GRPC_FILTER_TYPES: readonly string[] = ["RequestHeaderModifier", "ResponseHeaderModifier", "RequestMirror", "ExtensionRef"];
@@ -38,8 +40,6 @@ export function checkFilters(c: Checker, p: string, raw: unknown, kind: "HTTPRou
         if (kind === "GRPCRoute" && typeof type === "string" && Object.hasOwn(FILTER_FIELD, type) && !GRPC_FILTER_TYPES.includes(type)) {
             c.add(`${fp}.type`, type, `is not a GRPCRoute filter type: a GRPCRoute allows ${GRPC_FILTER_TYPES.filter(t => t !== "ExtensionRef").map(quote).join(", ")}; route this traffic with an HTTPRoute if it needs ${quote(type)}`);
             return;
-        } else if (type === "CORS") {
-            c.add(`${fp}.type`, type, "CORS filters are not supported by gatewaykit yet; set the CORS headers with a ResponseHeaderModifier filter");
         } else if (type === "ExtensionRef") {
             c.add(`${fp}.type`, type, "ExtensionRef filters are not supported by gatewaykit: no adapter can resolve custom filter kinds; use a built-in filter type");
         } else {
@@ -57,7 +57,7 @@ export function checkFilters(c: Checker, p: string, raw: unknown, kind: "HTTPRou
         }
         const own = FILTER_FIELD[type];
         if (f[own] === undefined || f[own] === null) {
-            if (type !== "ExtensionRef" && type !== "CORS") c.add(`${fp}.${own}`, f[own], `is required when type is ${quote(type)}`);
+            if (type !== "ExtensionRef") c.add(`${fp}.${own}`, f[own], `is required when type is ${quote(type)}`);
             return;
         }
         switch (type) {
@@ -73,6 +73,9 @@ export function checkFilters(c: Checker, p: string, raw: unknown, kind: "HTTPRou
                 break;
             case "URLRewrite":
                 checkRewrite(c, `${fp}.${own}`, f[own]);
+                break;
+            case "CORS":
+                checkCors(c, `${fp}.${own}`, f[own]);
                 break;
         }
     });
@@ -181,6 +184,49 @@ function checkRewrite(c: Checker, p: string, raw: unknown): void {
     if (!r) return;
     c.hostname(`${p}.hostname`, r.hostname, false);
     checkPathModifier(c, `${p}.path`, r.path);
+}
+
+/** HTTPCORSFilter: the CRD's schema and CEL rules, plus exposeHeaders '*' with credentials (meaningless, so refused). */
+function checkCors(c: Checker, p: string, raw: unknown): void {
+    const f = c.obj(p, raw);
+    if (!f) return;
+    // A list with set semantics and "*" only on its own (the CRD's x-kubernetes-list-type: set and CEL rule).
+    const setOf = (field: string, max: number, what: string, item: (ip: string, v: unknown) => string | undefined, caseInsensitive: boolean, wildcardAlone: boolean): string[] => {
+        const list = c.list(`${p}.${field}`, f[field], { max, what });
+        const out: string[] = [];
+        const seen = new Map<string, number>();
+        list?.forEach((v, i) => {
+            const s = item(`${p}.${field}[${i}]`, v);
+            if (s === undefined) return;
+            const k = caseInsensitive ? s.toLowerCase() : s;
+            const prev = seen.get(k);
+            if (prev !== undefined) c.add(`${p}.${field}[${i}]`, s, `must be unique; ${field}[${prev}] already lists ${quote(s)}`);
+            else seen.set(k, i);
+            out.push(s);
+        });
+        if (wildcardAlone && out.includes("*") && out.length > 1) c.add(`${p}.${field}`, out, "cannot contain '*' alongside other values: '*' already allows every one; keep only '*' or list them");
+        return out;
+    };
+    setOf("allowOrigins", 64, "origins", (ip, v) => {
+        const s = c.str(ip, v, { required: true, min: 1, max: 253 });
+        if (s === undefined) return undefined;
+        const m = CORS_ORIGIN_SYNTAX.exec(s);
+        if (!m) {
+            c.add(ip, s, "must be '*' or an origin <scheme>://<host>[:<port>] with scheme http or https, e.g. 'https://www.example.com' or 'https://*.example.com' (no path, no trailing '/')");
+        } else if (m[8] !== undefined && (Number(m[8]) < 1 || Number(m[8]) > 65535)) {
+            c.add(ip, s, "has a port outside 1–65535");
+        }
+        return s;
+    }, false, true);
+    const credentials = f.allowCredentials;
+    if (credentials !== undefined && typeof credentials !== "boolean") c.add(`${p}.allowCredentials`, credentials, "must be true or false");
+    setOf("allowMethods", 9, "methods", (ip, v) => c.oneOf(ip, v, [...HTTP_METHODS, "*"], true), false, true);
+    setOf("allowHeaders", 64, "header names", (ip, v) => c.headerName(ip, v), true, true);
+    const expose = setOf("exposeHeaders", 64, "header names", (ip, v) => c.headerName(ip, v), true, false);
+    if (credentials === true && expose.includes("*")) {
+        c.add(`${p}.exposeHeaders`, expose, "cannot contain '*' when allowCredentials is true: browsers read '*' as a header named '*' on credentialed requests, so it exposes nothing; list the response headers to expose");
+    }
+    c.int(`${p}.maxAge`, f.maxAge, 1, 2_147_483_647);
 }
 
 export function checkBackendObjectRef(c: Checker, p: string, ref: Obj): void {

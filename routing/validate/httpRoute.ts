@@ -4,6 +4,7 @@ import { parseDuration } from "../durations";
 import { ValidationIssue } from "../errors";
 import { HTTP_METHODS, HTTPRouteSpec } from "../types";
 import { begin, Checker, Obj, quote } from "./checker";
+import { CORS_RESPONSE_HEADERS } from "../cors";
 import { checkBackendObjectRef, checkFilters } from "./filters";
 import { PATH_CHARS } from "./patterns";
 
@@ -95,6 +96,31 @@ function checkRule(c: Checker, p: string, rule: Obj): void {
                 c.add(`${p}.filters[${i}]`, f.type, "a RequestRedirect filter must not be used together with backendRefs; remove the backendRefs or move the redirect to its own rule");
             }
         });
+    }
+    // CORS: the gateway answers a preflight before any backend is chosen, and the filter owns the
+    // Access-Control-* response headers of its rule (routing/cors.ts).
+    for (const { path, filters: fs } of backendFilters) {
+        fs.forEach((f, i) => {
+            if (f?.type === "CORS") c.add(`${path}[${i}].type`, "CORS", "a CORS filter applies to a whole rule (the gateway answers preflights before a backend is chosen); move it to the rule's filters");
+        });
+    }
+    if (filters.some(f => f?.type === "CORS")) {
+        for (const { path, filters: fs } of [{ path: `${p}.filters`, filters }, ...backendFilters]) {
+            fs.forEach((f, i) => {
+                const mod = f?.responseHeaderModifier as Obj | undefined;
+                if (!mod || typeof mod !== "object") return;
+                for (const op of ["set", "add", "remove"]) {
+                    const list = mod[op];
+                    if (!Array.isArray(list)) continue;
+                    list.forEach((h, j) => {
+                        const name = op === "remove" ? h : (h as Obj | null)?.name;
+                        if (typeof name === "string" && CORS_RESPONSE_HEADERS.includes(name.toLowerCase())) {
+                            c.add(`${path}[${i}].responseHeaderModifier.${op}[${j}]${op === "remove" ? "" : ".name"}`, name, "names a header the rule's CORS filter writes; set it through the CORS filter's fields instead");
+                        }
+                    });
+                }
+            });
+        }
     }
     // CEL: ReplacePrefixMatch needs exactly one match whose (defaulted) path type is PathPrefix.
     const m = rule.matches;

@@ -2,7 +2,7 @@
 // (conformance/tests/*.yaml); the expectations restate what those tests check.
 import { HTTPRouteRule, HTTPRouteSpec, Listener } from "../../routing/types";
 import { GRPCRouteSpec } from "../../routing/types";
-import { Case, CaseContext, GrpcReq, NS } from "./harness";
+import { Case, CaseContext, Expect, GrpcReq, NS, Req } from "./harness";
 import { GRPC_ECHO_SERVICE } from "./grpc-echo";
 
 const V1 = "infra-backend-v1", V2 = "infra-backend-v2", V3 = "infra-backend-v3";
@@ -589,6 +589,70 @@ export const CASES: Case[] = [
         custom: async ctx => {
             await grpcExpect(ctx, { host: "grpc.example.org", service: GRPC_ECHO_SERVICE, method: "Echo" }, { backend: G2 });
             await grpcExpect(ctx, { host: "grpc.example.org", service: GRPC_ECHO_SERVICE, method: "EchoTwo" }, { code: UNIMPLEMENTED });
+        },
+    },
+    {
+        // Upstream HTTPRouteCORS (conformance/tests/httproute-cors.go): preflights answered by the
+        // gateway, actual requests with the CORS headers, every answer also checked against simulate.
+        name: "HTTPRouteCORS",
+        routes: [
+            rt("cors-multiple-origins-methods-headers", { rules: [{ matches: [prefix("/cors-1")], backendRefs: [to(V1)], filters: [{ type: "CORS", cors: {
+                allowOrigins: ["https://www.foo.com", "https://*.bar.com"], allowMethods: ["GET", "OPTIONS"], allowHeaders: ["x-header-1", "x-header-2"],
+                exposeHeaders: ["x-header-3", "x-header-4"], allowCredentials: true, maxAge: 3600 } }] }] }),
+            rt("cors-wildcard-methods", { rules: [{ matches: [prefix("/cors-2")], backendRefs: [to(V1)], filters: [{ type: "CORS", cors: { allowOrigins: ["https://www.foo.com"], allowMethods: ["*"] } }] }] }),
+            rt("cors-wildcard-origin", { rules: [{ matches: [prefix("/cors-wildcard-origin")], backendRefs: [to(V1)], filters: [{ type: "CORS", cors: { allowOrigins: ["*"], allowMethods: ["PUT"], allowCredentials: false } }] }] }),
+            rt("cors-wildcard-methods-headers", { rules: [
+                { matches: [prefix("/cors-wildcard-methods-headers")], backendRefs: [to(V1)], filters: [{ type: "CORS", cors: { allowOrigins: ["*"], allowMethods: ["*"], allowHeaders: ["*"], allowCredentials: true } }] },
+                { matches: [prefix("/cors-wildcard-methods-headers-unauth")], backendRefs: [to(V1)], filters: [{ type: "CORS", cors: { allowOrigins: ["*"], allowMethods: ["*"], allowHeaders: ["*"], allowCredentials: false } }] },
+            ] }),
+        ],
+        requests: (() => {
+            const pre = (path: string, origin: string, method: string, headers?: string): Req => ({ path, method: "OPTIONS", headers: {
+                Origin: origin, "access-control-request-method": method, ...(headers ? { "access-control-request-headers": headers } : {}) } });
+            const full = (origin: string) => ({
+                "access-control-allow-origin": [origin], "access-control-allow-methods": ["GET, OPTIONS", "OPTIONS, GET"],
+                "access-control-allow-headers": ["x-header-1, x-header-2", "x-header-2, x-header-1"],
+                "access-control-expose-headers": ["x-header-3, x-header-4", "x-header-4, x-header-3"],
+                "access-control-max-age": ["3600"], "access-control-allow-credentials": ["true"],
+            });
+            const simple = (path: string, method: string, origin: string, extra: Record<string, string> = {}): Req => ({ path, method, headers: { Origin: origin, ...extra } });
+            const reqs: [Req, Expect][] = [
+                [pre("/cors-1", "https://www.foo.com", "GET", "x-header-1, x-header-2"), { statusIn: [200, 204], respOneOf: full("https://www.foo.com") }],
+                [pre("/cors-1", "https://www.bar.com", "GET", "x-header-1, x-header-2"), { status: 200, respOneOf: full("https://www.bar.com") }],
+                [pre("/cors-1", "https://xpto.www.bar.com", "GET", "x-header-1, x-header-2"), { status: 200, respOneOf: full("https://xpto.www.bar.com") }],
+                [pre("/cors-1", "https://foobar.com", "GET"), { statusIn: [200, 204, 403], respAbsent: ["access-control-allow-origin"] }],
+                [simple("/cors-1", "GET", "https://www.foo.com", { "access-control-request-method": "GET", "access-control-request-headers": "x-header-1, x-header-2" }), { statusIn: [200, 204], backend: V1, respHeaders: { "access-control-allow-origin": "https://www.foo.com" } }],
+                [simple("/cors-1", "GET", "https://www.bar.com", { "access-control-request-method": "GET", "access-control-request-headers": "x-header-1, x-header-2" }), { statusIn: [200, 204], backend: V1, respHeaders: { "access-control-allow-origin": "https://www.bar.com" } }],
+                [simple("/cors-1", "GET", "https://foobar.com", { "access-control-request-method": "GET" }), { backend: V1, respAbsent: ["access-control-allow-origin"] }],
+                [pre("/cors-2", "https://www.foo.com", "POST"), { statusIn: [200, 204], respOneOf: { "access-control-allow-methods": ["POST", "*"] }, respHeaders: { "access-control-allow-origin": "https://www.foo.com" }, respAbsent: ["access-control-allow-credentials"] }],
+                [pre("/cors-wildcard-origin", "https://foobar.com", "PUT"), { statusIn: [200, 204], respOneOf: { "access-control-allow-origin": ["https://foobar.com", "*"], "access-control-allow-methods": ["PUT"] }, respAbsent: ["access-control-allow-credentials"] }],
+                [pre("/cors-wildcard-origin", "https://foobar.com:12345", "PUT"), { statusIn: [200, 204], respOneOf: { "access-control-allow-origin": ["https://foobar.com:12345", "*"], "access-control-allow-methods": ["PUT"] }, respAbsent: ["access-control-allow-credentials"] }],
+                [simple("/cors-wildcard-origin", "PUT", "https://foobar.com:12345"), { status: 200, backend: V1, respOneOf: { "access-control-allow-origin": ["https://foobar.com:12345", "*"] } }],
+                [simple("/cors-wildcard-origin", "PUT", "https://foobar.com"), { statusIn: [200, 204], backend: V1, respOneOf: { "access-control-allow-origin": ["https://foobar.com", "*"] }, respAbsent: ["access-control-allow-credentials"] }],
+                [pre("/cors-wildcard-methods-headers", "https://other.foo.com", "PUT", "x-header-1, x-header-2"), { status: 200, respOneOf: {
+                    "access-control-allow-origin": ["https://other.foo.com"], "access-control-allow-methods": ["PUT"],
+                    "access-control-allow-headers": ["x-header-1, x-header-2", "x-header-2, x-header-1"], "access-control-allow-credentials": ["true"] } }],
+                [pre("/cors-wildcard-methods-headers-unauth", "https://other.foo.com", "PUT", "x-header-1, x-header-2"), { status: 200, respOneOf: {
+                    "access-control-allow-origin": ["https://other.foo.com", "*"], "access-control-allow-methods": ["PUT", "*"],
+                    "access-control-allow-headers": ["x-header-1, x-header-2", "x-header-2, x-header-1", "*"] }, respAbsent: ["access-control-allow-credentials"] }],
+                [simple("/cors-wildcard-methods-headers", "GET", "https://other.foo.com", { Authorization: "Bearer test" }), { status: 200, backend: V1, respOneOf: {
+                    "access-control-allow-origin": ["https://other.foo.com"], "access-control-allow-credentials": ["true"] } }],
+                [simple("/cors-wildcard-methods-headers-unauth", "GET", "https://other.foo.com", { Authorization: "Bearer test" }), { status: 200, backend: V1, respOneOf: {
+                    "access-control-allow-origin": ["https://other.foo.com"] }, respAbsent: ["access-control-allow-credentials"] }],
+            ];
+            return reqs;
+        })(),
+        custom: async ctx => {
+            // No backend sees a preflight: the gateway answers it (routing/cors.ts).
+            await ctx.clearSeen(V1);
+            const a = await ctx.send({ path: "/cors-1", method: "OPTIONS", headers: { Origin: "https://www.foo.com", "access-control-request-method": "GET" } });
+            if (a.status !== 200 || a.echo) throw new Error(`preflight answered ${a.status}${a.echo ? ` by ${a.echo.name}` : ""}, expected the gateway's own 200`);
+            if (ctx.simulate({ path: "/cors-1", method: "OPTIONS", headers: { Origin: "https://www.foo.com", "access-control-request-method": "GET" } }).reason !== "cors-preflight") throw new Error("simulate does not predict a preflight answer");
+            const seen = await ctx.seen(V1);
+            if (seen.count !== 0) throw new Error(`the backend saw ${seen.count} request(s) for a preflight`);
+            // An OPTIONS without Access-Control-Request-Method is an actual request: it reaches the backend.
+            const b = await ctx.send({ path: "/cors-1", method: "OPTIONS", headers: { Origin: "https://www.foo.com" } });
+            if (b.echo?.name !== V1 || b.headers["access-control-allow-origin"] !== "https://www.foo.com") throw new Error(`plain OPTIONS answered ${b.status} by ${b.echo?.name ?? "no backend"} with Allow-Origin ${JSON.stringify(b.headers["access-control-allow-origin"])}`);
         },
     },
 ];

@@ -45,6 +45,10 @@ export interface Expect {
     location?: string;
     respHeaders?: Record<string, string>;
     respAbsent?: string[];
+    /** Upstream's StatusCodes: any of these. */
+    statusIn?: number[];
+    /** Upstream's ValidHeaderValues with IgnoreWhitespace: the response header equals one of these, spaces aside. */
+    respOneOf?: Record<string, string[]>;
 }
 
 export interface Case {
@@ -245,6 +249,12 @@ export function check(ctx: CaseContext, req: Req, want: Expect, got: Answer, lis
     }
     for (const [k, v] of Object.entries(want.respHeaders ?? {})) if (got.headers[k.toLowerCase()] !== v) bad(`response ${k}: ${JSON.stringify(got.headers[k.toLowerCase()])}, upstream expects ${JSON.stringify(v)}`);
     for (const k of want.respAbsent ?? []) if (k.toLowerCase() in got.headers) bad(`response has ${k}, upstream expects it removed`);
+    if (want.statusIn && !want.statusIn.includes(got.status)) bad(`status ${got.status}, upstream expects one of ${want.statusIn.join(", ")}`);
+    const noSpace = (v: unknown) => String(v).replace(/\s+/g, "");
+    for (const [k, vs] of Object.entries(want.respOneOf ?? {})) {
+        const v = got.headers[k.toLowerCase()];
+        if (v === undefined || !vs.some(w => noSpace(w) === noSpace(v))) bad(`response ${k}: ${JSON.stringify(v)}, upstream expects one of ${JSON.stringify(vs)}`);
+    }
     return problems;
 }
 

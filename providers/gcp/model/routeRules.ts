@@ -14,6 +14,10 @@
 //   a canary step (even to 0/100 and back) changes only the URL map.
 // - Timeout: the rule's request timeout, else its backendRequest timeout (GCP has one per route;
 //   "0s" means none and GCP keeps the backend service's).
+// - CORS: routeAction.corsPolicy, origins as one allowOriginRegexes entry (routing/cors.ts's
+//   originPattern, RE2-compatible). The LB sends the lists as written, so "*" in allowMethods or
+//   allowHeaders is sent as "*" (spec-allowed without credentials; refused with them, where browsers
+//   read it as a name). A redirect rule has no routeAction, so CORS on a redirect is refused.
 // - Redirects: urlRedirect has no port field. It keeps the request's port unless httpsRedirect
 //   switches to https (443); where the plan's Location port differs, a note says so.
 
@@ -23,7 +27,7 @@ import { stripTrailingSlash } from "../../../routing/paths";
 import { BackendTarget, backendKey } from "./backends";
 import { GRPC_GATEWAY_ERROR_STATUS } from "../../../routing/grpc";
 import { composeHeaderFilters, headerAction } from "./headers";
-import { HeaderActionSpec, MatchRuleSpec, RouteActionSpec, RouteRuleSpec, UrlRedirectSpec, WeightedBackendSpec } from "./urlmapTypes";
+import { CorsPolicySpec, HeaderActionSpec, MatchRuleSpec, RouteActionSpec, RouteRuleSpec, UrlRedirectSpec, WeightedBackendSpec } from "./urlmapTypes";
 
 export const REDIRECT_CODES: Record<number, UrlRedirectSpec["redirectResponseCode"]> = {
     301: "MOVED_PERMANENTLY_DEFAULT", 302: "FOUND", 303: "SEE_OTHER", 307: "TEMPORARY_REDIRECT", 308: "PERMANENT_REDIRECT",
@@ -94,8 +98,34 @@ function allOf(m: RuleMatches): MatchRuleSpec[] {
     return [m.exact, m.full, m.prefix].filter((x): x is MatchRuleSpec => x !== undefined);
 }
 
+/** The rule's CORS filter as a corsPolicy; undefined without one; null when GCP cannot express it (a problem says why). */
+function corsPolicyOf(r: PlanRule, ctx: RuleContext): CorsPolicySpec | undefined | null {
+    const c = r.filters.cors;
+    if (!c) return undefined;
+    if (c.allowCredentials) {
+        for (const field of ["allowMethods", "allowHeaders"] as const) {
+            if (c[field].includes("*")) {
+                ctx.problems.push(`${labelOf(r)}: filters.cors.${field} "*" with allowCredentials: true cannot be expressed on the global LB, which sends the list as written and cannot echo the request's value (browsers read "*" on a credentialed request as a name); list the ${field === "allowMethods" ? "methods" : "headers"}`);
+                return null;
+            }
+        }
+    }
+    const p: CorsPolicySpec = { disabled: false };
+    if (c.originPattern) p.allowOriginRegexes = [c.originPattern];
+    if (c.allowMethods.length) p.allowMethods = c.allowMethods;
+    if (c.allowHeaders.length) p.allowHeaders = c.allowHeaders;
+    if (c.exposeHeaders.length) p.exposeHeaders = c.exposeHeaders;
+    p.maxAge = c.maxAge;
+    if (c.allowCredentials) p.allowCredentials = true;
+    return p;
+}
+
 function redirectBodies(r: PlanRule, rd: PlanRedirect, m: RuleMatches, ctx: RuleContext): RuleParts[] | undefined {
     const listener = ctx.listener;
+    if (r.filters.cors) {
+        ctx.problems.push(`${labelOf(r)}: a CORS filter on a RequestRedirect rule cannot be expressed on the global LB (corsPolicy lives in routeAction, which a urlRedirect rule cannot have); move the redirect to a rule without CORS`);
+        return undefined;
+    }
     if (rd.scheme === "http" && listener.protocol === "HTTPS") {
         ctx.problems.push(`${labelOf(r)}: a RequestRedirect to scheme http from the HTTPS listener ${listener.name} cannot be expressed on the global LB (urlRedirect can only switch to https); redirect on the HTTP listener instead`);
         return undefined;
@@ -212,6 +242,9 @@ function forwardBodies(r: PlanRule, fw: PlanForward, m: RuleMatches, ctx: RuleCo
         if (timeout) action.timeout = timeout;
     }
     if (!backendFilters) ruleHeaders = headerAction(f.requestHeaderModifier, f.responseHeaderModifier);
+    const cors = corsPolicyOf(r, ctx);
+    if (cors === null) return undefined;
+    if (cors) action.corsPolicy = cors;
 
     const finish = (matches: MatchRuleSpec[], pathPrefixRewrite?: string): RuleParts => {
         const a: RouteActionSpec = { ...action };

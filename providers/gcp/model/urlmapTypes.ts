@@ -9,12 +9,25 @@ export interface HeaderActionSpec {
     responseHeadersToRemoves?: string[];
 }
 export interface WeightedBackendSpec { backendService: string; weight: number; headerAction?: HeaderActionSpec }
+/** routeAction.corsPolicy: the LB answers preflights and adds the Access-Control-* headers. */
+export interface CorsPolicySpec {
+    allowOrigins?: string[];
+    /** RE2 patterns. */
+    allowOriginRegexes?: string[];
+    allowMethods?: string[];
+    allowHeaders?: string[];
+    exposeHeaders?: string[];
+    maxAge?: number;
+    allowCredentials?: boolean;
+    disabled: boolean;
+}
 export interface RouteActionSpec {
     weightedBackendServices?: WeightedBackendSpec[];
     urlRewrite?: { hostRewrite?: string; pathPrefixRewrite?: string };
     requestMirrorPolicy?: { backendService: string; mirrorPercent?: number };
     faultInjectionPolicy?: { abort: { httpStatus: number; percentage: number } };
     timeout?: { seconds: string; nanos?: number };
+    corsPolicy?: CorsPolicySpec;
 }
 export interface UrlRedirectSpec {
     hostRedirect?: string;

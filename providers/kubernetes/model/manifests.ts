@@ -248,6 +248,7 @@ export class ManifestRenderer {
                 };
             }
             case "ExtensionRef": return { type: f.type, extensionRef: f.extensionRef };
+            case "CORS": return { type: f.type, cors: pick(f.cors!, ["allowOrigins", "allowCredentials", "allowMethods", "allowHeaders", "exposeHeaders", "maxAge"]) };
         }
     }
 

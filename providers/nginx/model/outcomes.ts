@@ -12,6 +12,7 @@
 
 import { GRPC_GATEWAY_ERROR_STATUS } from "../../../routing/grpc";
 import { PlanForward, PlanRedirect, PlanRule, PlanShare } from "../../../routing/plan";
+import { withCors } from "./cors";
 import { NginxRenderError, isSafeHostname } from "./escape";
 import { HeaderEntry, applyHeaderOps } from "./headers";
 import { Http } from "./http";
@@ -45,7 +46,7 @@ export class Outcomes {
     actionOf(rule: PlanRule): string {
         const known = this.byRule.get(rule);
         if (known) return known;
-        const { split, outcomes } = ruleOutcomes(this.http, rule);
+        const { split, outcomes } = ruleOutcomes(this.http, rule, slot => this.slotVar(slot));
         const shaped = outcomes.map(o => ({ o, shapeKey: JSON.stringify([o.shape, o.mirrors]) }));
         const key = JSON.stringify([split, shaped.map(s => [s.shapeKey, s.o.slots])]);
         let id = this.actions.get(key);
@@ -114,12 +115,15 @@ export class Outcomes {
 }
 
 /** The outcomes of `rule` and, when there are several, the split that draws one ([units of 0.01%, index]). */
-function ruleOutcomes(http: Http, rule: PlanRule): { split?: [number, string][]; outcomes: OutcomeSpec[] } {
+function ruleOutcomes(http: Http, rule: PlanRule, slotVar: (slot: string) => string): { split?: [number, string][]; outcomes: OutcomeSpec[] } {
     const at = `${rule.label}: ${rule.field!.rule}`;
     const resp = new Map<string, HeaderEntry>();
     applyHeaderOps(resp, rule.filters.responseHeaderModifier, `${at}.filters.responseHeaderModifier`, "response");
     const action = rule.action!;
-    return action.kind === "redirect" ? { outcomes: [redirect(http, action, resp, at)] } : forward(http, rule, action, resp, at);
+    const result = action.kind === "redirect" ? { outcomes: [redirect(http, action, resp, at)] } : forward(http, rule, action, resp, at);
+    const cors = rule.filters.cors;
+    if (cors) for (const o of result.outcomes) withCors(http, cors, at, o, slotVar);
+    return result;
 }
 
 function redirect(http: Http, rd: PlanRedirect, resp: Map<string, HeaderEntry>, at: string): OutcomeSpec {
