@@ -14,6 +14,8 @@ import { Echoes, startEchoes } from "./echoes";
 import { Target, WRK, load, once, sleep, throughput } from "./load";
 import { median, round } from "./stats";
 import { Bench } from "./types";
+import { PlainNginx } from "./plain-nginx";
+import { defaultWorkerUser } from "../providers/nginx/runtime/worker-user";
 
 interface Env { dir: string; echoPort: number; gwPort: number; echo: Echoes; generation: number }
 
@@ -75,19 +77,37 @@ export const nginxBenches: Bench[] = [
         name: "nginx.proxyRatio",
         run: () => withEnv(async env => {
             await apply(env, benchPlan(env, 1));
-            const direct: Target = { port: env.echoPort, host: "echo", path: "/r0" };
-            const gw: Target = { port: env.gwPort, host: "h0.bench", path: "/r0" };
-            await load(direct, 500); await load(gw, 500); // warm-up
-            // Alternate runs so machine noise hits both alike; medians of 5.
-            const d: number[] = [], g: number[] = [];
-            for (let i = 0; i < 5; i++) {
-                d.push(await throughput(direct));
-                g.push(await throughput(gw));
+            // The floor any proxy pays on this machine: nginx's minimal keepalive proxy to the same
+            // backend (its processes share the cores with the client and the backend).
+            const plain = new PlainNginx(path.join(env.dir, "plain"));
+            const plainPort = await freePort();
+            await plain.start([
+                `daemon on; worker_processes 1; pid "${plain.dir}/run/nginx.pid"; error_log "${plain.dir}/logs/error.log" warn;${defaultWorkerUser() ? ` user ${defaultWorkerUser()};` : ""}`,
+                "events { worker_connections 4096; }",
+                `http { access_log off; client_body_temp_path "${plain.dir}/temp/client_body"; proxy_temp_path "${plain.dir}/temp/proxy";`,
+                `  upstream echo { server 127.0.0.1:${env.echoPort}; keepalive 32; }`,
+                `  server { listen 127.0.0.1:${plainPort}; location / { proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass http://echo; } } }`, "",
+            ].join("\n"));
+            try {
+                const direct: Target = { port: env.echoPort, host: "echo", path: "/r0" };
+                const gw: Target = { port: env.gwPort, host: "h0.bench", path: "/r0" };
+                const bare: Target = { port: plainPort, host: "echo", path: "/r0" };
+                await load(direct, 500); await load(gw, 500); await load(bare, 500); // warm-up
+                // Alternate runs so machine noise hits all alike; medians of 5.
+                const d: number[] = [], g: number[] = [], b: number[] = [];
+                for (let i = 0; i < 5; i++) {
+                    d.push(await throughput(direct));
+                    g.push(await throughput(gw));
+                    b.push(await throughput(bare));
+                }
+                return {
+                    "nginx.proxyRatio": round(median(g) / median(d)), "nginx.directRps": Math.round(median(d)), "nginx.gatewayRps": Math.round(median(g)),
+                    "nginx.plainProxyRatio": round(median(b) / median(d)), "nginx.proxyRatio.vsPlainProxy": round(median(g) / median(b)),
+                    "nginx.clientIsWrk": WRK ? 1 : 0,
+                };
+            } finally {
+                await plain.stop();
             }
-            return {
-                "nginx.proxyRatio": round(median(g) / median(d)), "nginx.directRps": Math.round(median(d)), "nginx.gatewayRps": Math.round(median(g)),
-                "nginx.clientIsWrk": WRK ? 1 : 0,
-            };
         }),
     },
     {
