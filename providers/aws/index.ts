@@ -32,12 +32,17 @@ const unsupported = new Set<Feature>([
     "HTTPRouteBackendTimeout",
     // ALB speaks HTTP/2 to targets only through protocolVersion HTTP2 target groups, not modelled yet.
     "HTTPRouteBackendProtocolH2C",
+    "ListenerSetNewPort", // a ListenerSet listener on a port the Gateway does not already have (missingReasons)
 ]);
+
+/** Why a ListenerSet cannot open a port here. */
+const NEW_PORT_REASON = "a new port is a new ALB listener, which only the operator's Gateway creates: ask the operator to add a listener on that port to the Gateway, then the ListenerSet can add its hostname and certificate there";
 
 export const awsAdapter: Adapter = {
     name: "aws",
     controllerNames: ["gatewaykit.dev/aws-alb"],
     capabilities: new Set<Feature>(FEATURES.filter(f => !unsupported.has(f))),
+    missingReasons: { ListenerSetNewPort: NEW_PORT_REASON },
     // Rules per ALB depend on the account's quota (parameters.aws.rulesQuota): the model checks them.
     limits: { maxBackendsPerRule: 5 },
     model: (plan: GatewayPlan, { parameters }) => {
