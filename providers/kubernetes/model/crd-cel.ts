@@ -21,7 +21,7 @@ import { parseAllDocuments } from "yaml";
 
 export const GATEWAY_API_CRD_VERSION = "v1.6.1";
 /** The CRDs whose objects the adapter emits (manifests.ts): GatewayClass, Gateway, HTTPRoute, ReferenceGrant. */
-export const EMITTED_CRD_FILES = ["gatewayclasses.yaml", "gateways.yaml", "httproutes.yaml", "referencegrants.yaml"];
+export const EMITTED_CRD_FILES = ["gatewayclasses.yaml", "gateways.yaml", "httproutes.yaml", "referencegrants.yaml", "listenersets.yaml"];
 export const RULE_TABLE_FILE = "gateway-api-cel-rules.json";
 
 /** One x-kubernetes-validations entry, where it sits in the schema. */
