@@ -7,6 +7,7 @@ import { adapterFor, allAdapters, checkCapabilities } from ".";
 import { CapabilityError } from "../routing/errors";
 import { compile } from "../routing/compile";
 import { GatewayPlan } from "../routing/plan";
+import { buildAlbModel } from "./aws/model";
 
 function planWith(port: number): GatewayPlan {
     return compile({
@@ -37,5 +38,24 @@ describe("ListenerSet capabilities", () => {
             }, c);
         }
         for (const c of ["gatewaykit.dev/nginx", "gatewaykit.dev/kubernetes"]) assert.doesNotThrow(() => checkCapabilities(plan, adapterFor(c), allAdapters()), c);
+    });
+
+    it("aws: a ListenerSet's HTTPS hostname and certificate ride on the Gateway's port-443 ALB listener (SNI)", () => {
+        const arn = (n: string) => `arn:aws:acm:us-east-1:123456789012:certificate/${n}`;
+        const plan = compile({
+            gatewayClasses: [{ name: "c", controllerName: "gatewaykit.dev/aws-alb" }],
+            gateways: [{
+                name: "gw", namespace: "infra", gatewayClassName: "c", allowedListeners: { namespaces: { from: "All" } },
+                listeners: [{ name: "https", port: 443, protocol: "HTTPS", hostname: "gw.example.com", tls: { certificateRefs: [{ name: arn("gw") }] } }],
+            }],
+            listenerSets: [{ name: "shop", namespace: "team-a", parentRef: { name: "gw", namespace: "infra" }, listeners: [{ name: "secure", port: 443, protocol: "HTTPS", hostname: "shop.example.com", tls: { certificateRefs: [{ name: arn("shop") }] } }] }],
+            services: [{ name: "shop", namespace: "team-a", ports: [{ port: 80 }], endpoints: [{ address: "10.0.0.1" }] }],
+            routes: [{ name: "r", namespace: "team-a", parentRefs: [{ kind: "ListenerSet", name: "shop" }], rules: [{ backendRefs: [{ name: "shop", port: 80 }] }] }],
+        }).gateways[0];
+        assert.doesNotThrow(() => checkCapabilities(plan, adapterFor("gatewaykit.dev/aws-alb"), allAdapters()));
+        const built = buildAlbModel(plan, { vpcId: "vpc-1", subnetIds: ["subnet-1", "subnet-2"] });
+        assert.deepStrictEqual(built.problems, []);
+        assert.deepStrictEqual(built.model.listeners.map(l => [l.port, l.gatewayListeners, [...l.certificateArns].sort()]),
+            [[443, ["team-a/shop/secure", "https"], [arn("gw"), arn("shop")]]]);
     });
 });
