@@ -63,6 +63,8 @@ describe("ListenerSet component", () => {
                 certificates: { "infra/gw-cert": { certificate: "x", privateKey: "y" } },
             });
         }, /ListenerSet team-a\/steal: certificates\["infra\/gw-cert"\] names namespace infra; a ListenerSet supplies certificates in its own namespace only/);
+        assert.throws(() => new ListenerSet("ref", { namespace: "team-a", gateway: { name: "gw", namespace: "infra" } as unknown as Gateway, listeners: [] }),
+            /ListenerSet team-a\/ref: gateway must be a Gateway component of this program .*GatewayReference is not supported yet/);
         const err = await failureOf(runProgram(() => {
             const gateway = operator();
             new ListenerSet("bad", { namespace: "team-a", gateway, listeners: [{ name: "Bad_Name", port: 80, protocol: "HTTP" }] });

@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ListenerSetStatus } from "../routing/plan";
 import { ListenerSetSpec } from "../routing/types";
-import type { Gateway, GatewayListenerArgs } from "./gateway";
+import { Gateway, GatewayListenerArgs } from "./gateway";
 import { declarations, labelOf } from "./registry";
 import { withoutUndefined } from "./payload";
 import { unlessReported } from "./failures";
@@ -51,6 +51,10 @@ export class ListenerSet extends pulumi.ComponentResource {
 
     constructor(name: string, args: ListenerSetArgs, opts?: pulumi.ComponentResourceOptions) {
         const label = labelOf(args.namespace, args.name, name);
+        if (!(args.gateway instanceof Gateway)) {
+            throw new Error(`ListenerSet ${label}: gateway must be a Gateway component of this program (got ${args.gateway === undefined ? "nothing" : "something else"}); ` +
+                "a ListenerSet against another stack's GatewayReference is not supported yet: declare it in the operator's program");
+        }
         if (args.gateway.isSealed) throw args.gateway.lateListenerSetError(label);
         const certificateKeys = ownCertificateKeys(label, args);
         super(LISTENER_SET_TYPE, name, {}, opts);
