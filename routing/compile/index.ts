@@ -120,7 +120,7 @@ function rejectKindConflicts(attachedByListener: Map<ListenerState, Attachment[]
             if (!p.winners.includes(w)) p.winners.push(w);
             lost.push(a);
             statusOf.get(a.route)!.warnings.push(
-                `on ${key(listener.gateway)}/${listener.listener.name}, ${w} shares a hostname with this ${a.kind}; ` +
+                `on ${key(listener.gateway)}/${planListenerName(listener)}, ${w} shares a hostname with this ${a.kind}; ` +
                 `of an HTTPRoute and a GRPCRoute claiming one hostname on a listener only one is accepted (the first by namespace/name), so this route is not served there; give the routes distinct hostnames`);
         }));
     }
