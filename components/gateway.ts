@@ -29,7 +29,7 @@ import { AllowedListeners, AllowedRoutes, GatewayClassSpec, ListenerSetSpec, Gat
 import { GatewayClass, GatewayClassParameters } from "./gatewayClass";
 import type { DeclaredRoute } from "./route";
 import type { ListenerSet } from "./listenerSet";
-import { describeUnknowns, payloadTransformation, resourcesOf, splitGatewayInputs, withoutUndefined } from "./payload";
+import { describeUnknowns, payloadTransformation, resourcesOf, splitGatewayInputs, unknownPaths, withoutUndefined } from "./payload";
 import { reportFailure, unlessReported } from "./failures";
 import { declarations, labelOf, resolveOutput } from "./registry";
 
@@ -339,9 +339,13 @@ export class Gateway extends pulumi.ComponentResource {
         if (listenerSets.length === 0) return [];
         const resolved = await resolveOutput(pulumi.output(listenerSets.map(l => l.rawSpec)));
         if (!resolved.known) {
-            const unknown = listenerSets.filter((_, i) => pulumi.containsUnknowns(resolved.value[i])).map(l => `ListenerSet ${l.label}`).join(", ");
-            if (!pulumi.runtime.isDryRun()) throw new pulumi.ResourceError(`Gateway ${this.label}: ${unknown} unknown outside a preview`, this, true);
-            pulumi.log.info(`Gateway ${this.label}: routing plan is computed once its inputs are known (during update): ${unknown} not known in this preview`, this);
+            const unknowns = listenerSets.flatMap((l, i) => (pulumi.isUnknown(resolved.value[i]) ? [""] : unknownPaths(resolved.value[i], "")).map(p => ({
+                resource: `ListenerSet ${l.label}`, field: p === "" ? "spec" : `${/^(name|namespace|labels)\b/.test(p) ? "metadata" : "spec"}.${p}`,
+            })));
+            const which = describeUnknowns(unknowns);
+            if (!pulumi.runtime.isDryRun()) throw new pulumi.ResourceError(`Gateway ${this.label}: ${which} unknown outside a preview`, this, true);
+            pulumi.log.info(`Gateway ${this.label}: routing plan is computed once its inputs are known (during update): ` +
+                `${which} ${unknowns.length === 1 ? "is" : "are"} not known in this preview`, this);
             return undefined;
         }
         return (resolved.value as unknown[]).map(s => withoutUndefined(s) as ListenerSetSpec);
