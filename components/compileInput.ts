@@ -12,6 +12,7 @@ export function gatewayInputOf(ref: GatewayReference, routes: HTTPRouteSpec[], s
         gatewayClass: { name: ref.className, controllerName: ref.controllerName },
         gateway: {
             name: ref.name, namespace: ref.namespace, gatewayClassName: ref.className, listeners: ref.listeners,
+            ...(ref.allowedListeners !== undefined ? { allowedListeners: ref.allowedListeners } : {}),
             ...(labels !== undefined ? { labels } : {}),
         },
         routes,

@@ -25,10 +25,11 @@ import { gatewayInputOf } from "./compileInput";
 import { CapabilityError, GatewayValidationError } from "../routing/errors";
 import { GatewayInput, GatewayPlan, GatewayStatus, RouteStatus, RoutingPlan } from "../routing/plan";
 import { routingTable } from "../routing/table";
-import { AllowedRoutes, GatewayClassSpec, GatewayTLSConfig, GRPCRouteSpec, HTTPRouteSpec, Labels, Listener, ProtocolType, ServiceSpec } from "../routing/types";
+import { AllowedListeners, AllowedRoutes, GatewayClassSpec, ListenerSetSpec, GatewayTLSConfig, GRPCRouteSpec, HTTPRouteSpec, Labels, Listener, ProtocolType, ServiceSpec } from "../routing/types";
 import { GatewayClass, GatewayClassParameters } from "./gatewayClass";
 import type { DeclaredRoute } from "./route";
-import { describeUnknowns, payloadTransformation, resourcesOf, splitGatewayInputs, withoutUndefined } from "./payload";
+import type { ListenerSet } from "./listenerSet";
+import { describeUnknowns, payloadTransformation, resourcesOf, splitGatewayInputs, unknownPaths, withoutUndefined } from "./payload";
 import { reportFailure, unlessReported } from "./failures";
 import { ImportedRoutesArgs, PublishedRoutes, ResolvedImport, admitImportedRoutes } from "./importedRoutes";
 import { declarations, labelOf, resolveOutput } from "./registry";
@@ -57,6 +58,11 @@ export interface GatewayArgs {
     namespace?: pulumi.Input<string>;
     labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     listeners: pulumi.Input<pulumi.Input<GatewayListenerArgs>[]>;
+    /**
+     * Which namespaces' ListenerSets may add listeners to this Gateway (spec.allowedListeners);
+     * absent: none. Namespace labels for from "Selector" come from namespaceLabels.
+     */
+    allowedListeners?: pulumi.Input<AllowedListeners>;
     /** Labels of route namespaces, for listeners[].allowedRoutes.namespaces.from = "Selector". */
     namespaceLabels?: pulumi.Input<Record<string, pulumi.Input<Record<string, pulumi.Input<string>>>>>;
     /**
@@ -91,6 +97,8 @@ export interface GatewayReference {
     className: string;
     controllerName: string;
     listeners: Listener[];
+    /** The Gateway's spec.allowedListeners, when set. */
+    allowedListeners?: AllowedListeners;
     namespaceLabels: Record<string, Labels>;
     /**
      * Per adapter (keyed by adapter name), what another stack needs to attach routes to this
@@ -132,6 +140,8 @@ export class Gateway extends pulumi.ComponentResource {
 
     /** HTTPRoute and GRPCRoute components, in declaration order. */
     private readonly routes: DeclaredRoute[] = [];
+    /** ListenerSet components naming this Gateway, in declaration order. */
+    private readonly listenerSets: ListenerSet[] = [];
     /** The reference without adapter attachments: what rendering reads (the attachments come from rendering). */
     private readonly baseReference: pulumi.Output<GatewayReference>;
     private readonly certificates: pulumi.Output<Record<string, TlsCertificate>> | undefined;
@@ -171,6 +181,7 @@ export class Gateway extends pulumi.ComponentResource {
             className: cls.name,
             controllerName: cls.controllerName,
             listeners: args.listeners,
+            ...(args.allowedListeners !== undefined ? { allowedListeners: args.allowedListeners } : {}),
             namespaceLabels: args.namespaceLabels ?? {},
         }) as unknown as pulumi.Output<GatewayReference>;
 
@@ -233,6 +244,20 @@ export class Gateway extends pulumi.ComponentResource {
             "declare routes in the program body right after the gateway (not inside apply() or after an await)");
     }
 
+    /** Called by ListenerSet constructors. Throws when the gateway has already rendered. */
+    attachListenerSet(listenerSet: ListenerSet): void {
+        if (this.listenerSets.includes(listenerSet)) return;
+        if (this.sealed) throw this.lateListenerSetError(listenerSet.label);
+        this.listenerSets.push(listenerSet);
+        this.armSeal();
+    }
+
+    /** The error for a ListenerSet that names this gateway after it sealed. */
+    lateListenerSetError(label: string): Error {
+        return new Error(`ListenerSet ${label} named Gateway ${this.label} after the gateway rendered its data plane; ` +
+            "declare ListenerSets in the program body right after the gateway (not inside apply() or after an await)");
+    }
+
     private armSeal(): void {
         if (this.sealTimer !== undefined) clearImmediate(this.sealTimer);
         this.sealTimer = setImmediate(() => {
@@ -248,6 +273,7 @@ export class Gateway extends pulumi.ComponentResource {
     ): Promise<GatewayRender> {
         await sealedPromise;
         const routes = [...this.routes];
+        const listenerSets = [...this.listenerSets];
         const services = [...declarations().services];
         const own = { reference: this.baseReference, labels: labels ?? {}, parameters, routes: routes.map(r => r.rawSpec) };
         const resolved = await resolveOutput(pulumi.output({ ...own, services: services.map(s => s.spec) }));
@@ -270,19 +296,25 @@ export class Gateway extends pulumi.ComponentResource {
         value = { ...value, routes: value.routes.map(withoutUndefined) };
         const imports = await this.resolveImports();
         if (imports === undefined) return { known: false };
+        const listenerSetSpecs = await this.listenerSetSpecs(listenerSets);
+        if (listenerSetSpecs === undefined) return { known: false };
         const ref = value.reference;
         // Who a validation issue names ("HTTPRoute team-a/store"), as components of this program.
         const culprits = new Map<string, pulumi.Resource>();
         const key = (kind: string, spec: { name?: unknown; namespace?: unknown }) => `${kind} ${spec.namespace ?? "default"}/${spec.name}`;
         value.routes.forEach((spec, i) => culprits.set(key(routes[i].kind, spec as { name?: unknown }), routes[i]));
         (value.services as { name?: unknown }[]).forEach((spec, i) => culprits.set(key("Service", spec), services[i]));
+        listenerSetSpecs.forEach((spec, i) => culprits.set(key("ListenerSet", spec), listenerSets[i]));
         try {
             const adapter = adapterFor(ref.controllerName);
             const ofKind = <S>(kind: string) => value.routes.filter((_, i) => routes[i].kind === kind) as S[];
             const adapterParameters = ((value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>;
             const admitted = admitImportedRoutes(ref, { routes: ofKind<HTTPRouteSpec>("HTTPRoute"), services: value.services as ServiceSpec[] }, imports, adapter, adapterParameters);
             for (const s of admitted.skipped) pulumi.log.warn(s.parents[0].conditions[0].message, this);
-            const input = gatewayInputOf(ref, [...ofKind<HTTPRouteSpec>("HTTPRoute"), ...admitted.routes], [...value.services as ServiceSpec[], ...admitted.services], value.labels as Labels, ofKind<GRPCRouteSpec>("GRPCRoute"));
+            const input = {
+                ...gatewayInputOf(ref, [...ofKind<HTTPRouteSpec>("HTTPRoute"), ...admitted.routes], [...value.services as ServiceSpec[], ...admitted.services], value.labels as Labels, ofKind<GRPCRouteSpec>("GRPCRoute")),
+                ...(listenerSetSpecs.length > 0 ? { listenerSets: listenerSetSpecs } : {}),
+            };
             const routing = compileGateway(input);
             const plan = routing.gateways[0];
             // What the data plane's resources depend on: where this gateway's inputs and the Services
@@ -304,11 +336,12 @@ export class Gateway extends pulumi.ComponentResource {
             if (built && built.problems.length > 0) {
                 throw new CapabilityError(`Gateway ${plan.gateway}: the ${adapter.name} adapter refuses this plan:\n` + built.problems.map(p => "  - " + p).join("\n"));
             }
+            const certificates = this.certificatesWith(listenerSets);
             const result = adapter.realize(plan, {
                 parent: this, gatewayName: ref.name, parameters: adapterParameters, shared: declarations().adapterState, input,
                 ...(built?.model !== undefined ? { model: built.model } : {}),
                 namespaces: Object.entries(ref.namespaceLabels).map(([name, l]) => ({ name, labels: l })),
-                ...(this.certificates ? { certificates: this.certificates } : {}),
+                ...(certificates ? { certificates } : {}),
             });
             return {
                 known: true, plan, input, routing, routingTable: routingTable(plan), addresses: result.addresses, adapter: adapter.name,
@@ -331,6 +364,49 @@ export class Gateway extends pulumi.ComponentResource {
             return undefined;
         }
         return value.map(v => ({ published: v.published as PublishedRoutes, namespaces: (v.namespaces ?? []) as string[] }));
+    }
+
+    /**
+     * The ListenerSets' specs, resolved; undefined in a preview where one is not known yet (logged).
+     * Outside a preview an unknown spec is an error.
+     */
+    private async listenerSetSpecs(listenerSets: ListenerSet[]): Promise<ListenerSetSpec[] | undefined> {
+        if (listenerSets.length === 0) return [];
+        const resolved = await resolveOutput(pulumi.output(listenerSets.map(l => l.rawSpec)));
+        if (!resolved.known) {
+            const unknowns = listenerSets.flatMap((l, i) => (pulumi.isUnknown(resolved.value[i]) ? [""] : unknownPaths(resolved.value[i], "")).map(p => ({
+                resource: `ListenerSet ${l.label}`, field: p === "" ? "spec" : `${/^(name|namespace|labels)\b/.test(p) ? "metadata" : "spec"}.${p}`,
+            })));
+            const which = describeUnknowns(unknowns);
+            if (!pulumi.runtime.isDryRun()) throw new pulumi.ResourceError(`Gateway ${this.label}: ${which} unknown outside a preview`, this, true);
+            pulumi.log.info(`Gateway ${this.label}: routing plan is computed once its inputs are known (during update): ` +
+                `${which} ${unknowns.length === 1 ? "is" : "are"} not known in this preview`, this);
+            return undefined;
+        }
+        return (resolved.value as unknown[]).map(s => withoutUndefined(s) as ListenerSetSpec);
+    }
+
+    /**
+     * The Gateway's certificates with its ListenerSets' (each keyed in its own namespace, checked by
+     * the ListenerSet); a key supplied twice is refused rather than one silently replacing the other.
+     */
+    private certificatesWith(listenerSets: ListenerSet[]): pulumi.Output<Record<string, TlsCertificate>> | undefined {
+        const sources = listenerSets.filter(l => l.certificates !== undefined);
+        if (sources.length === 0) return this.certificates;
+        const all = [this.certificates ?? pulumi.output({}), ...sources.map(l => l.certificates!)];
+        const owners = ["the Gateway", ...sources.map(l => `ListenerSet ${l.label}`)];
+        return pulumi.secret(pulumi.all(all).apply(maps => {
+            const merged: Record<string, TlsCertificate> = {};
+            const from = new Map<string, string>();
+            maps.forEach((m, i) => {
+                for (const [k, v] of Object.entries(m as Record<string, TlsCertificate>)) {
+                    if (from.has(k)) throw new Error(`Gateway ${this.label}: certificate ${k} is supplied by both ${from.get(k)} and ${owners[i]}; supply it once`);
+                    from.set(k, owners[i]);
+                    merged[k] = v;
+                }
+            });
+            return merged;
+        }));
     }
 
     /** Checks the plan against each portability target and shows the findings as preview warnings. */

@@ -4,6 +4,8 @@ export { GatewayClass } from "./gatewayClass";
 export type { GatewayClassArgs, GatewayClassParameters } from "./gatewayClass";
 export { Gateway } from "./gateway";
 export type { GatewayArgs, GatewayListenerArgs, GatewayClassRefArgs, GatewayReference, GatewayRender } from "./gateway";
+export { ListenerSet } from "./listenerSet";
+export type { ListenerSetArgs } from "./listenerSet";
 export { HTTPRoute } from "./httpRoute";
 export type { HTTPRouteArgs, HTTPRouteParentRefArgs, HTTPRouteRuleArgs, HTTPBackendRefArgs } from "./httpRoute";
 export { GRPCRoute } from "./grpcRoute";

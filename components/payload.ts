@@ -102,7 +102,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Paths (relative to `path`) of the outermost unknown values inside v. */
-function unknownPaths(v: unknown, path: string): string[] {
+export function unknownPaths(v: unknown, path: string): string[] {
     if (!isUnknown(v)) return [];
     if (Array.isArray(v)) return v.flatMap((x, i) => unknownPaths(x, `${path}[${i}]`));
     if (isPlainObject(v)) return Object.entries(v).flatMap(([k, x]) => unknownPaths(x, path ? `${path}.${k}` : k));

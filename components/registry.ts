@@ -7,6 +7,7 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import type { Gateway } from "./gateway";
+import type { ListenerSet } from "./listenerSet";
 import type { DeclaredRoute } from "./route";
 import type { Service } from "./service";
 
@@ -15,6 +16,8 @@ export interface Declarations {
     gateways: Gateway[];
     /** For the testing kit: it waits for every route (their failures are logged, not thrown by an output). */
     routes: DeclaredRoute[];
+    /** So a route's parentRef of kind ListenerSet written by name finds it. */
+    listenerSets: ListenerSet[];
     /** RealizeContext.shared: adapters' per-program state. */
     adapterState: Map<string, unknown>;
 }
@@ -31,7 +34,7 @@ export function declarations(): Declarations {
     const store = getStore();
     let d = byProgram.get(store);
     if (d === undefined) {
-        d = { services: [], gateways: [], routes: [], adapterState: new Map() };
+        d = { services: [], gateways: [], routes: [], listenerSets: [], adapterState: new Map() };
         byProgram.set(store, d);
     }
     return d;

@@ -17,6 +17,7 @@ import { GRPCRouteSpec, HTTPRouteSpec, ServiceSpec } from "../routing/types";
 import { allAdapters, checkCapabilities } from "../providers";
 import { CapabilityError } from "../routing/errors";
 import { Gateway, GatewayReference } from "./gateway";
+import type { ListenerSet } from "./listenerSet";
 import type { GatewayClassParameters } from "./gatewayClass";
 import { declarations, labelOf, resolveOutput } from "./registry";
 import { Service } from "./service";
@@ -26,7 +27,11 @@ import { reportFailure, unlessReported } from "./failures";
 export interface RouteParentRefArgs {
     /** The Gateway component, or a GatewayReference exported by another stack. */
     gateway?: Gateway | pulumi.Input<GatewayReference>;
-    /** A gateway by name, like a manifest (resolves to a Gateway declared in this program). */
+    /** A ListenerSet component: attach to its listeners (sectionName: one of its listener names). */
+    listenerSet?: ListenerSet;
+    /** "ListenerSet" to name a ListenerSet (declared in this program) by name; defaults to "Gateway". */
+    kind?: pulumi.Input<string>;
+    /** A gateway (or, with kind "ListenerSet", a ListenerSet) by name, like a manifest (resolves to one declared in this program). */
     name?: pulumi.Input<string>;
     /** Defaults to the route's namespace. */
     namespace?: pulumi.Input<string>;
@@ -132,6 +137,7 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
         this.references = references;
         const parentRefs = (args.parentRefs ?? []).map((p, i) => {
             const common = { sectionName: p.sectionName, port: p.port };
+            if (p.listenerSet !== undefined) return { kind: "ListenerSet", name: p.listenerSet.name, namespace: p.listenerSet.namespace, ...common };
             if (p.gateway instanceof Gateway) return { name: p.gateway.name, namespace: p.gateway.namespace, ...common };
             if (p.gateway !== undefined) {
                 const ref = pulumi.output(p.gateway) as pulumi.Output<GatewayReference>;
@@ -139,9 +145,9 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
                 return { name: ref.apply(r => r.name), namespace: ref.apply(r => r.namespace), ...common };
             }
             if (p.name === undefined) {
-                throw new Error(`${kind} ${label}: spec.parentRefs[${i}]: set gateway (a Gateway component or a GatewayReference) or name`);
+                throw new Error(`${kind} ${label}: spec.parentRefs[${i}]: set gateway (a Gateway component or a GatewayReference), listenerSet (a ListenerSet component) or name`);
             }
-            return { name: p.name, namespace: p.namespace, ...common };
+            return { kind: p.kind, name: p.name, namespace: p.namespace, ...common };
         });
         this.rawSpec = pulumi.output({
             name: args.name ?? name,
@@ -276,7 +282,11 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
             const gw = s.gateway!;
             const own = s.routing!.routes.find(r => r.route === key && (r.kind ?? "HTTPRoute") === this.kind);
             if (!own) continue;
-            parents.push(...own.parents.filter(p => p.parentRef.name === gw.name && p.parentRef.namespace === gw.namespace));
+            // This gateway's parents: itself, and its ListenerSets (whose statuses name it as their parent).
+            const isGateway = (ref: { namespace: string; name: string }) => ref.name === gw.name && ref.namespace === gw.namespace;
+            parents.push(...own.parents.filter(p => p.parentRef.kind === "ListenerSet"
+                ? (s.routing!.listenerSets ?? []).some(l => l.listenerSet === `${p.parentRef.namespace}/${p.parentRef.name}` && isGateway(l.parentRef))
+                : isGateway(p.parentRef)));
             for (const w of own.warnings) if (!warnings.includes(w)) warnings.push(w);
             tables.push(routingTable(onlyRoute(gw, key, this.kind)));
         }
@@ -290,7 +300,11 @@ function gatewaysOf(args: RouteArgsBase, label: string): Gateway[] {
     const routeNamespace = label.split("/")[0];
     for (const p of args.parentRefs ?? []) {
         let gw: Gateway | undefined;
-        if (p.gateway instanceof Gateway) gw = p.gateway;
+        if (p.listenerSet !== undefined) gw = p.listenerSet.gateway;
+        else if (p.kind === "ListenerSet" && typeof p.name === "string") {
+            const wanted = `${typeof p.namespace === "string" ? p.namespace : routeNamespace}/${p.name}`;
+            gw = declarations().listenerSets.find(l => l.label === wanted)?.gateway;
+        } else if (p.gateway instanceof Gateway) gw = p.gateway;
         else if (p.gateway === undefined && typeof p.name === "string") {
             const wanted = `${typeof p.namespace === "string" ? p.namespace : routeNamespace}/${p.name}`;
             gw = declarations().gateways.find(g => g.label === wanted);

@@ -43,6 +43,8 @@ export const FEATURES = [
     "GatewayPort8080",
     "GatewayHTTPListenerIsolation",
     "GatewayHTTPSListener", // ours
+    "ListenerSet",
+    "ListenerSetNewPort", // ours: a ListenerSet listener on a port none of the Gateway's own listeners has
 ] as const;
 
 export type Feature = typeof FEATURES[number];
@@ -140,6 +142,10 @@ export function featuresOfGateway(plan: GatewayPlan): FeatureUse[] {
     for (const l of plan.listeners) {
         if (l.port === 8080) note("8080", () => ({ feature: "GatewayPort8080", listeners: [] }), l.name);
         if (l.protocol === "HTTPS") note("https", () => ({ feature: "GatewayHTTPSListener", listeners: [] }), l.name);
+        if (l.listenerSet) {
+            note("listenerset", () => ({ feature: "ListenerSet", listeners: [] }), l.name);
+            if (!plan.listeners.some(o => !o.listenerSet && o.port === l.port)) note("listenerset-port", () => ({ feature: "ListenerSetNewPort", listeners: [] }), l.name);
+        }
         const sharesPort = plan.listeners.some(o => o !== l && o.port === l.port && o.hostname !== l.hostname);
         if (sharesPort) note("isolation", () => ({ feature: "GatewayHTTPListenerIsolation", listeners: [] }), l.name);
         for (const r of l.rules) {

@@ -3,7 +3,7 @@
 
 import {
     GatewayClassSpec, GatewaySpec, GRPCMethodMatchType, GRPCRouteSpec, HTTPHeaderFilter, HTTPMethod, HTTPPathModifier, HTTPRequestRedirectFilter,
-    HTTPRouteSpec, HTTPURLRewriteFilter, NamespaceSpec, ProtocolType, ReferenceGrantSpec, SecretObjectReference,
+    HTTPRouteSpec, HTTPURLRewriteFilter, ListenerSetSpec, NamespaceSpec, ProtocolType, ReferenceGrantSpec, SecretObjectReference,
     ServiceSpec, HeaderMatchType, PathMatchType, Endpoint,
 } from "./types";
 import type { PlanCORS } from "./cors";
@@ -20,6 +20,8 @@ export interface CompileInput {
     referenceGrants?: ReferenceGrantSpec[];
     /** Labels of namespaces, for allowedRoutes.namespaces.from = Selector. */
     namespaces?: NamespaceSpec[];
+    /** ListenerSets adding listeners to the gateways (admitted by each Gateway's allowedListeners). */
+    listenerSets?: ListenerSetSpec[];
 }
 
 /** The route kinds gatewaykit compiles. */
@@ -44,6 +46,21 @@ export interface ListenerStatus {
 }
 
 export interface GatewayStatus {
+    conditions: Condition[];
+    /** The Gateway's own listeners (a ListenerSet's are in its ListenerSetStatus). */
+    listeners: ListenerStatus[];
+    /** How many ListenerSets are Accepted on this Gateway; absent when none names it. */
+    attachedListenerSets?: number;
+}
+
+/** A ListenerSet's status: Accepted / Programmed, and per listener the same conditions as a Gateway's. */
+export interface ListenerSetStatus {
+    /** "namespace/name" of the ListenerSet. */
+    listenerSet: string;
+    /** The parentRef with defaults filled in. */
+    parentRef: { group: string; kind: string; namespace: string; name: string };
+    /** "namespace/name" of the Gateway it is merged into, when it is Accepted. */
+    gateway?: string;
     conditions: Condition[];
     listeners: ListenerStatus[];
 }
@@ -303,7 +320,13 @@ export interface PlanTLS {
 }
 
 export interface ListenerPlan {
+    /**
+     * Unique within the gateway plan: the listener's name for a Gateway listener, and
+     * "{namespace}/{listenerSet}/{name}" for a ListenerSet's (a "/" no Gateway listener name contains).
+     */
     name: string;
+    /** Set on a listener merged from a ListenerSet: where it comes from (status, messages, emitted objects). */
+    listenerSet?: { namespace: string; name: string; sectionName: string };
     port: number;
     protocol: ProtocolType;
     hostname?: string;
@@ -378,12 +401,16 @@ export interface GatewayInput {
     /** Labels of namespaces, for allowedRoutes.namespaces.from = Selector. */
     namespaces: NamespaceSpec[];
     referenceGrants?: ReferenceGrantSpec[];
+    /** The ListenerSets naming this gateway. */
+    listenerSets?: ListenerSetSpec[];
 }
 
 
 export interface RoutingPlan {
     gateways: GatewayPlan[];
     routes: RouteStatus[];
+    /** One per input ListenerSet, in "namespace/name" order; absent when the input has none. */
+    listenerSets?: ListenerSetStatus[];
 }
 
 export type { HTTPPathModifier, PlanCORS };

@@ -79,8 +79,49 @@ export interface Listener {
     allowedRoutes?: AllowedRoutes;
 }
 
+/** Which namespaces' ListenerSets may attach to a Gateway. "None" (the default): none. */
+export type FromListenerNamespaces = "All" | "Same" | "Selector" | "None";
+
+export interface AllowedListeners {
+    namespaces?: {
+        /** Defaults to "None": only the Gateway's own listeners. */
+        from?: FromListenerNamespaces;
+        /** Required when from is "Selector". */
+        selector?: LabelSelector;
+    };
+}
+
 export interface GatewaySpec extends ObjectMeta {
     gatewayClassName: string;
+    listeners: Listener[];
+    /** Which ListenerSets may add listeners to this Gateway; absent: none. */
+    allowedListeners?: AllowedListeners;
+}
+
+// ---------------------------------------------------------------- ListenerSet
+
+/** The Gateway a ListenerSet adds its listeners to. */
+export interface ParentGatewayReference {
+    /** Defaults to "gateway.networking.k8s.io". */
+    group?: string;
+    /** Defaults to "Gateway". */
+    kind?: string;
+    name: string;
+    /** Defaults to the ListenerSet's namespace. */
+    namespace?: string;
+}
+
+/**
+ * Listeners a team adds to an operator's Gateway that admits its namespace (Gateway
+ * spec.allowedListeners). The Gateway is treated as having the merged list: its own listeners first,
+ * then those of its ListenerSets ordered by "{namespace}/{name}" (gatewaykit has no creation
+ * timestamps, so the CRD's first key, creation time, does not apply). A ListenerSet listener that
+ * collides with an earlier one (same port and hostname, or same port and another protocol) is the one
+ * Conflicted. Routes attach to it by a parentRef of kind ListenerSet (sectionName: its listener name).
+ */
+export interface ListenerSetSpec extends ObjectMeta {
+    parentRef: ParentGatewayReference;
+    /** 1–64; names unique within the ListenerSet (not across the Gateway). */
     listeners: Listener[];
 }
 

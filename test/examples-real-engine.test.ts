@@ -27,6 +27,7 @@ const ROOT = path.resolve(__dirname, "..");
 const EXAMPLES: Record<string, "nginx" | "kubernetes" | "mocks"> = {
     ".": "nginx",                                   // the root Pulumi.yaml: examples/quickstart
     "examples/canary-rollout": "nginx",
+    "examples/listenerset": "nginx",
     "examples/upgrade-load-balancer": "nginx",
     "examples/update-infrastructure-provider": "nginx",
     "examples/roles/infrastructure": "nginx",
@@ -272,6 +273,25 @@ describe("examples on the real engine: nginx (pulumi up / destroy as a user runs
         assertShare(await tally(port, "mygroup.io", "/groups", 1000), 1000, 50);
         await u.destroy(dir, "dev");
         await assertNothingLeft(u, port);
+    });
+
+    it("listenerset: the team's ListenerSet adds its hostname and a new port to the operator's Gateway; an unadmitted one is NotAllowed; destroy leaves nothing", async () => {
+        const u = user!;
+        const dir = "examples/listenerset";
+        const port = await freePort(), adminPort = await freePort();
+        await u.init(dir, "dev", { port: String(port), adminPort: String(adminPort) });
+        const out = await u.up(dir, "dev");
+        assert.deepStrictEqual(out.shopStatus.conditions.map((c: { type: string; status: string }) => `${c.type}=${c.status}`), ["Accepted=True", "Programmed=True"]);
+        assert.equal(out.blogStatus.conditions[0].reason, "NotAllowed");
+        assert.equal(out.gatewayStatus.attachedListenerSets, 1);
+        assert.deepStrictEqual(await tally(port, "www.example.org", "/", 5), { site: 5 });
+        assert.deepStrictEqual(await tally(port, "shop.example.org", "/", 5), { shop: 5 });
+        assert.deepStrictEqual(await tally(adminPort, "shop.example.org", "/", 5), { "shop-admin": 5 });
+        assert.equal(await status(port, "blog.example.org", "/"), 404);
+        assert.equal(await status(adminPort, "www.example.org", "/"), 404);
+        await u.destroy(dir, "dev");
+        await assertNothingLeft(u, port);
+        assert.equal(await listening(adminPort), false, "the ListenerSet's port is closed after destroy");
     });
 
     it("upgrade-load-balancer: the gateway moves to new-external-lb with `config set className`; nginx serves on the listener throughout", async () => {

@@ -31,7 +31,11 @@ const unsupported = new Set<Feature>([
     // ALB speaks HTTP/2 to targets only through protocolVersion HTTP2 target groups, not modelled yet.
     "HTTPRouteBackendProtocolH2C",
     "HTTPRouteCORS",
+    "ListenerSetNewPort", // a ListenerSet listener on a port the Gateway does not already have (missingReasons)
 ]);
+
+/** Why a ListenerSet cannot open a port here. */
+const NEW_PORT_REASON = "a new port is a new ALB listener, which only the operator's Gateway creates: ask the operator to add a listener on that port to the Gateway, then the ListenerSet can add its hostname and certificate there";
 
 export const awsAdapter: Adapter = {
     name: "aws",
@@ -42,6 +46,7 @@ export const awsAdapter: Adapter = {
         // The listener attributes routing.http.response.access_control_* add fixed values to every
         // answer of a listener: they cannot match an Origin against a list, echo it, or answer a preflight.
         HTTPRouteCORS: "ALB has no per-rule CORS: its only CORS settings are listener-wide fixed response headers, which cannot match or echo the request's Origin and never answer a preflight, so OPTIONS requests would reach the backend; answer CORS in the backend or use the nginx, gcp or kubernetes adapter",
+        ListenerSetNewPort: NEW_PORT_REASON,
     },
     // Rules per ALB depend on the account's quota (parameters.aws.rulesQuota): the model checks them.
     limits: { maxBackendsPerRule: 5 },

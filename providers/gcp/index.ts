@@ -20,13 +20,17 @@ const unsupported = new Set<Feature>([
     "HTTPRouteRegexQueryParamMatching",
     "HTTPRouteRequestMultipleMirrors",
     "HTTPRoutePortRedirect",
+    "ListenerSetNewPort", // a ListenerSet listener on a port the Gateway does not already have (missingReasons)
 ]);
+
+/** Why a ListenerSet cannot open a port here. */
+const NEW_PORT_REASON = "a new port is a new forwarding rule and target proxy, which only the operator's Gateway creates: ask the operator to add a listener on that port to the Gateway, then the ListenerSet can add its hostname and certificate there";
 
 export const gcpAdapter: Adapter = {
     name: "gcp",
     controllerNames: ["gatewaykit.dev/gcp-alb"],
     capabilities: new Set<Feature>(FEATURES.filter(f => !unsupported.has(f))),
-    missingReasons: { GRPCRouteRegexMethodMatching: "a method without a service, or a RegularExpression method match, is a regex path match, and the global LB has no regular-expression path match; give the service with the method" },
+    missingReasons: { GRPCRouteRegexMethodMatching: "a method without a service, or a RegularExpression method match, is a regex path match, and the global LB has no regular-expression path match; give the service with the method", ListenerSetNewPort: NEW_PORT_REASON },
     // Backends per rule: the Gateway API's own cap (16) is below anything GCP documents.
     limits: {},
     model: (plan, { parameters }) => {

@@ -180,9 +180,10 @@ function create(plan: GatewayPlan, ctx: RealizeContext, scope: RenderScope): { g
         const i = rendered.services.findIndex(x => x.metadata.namespace === m.metadata.namespace && x.metadata.name === m.metadata.labels?.["kubernetes.io/service-name"]);
         return make(m, [...(i >= 0 ? [services[i]] : []), ...inNamespace(m)], (name, opts) => new discoveryV1.EndpointSlice(name, m as unknown as ConstructorParameters<typeof discoveryV1Module.EndpointSlice>[1], opts));
     });
+    const listenerSets = rendered.listenerSets.map(m => custom(m, [...(gateway ? [gateway] : []), ...inNamespace(m)]));
     const grants = rendered.referenceGrants.map(m => custom(m, inNamespace(m)));
     // Backends and grants first, so the controller resolves a new route's references at once.
-    const routes = rendered.routes.map(m => ({ name: `${m.metadata.namespace}/${m.metadata.name}`, resource: custom(m, [...(gateway ? [gateway] : []), ...services, ...slices, ...grants, ...inNamespace(m)]) }));
+    const routes = rendered.routes.map(m => ({ name: `${m.metadata.namespace}/${m.metadata.name}`, resource: custom(m, [...(gateway ? [gateway] : []), ...listenerSets, ...services, ...slices, ...grants, ...inNamespace(m)]) }));
     return {
         ...(gateway && rendered.gateway ? { gateway: { name: `${rendered.gateway.metadata.namespace}/${rendered.gateway.metadata.name}`, resource: gateway } } : {}),
         routes,

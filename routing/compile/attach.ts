@@ -3,7 +3,7 @@
 
 import { hostnameCovers, intersectHostnames } from "../hostname";
 import { CompileInput, Condition, ListenerStatus, RouteKind, RouteParentStatus, RouteStatus } from "../plan";
-import { GATEWAY_GROUP, GatewaySpec, HTTPRouteSpec, LabelSelector, Labels, Listener } from "../types";
+import { GATEWAY_GROUP, GatewaySpec, HTTPRouteSpec, LabelSelector, Labels, Listener, ListenerSetSpec } from "../types";
 import { Context, cond, key, ns, rulesOf } from "./context";
 import { resolveRule } from "./resolve";
 
@@ -12,6 +12,10 @@ import { resolveRule } from "./resolve";
 export interface ListenerState {
     gateway: GatewaySpec;
     listener: Listener;
+    /** Set on a listener merged from a ListenerSet (./listenerSets.ts). */
+    listenerSet?: ListenerSetSpec;
+    /** A ListenerSet listener that collides with an earlier listener: kept out of the plan. */
+    conflicted?: boolean;
     valid: boolean;
     /** Route kinds this listener admits (of HTTPRoute and GRPCRoute, the kinds gatewaykit compiles). */
     admits: ReadonlySet<RouteKind>;
@@ -32,19 +36,38 @@ export function listenerStatesOf(gw: GatewaySpec, ctx: Context): ListenerState[]
         set.add(l.protocol);
         protocolsByPort.set(l.port, set);
     }
-    return gw.listeners.map(l => {
+    return gw.listeners.map(l => listenerStateOf(gw, l, ctx,
+        (protocolsByPort.get(l.port)?.size ?? 0) > 1
+            ? { reason: "ProtocolConflict", accepted: `another listener uses port ${l.port} with a different protocol`, conflicted: `port ${l.port} is used with both HTTP and HTTPS` }
+            : undefined));
+}
+
+/** A conflict a listener is marked with: Accepted and Conflicted messages under one reason. */
+export interface ListenerConflict {
+    reason: "ProtocolConflict" | "HostnameConflict";
+    accepted: string;
+    conflicted: string;
+}
+
+/**
+ * One listener's state and status. `listenerSet` names the ListenerSet it comes from: certificateRefs
+ * and allowedRoutes "Same" are then relative to the ListenerSet's namespace, not the Gateway's.
+ */
+export function listenerStateOf(gw: GatewaySpec, l: Listener, ctx: Context, conflict: ListenerConflict | undefined, listenerSet?: ListenerSetSpec): ListenerState {
         const conditions: Condition[] = [];
         const kinds = l.allowedRoutes?.kinds;
         const admits = new Set<RouteKind>(kinds === undefined ? ROUTE_KINDS : kinds.filter(isRouteKind).map(k => k.kind as RouteKind));
         const invalidKinds = (kinds ?? []).filter(k => !isRouteKind(k));
-        const protocolConflict = (protocolsByPort.get(l.port)?.size ?? 0) > 1;
-        const certProblem = certificateProblem(gw, l, ctx);
+        const protocolConflict = conflict !== undefined;
+        const certProblem = listenerSet
+            ? certificateProblem({ namespace: ns(listenerSet), kind: "ListenerSet" }, l, ctx)
+            : certificateProblem({ namespace: ns(gw), kind: "Gateway" }, l, ctx);
 
-        conditions.push(protocolConflict
-            ? cond("Accepted", false, "ProtocolConflict", `another listener uses port ${l.port} with a different protocol`)
+        conditions.push(conflict
+            ? cond("Accepted", false, conflict.reason, conflict.accepted)
             : cond("Accepted", true, "Accepted", "listener accepted"));
-        conditions.push(protocolConflict
-            ? cond("Conflicted", true, "ProtocolConflict", `port ${l.port} is used with both HTTP and HTTPS`)
+        conditions.push(conflict
+            ? cond("Conflicted", true, conflict.reason, conflict.conflicted)
             : cond("Conflicted", false, "NoConflicts", "no conflicts"));
         if (invalidKinds.length > 0) {
             conditions.push(cond("ResolvedRefs", false, "InvalidRouteKinds",
@@ -61,6 +84,8 @@ export function listenerStatesOf(gw: GatewaySpec, ctx: Context): ListenerState[]
         return {
             gateway: gw,
             listener: l,
+            ...(listenerSet ? { listenerSet } : {}),
+            ...(conflict && listenerSet ? { conflicted: true } : {}),
             valid,
             admits,
             status: {
@@ -70,19 +95,23 @@ export function listenerStatesOf(gw: GatewaySpec, ctx: Context): ListenerState[]
                 conditions,
             },
         };
-    });
 }
 
-export function certificateProblem(gw: GatewaySpec, l: Listener, ctx: Context): { reason: string; message: string } | undefined {
+/**
+ * Why a listener's certificateRefs cannot be used. `owner` is the object declaring the listener (its
+ * Gateway or ListenerSet): refs default to its namespace, and a ref into another namespace needs a
+ * ReferenceGrant from that kind there (a Gateway's grants are not inherited by its ListenerSets).
+ */
+export function certificateProblem(owner: { namespace: string; kind: "Gateway" | "ListenerSet" }, l: Listener, ctx: Context): { reason: string; message: string } | undefined {
     for (const ref of l.tls?.certificateRefs ?? []) {
         const group = ref.group ?? "";
         const kind = ref.kind ?? "Secret";
         if (group !== "" || kind !== "Secret") {
             return { reason: "InvalidCertificateRef", message: `certificateRef ${ref.name} has unsupported kind ${group}/${kind}; use a Secret` };
         }
-        const refNs = ref.namespace ?? ns(gw);
-        if (refNs !== ns(gw) && !(ctx.grants.get(refNs) ?? []).some(g =>
-            g.from.some(f => f.group === GATEWAY_GROUP && f.kind === "Gateway" && f.namespace === ns(gw)) &&
+        const refNs = ref.namespace ?? owner.namespace;
+        if (refNs !== owner.namespace && !(ctx.grants.get(refNs) ?? []).some(g =>
+            g.from.some(f => f.group === GATEWAY_GROUP && f.kind === owner.kind && f.namespace === owner.namespace) &&
             g.to.some(t => t.group === "" && t.kind === "Secret" && (!t.name || t.name === ref.name)))) {
             return { reason: "RefNotPermitted", message: `certificateRef ${refNs}/${ref.name} is in another namespace and no ReferenceGrant in ${refNs} permits it` };
         }
@@ -104,7 +133,7 @@ export interface Attachment {
 export function namespaceAllowed(l: ListenerState, routeNs: string, ctx: Context): boolean {
     const from = l.listener.allowedRoutes?.namespaces?.from ?? "Same";
     if (from === "All") return true;
-    if (from === "Same") return routeNs === ns(l.gateway);
+    if (from === "Same") return routeNs === ns(l.listenerSet ?? l.gateway);
     return selectorMatches(l.listener.allowedRoutes?.namespaces?.selector, ctx.namespaceLabels.get(routeNs) ?? {});
 }
 
@@ -143,24 +172,36 @@ export function attachRoute(
             ...(ref.port !== undefined ? { port: ref.port } : {}),
         };
         const refText = `${parentRef.namespace}/${ref.name}` + (ref.sectionName ? ` section ${ref.sectionName}` : "") + (ref.port ? ` port ${ref.port}` : "");
-        const gw = input.gateways.find(g => g.name === ref.name && ns(g) === parentRef.namespace);
+        const viaListenerSet = group === GATEWAY_GROUP && kind === "ListenerSet";
+        const listenerSet = viaListenerSet ? ctx.listenerSets.get(`${parentRef.namespace}/${ref.name}`) : undefined;
+        const gw = viaListenerSet
+            ? listenerSet && ctx.listenerSetParents.get(listenerSet)
+            : input.gateways.find(g => g.name === ref.name && ns(g) === parentRef.namespace);
         const controllerName = gw ? ctx.classes.get(gw.gatewayClassName)?.controllerName : undefined;
         const base = { parentRef, ...(controllerName ? { controllerName } : {}) };
-        if (group !== GATEWAY_GROUP || kind !== "Gateway") {
-            return { ...base, conditions: [cond("Accepted", false, "NoMatchingParent", `parent kind ${group}/${kind} is not supported; use a Gateway`), resolved] };
+        if (group !== GATEWAY_GROUP || (kind !== "Gateway" && kind !== "ListenerSet")) {
+            return { ...base, conditions: [cond("Accepted", false, "NoMatchingParent", `parent kind ${group}/${kind} is not supported; use a Gateway or a ListenerSet`), resolved] };
+        }
+        if (viaListenerSet && !listenerSet) {
+            return { ...base, conditions: [cond("Accepted", false, "NoMatchingParent", `ListenerSet ${parentRef.namespace}/${ref.name} does not exist`), resolved] };
+        }
+        if (viaListenerSet && !gw) {
+            return { ...base, conditions: [cond("Accepted", false, "NoMatchingParent", `ListenerSet ${parentRef.namespace}/${ref.name} is not accepted by its Gateway (see the ListenerSet's status), so its listeners carry no routes`), resolved] };
         }
         if (!gw) {
             return { ...base, conditions: [cond("Accepted", false, "NoMatchingParent", `Gateway ${parentRef.namespace}/${ref.name} does not exist`), resolved] };
         }
+        // A Gateway parentRef selects the Gateway's own listeners; a ListenerSet's are selected only through it.
         const candidates = listenerStates.get(key(gw))!.filter(l =>
+            (viaListenerSet ? l.listenerSet === listenerSet : l.listenerSet === undefined) &&
             (ref.sectionName === undefined || l.listener.name === ref.sectionName) &&
             (ref.port === undefined || l.listener.port === ref.port));
         if (candidates.length === 0) {
-            return { ...base, conditions: [cond("Accepted", false, "NoMatchingParent", `Gateway ${refText}: no listener has that ${ref.sectionName !== undefined && ref.port !== undefined ? "name and port" : ref.sectionName !== undefined ? "name" : "port"}`), resolved] };
+            return { ...base, conditions: [cond("Accepted", false, "NoMatchingParent", `${kind} ${refText}: no listener has that ${ref.sectionName !== undefined && ref.port !== undefined ? "name and port" : ref.sectionName !== undefined ? "name" : "port"}`), resolved] };
         }
         const allowed = candidates.filter(l => l.admits.has(routeKind) && namespaceAllowed(l, routeNs, ctx));
         if (allowed.length === 0) {
-            return { ...base, conditions: [cond("Accepted", false, "NotAllowedByListeners", `no listener of Gateway ${refText} admits ${routeKind}s from namespace ${routeNs} (allowedRoutes)`), resolved] };
+            return { ...base, conditions: [cond("Accepted", false, "NotAllowedByListeners", `no listener of ${kind} ${refText} admits ${routeKind}s from namespace ${routeNs} (allowedRoutes)`), resolved] };
         }
         let attached = 0;
         for (const l of allowed) {
@@ -172,7 +213,7 @@ export function attachRoute(
             if (l.valid) attachments.push({ route, kind: routeKind, listener: l, hostnames, parentIndex });
         }
         if (attached === 0) {
-            return { ...base, conditions: [cond("Accepted", false, "NoMatchingListenerHostname", `route hostnames ${JSON.stringify(route.hostnames ?? [])} do not intersect any listener hostname of Gateway ${refText}`), resolved] };
+            return { ...base, conditions: [cond("Accepted", false, "NoMatchingListenerHostname", `route hostnames ${JSON.stringify(route.hostnames ?? [])} do not intersect any listener hostname of ${kind} ${refText}`), resolved] };
         }
         return { ...base, conditions: [cond("Accepted", true, "Accepted", "route accepted"), resolved] };
     });

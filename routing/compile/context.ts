@@ -3,7 +3,7 @@
 
 import { grpcRouteAsHTTPRoute } from "../grpc";
 import { CompileInput, Condition, PlanBackend, PlanFilters, PlanForward, RouteKind } from "../plan";
-import { DEFAULT_NAMESPACE, GATEWAY_GROUP, GatewayClassSpec, GRPCRouteSpec, HTTPRouteRule, HTTPRouteSpec, Labels, ReferenceGrantSpec, ServiceSpec } from "../types";
+import { DEFAULT_NAMESPACE, GATEWAY_GROUP, GatewayClassSpec, GatewaySpec, GRPCRouteSpec, ListenerSetSpec, HTTPRouteRule, HTTPRouteSpec, Labels, ReferenceGrantSpec, ServiceSpec } from "../types";
 
 export function ns(o: { namespace?: string }): string {
     return o.namespace ?? DEFAULT_NAMESPACE;
@@ -37,6 +37,10 @@ export class Context {
     readonly grpcOrigin = new Map<HTTPRouteSpec, GRPCRouteSpec>();
     /** Every route compile attaches: the HTTPRoutes as given, then the GRPCRoutes in HTTPRoute shape. */
     readonly routes: HTTPRouteSpec[];
+    /** The input's ListenerSets by "namespace/name". */
+    readonly listenerSets = new Map<string, ListenerSetSpec>();
+    /** The Gateway each Accepted ListenerSet is merged into (set by ./listenerSets.ts). */
+    readonly listenerSetParents = new Map<ListenerSetSpec, GatewaySpec>();
 
     constructor(input: CompileInput) {
         for (const c of input.gatewayClasses ?? []) this.classes.set(c.name, c);
@@ -48,6 +52,7 @@ export class Context {
             this.grants.set(ns(g), list);
         }
         for (const n of input.namespaces ?? []) this.namespaceLabels.set(n.name, n.labels ?? {});
+        for (const l of input.listenerSets ?? []) this.listenerSets.set(key(l), l);
         this.routes = [...input.routes];
         for (const g of input.grpcRoutes ?? []) {
             const shaped = grpcRouteAsHTTPRoute(g);

@@ -11,6 +11,7 @@ import { portsOf } from "./ports";
 import { Context, DEFAULT_RULES, cond, key, ns, sortedRoutes } from "./context";
 import { Attachment, ListenerState, attachRoute, listenerStatesOf, resolveKindConflicts } from "./attach";
 import { orderRules } from "./order";
+import { mergeListenerSets, planListenerName } from "./listenerSets";
 
 export interface CompileOptions {
     /** Skip validation (the caller already ran assertValid on the same input). */
@@ -22,6 +23,7 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
     const ctx = new Context(input);
     const listenerStates = new Map<string, ListenerState[]>();
     for (const gw of input.gateways) listenerStates.set(key(gw), listenerStatesOf(gw, ctx));
+    const listenerSets = mergeListenerSets(input, ctx, listenerStates);
 
     const routes: RouteStatus[] = [];
     const attachedByListener = new Map<ListenerState, Attachment[]>();
@@ -41,12 +43,15 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
     const warningsByRoute = new Map(routes.map(r => [r.route, r.warnings]));
     const gateways: GatewayPlan[] = input.gateways.map(gw => {
         const states = listenerStates.get(key(gw))!;
-        const listeners: ListenerPlan[] = states.map(ls => {
+        const listeners: ListenerPlan[] = states.filter(ls => !ls.conflicted).map(ls => {
             const attachments = attachedByListener.get(ls) ?? [];
             ls.status.attachedRoutes = new Set(attachments.map(a => key(a.route))).size;
-            const rules = ls.valid ? orderRules(attachments, ls.listener, ctx, warningsByRoute, `${key(gw)}/${ls.listener.name}`) : [];
+            const name = planListenerName(ls);
+            const rules = ls.valid ? orderRules(attachments, ls.listener, ctx, warningsByRoute, `${key(gw)}/${name}`) : [];
+            const certNs = ns(ls.listenerSet ?? gw);
             return {
-                name: ls.listener.name,
+                name,
+                ...(ls.listenerSet ? { listenerSet: { namespace: ns(ls.listenerSet), name: ls.listenerSet.name, sectionName: ls.listener.name } } : {}),
                 port: ls.listener.port,
                 protocol: ls.listener.protocol,
                 ...(ls.listener.hostname !== undefined ? { hostname: ls.listener.hostname } : {}),
@@ -54,7 +59,7 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
                     ? { tls: {
                         mode: "Terminate" as const,
                         certificateRefs: ls.listener.tls?.certificateRefs ?? [],
-                        certificateKeys: (ls.listener.tls?.certificateRefs ?? []).map(ref => `${ref.namespace ?? ns(gw)}/${ref.name}`),
+                        certificateKeys: (ls.listener.tls?.certificateRefs ?? []).map(ref => `${ref.namespace ?? certNs}/${ref.name}`),
                     } }
                     : {}),
                 rules,
@@ -62,7 +67,10 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
         });
         const cls = ctx.classes.get(gw.gatewayClassName);
         const classKnown = !input.gatewayClasses || cls !== undefined;
-        const anyValid = states.some(s => s.valid);
+        const ownStates = states.filter(s => s.listenerSet === undefined);
+        const anyValid = ownStates.some(s => s.valid);
+        const attachedListenerSets = listenerSets?.filter(l => l.gateway === key(gw) && l.conditions[0].status === "True").length;
+        const named = listenerSets?.some(l => l.parentRef.namespace === ns(gw) && l.parentRef.name === gw.name);
         return {
             gateway: key(gw),
             name: gw.name,
@@ -82,11 +90,12 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
                         ? cond("Programmed", true, "Programmed", "routing plan compiled")
                         : cond("Programmed", false, "Invalid", "gateway is not accepted"),
                 ],
-                listeners: states.map(s => s.status),
+                listeners: ownStates.map(s => s.status),
+                ...(named ? { attachedListenerSets } : {}),
             },
         };
     });
-    return { gateways, routes };
+    return { gateways, routes, ...(listenerSets ? { listenerSets } : {}) };
 }
 
 /**
@@ -111,7 +120,7 @@ function rejectKindConflicts(attachedByListener: Map<ListenerState, Attachment[]
             if (!p.winners.includes(w)) p.winners.push(w);
             lost.push(a);
             statusOf.get(a.route)!.warnings.push(
-                `on ${key(listener.gateway)}/${listener.listener.name}, ${w} shares a hostname with this ${a.kind}; ` +
+                `on ${key(listener.gateway)}/${planListenerName(listener)}, ${w} shares a hostname with this ${a.kind}; ` +
                 `of an HTTPRoute and a GRPCRoute claiming one hostname on a listener only one is accepted (the first by namespace/name), so this route is not served there; give the routes distinct hostnames`);
         }));
     }
@@ -135,6 +144,7 @@ export function compileGateway(input: GatewayInput, options: CompileOptions = {}
         services: input.services,
         namespaces: input.namespaces,
         ...(input.referenceGrants ? { referenceGrants: input.referenceGrants } : {}),
+        ...(input.listenerSets ? { listenerSets: input.listenerSets } : {}),
     }, options);
 }
 

@@ -1,7 +1,7 @@
-// Spec validation: Gateway (listeners, TLS, allowedRoutes).
+// Spec validation: Gateway (listeners, TLS, allowedRoutes, allowedListeners) and ListenerSet (parentRef, listeners).
 
 import { ValidationIssue } from "../errors";
-import { GatewaySpec } from "../types";
+import { GATEWAY_GROUP, GatewaySpec, ListenerSetSpec } from "../types";
 import { begin, Checker, quote } from "./checker";
 import { labelKeyProblem } from "./patterns";
 
@@ -9,8 +9,46 @@ export function validateGateway(spec: GatewaySpec): ValidationIssue[] {
     const [c, s] = begin("Gateway", spec);
     if (!s) return c.issues;
     c.str("spec.gatewayClassName", s.gatewayClassName, { required: true, min: 1, max: 253, what: "the name of a GatewayClass" });
-    const listeners = c.list("spec.listeners", s.listeners, { min: 1, max: 64, required: true, what: "listeners" });
-    if (!listeners) return c.issues;
+    checkListeners(c, s.listeners, "Gateway");
+    checkAllowedListeners(c, "spec.allowedListeners", s.allowedListeners);
+    return c.issues;
+}
+
+/** A ListenerSet: its parentRef names a Gateway; its listeners follow the Gateway listener rules. */
+export function validateListenerSet(spec: ListenerSetSpec): ValidationIssue[] {
+    const [c, s] = begin("ListenerSet", spec);
+    if (!s) return c.issues;
+    const ref = c.obj("spec.parentRef", s.parentRef, true, "the Gateway these listeners are added to ({ name, namespace? })");
+    if (ref) {
+        c.str("spec.parentRef.name", ref.name, { required: true, min: 1, max: 253, what: "the name of a Gateway" });
+        c.group("spec.parentRef.group", ref.group);
+        const group = ref.group;
+        if (typeof group === "string" && group !== GATEWAY_GROUP) c.add("spec.parentRef.group", group, `must be ${quote(GATEWAY_GROUP)}: a ListenerSet attaches to a Gateway`);
+        c.kind("spec.parentRef.kind", ref.kind);
+        const kind = ref.kind;
+        if (typeof kind === "string" && kind !== "Gateway") c.add("spec.parentRef.kind", kind, "must be 'Gateway': a ListenerSet attaches to a Gateway (omit kind)");
+        c.label("spec.parentRef.namespace", ref.namespace);
+    }
+    checkListeners(c, s.listeners, "ListenerSet");
+    return c.issues;
+}
+
+function checkAllowedListeners(c: Checker, p: string, raw: unknown): void {
+    const al = c.obj(p, raw);
+    if (!al) return;
+    const ns = c.obj(`${p}.namespaces`, al.namespaces);
+    if (!ns) return;
+    const from = c.oneOf(`${p}.namespaces.from`, ns.from, ["All", "Same", "Selector", "None"]);
+    const hasSelector = ns.selector !== undefined && ns.selector !== null;
+    if (from === "Selector" && !hasSelector) {
+        c.add(`${p}.namespaces.selector`, ns.selector, "is required when from is 'Selector': give matchLabels or matchExpressions that select the namespaces whose ListenerSets may attach");
+    }
+    if (hasSelector) checkLabelSelector(c, `${p}.namespaces.selector`, ns.selector);
+}
+
+function checkListeners(c: Checker, raw: unknown, owner: "Gateway" | "ListenerSet"): void {
+    const listeners = c.list("spec.listeners", raw, { min: 1, max: 64, required: true, what: "listeners" });
+    if (!listeners) return;
     const seenNames = new Map<string, number>();
     const seenCombos = new Map<string, number>();
     listeners.forEach((raw, i) => {
@@ -26,7 +64,7 @@ export function validateGateway(spec: GatewaySpec): ValidationIssue[] {
 
         if (name !== undefined) {
             const prev = seenNames.get(name);
-            if (prev !== undefined) c.add(`${p}.name`, name, `must be unique within the Gateway; listener ${prev} is also named ${quote(name)}`);
+            if (prev !== undefined) c.add(`${p}.name`, name, `must be unique within the ${owner}; listener ${prev} is also named ${quote(name)}`);
             else seenNames.set(name, i);
         }
         if (port !== undefined && typeof l.protocol === "string") {
@@ -37,7 +75,6 @@ export function validateGateway(spec: GatewaySpec): ValidationIssue[] {
             } else seenCombos.set(combo, i);
         }
     });
-    return c.issues;
 }
 
 function checkProtocol(c: Checker, field: string, v: unknown): "HTTP" | "HTTPS" | undefined {

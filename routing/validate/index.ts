@@ -11,16 +11,16 @@
 
 import { GatewayValidationError, ValidationIssue } from "../errors";
 import { CompileInput } from "../plan";
-import { GatewayClassSpec, GatewaySpec, GRPCRouteSpec, HTTPRouteSpec, ReferenceGrantSpec, ServiceSpec } from "../types";
+import { GatewayClassSpec, GatewaySpec, GRPCRouteSpec, HTTPRouteSpec, ListenerSetSpec, ReferenceGrantSpec, ServiceSpec } from "../types";
 import { Checker, jsType, labelOf, nsOf, Obj, quote } from "./checker";
-import { validateGateway } from "./gateway";
+import { validateGateway, validateListenerSet } from "./gateway";
 import { validateGatewayClass } from "./gatewayClass";
 import { validateGRPCRoute } from "./grpcRoute";
 import { validateRoute } from "./httpRoute";
 import { validateReferenceGrant } from "./referenceGrant";
 import { validateService } from "./service";
 
-export { validateGateway, validateGatewayClass, validateGRPCRoute, validateReferenceGrant, validateRoute, validateService };
+export { validateGateway, validateGatewayClass, validateListenerSet, validateGRPCRoute, validateReferenceGrant, validateRoute, validateService };
 export { DATA_PLANE_HEADERS } from "./filters";
 export { hostnameProblem } from "./patterns";
 /** Re-exported for importers of the validate module; the one parser is routing/durations.ts. */
@@ -64,6 +64,7 @@ export function validateInput(input: CompileInput): ValidationIssue[] {
     };
     each<GatewayClassSpec>("gatewayClasses", "GatewayClass", false, validateGatewayClass);
     each<GatewaySpec>("gateways", "Gateway", true, validateGateway);
+    each<ListenerSetSpec>("listenerSets", "ListenerSet", false, validateListenerSet);
     each<HTTPRouteSpec>("routes", "HTTPRoute", true, validateRoute);
     each<GRPCRouteSpec>("grpcRoutes", "GRPCRoute", false, validateGRPCRoute);
     issues.push(...crossKindDuplicates(raw.routes, raw.grpcRoutes));

@@ -23,11 +23,23 @@ function richInput(): CompileInput {
                 },
                 { name: "https", port: 8443, protocol: "HTTPS", tls: { mode: "Terminate", certificateRefs: [{ name: "cert", kind: "Secret", group: "" }], options: { k: "v" } } },
             ],
+            allowedListeners: { namespaces: { from: "Selector", selector: { matchLabels: { t: "a" }, matchExpressions: [{ key: "t", operator: "Exists" }] } } },
+        }],
+        listenerSets: [{
+            name: "ls", namespace: "default", labels: { team: "a" },
+            parentRef: { name: "gw", namespace: "default", kind: "Gateway", group: "gateway.networking.k8s.io" },
+            listeners: [
+                { name: "web", port: 8080, protocol: "HTTP", hostname: "ls.example", allowedRoutes: { namespaces: { from: "All" } } },
+                { name: "secure", port: 8443, protocol: "HTTPS", hostname: "ls.example", tls: { certificateRefs: [{ name: "cert" }] } },
+            ],
         }],
         routes: [{
             name: "r", namespace: "default", labels: { a: "b" },
-            parentRefs: [{ name: "gw", namespace: "default", sectionName: "http", port: 8080, kind: "Gateway", group: "gateway.networking.k8s.io" }],
-            hostnames: ["a.example", "*.b.example"],
+            parentRefs: [
+                { name: "gw", namespace: "default", sectionName: "http", port: 8080, kind: "Gateway", group: "gateway.networking.k8s.io" },
+                { name: "ls", namespace: "default", sectionName: "web", kind: "ListenerSet", group: "gateway.networking.k8s.io" },
+            ],
+            hostnames: ["a.example", "*.b.example", "ls.example"],
             rules: [{
                 name: "main",
                 matches: [{
@@ -78,7 +90,7 @@ function positions(v: unknown, p: Path = [], out: Path[] = []): Path[] {
 
 const KIND: Record<string, string> = {
     gatewayClasses: "GatewayClass", gateways: "Gateway", routes: "HTTPRoute", services: "Service",
-    referenceGrants: "ReferenceGrant", namespaces: "Namespace",
+    referenceGrants: "ReferenceGrant", namespaces: "Namespace", listenerSets: "ListenerSet",
 };
 
 /** The field path an issue at `p` carries: "spec", "metadata.name", "spec.listeners[0].hostname", ... */
@@ -119,6 +131,10 @@ describe("malformed input (property-based): a named GatewayValidationError, neve
 
     it("the rich input is valid and renders", () => {
         assert.equal(outcome(base), undefined);
+        // The ListenerSet is admitted and the route attached through it, so its fields reach compile and render.
+        const plan = compile(base);
+        assert.equal(plan.listenerSets?.[0].conditions[0].status, "True");
+        assert.ok(plan.gateways[0].listeners.some(l => l.name === "default/ls/web" && l.rules.length > 0));
         assert.ok(all.length > 150, `${all.length} positions`);
     });
 

@@ -11,7 +11,7 @@ import { parseAllDocuments } from "yaml";
 import { compile } from "../../../routing/compile";
 import { Feature, featuresOfGateway } from "../../../routing/features";
 import { CompileInput } from "../../../routing/plan";
-import { ServiceSpec } from "../../../routing/types";
+import { Listener, ServiceSpec } from "../../../routing/types";
 import { validateInput } from "../../../routing/validate";
 import { celProblems } from "./checks";
 import { isTransitionRule, loadRuleTable } from "./crd-cel";
@@ -20,7 +20,7 @@ import { resolveParameters } from "../parameters";
 import { SERVICES, gatewayInput, grpcInput, input, parameters } from "../../../test/kube-generators";
 
 const CRD_DIR = path.resolve(__dirname, "../../../../shared/gateway-api-v1.6.1/crds");
-const CRD_FILES = ["gatewayclasses.yaml", "gateways.yaml", "httproutes.yaml", "grpcroutes.yaml", "referencegrants.yaml"];
+const CRD_FILES = ["gatewayclasses.yaml", "gateways.yaml", "httproutes.yaml", "grpcroutes.yaml", "referencegrants.yaml", "listenersets.yaml"];
 
 /** kind → validator of the v1 schema, from the upstream CRDs. */
 function loadValidators(): Map<string, ValidateFunction> {
@@ -61,8 +61,8 @@ function problemsOf(m: Manifest): string[] {
 }
 
 describe("kubernetes adapter: emitted objects validate against the Gateway API v1.6.1 CRDs", () => {
-    it("loads the v1 schemas of GatewayClass, Gateway, HTTPRoute, GRPCRoute and ReferenceGrant", () => {
-        assert.deepEqual([...validators.keys()].sort(), ["GRPCRoute", "Gateway", "GatewayClass", "HTTPRoute", "ReferenceGrant"]);
+    it("loads the v1 schemas of GatewayClass, Gateway, HTTPRoute, GRPCRoute, ReferenceGrant and ListenerSet", () => {
+        assert.deepEqual([...validators.keys()].sort(), ["GRPCRoute", "Gateway", "GatewayClass", "HTTPRoute", "ListenerSet", "ReferenceGrant"]);
     });
 
     it("the validator refuses what the GRPCRoute CRD refuses", () => {
@@ -93,6 +93,65 @@ describe("kubernetes adapter: emitted objects validate against the Gateway API v
         assert.ok((counts.get("GRPCRoute") ?? 0) > 200, `only ${counts.get("GRPCRoute") ?? 0} GRPCRoutes`);
         // Cross-namespace backends of a GRPCRoute get a grant from kind GRPCRoute.
         assert.ok((counts.get("ReferenceGrant") ?? 0) > 0, "no ReferenceGrant was generated");
+    });
+
+    it("the validator refuses a ListenerSet the CRD refuses (schema and CEL)", () => {
+        const bad: Manifest = {
+            apiVersion: "gateway.networking.k8s.io/v1", kind: "ListenerSet", metadata: { name: "ls", namespace: "team-a" },
+            spec: { parentRef: { name: "gw" }, listeners: [{ name: "a", port: 80, protocol: "HTTP", tls: { certificateRefs: [{ name: "c" }] } }, { name: "a", port: 0, protocol: "HTTP" }] },
+        };
+        const problems = problemsOf(bad);
+        assert.ok(problems.some(p => /must be >= 1/.test(p)), problems.join("\n"));
+        assert.ok(problems.some(p => /tls must not be specified/.test(p)), problems.join("\n"));
+        assert.ok(problems.some(p => /Listener name must be unique/.test(p)), problems.join("\n"));
+    });
+
+    it("ListenerSets, the Gateway's allowedListeners and routes attached to a ListenerSet are schema-valid and pass the CEL rules", function () {
+        this.timeout(60_000);
+        const lsListener = fc.record({
+            name: fc.constantFrom("web", "secure", "extra"),
+            host: fc.option(fc.constantFrom("shop.example.com", "*.team.example.com"), { nil: undefined }),
+            port: fc.constantFrom(80, 443, 8081),
+        }).map(({ name, host, port }): Listener => port === 443
+            ? { name, port, protocol: "HTTPS", ...(host ? { hostname: host } : {}), tls: { certificateRefs: [{ name: "shop-cert" }] } }
+            : { name, port, protocol: "HTTP", ...(host ? { hostname: host } : {}), ...(name === "extra" ? { allowedRoutes: { namespaces: { from: "All" as const } } } : {}) });
+        const withListenerSets = fc.record({
+            base: input,
+            from: fc.constantFrom<"All" | "Same" | "Selector">("All", "Same", "Selector"),
+            sets: fc.uniqueArray(fc.record({
+                name: fc.constantFrom("shop", "blog"), namespace: fc.constantFrom("default", "team-a"),
+                listeners: fc.uniqueArray(lsListener, { minLength: 1, maxLength: 3, selector: l => l.name }),
+            }), { minLength: 1, maxLength: 3, selector: s => `${s.namespace}/${s.name}` }),
+            section: fc.boolean(),
+        }).map(({ base, from, sets, section }): CompileInput => ({
+            ...base,
+            gateways: [{ ...base.gateways[0], allowedListeners: { namespaces: { from, ...(from === "Selector" ? { selector: { matchLabels: { team: "a" } } } : {}) } } }],
+            listenerSets: sets.map(s => ({
+                name: s.name, namespace: s.namespace, parentRef: { name: "gw", namespace: "default" },
+                // The CRD's rule: port, protocol and hostname unique within the ListenerSet.
+                listeners: s.listeners.filter((l, i) => s.listeners.findIndex(o => o.port === l.port && o.hostname === l.hostname) === i),
+            })),
+            routes: base.routes.map((r, i) => i % 2 === 0 ? r : {
+                ...r, parentRefs: [{ kind: "ListenerSet", name: sets[0].name, namespace: sets[0].namespace, ...(section ? { sectionName: sets[0].listeners[0].name } : {}) }],
+            }),
+        }));
+        const counts = new Map<string, number>();
+        let viaListenerSet = 0;
+        fc.assert(fc.property(withListenerSets, parameters, (inp, raw) => {
+            assert.deepEqual(validateInput(inp).map(i => i.message), [], "the generator made an invalid gatewaykit input");
+            const { params } = resolveParameters(raw);
+            const objects = allManifests(new ManifestRenderer({ ...gatewayInput(inp), listenerSets: inp.listenerSets! }, params).render("gateway"));
+            for (const m of objects) {
+                assert.deepEqual(problemsOf(m), [], JSON.stringify(m, null, 1));
+                counts.set(m.kind, (counts.get(m.kind) ?? 0) + 1);
+                if (m.kind === "HTTPRoute" && (m.spec as { parentRefs: { kind?: string }[] }).parentRefs.some(p => p.kind === "ListenerSet")) viaListenerSet++;
+            }
+            const gw = objects.find(o => o.kind === "Gateway")!;
+            assert.deepEqual((gw.spec as { allowedListeners: unknown }).allowedListeners, inp.gateways[0].allowedListeners);
+            assert.equal(objects.filter(o => o.kind === "ListenerSet").length, inp.listenerSets!.length);
+        }), { numRuns: 150, seed: 16 });
+        console.log(`      kubernetes ListenerSet schema: ${counts.get("ListenerSet")} ListenerSets, ${counts.get("Gateway")} Gateways, ${viaListenerSet} HTTPRoutes attached to a ListenerSet`);
+        assert.ok(viaListenerSet > 0 && (counts.get("ListenerSet") ?? 0) > 150);
     });
 
     it("the validator refuses what the CRDs refuse (a sanity check of the harness)", () => {

@@ -7,7 +7,7 @@
 import { GatewayInput, RouteKind } from "../../../routing/plan";
 import {
     BackendObjectReference, DEFAULT_NAMESPACE, GATEWAY_GROUP, GRPCRouteMatch, GRPCRouteRule, GRPCRouteSpec, HTTPBackendRef, HTTPRouteFilter,
-    HTTPRouteMatch, HTTPRouteRule, HTTPRouteSpec, Listener, ParentReference, ServiceSpec,
+    HTTPRouteMatch, HTTPRouteRule, HTTPRouteSpec, Listener, ListenerSetSpec, ParentReference, ServiceSpec,
 } from "../../../routing/types";
 import { ruleLabel } from "../../../routing/labels";
 import { ResolvedParameters } from "../parameters";
@@ -42,6 +42,8 @@ export interface Rendered {
     namespaces: Manifest[];
     gatewayClass?: Manifest;
     gateway?: Manifest;
+    /** ListenerSets declared with the gateway (scope "gateway"), as written: the cluster decides their admission too. */
+    listenerSets: Manifest[];
     routes: Manifest[];
     services: Manifest[];
     endpointSlices: Manifest[];
@@ -54,7 +56,7 @@ export type RenderScope = "gateway" | "routes";
 
 export function allManifests(r: Rendered): Manifest[] {
     return [
-        ...r.namespaces, ...(r.gatewayClass ? [r.gatewayClass] : []), ...(r.gateway ? [r.gateway] : []),
+        ...r.namespaces, ...(r.gatewayClass ? [r.gatewayClass] : []), ...(r.gateway ? [r.gateway] : []), ...r.listenerSets,
         ...r.services, ...r.endpointSlices, ...r.referenceGrants, ...r.routes,
     ];
 }
@@ -101,6 +103,9 @@ export class ManifestRenderer {
             namespaces: [],
             ...(scope === "gateway" && this.params.controllerName !== undefined ? { gatewayClass: this.gatewayClass() } : {}),
             ...(scope === "gateway" ? { gateway: this.gateway() } : {}),
+            listenerSets: scope === "gateway"
+                ? [...this.input.listenerSets ?? []].sort((a, b) => key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0).map(l => this.listenerSet(l))
+                : [],
             routes,
             services: services.map(s => this.service(s)),
             endpointSlices: services.flatMap(s => this.endpointSlices(s)),
@@ -157,7 +162,29 @@ export class ManifestRenderer {
                 name: gw.name, namespace: this.clusterNamespace(nsOf(gw)), labels: this.labels(gw.labels),
                 ...(annotations ? { annotations } : {}),
             },
-            spec: { gatewayClassName: this.clusterClassName(), listeners: gw.listeners.map(l => this.listener(l, nsOf(gw))) },
+            spec: {
+                gatewayClassName: this.clusterClassName(), listeners: gw.listeners.map(l => this.listener(l, nsOf(gw))),
+                ...(gw.allowedListeners ? { allowedListeners: gw.allowedListeners } : {}),
+            },
+        };
+    }
+
+    /** A ListenerSet object: its listeners as a Gateway's are written (certificateRefs relative to its own namespace). */
+    private listenerSet(ls: ListenerSetSpec): Manifest {
+        const lsNs = nsOf(ls);
+        const parentNs = this.clusterNamespace(ls.parentRef.namespace ?? lsNs);
+        return {
+            apiVersion: GATEWAY_API_VERSION,
+            kind: "ListenerSet",
+            metadata: { name: ls.name, namespace: this.clusterNamespace(lsNs), labels: this.labels(ls.labels) },
+            spec: {
+                parentRef: {
+                    ...pick(ls.parentRef, ["group", "kind"]),
+                    name: ls.parentRef.name,
+                    ...(parentNs !== this.clusterNamespace(lsNs) ? { namespace: parentNs } : {}),
+                },
+                listeners: ls.listeners.map(l => this.listener(l, lsNs)),
+            },
         };
     }
 

@@ -11,6 +11,7 @@ import { applyConfig, stopInstance } from "./apply";
 import { withLock } from "./lock";
 import { checkPayload } from "./payload";
 import { buildPlan, memoisedCompile } from "./plan";
+import { compileGateway } from "../../../routing/compile";
 import { portTaken } from "./ports";
 import { NginxReloadPendingError, readInstance } from "./process";
 import {
@@ -103,6 +104,15 @@ async function applyInstance(settings: InstanceSettings, files: Map<string, Rout
     return { state, built };
 }
 
+/**
+ * The ports the gateway's nginx listens on: its own listeners', and with ListenerSets the merged
+ * plan's (an admitted ListenerSet may add a port; one not admitted adds none).
+ */
+function listenPorts(input: GatewayInput): number[] {
+    if (!input.listenerSets?.length) return [...new Set(input.gateway.listeners.map(l => l.port))];
+    return compileGateway(input, { skipValidation: true }).gateways[0].ports.map(p => p.port);
+}
+
 /** Instances of the gateway (other than `except`) with a running nginx, with their settings. */
 function runningInstances(home: string, except?: string): InstanceSettings[] {
     const out: InstanceSettings[] = [];
@@ -137,7 +147,7 @@ async function renderAndApply(inputs: NginxGatewayInputs): Promise<NginxGatewayO
         const serving = new Set<number>();
         const self = readInstance(inputs.dir).running ? readSettings(inputs.dir) : undefined;
         for (const s of [...(self ? [self] : []), ...runningInstances(home, inputs.dir)]) for (const p of s.ports ?? []) serving.add(p);
-        for (const port of [...new Set(settings.input.gateway.listeners.map(l => l.port))]) {
+        for (const port of listenPorts(settings.input)) {
             if (!serving.has(port) && await portTaken(settings.listenAddress, port)) {
                 throw new Error(`port ${port} on ${settings.listenAddress} is taken (Address already in use) by a process that is not an nginx ` +
                     `of Gateway ${inputs.gateway}; free it or choose another listener port`);
