@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { compile } from "./compile";
 import { hostnameSpecificity } from "./hostname";
 import { PlanMatch } from "./plan";
-import { compareRules, RuleOrderKey } from "./precedence";
+import { compareRules, RuleOrderKey, sortRules } from "./precedence";
 import { HTTPRouteMatch } from "./types";
 import { input, route } from "../test/fixtures/build";
 
@@ -57,6 +57,16 @@ describe("precedence", () => {
             assert.equal(Math.sign(compareRules(a, b)), -Math.sign(compareRules(b, a)));
             if (compareRules(a, b) <= 0 && compareRules(b, c) <= 0) assert.ok(compareRules(a, c) <= 0);
         }), { numRuns: 2000 });
+    });
+
+    it("sortRules puts rules where a stable sort by compareRules does, equal rules in input order", () => {
+        // Tagged copies: equal keys (same route, rule and match) are told apart by their position.
+        fc.assert(fc.property(fc.array(arbRule, { maxLength: 40 }), rules => {
+            const tagged = rules.map((r, i) => ({ ...r, i }));
+            const before = tagged.map(r => r.i);
+            assert.deepStrictEqual(sortRules(tagged).map(r => r.i), [...tagged].sort(compareRules).map(r => r.i));
+            assert.deepStrictEqual(tagged.map(r => r.i), before, "sortRules must not reorder its input");
+        }), { numRuns: 1000 });
     });
 
     it("does not depend on declaration order of routes", () => {

@@ -10,7 +10,7 @@
 // Rules whose hostnames differ but tie on specificity can never match the same host; we order them
 // by hostname text right after specificity so output is stable and grouped by host.
 
-import { hostnameSpecificity } from "./hostname";
+import { compareHostnameSpecificity } from "./hostname";
 import { PlanMatch, PlanRule } from "./plan";
 
 const PATH_RANK: Record<PlanMatch["path"]["type"], number> = { Exact: 3, RegularExpression: 2, PathPrefix: 1 };
@@ -20,16 +20,40 @@ export type RuleOrderKey = Pick<PlanRule, "hostname" | "match" | "route" | "rule
 
 /** Negative when `a` takes precedence over `b`. */
 export function compareRules(a: RuleOrderKey, b: RuleOrderKey): number {
-    const [an, al] = hostnameSpecificity(a.hostname);
-    const [bn, bl] = hostnameSpecificity(b.hostname);
-    if (an !== bn) return bn - an;
-    if (al !== bl) return bl - al;
-    if (a.hostname !== b.hostname) return (a.hostname ?? "") < (b.hostname ?? "") ? -1 : 1;
+    const h = compareHostnames(a.hostname, b.hostname);
+    if (h !== 0) return h;
     const m = compareMatches(a.match, b.match);
     if (m !== 0) return m;
     if (a.route !== b.route) return a.route < b.route ? -1 : 1;
     if (a.ruleIndex !== b.ruleIndex) return a.ruleIndex - b.ruleIndex;
     return a.matchIndex - b.matchIndex;
+}
+
+/** Step 1, then the hostname text (ties in specificity never match one host; text keeps output stable). */
+export function compareHostnames(a: string | undefined, b: string | undefined): number {
+    const h = compareHostnameSpecificity(a, b);
+    if (h !== 0) return h;
+    if (a !== b) return (a ?? "") < (b ?? "") ? -1 : 1;
+    return 0;
+}
+
+/**
+ * `rules` in compareRules order, as a stable sort by it would put them, in a new array. The rules are
+ * grouped by hostname first (compareRules' first criterion), so the sort runs over each group, not
+ * over everything with the hostnames compared at every step.
+ */
+export function sortRules<T extends RuleOrderKey>(rules: readonly T[]): T[] {
+    const byHost = new Map<string | undefined, T[]>();
+    for (const r of rules) {
+        const group = byHost.get(r.hostname);
+        if (group) group.push(r); else byHost.set(r.hostname, [r]);
+    }
+    if (byHost.size <= 1) return (byHost.values().next().value ?? []).sort(compareRules);
+    const out: T[] = [];
+    for (const host of [...byHost.keys()].sort(compareHostnames)) {
+        for (const r of byHost.get(host)!.sort(compareRules)) out.push(r);
+    }
+    return out;
 }
 
 /** Specificity of the match alone (steps 2–5). */
@@ -43,9 +67,9 @@ export function compareMatches(a: PlanMatch, b: PlanMatch): number {
     return b.queryParams.length - a.queryParams.length;
 }
 
-/** A canonical text of a match on a hostname: two rules with the same key are identical matches. */
-export function matchKey(hostname: string | undefined, m: PlanMatch): string {
+/** A canonical text of a match: two rules on the same hostname whose matches have the same key are identical. */
+export function matchKey(m: PlanMatch): string {
     const hs = m.headers.map(h => `${h.type}:${h.name}=${h.value}`).sort();
     const qs = m.queryParams.map(q => `${q.type}:${q.name}=${q.value}`).sort();
-    return JSON.stringify([hostname ?? "*any*", m.path.type, m.path.value, m.method ?? "", hs, qs]);
+    return JSON.stringify([m.path.type, m.path.value, m.method ?? "", hs, qs]);
 }

@@ -2,10 +2,10 @@
 // listener and route status conditions (Accepted, ResolvedRefs) and certificate checks.
 
 import { intersectHostnames } from "../hostname";
-import { CompileInput, Condition, ListenerStatus, RouteParentStatus, RouteStatus } from "../plan";
+import { Condition, ListenerStatus, RouteParentStatus, RouteStatus } from "../plan";
 import { GATEWAY_GROUP, GatewaySpec, HTTPRouteSpec, LabelSelector, Labels, Listener } from "../types";
 import { Context, cond, key, ns, rulesOf } from "./context";
-import { resolveRule } from "./resolve";
+import { resolveRule, resolvedRoute } from "./resolve";
 
 // ---------------------------------------------------------------- listeners
 
@@ -116,7 +116,7 @@ export function selectorMatches(sel: LabelSelector | undefined, labels: Labels):
 }
 
 export function attachRoute(
-    route: HTTPRouteSpec, input: CompileInput, listenerStates: Map<string, ListenerState[]>, ctx: Context,
+    route: HTTPRouteSpec, listenerStates: Map<string, ListenerState[]>, ctx: Context,
 ): { status: RouteStatus; attachments: Attachment[] } {
     const routeNs = ns(route);
     const warnings: string[] = [];
@@ -133,7 +133,7 @@ export function attachRoute(
             ...(ref.port !== undefined ? { port: ref.port } : {}),
         };
         const refText = `${parentRef.namespace}/${ref.name}` + (ref.sectionName ? ` section ${ref.sectionName}` : "") + (ref.port ? ` port ${ref.port}` : "");
-        const gw = input.gateways.find(g => g.name === ref.name && ns(g) === parentRef.namespace);
+        const gw = ctx.gateways.get(`${parentRef.namespace}/${ref.name}`);
         const controllerName = gw ? ctx.classes.get(gw.gatewayClassName)?.controllerName : undefined;
         const base = { parentRef, ...(controllerName ? { controllerName } : {}) };
         if (group !== GATEWAY_GROUP || kind !== "Gateway") {
@@ -171,8 +171,9 @@ export function attachRoute(
 }
 
 export function resolvedRefsCondition(route: HTTPRouteSpec, ctx: Context): Condition {
+    const resolved = resolvedRoute(key(route), ctx);
     for (const [i, rule] of rulesOf(route).entries()) {
-        const { backends, filters } = resolveRule(route, i, ctx);
+        const { backends, filters } = resolveRule(route, i, ctx, resolved);
         const bad = backends.find(b => b.invalidReason);
         if (bad) {
             return cond("ResolvedRefs", false, bad.invalidReason!, `rule ${rule.name ?? i}: backendRef ${bad.service}${bad.port ? ":" + bad.port : ""}: ${describeInvalid(bad.invalidReason!)}`);

@@ -1,8 +1,8 @@
 // Shared by the compile stages: namespace/name keys, conditions, the tie-break order and the
 // lookup context (classes, services, grants, namespaces) built once per compile.
 
-import { CompileInput, Condition, PlanBackend, PlanFilters, PlanForward } from "../plan";
-import { DEFAULT_NAMESPACE, GATEWAY_GROUP, GatewayClassSpec, HTTPRouteRule, HTTPRouteSpec, Labels, ReferenceGrantSpec, ServiceSpec } from "../types";
+import { CompileInput, Condition, PlanBackend, PlanFilters, PlanForward, PlanMatch, PlanRule } from "../plan";
+import { DEFAULT_NAMESPACE, GATEWAY_GROUP, GatewayClassSpec, GatewaySpec, HTTPRouteRule, HTTPRouteSpec, Labels, ReferenceGrantSpec, ServiceSpec } from "../types";
 
 export function ns(o: { namespace?: string }): string {
     return o.namespace ?? DEFAULT_NAMESPACE;
@@ -18,7 +18,36 @@ export function cond(type: string, ok: boolean, reason: string, message: string)
 
 /** Routes in the tie-break order, so status lists and warnings are deterministic. */
 export function sortedRoutes(routes: HTTPRouteSpec[]): HTTPRouteSpec[] {
-    return [...routes].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    // Keys made once, not per comparison; the sort is stable, so routes sharing a key keep input order.
+    const keyed = routes.map(route => ({ route, key: key(route) }));
+    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return keyed.map(k => k.route);
+}
+
+/**
+ * One route's resolutions, by rule index and match index, made once per compile and shared by every
+ * match, hostname and listener of the rule. Keyed by "namespace/name", so routes that repeat a name
+ * (only possible under skipValidation) share the first one's.
+ */
+export interface ResolvedRoute {
+    rules: ({ filters: PlanFilters; backends: PlanBackend[] } | undefined)[];
+    forwards: (PlanForward | undefined)[][];
+}
+
+/** One rule's share of its PlanRules that no listener or hostname changes. */
+export interface RuleParts {
+    ruleIndex: number;
+    ruleName?: string;
+    label: string;
+    timeouts?: PlanRule["timeouts"];
+    filters: PlanFilters;
+    backends: PlanBackend[];
+    /** No URLRewrite (rule or backend) reads the match, so one forward serves every match of the rule. */
+    matchFree: boolean;
+    matches: PlanMatch[];
+    /** PlanRule.id per match, before any "@hostname". */
+    ids: string[];
+    fields: PlanRule["field"][];
 }
 
 export class Context {
@@ -28,13 +57,18 @@ export class Context {
     readonly serviceList: readonly ServiceSpec[];
     readonly grants = new Map<string, ReferenceGrantSpec[]>();
     readonly namespaceLabels = new Map<string, Labels>();
-    /** Resolved backends per (route, rule), shared by every match and hostname of the rule. */
-    readonly ruleCache = new Map<string, { filters: PlanFilters; backends: PlanBackend[] }>();
-    /** Forward actions per (route, rule, match), shared by every hostname and listener. */
-    readonly forwardCache = new Map<string, PlanForward>();
+    /** Gateways by "namespace/name"; the first of that name when names repeat. */
+    readonly gateways = new Map<string, GatewaySpec>();
+    /** Resolutions of same-namespace Service refs, by "namespace/name" then port (./resolve.ts). */
+    readonly localRefs = new Map<string, Map<unknown, Pick<PlanBackend, "service" | "kind" | "group" | "port" | "endpoints" | "serviceSpec" | "invalidReason">>>();
+    /** Per route "namespace/name": its resolved rules and forward actions (./resolve.ts). */
+    readonly resolvedRoutes = new Map<string, ResolvedRoute>();
+    /** Per route: the parts of its PlanRules no listener or hostname changes (./order.ts). */
+    readonly ruleParts = new Map<HTTPRouteSpec, RuleParts[]>();
 
     constructor(input: CompileInput) {
         for (const c of input.gatewayClasses ?? []) this.classes.set(c.name, c);
+        for (const g of input.gateways) if (!this.gateways.has(key(g))) this.gateways.set(key(g), g);
         this.serviceList = input.services ?? [];
         for (const s of this.serviceList) this.services.set(key(s), s);
         for (const g of input.referenceGrants ?? []) {

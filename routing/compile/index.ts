@@ -26,7 +26,7 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
     const routes: RouteStatus[] = [];
     const attachedByListener = new Map<ListenerState, Attachment[]>();
     for (const route of sortedRoutes(input.routes)) {
-        const { status, attachments } = attachRoute(route, input, listenerStates, ctx);
+        const { status, attachments } = attachRoute(route, listenerStates, ctx);
         routes.push(status);
         for (const a of attachments) {
             const list = attachedByListener.get(a.listener) ?? [];

@@ -5,12 +5,12 @@
 import { ruleFields, ruleLabel } from "../labels";
 import { stripTrailingSlash } from "../paths";
 import { PlanMatch, PlanRule, PlanValueMatch } from "../plan";
-import { compareRules, matchKey } from "../precedence";
-import { Listener } from "../types";
+import { compareMatches, matchKey, sortRules } from "../precedence";
+import { HTTPRouteSpec, Listener } from "../types";
 import { actionOf, forwardOf, timeoutsOf } from "./actions";
-import { Context, DEFAULT_MATCH, key, ns, rulesOf } from "./context";
+import { Context, DEFAULT_MATCH, ResolvedRoute, RuleParts, key, ns, rulesOf } from "./context";
 import { Attachment } from "./attach";
-import { resolveRule } from "./resolve";
+import { resolveRule, resolvedRoute } from "./resolve";
 
 export type RawValueMatch = { type?: "Exact" | "RegularExpression"; name: string; value: string };
 
@@ -22,17 +22,21 @@ export type RawValueMatch = { type?: "Exact" | "RegularExpression"; name: string
 export function planMatch(m: { path?: { type?: PlanMatch["path"]["type"]; value?: string }; headers?: RawValueMatch[]; queryParams?: RawValueMatch[]; method?: PlanMatch["method"] }): PlanMatch {
     const type = m.path?.type ?? "PathPrefix";
     const value = m.path?.value ?? "/";
-    return {
+    const out: PlanMatch = {
         path: type === "PathPrefix" ? { type, value, prefix: stripTrailingSlash(value) } : { type, value },
         headers: firstPerName(m.headers, true),
         queryParams: firstPerName(m.queryParams, false),
-        ...(m.method ? { method: m.method } : {}),
     };
+    if (m.method) out.method = m.method;
+    return out;
 }
 
+/** The headers or queryParams of a match that has none: one frozen list, shared (plans are immutable). */
+const NO_VALUE_MATCHES = Object.freeze([]) as unknown as PlanValueMatch[];
+
 export function firstPerName(ms: RawValueMatch[] | undefined, lowerNames: boolean): PlanValueMatch[] {
+    if (!ms || ms.length === 0) return NO_VALUE_MATCHES;
     const out: PlanValueMatch[] = [];
-    if (!ms) return out;
     const seen = new Set<string>();
     for (const v of ms) {
         const name = lowerNames ? v.name.toLowerCase() : v.name;
@@ -43,60 +47,118 @@ export function firstPerName(ms: RawValueMatch[] | undefined, lowerNames: boolea
     return out;
 }
 
-export function orderRules(attachments: Attachment[], listener: Listener, ctx: Context, warnings: Map<string, string[]>, where: string): PlanRule[] {
-    const rules: PlanRule[] = [];
-    for (const { route, hostnames } of attachments) {
-        const routeKey = key(route);
-        rulesOf(route).forEach((rule, ruleIndex) => {
-            const { filters, backends } = resolveRule(route, ruleIndex, ctx);
-            const ruleId = rule.name ?? String(ruleIndex);
-            const label = ruleLabel({ route: routeKey, ruleIndex, ruleName: rule.name });
-            const timeouts = rule.timeouts ? timeoutsOf(rule.timeouts) : undefined;
-            (rule.matches && rule.matches.length > 0 ? rule.matches : DEFAULT_MATCH).forEach((m, matchIndex) => {
-                const match = planMatch(m);
-                const field = ruleFields(ruleIndex, matchIndex);
-                let action: PlanRule["action"];
-                if (filters.requestRedirect) {
-                    action = actionOf(filters, backends, match, listener);
-                } else {
-                    const cacheKey = `${routeKey}#${ruleIndex}#${matchIndex}`;
-                    let forward = ctx.forwardCache.get(cacheKey);
-                    if (!forward) ctx.forwardCache.set(cacheKey, forward = forwardOf(filters, backends, match));
-                    action = forward;
-                }
-                for (const hostname of hostnames) {
-                    rules.push({
-                        id: `${routeKey}/${ruleId}/${matchIndex}${hostname !== undefined ? "@" + hostname : ""}`,
-                        route: routeKey,
-                        routeNamespace: ns(route),
-                        routeName: route.name,
-                        ruleIndex,
-                        ...(rule.name !== undefined ? { ruleName: rule.name } : {}),
-                        matchIndex,
-                        ...(hostname !== undefined ? { hostname } : {}),
-                        match,
-                        filters,
-                        backends,
-                        ...(timeouts ? { timeouts } : {}),
-                        label,
-                        field,
-                        action,
-                    });
-                }
-            });
-        });
+/** Field-path heads by rule and match index: the same few strings for every route. */
+const FIELDS: PlanRule["field"][][] = [];
+function fieldsOf(ruleIndex: number, matchIndex: number): PlanRule["field"] {
+    const row = FIELDS[ruleIndex] ?? (FIELDS[ruleIndex] = []);
+    return row[matchIndex] ?? (row[matchIndex] = ruleFields(ruleIndex, matchIndex));
+}
+
+/** The route's RuleParts, built on its first listener and reused on the others. */
+function rulePartsOf(route: HTTPRouteSpec, routeKey: string, resolved: ResolvedRoute, ctx: Context): RuleParts[] {
+    const cached = ctx.ruleParts.get(route);
+    if (cached) return cached;
+    const parts = rulesOf(route).map((rule, ruleIndex): RuleParts => {
+        const { filters, backends } = resolveRule(route, ruleIndex, ctx, resolved);
+        const written = rule.matches && rule.matches.length > 0 ? rule.matches : DEFAULT_MATCH;
+        const ruleId = rule.name ?? String(ruleIndex);
+        return {
+            ruleIndex,
+            ...(rule.name !== undefined ? { ruleName: rule.name } : {}),
+            label: ruleLabel({ route: routeKey, ruleIndex, ruleName: rule.name }),
+            ...(rule.timeouts ? { timeouts: timeoutsOf(rule.timeouts) } : {}),
+            filters, backends,
+            matchFree: !filters.urlRewrite && backends.every(b => !b.filters.urlRewrite),
+            matches: written.map(m => planMatch(m)),
+            ids: written.map((_, matchIndex) => [routeKey, ruleId, matchIndex].join("/")),
+            fields: written.map((_, matchIndex) => fieldsOf(ruleIndex, matchIndex)),
+        };
+    });
+    ctx.ruleParts.set(route, parts);
+    return parts;
+}
+
+/**
+ * One PlanRule, its keys in the documented order. Object literals rather than spreads of optional
+ * fields, and one literal per common shape: this runs for every (rule × match × hostname).
+ */
+function planRule(p: RuleParts, route: string, routeNamespace: string, routeName: string, matchIndex: number, hostname: string | undefined, action: PlanRule["action"]): PlanRule {
+    const { ruleIndex, filters, backends, label } = p, match = p.matches[matchIndex], field = p.fields[matchIndex];
+    // join, not a template: it makes one flat string rather than a chain of concatenations to keep.
+    const id = hostname === undefined ? p.ids[matchIndex] : [p.ids[matchIndex], hostname].join("@");
+    if (p.ruleName === undefined && p.timeouts === undefined) {
+        return hostname === undefined
+            ? { id, route, routeNamespace, routeName, ruleIndex, matchIndex, match, filters, backends, label, field, action }
+            : { id, route, routeNamespace, routeName, ruleIndex, matchIndex, hostname, match, filters, backends, label, field, action };
     }
-    rules.sort(compareRules);
-    // Identical matches from different routes: the first in order wins; warn the route that loses.
-    const winners = new Map<string, PlanRule>();
-    for (const r of rules) {
-        const k = matchKey(r.hostname, r.match);
-        const w = winners.get(k);
-        if (!w) { winners.set(k, r); continue; }
+    return {
+        id, route, routeNamespace, routeName, ruleIndex,
+        ...(p.ruleName !== undefined ? { ruleName: p.ruleName } : {}),
+        matchIndex,
+        ...(hostname !== undefined ? { hostname } : {}),
+        match, filters, backends,
+        ...(p.timeouts ? { timeouts: p.timeouts } : {}),
+        label, field, action,
+    };
+}
+
+/**
+ * The listener's PlanRules in precedence order, and a warning to every route whose match loses an
+ * identical match of another route. Linear in the rules apart from the sort: the parts of a rule are
+ * built once per route, forwards once per match.
+ */
+export function orderRules(attachments: Attachment[], listener: Listener, ctx: Context, warnings: Map<string, string[]>, where: string): PlanRule[] {
+    const unsorted: PlanRule[] = [];
+    for (const { route, hostnames } of attachments) {
+        const routeKey = key(route), routeNamespace = ns(route), routeName = route.name;
+        const resolved = resolvedRoute(routeKey, ctx);
+        for (const p of rulePartsOf(route, routeKey, resolved, ctx)) {
+            const forwards = resolved.forwards[p.ruleIndex] ?? (resolved.forwards[p.ruleIndex] = []);
+            for (let matchIndex = 0; matchIndex < p.matches.length; matchIndex++) {
+                const match = p.matches[matchIndex];
+                // A redirect depends on the listener; a forward does not, so it is shared.
+                const action = p.filters.requestRedirect
+                    ? actionOf(p.filters, p.backends, match, listener)
+                    : forwards[matchIndex] ?? (forwards[matchIndex] = p.matchFree && matchIndex > 0 && forwards[0] ? forwards[0] : forwardOf(p.filters, p.backends, match));
+                for (const hostname of hostnames) unsorted.push(planRule(p, routeKey, routeNamespace, routeName, matchIndex, hostname, action));
+            }
+        }
+    }
+    const rules = sortRules(unsorted);
+    warnIdenticalMatches(rules, warnings, where);
+    return rules;
+}
+
+/**
+ * Identical matches (same hostname, same matchKey) from different routes: the first in precedence
+ * order wins; the route that loses is warned. Identical rules compare equal on hostname and
+ * compareMatches, and sorted rules that do are adjacent, so each such run is checked on its own,
+ * its rules grouped by path value first: most runs need no matchKey at all.
+ */
+function warnIdenticalMatches(rules: PlanRule[], warnings: Map<string, string[]>, where: string): void {
+    let start = 0;
+    for (let i = 1; i <= rules.length; i++) {
+        if (i < rules.length && rules[i].hostname === rules[start].hostname && compareMatches(rules[start].match, rules[i].match) === 0) continue;
+        if (i - start > 1) warnInRun(rules, start, i, warnings, where);
+        start = i;
+    }
+}
+
+function warnInRun(rules: PlanRule[], from: number, to: number, warnings: Map<string, string[]>, where: string): void {
+    let oneRoute = true;
+    for (let i = from + 1; i < to && oneRoute; i++) oneRoute = rules[i].route === rules[from].route;
+    if (oneRoute) return;
+    const winnersByPath = new Map<string, { rule: PlanRule; key?: string }[]>();
+    for (let i = from; i < to; i++) {
+        const r = rules[i];
+        const winners = winnersByPath.get(r.match.path.value);
+        if (!winners) { winnersByPath.set(r.match.path.value, [{ rule: r }]); continue; }
+        const k = matchKey(r.match);
+        const w = winners.find(c => (c.key ??= matchKey(c.rule.match)) === k)?.rule;
+        if (!w) { winners.push({ rule: r, key: k }); continue; }
         if (w.route !== r.route) {
             warnings.get(r.route)?.push(
                 `on ${where}, rule ${r.ruleName ?? r.ruleIndex} match ${r.matchIndex}${r.hostname ? ` (host ${r.hostname})` : ""} is identical to a match of ${w.route}, which wins the tie (alphabetical namespace/name); this match never receives traffic`);
         }
     }
-    return rules;
 }

@@ -3,7 +3,7 @@
 
 import { PlanBackend, PlanFilters, PlanMirror } from "../plan";
 import { BackendObjectReference, HTTPRouteFilter, HTTPRouteSpec } from "../types";
-import { Context, key, ns, rulesOf } from "./context";
+import { Context, ResolvedRoute, key, ns, rulesOf } from "./context";
 
 // ---------------------------------------------------------------- backend resolution
 
@@ -14,6 +14,19 @@ export function resolveRef(ref: BackendObjectReference, routeNs: string, ctx: Co
     const kind = ref.kind ?? "Service";
     const refNs = ref.namespace ?? routeNs;
     const service = `${refNs}/${ref.name}`;
+    // A Service in the route's own namespace (the common case) resolves the same for every route that
+    // names it with that port: resolved once, its endpoints shared (plans are immutable).
+    if (group === "" && kind === "Service" && refNs === routeNs) {
+        let byPort = ctx.localRefs.get(service);
+        if (!byPort) ctx.localRefs.set(service, byPort = new Map());
+        let r = byPort.get(ref.port);
+        if (!r) byPort.set(ref.port, r = resolveService(ref, routeNs, refNs, service, group, kind, ctx));
+        return r;
+    }
+    return resolveService(ref, routeNs, refNs, service, group, kind, ctx);
+}
+
+function resolveService(ref: BackendObjectReference, routeNs: string, refNs: string, service: string, group: string, kind: string, ctx: Context): RefResolution {
     const base = { service, kind, group, ...(ref.port !== undefined ? { port: ref.port } : {}), endpoints: [] };
     if (group !== "" || kind !== "Service") return { ...base, invalidReason: "InvalidKind" };
     if (!ctx.referencePermitted(routeNs, refNs, "", "Service", ref.name)) return { ...base, invalidReason: "RefNotPermitted" };
@@ -25,7 +38,11 @@ export function resolveRef(ref: BackendObjectReference, routeNs: string, ctx: Co
     return { ...base, serviceSpec: svc, endpoints: (svc.endpoints ?? []).map(e => ({ address: e.address, port: e.port ?? target })) };
 }
 
+/** The filters of a rule or backendRef that has none: one frozen object, shared (plans are immutable). */
+export const NO_FILTERS: PlanFilters = Object.freeze({ requestMirrors: Object.freeze([]) as unknown as PlanMirror[] });
+
 export function planFilters(filters: HTTPRouteFilter[] | undefined, routeNs: string, ctx: Context): PlanFilters {
+    if (filters === undefined || filters.length === 0) return NO_FILTERS;
     const out: PlanFilters = { requestMirrors: [] };
     for (const f of filters ?? []) {
         switch (f.type) {
@@ -58,9 +75,15 @@ export function planFilters(filters: HTTPRouteFilter[] | undefined, routeNs: str
     return out;
 }
 
-export function resolveRule(route: HTTPRouteSpec, ruleIndex: number, ctx: Context): { filters: PlanFilters; backends: PlanBackend[] } {
-    const cacheKey = `${key(route)}#${ruleIndex}`;
-    const cached = ctx.ruleCache.get(cacheKey);
+/** The route's entry in ctx.resolvedRoutes, made empty when first asked for. */
+export function resolvedRoute(routeKey: string, ctx: Context): ResolvedRoute {
+    let resolved = ctx.resolvedRoutes.get(routeKey);
+    if (!resolved) ctx.resolvedRoutes.set(routeKey, resolved = { rules: [], forwards: [] });
+    return resolved;
+}
+
+export function resolveRule(route: HTTPRouteSpec, ruleIndex: number, ctx: Context, resolved = resolvedRoute(key(route), ctx)): { filters: PlanFilters; backends: PlanBackend[] } {
+    const cached = resolved.rules[ruleIndex];
     if (cached) return cached;
     const rule = rulesOf(route)[ruleIndex];
     const routeNs = ns(route);
@@ -69,7 +92,7 @@ export function resolveRule(route: HTTPRouteSpec, ruleIndex: number, ctx: Contex
         weight: b.weight ?? 1,
         filters: planFilters(b.filters, routeNs, ctx),
     }));
-    const resolved = { filters: planFilters(rule.filters, routeNs, ctx), backends };
-    ctx.ruleCache.set(cacheKey, resolved);
-    return resolved;
+    const out = { filters: planFilters(rule.filters, routeNs, ctx), backends };
+    resolved.rules[ruleIndex] = out;
+    return out;
 }
