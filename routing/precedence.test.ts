@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { compile } from "./compile";
 import { hostnameSpecificity } from "./hostname";
 import { PlanMatch } from "./plan";
-import { compareRules, RuleOrderKey, sortRules } from "./precedence";
+import { compareMatches, compareRules, matchRank, RuleOrderKey, sortRules } from "./precedence";
 import { HTTPRouteMatch } from "./types";
 import { input, route } from "../test/fixtures/build";
 
@@ -56,6 +56,22 @@ describe("precedence", () => {
         fc.assert(fc.property(arbRule, arbRule, arbRule, (a, b, c) => {
             assert.equal(Math.sign(compareRules(a, b)), -Math.sign(compareRules(b, a)));
             if (compareRules(a, b) <= 0 && compareRules(b, c) <= 0) assert.ok(compareRules(a, c) <= 0);
+        }), { numRuns: 2000 });
+    });
+
+    it("matchRank orders matches as compareMatches does, and gives up where a count outgrows its bits", () => {
+        const long = fc.record({
+            path: fc.record({ type: fc.constantFrom(...PATH_TYPES), value: fc.constantFrom("/", "/a/b", "/" + "x".repeat(65534), "/" + "x".repeat(65535)) }),
+            headers: fc.array(fc.constant({ type: "Exact" as const, name: "x", value: "1" }), { maxLength: 33 }),
+            queryParams: fc.array(fc.constant({ type: "Exact" as const, name: "q", value: "1" }), { maxLength: 33 }),
+            method: fc.option(fc.constant("GET" as const), { nil: undefined }),
+        });
+        fc.assert(fc.property(fc.oneof(arbMatch, long), fc.oneof(arbMatch, long), (a, b) => {
+            const ra = matchRank(a), rb = matchRank(b);
+            const fits = (m: PlanMatch) => m.path.value.length < 65536 && m.headers.length < 32 && m.queryParams.length < 32;
+            assert.equal(ra !== undefined, fits(a));
+            if (ra === undefined || rb === undefined) return;
+            assert.equal(Math.sign(rb - ra), Math.sign(compareMatches(a, b)));
         }), { numRuns: 2000 });
     });
 

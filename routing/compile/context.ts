@@ -29,8 +29,10 @@ export function sortedRoutes(routes: HTTPRouteSpec[]): HTTPRouteSpec[] {
  * match, hostname and listener of the rule. Keyed by "namespace/name", so routes that repeat a name
  * (only possible under skipValidation) share the first one's.
  */
+export interface ResolvedRule { filters: PlanFilters; backends: PlanBackend[] }
+
 export interface ResolvedRoute {
-    rules: ({ filters: PlanFilters; backends: PlanBackend[] } | undefined)[];
+    rules: (ResolvedRule | undefined)[];
     forwards: (PlanForward | undefined)[][];
 }
 
@@ -42,9 +44,13 @@ export interface RuleParts {
     timeouts?: PlanRule["timeouts"];
     filters: PlanFilters;
     backends: PlanBackend[];
+    /** Its filters and backends, as resolved (maybe shared with other rules). */
+    resolved: ResolvedRule;
     /** No URLRewrite (rule or backend) reads the match, so one forward serves every match of the rule. */
     matchFree: boolean;
     matches: PlanMatch[];
+    /** matchRank per match (routing/precedence.ts). */
+    ranks: (number | undefined)[];
     /** PlanRule.id per match, before any "@hostname". */
     ids: string[];
     fields: PlanRule["field"][];
@@ -61,6 +67,13 @@ export class Context {
     readonly gateways = new Map<string, GatewaySpec>();
     /** Resolutions of same-namespace Service refs, by "namespace/name" then port (./resolve.ts). */
     readonly localRefs = new Map<string, Map<unknown, Pick<PlanBackend, "service" | "kind" | "group" | "port" | "endpoints" | "serviceSpec" | "invalidReason">>>();
+    /** Shared backends by resolution (only the shared ones have an entry), then weight; and their ids. */
+    readonly sharedBackends = new Map<object, Map<number, PlanBackend>>();
+    readonly backendIds = new Map<PlanBackend, number>();
+    /** Shared filter-less rules by their backends' ids. */
+    readonly sharedRules = new Map<string, ResolvedRule>();
+    /** The one forward of each match-free resolved rule (./order.ts). */
+    readonly forwards = new Map<ResolvedRule, PlanForward>();
     /** Per route "namespace/name": its resolved rules and forward actions (./resolve.ts). */
     readonly resolvedRoutes = new Map<string, ResolvedRoute>();
     /** Per route: the parts of its PlanRules no listener or hostname changes (./order.ts). */

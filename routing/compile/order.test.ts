@@ -4,6 +4,7 @@ import { strict as assert } from "assert";
 import fc from "fast-check";
 import { compile } from ".";
 import { RoutingPlan } from "../plan";
+import { compareRules } from "../precedence";
 import { inputOf, routeSet } from "../../test/plan-generators";
 import { syntheticInput } from "../../bench/workload";
 
@@ -62,6 +63,30 @@ describe("order: identical matches", () => {
         assert.equal(w.get("default/b")!.length, 1);
         assert.match(w.get("default/b")![0], /identical to a match of default\/a/);
         assert.deepStrictEqual(w.get("default/c"), []);
+    });
+});
+
+describe("order: precedence", () => {
+    const inOrder = (plan: RoutingPlan) => {
+        for (const l of plan.gateways.flatMap(g => g.listeners)) {
+            assert.deepStrictEqual(l.rules.map(r => r.id), [...l.rules].sort(compareRules).map(r => r.id));
+        }
+    };
+
+    it("lists every listener's rules in compareRules order on generated route sets", () => {
+        fc.assert(fc.property(routeSet(false), gen => inOrder(compile(inputOf(gen)))), { numRuns: 200 });
+    });
+
+    it("keeps that order where matches do not fit a numeric rank or route names repeat (skipValidation)", () => {
+        fc.assert(fc.property(routeSet(true), fc.boolean(), (gen, repeat) => {
+            const inp = inputOf(gen);
+            const [first] = inp.routes;
+            // 40 header matches outgrow matchRank; a second route of the same name makes ties interleave.
+            const extra = repeat
+                ? { ...first, rules: [...(first.rules ?? []), { matches: [{ path: { value: "/a" } }] }] }
+                : { ...first, name: "zulu", rules: [{ matches: [{ path: { value: "/a" }, headers: Array.from({ length: 40 }, (_, i) => ({ name: `x-${i}`, value: "1" })) }] }] };
+            inOrder(compile({ ...inp, routes: [...inp.routes, extra] }, { skipValidation: true }));
+        }), { numRuns: 200 });
     });
 });
 

@@ -4,8 +4,8 @@
 
 import { ruleFields, ruleLabel } from "../labels";
 import { stripTrailingSlash } from "../paths";
-import { PlanMatch, PlanRule, PlanValueMatch } from "../plan";
-import { compareMatches, matchKey, sortRules } from "../precedence";
+import { PlanForward, PlanMatch, PlanRule, PlanValueMatch } from "../plan";
+import { MATCH_RANK_LIMIT, compareHostnames, compareMatches, matchKey, matchRank, sortRules } from "../precedence";
 import { HTTPRouteSpec, Listener } from "../types";
 import { actionOf, forwardOf, timeoutsOf } from "./actions";
 import { Context, DEFAULT_MATCH, ResolvedRoute, RuleParts, key, ns, rulesOf } from "./context";
@@ -59,9 +59,11 @@ function rulePartsOf(route: HTTPRouteSpec, routeKey: string, resolved: ResolvedR
     const cached = ctx.ruleParts.get(route);
     if (cached) return cached;
     const parts = rulesOf(route).map((rule, ruleIndex): RuleParts => {
-        const { filters, backends } = resolveRule(route, ruleIndex, ctx, resolved);
+        const resolvedRule = resolveRule(route, ruleIndex, ctx, resolved);
+        const { filters, backends } = resolvedRule;
         const written = rule.matches && rule.matches.length > 0 ? rule.matches : DEFAULT_MATCH;
         const ruleId = rule.name ?? String(ruleIndex);
+        const matches = written.map(m => planMatch(m));
         return {
             ruleIndex,
             ...(rule.name !== undefined ? { ruleName: rule.name } : {}),
@@ -69,7 +71,9 @@ function rulePartsOf(route: HTTPRouteSpec, routeKey: string, resolved: ResolvedR
             ...(rule.timeouts ? { timeouts: timeoutsOf(rule.timeouts) } : {}),
             filters, backends,
             matchFree: !filters.urlRewrite && backends.every(b => !b.filters.urlRewrite),
-            matches: written.map(m => planMatch(m)),
+            resolved: resolvedRule,
+            matches,
+            ranks: matches.map(matchRank),
             ids: written.map((_, matchIndex) => [routeKey, ruleId, matchIndex].join("/")),
             fields: written.map((_, matchIndex) => fieldsOf(ruleIndex, matchIndex)),
         };
@@ -103,29 +107,89 @@ function planRule(p: RuleParts, route: string, routeNamespace: string, routeName
 }
 
 /**
+ * The forward of one match of a rule. Nothing in it reads the match unless a URLRewrite does, so the
+ * matches of a match-free rule share one, and so do rules sharing their resolution (./resolve.ts).
+ */
+function forwardFor(p: RuleParts, matchIndex: number, ctx: Context): PlanForward {
+    if (!p.matchFree) return forwardOf(p.filters, p.backends, p.matches[matchIndex]);
+    let forward = ctx.forwards.get(p.resolved);
+    if (!forward) ctx.forwards.set(p.resolved, forward = forwardOf(p.filters, p.backends, p.matches[matchIndex]));
+    return forward;
+}
+
+/** Sort keys carry a rule's position in its hostname group below this: positions must stay under it. */
+const POSITIONS = 2 ** 23;
+
+/**
  * The listener's PlanRules in precedence order, and a warning to every route whose match loses an
- * identical match of another route. Linear in the rules apart from the sort: the parts of a rule are
- * built once per route, forwards once per match.
+ * identical match of another route. Linear in the rules apart from one numeric sort per hostname:
+ * the parts of a rule are built once per route, forwards once per match, and the PlanRules are made
+ * in their final order (so what reads them next reads memory in order).
  */
 export function orderRules(attachments: Attachment[], listener: Listener, ctx: Context, warnings: Map<string, string[]>, where: string): PlanRule[] {
-    const unsorted: PlanRule[] = [];
+    // One entry per (rule × match × hostname), as parallel lists, in route order: attachments are
+    // in namespace/name order, so this is the order compareRules breaks its ties in.
+    const parts: RuleParts[] = [], matchOf: number[] = [], hostOf: (string | undefined)[] = [], routeOf: number[] = [], actions: PlanRule["action"][] = [];
+    const routes: { key: string; namespace: string; name: string }[] = [];
+    // Ranked: every match has a matchRank and no two routes share a namespace/name (possible only
+    // under skipValidation; compareRules then interleaves their rules). Else the comparator sorts.
+    let ranked = true;
     for (const { route, hostnames } of attachments) {
-        const routeKey = key(route), routeNamespace = ns(route), routeName = route.name;
+        const routeKey = key(route);
+        if (routes.length > 0 && routes[routes.length - 1].key === routeKey) ranked = false;
+        const r = routes.push({ key: routeKey, namespace: ns(route), name: route.name }) - 1;
         const resolved = resolvedRoute(routeKey, ctx);
         for (const p of rulePartsOf(route, routeKey, resolved, ctx)) {
             const forwards = resolved.forwards[p.ruleIndex] ?? (resolved.forwards[p.ruleIndex] = []);
             for (let matchIndex = 0; matchIndex < p.matches.length; matchIndex++) {
                 const match = p.matches[matchIndex];
+                if (p.ranks[matchIndex] === undefined) ranked = false;
                 // A redirect depends on the listener; a forward does not, so it is shared.
                 const action = p.filters.requestRedirect
                     ? actionOf(p.filters, p.backends, match, listener)
-                    : forwards[matchIndex] ?? (forwards[matchIndex] = p.matchFree && matchIndex > 0 && forwards[0] ? forwards[0] : forwardOf(p.filters, p.backends, match));
-                for (const hostname of hostnames) unsorted.push(planRule(p, routeKey, routeNamespace, routeName, matchIndex, hostname, action));
+                    : forwards[matchIndex] ?? (forwards[matchIndex] = forwardFor(p, matchIndex, ctx));
+                for (const hostname of hostnames) {
+                    parts.push(p); matchOf.push(matchIndex); hostOf.push(hostname); routeOf.push(r); actions.push(action);
+                }
             }
         }
     }
-    const rules = sortRules(unsorted);
-    warnIdenticalMatches(rules, warnings, where);
+    const make = (e: number) => {
+        const r = routes[routeOf[e]];
+        return planRule(parts[e], r.key, r.namespace, r.name, matchOf[e], hostOf[e], actions[e]);
+    };
+    if (!ranked || parts.length >= POSITIONS) {
+        const rules = sortRules(parts.map((_, e) => make(e)));
+        warnIdenticalMatches(rules, warnings, where);
+        return rules;
+    }
+
+    const byHost = new Map<string | undefined, number[]>();
+    for (let e = 0; e < parts.length; e++) {
+        const group = byHost.get(hostOf[e]);
+        if (group) group.push(e); else byHost.set(hostOf[e], [e]);
+    }
+    const rules: PlanRule[] = [];
+    for (const host of [...byHost.keys()].sort(compareHostnames)) {
+        // Within a hostname, compareRules is matchRank (higher first), then route order: a key of
+        // (rank below the limit, position in the group) sorted as plain numbers is exactly that.
+        const group = byHost.get(host)!;
+        const keys = new Float64Array(group.length);
+        for (let i = 0; i < group.length; i++) {
+            const e = group[i];
+            keys[i] = (MATCH_RANK_LIMIT - 1 - parts[e].ranks[matchOf[e]]!) * POSITIONS + i;
+        }
+        keys.sort();
+        const base = rules.length;
+        for (let j = 0; j < keys.length; j++) rules.push(make(group[keys[j] % POSITIONS]));
+        // Runs of equal precedence (equal rank) are where identical matches can be.
+        let start = 0;
+        for (let j = 1; j <= keys.length; j++) {
+            if (j < keys.length && Math.floor(keys[j] / POSITIONS) === Math.floor(keys[start] / POSITIONS)) continue;
+            if (j - start > 1) warnInRun(rules, base + start, base + j, warnings, where);
+            start = j;
+        }
+    }
     return rules;
 }
 

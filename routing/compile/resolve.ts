@@ -2,8 +2,8 @@
 // and the rule's filters normalised.
 
 import { PlanBackend, PlanFilters, PlanMirror } from "../plan";
-import { BackendObjectReference, HTTPRouteFilter, HTTPRouteSpec } from "../types";
-import { Context, ResolvedRoute, key, ns, rulesOf } from "./context";
+import { BackendObjectReference, HTTPBackendRef, HTTPRouteFilter, HTTPRouteSpec } from "../types";
+import { Context, ResolvedRoute, ResolvedRule, key, ns, rulesOf } from "./context";
 
 // ---------------------------------------------------------------- backend resolution
 
@@ -20,7 +20,10 @@ export function resolveRef(ref: BackendObjectReference, routeNs: string, ctx: Co
         let byPort = ctx.localRefs.get(service);
         if (!byPort) ctx.localRefs.set(service, byPort = new Map());
         let r = byPort.get(ref.port);
-        if (!r) byPort.set(ref.port, r = resolveService(ref, routeNs, refNs, service, group, kind, ctx));
+        if (!r) {
+            byPort.set(ref.port, r = resolveService(ref, routeNs, refNs, service, group, kind, ctx));
+            ctx.sharedBackends.set(r, new Map());
+        }
         return r;
     }
     return resolveService(ref, routeNs, refNs, service, group, kind, ctx);
@@ -82,17 +85,47 @@ export function resolvedRoute(routeKey: string, ctx: Context): ResolvedRoute {
     return resolved;
 }
 
-export function resolveRule(route: HTTPRouteSpec, ruleIndex: number, ctx: Context, resolved = resolvedRoute(key(route), ctx)): { filters: PlanFilters; backends: PlanBackend[] } {
+export function resolveRule(route: HTTPRouteSpec, ruleIndex: number, ctx: Context, resolved = resolvedRoute(key(route), ctx)): ResolvedRule {
     const cached = resolved.rules[ruleIndex];
     if (cached) return cached;
     const rule = rulesOf(route)[ruleIndex];
     const routeNs = ns(route);
-    const backends: PlanBackend[] = (rule.backendRefs ?? []).map(b => ({
-        ...resolveRef(b, routeNs, ctx),
-        weight: b.weight ?? 1,
-        filters: planFilters(b.filters, routeNs, ctx),
-    }));
-    const out = { filters: planFilters(rule.filters, routeNs, ctx), backends };
+    const backends = (rule.backendRefs ?? []).map(b => planBackend(b, routeNs, ctx));
+    const filters = planFilters(rule.filters, routeNs, ctx);
+    const out = filters === NO_FILTERS ? sharedRule(backends, ctx) : { filters, backends };
     resolved.rules[ruleIndex] = out;
     return out;
+}
+
+/**
+ * A backendRef. One with no filters, to a Service whose resolution is shared (./resolveRef), with a
+ * whole weight, is the same for every rule that has it: made once, shared (plans are immutable).
+ */
+function planBackend(b: HTTPBackendRef, routeNs: string, ctx: Context): PlanBackend {
+    const resolution = resolveRef(b, routeNs, ctx);
+    const weight = b.weight ?? 1;
+    const filters = planFilters(b.filters, routeNs, ctx);
+    const byWeight = ctx.sharedBackends.get(resolution);
+    // -0 and fractions are kept as written (a Map key would fold -0 into 0).
+    if (!byWeight || filters !== NO_FILTERS || !Number.isSafeInteger(weight) || Object.is(weight, -0)) return { ...resolution, weight, filters };
+    let backend = byWeight.get(weight);
+    if (!backend) {
+        byWeight.set(weight, backend = { ...resolution, weight, filters });
+        ctx.backendIds.set(backend, ctx.backendIds.size);
+    }
+    return backend;
+}
+
+/** A rule with no filters whose backends are all shared is the same as every rule with the same backends: shared. */
+function sharedRule(backends: PlanBackend[], ctx: Context): ResolvedRule {
+    const ids: number[] = [];
+    for (const b of backends) {
+        const id = ctx.backendIds.get(b);
+        if (id === undefined) return { filters: NO_FILTERS, backends };
+        ids.push(id);
+    }
+    const k = ids.join(",");
+    let rule = ctx.sharedRules.get(k);
+    if (!rule) ctx.sharedRules.set(k, rule = { filters: NO_FILTERS, backends });
+    return rule;
 }
