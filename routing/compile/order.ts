@@ -123,51 +123,48 @@ const POSITIONS = 2 ** 23;
 /**
  * The listener's PlanRules in precedence order, and a warning to every route whose match loses an
  * identical match of another route. Linear in the rules apart from one numeric sort per hostname:
- * the parts of a rule are built once per route, forwards once per match, and the PlanRules are made
- * in their final order (so what reads them next reads memory in order).
+ * the parts of a rule are built once per route, forwards once per match, and what the sort and the
+ * identical-match check read is in flat lists made in route order, not behind each rule's pointers.
  */
 export function orderRules(attachments: Attachment[], listener: Listener, ctx: Context, warnings: Map<string, string[]>, where: string): PlanRule[] {
-    // One entry per (rule × match × hostname), as parallel lists, in route order: attachments are
-    // in namespace/name order, so this is the order compareRules breaks its ties in.
-    const parts: RuleParts[] = [], matchOf: number[] = [], hostOf: (string | undefined)[] = [], routeOf: number[] = [], actions: PlanRule["action"][] = [];
-    const routes: { key: string; namespace: string; name: string }[] = [];
+    // The PlanRules in route order, with what precedence reads of each alongside. Attachments are in
+    // namespace/name order, so this is the order compareRules breaks its ties in.
+    const unsorted: PlanRule[] = [], rankOf: number[] = [], routeOf: number[] = [], pathOf: string[] = [];
     // Ranked: every match has a matchRank and no two routes share a namespace/name (possible only
     // under skipValidation; compareRules then interleaves their rules). Else the comparator sorts.
-    let ranked = true;
+    let ranked = true, previousKey: string | undefined, routeCount = 0;
     for (const { route, hostnames } of attachments) {
-        const routeKey = key(route);
-        if (routes.length > 0 && routes[routes.length - 1].key === routeKey) ranked = false;
-        const r = routes.push({ key: routeKey, namespace: ns(route), name: route.name }) - 1;
+        const routeKey = key(route), routeNamespace = ns(route), routeName = route.name;
+        if (routeKey === previousKey) ranked = false;
+        previousKey = routeKey;
+        const r = routeCount++;
         const resolved = resolvedRoute(routeKey, ctx);
         for (const p of rulePartsOf(route, routeKey, resolved, ctx)) {
             const forwards = resolved.forwards[p.ruleIndex] ?? (resolved.forwards[p.ruleIndex] = []);
             for (let matchIndex = 0; matchIndex < p.matches.length; matchIndex++) {
-                const match = p.matches[matchIndex];
-                if (p.ranks[matchIndex] === undefined) ranked = false;
+                const match = p.matches[matchIndex], rank = p.ranks[matchIndex];
+                if (rank === undefined) ranked = false;
                 // A redirect depends on the listener; a forward does not, so it is shared.
                 const action = p.filters.requestRedirect
                     ? actionOf(p.filters, p.backends, match, listener)
                     : forwards[matchIndex] ?? (forwards[matchIndex] = forwardFor(p, matchIndex, ctx));
                 for (const hostname of hostnames) {
-                    parts.push(p); matchOf.push(matchIndex); hostOf.push(hostname); routeOf.push(r); actions.push(action);
+                    unsorted.push(planRule(p, routeKey, routeNamespace, routeName, matchIndex, hostname, action));
+                    rankOf.push(rank ?? 0); routeOf.push(r); pathOf.push(match.path.value);
                 }
             }
         }
     }
-    const make = (e: number) => {
-        const r = routes[routeOf[e]];
-        return planRule(parts[e], r.key, r.namespace, r.name, matchOf[e], hostOf[e], actions[e]);
-    };
-    if (!ranked || parts.length >= POSITIONS) {
-        const rules = sortRules(parts.map((_, e) => make(e)));
+    if (!ranked || unsorted.length >= POSITIONS) {
+        const rules = sortRules(unsorted);
         warnIdenticalMatches(rules, warnings, where);
         return rules;
     }
 
     const byHost = new Map<string | undefined, number[]>();
-    for (let e = 0; e < parts.length; e++) {
-        const group = byHost.get(hostOf[e]);
-        if (group) group.push(e); else byHost.set(hostOf[e], [e]);
+    for (let e = 0; e < unsorted.length; e++) {
+        const h = unsorted[e].hostname, group = byHost.get(h);
+        if (group) group.push(e); else byHost.set(h, [e]);
     }
     const rules: PlanRule[] = [];
     for (const host of [...byHost.keys()].sort(compareHostnames)) {
@@ -175,22 +172,58 @@ export function orderRules(attachments: Attachment[], listener: Listener, ctx: C
         // (rank below the limit, position in the group) sorted as plain numbers is exactly that.
         const group = byHost.get(host)!;
         const keys = new Float64Array(group.length);
-        for (let i = 0; i < group.length; i++) {
-            const e = group[i];
-            keys[i] = (MATCH_RANK_LIMIT - 1 - parts[e].ranks[matchOf[e]]!) * POSITIONS + i;
-        }
+        for (let i = 0; i < group.length; i++) keys[i] = (MATCH_RANK_LIMIT - 1 - rankOf[group[i]]) * POSITIONS + i;
         keys.sort();
-        const base = rules.length;
-        for (let j = 0; j < keys.length; j++) rules.push(make(group[keys[j] % POSITIONS]));
+        const sorted = new Array<number>(keys.length);
+        for (let j = 0; j < keys.length; j++) rules.push(unsorted[sorted[j] = group[keys[j] % POSITIONS]]);
         // Runs of equal precedence (equal rank) are where identical matches can be.
         let start = 0;
         for (let j = 1; j <= keys.length; j++) {
             if (j < keys.length && Math.floor(keys[j] / POSITIONS) === Math.floor(keys[start] / POSITIONS)) continue;
-            if (j - start > 1) warnInRun(rules, base + start, base + j, warnings, where);
+            if (j - start > 1) warnInRankedRun(sorted, start, j, { unsorted, routeOf, pathOf }, warnings, where);
             start = j;
         }
     }
     return rules;
+}
+
+/**
+ * warnInRun for the ranked path: the run is sorted[from..to) (entries in precedence order), and the
+ * routes and path values are read from the flat lists; only matches that share a path value are
+ * compared whole.
+ */
+function warnInRankedRun(sorted: number[], from: number, to: number, lists: { unsorted: PlanRule[]; routeOf: number[]; pathOf: string[] }, warnings: Map<string, string[]>, where: string): void {
+    const { unsorted, routeOf, pathOf } = lists;
+    let oneRoute = true;
+    for (let j = from + 1; j < to && oneRoute; j++) oneRoute = routeOf[sorted[j]] === routeOf[sorted[from]];
+    if (oneRoute) return;
+    // Positions in `sorted` by path value: the first of each, then lists where a value repeats.
+    const firstByPath = new Map<string, number>();
+    let shared: Map<string, number[]> | undefined;
+    for (let j = from; j < to; j++) {
+        const path = pathOf[sorted[j]], first = firstByPath.get(path);
+        if (first === undefined) { firstByPath.set(path, j); continue; }
+        shared ??= new Map();
+        const list = shared.get(path);
+        if (list) list.push(j); else shared.set(path, [first, j]);
+    }
+    if (!shared) return;
+    // Rules sharing a path value, each list in precedence order; warnings in precedence order.
+    const losers: { at: number; rule: PlanRule; winner: string }[] = [];
+    for (const list of shared.values()) {
+        const winners = new Map<string, PlanRule>();
+        for (const j of list) {
+            const r = unsorted[sorted[j]], k = matchKey(r.match), w = winners.get(k);
+            if (!w) winners.set(k, r);
+            else if (w.route !== r.route) losers.push({ at: j, rule: r, winner: w.route });
+        }
+    }
+    losers.sort((a, b) => a.at - b.at);
+    for (const l of losers) warnings.get(l.rule.route)?.push(identicalMatchWarning(where, l.rule, l.winner));
+}
+
+function identicalMatchWarning(where: string, r: PlanRule, winner: string): string {
+    return `on ${where}, rule ${r.ruleName ?? r.ruleIndex} match ${r.matchIndex}${r.hostname ? ` (host ${r.hostname})` : ""} is identical to a match of ${winner}, which wins the tie (alphabetical namespace/name); this match never receives traffic`;
 }
 
 /**
@@ -212,17 +245,18 @@ function warnInRun(rules: PlanRule[], from: number, to: number, warnings: Map<st
     let oneRoute = true;
     for (let i = from + 1; i < to && oneRoute; i++) oneRoute = rules[i].route === rules[from].route;
     if (oneRoute) return;
-    const winnersByPath = new Map<string, { rule: PlanRule; key?: string }[]>();
+    // The first rule per path value; where a value repeats, the winners by whole matchKey.
+    const byPath = new Map<string, PlanRule | Map<string, PlanRule>>();
     for (let i = from; i < to; i++) {
-        const r = rules[i];
-        const winners = winnersByPath.get(r.match.path.value);
-        if (!winners) { winnersByPath.set(r.match.path.value, [{ rule: r }]); continue; }
-        const k = matchKey(r.match);
-        const w = winners.find(c => (c.key ??= matchKey(c.rule.match)) === k)?.rule;
-        if (!w) { winners.push({ rule: r, key: k }); continue; }
-        if (w.route !== r.route) {
-            warnings.get(r.route)?.push(
-                `on ${where}, rule ${r.ruleName ?? r.ruleIndex} match ${r.matchIndex}${r.hostname ? ` (host ${r.hostname})` : ""} is identical to a match of ${w.route}, which wins the tie (alphabetical namespace/name); this match never receives traffic`);
+        const r = rules[i], path = r.match.path.value;
+        let winners = byPath.get(path);
+        if (!winners) { byPath.set(path, r); continue; }
+        if (!(winners instanceof Map)) {
+            const first = winners;
+            byPath.set(path, winners = new Map([[matchKey(first.match), first]]));
         }
+        const k = matchKey(r.match), w = winners.get(k);
+        if (!w) { winners.set(k, r); continue; }
+        if (w.route !== r.route) warnings.get(r.route)?.push(identicalMatchWarning(where, r, w.route));
     }
 }
