@@ -11,7 +11,8 @@ export interface RuleIdentity {
 
 /** "HTTPRoute team-a/shop rule 2", plus " (canary)" when the rule is named. */
 export function ruleLabel(r: RuleIdentity): string {
-    return `HTTPRoute ${r.route} rule ${r.ruleIndex}` + (r.ruleName ? ` (${r.ruleName})` : "");
+    // join: one flat string (compile keeps one per rule; a template keeps a chain of concatenations).
+    return ["HTTPRoute ", r.route, " rule ", r.ruleIndex, r.ruleName ? ` (${r.ruleName})` : ""].join("");
 }
 
 /**

@@ -88,6 +88,8 @@ export function certificateProblem(gw: GatewaySpec, l: Listener, ctx: Context): 
 
 export interface Attachment {
     route: HTTPRouteSpec;
+    /** key(route). */
+    routeKey: string;
     listener: ListenerState;
     hostnames: (string | undefined)[];
 }
@@ -116,13 +118,13 @@ export function selectorMatches(sel: LabelSelector | undefined, labels: Labels):
 }
 
 export function attachRoute(
-    route: HTTPRouteSpec, listenerStates: Map<string, ListenerState[]>, ctx: Context,
+    route: HTTPRouteSpec, routeKey: string, listenerStates: Map<string, ListenerState[]>, ctx: Context,
 ): { status: RouteStatus; attachments: Attachment[] } {
     const routeNs = ns(route);
     const warnings: string[] = [];
     const attachments: Attachment[] = [];
     const seen = new Set<ListenerState>();
-    const resolved = resolvedRefsCondition(route, ctx);
+    const resolved = resolvedRefsCondition(route, ctx, routeKey);
 
     const parents: RouteParentStatus[] = (route.parentRefs ?? []).map(ref => {
         const group = ref.group ?? GATEWAY_GROUP;
@@ -159,7 +161,7 @@ export function attachRoute(
             attached++;
             if (seen.has(l)) continue;
             seen.add(l);
-            if (l.valid) attachments.push({ route, listener: l, hostnames });
+            if (l.valid) attachments.push({ route, routeKey, listener: l, hostnames });
         }
         if (attached === 0) {
             return { ...base, conditions: [cond("Accepted", false, "NoMatchingListenerHostname", `route hostnames ${JSON.stringify(route.hostnames ?? [])} do not intersect any listener hostname of Gateway ${refText}`), resolved] };
@@ -167,11 +169,11 @@ export function attachRoute(
         return { ...base, conditions: [cond("Accepted", true, "Accepted", "route accepted"), resolved] };
     });
     if (parents.length === 0) warnings.push("route has no parentRefs, so it attaches to no gateway");
-    return { status: { route: key(route), parents, warnings }, attachments };
+    return { status: { route: routeKey, parents, warnings }, attachments };
 }
 
-export function resolvedRefsCondition(route: HTTPRouteSpec, ctx: Context): Condition {
-    const resolved = resolvedRoute(key(route), ctx);
+export function resolvedRefsCondition(route: HTTPRouteSpec, ctx: Context, routeKey = key(route)): Condition {
+    const resolved = resolvedRoute(routeKey, ctx);
     for (const [i, rule] of rulesOf(route).entries()) {
         const { backends, filters } = resolveRule(route, i, ctx, resolved);
         const bad = backends.find(b => b.invalidReason);

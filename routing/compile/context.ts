@@ -16,12 +16,14 @@ export function cond(type: string, ok: boolean, reason: string, message: string)
     return { type, status: ok ? "True" : "False", reason, message };
 }
 
-/** Routes in the tie-break order, so status lists and warnings are deterministic. */
-export function sortedRoutes(routes: HTTPRouteSpec[]): HTTPRouteSpec[] {
-    // Keys made once, not per comparison; the sort is stable, so routes sharing a key keep input order.
+/**
+ * Routes in the tie-break order, so status lists and warnings are deterministic, each with its key,
+ * made once (not per comparison, nor again by each stage). The sort is stable: routes sharing a
+ * key keep input order.
+ */
+export function sortedRoutes(routes: HTTPRouteSpec[]): { route: HTTPRouteSpec; key: string }[] {
     const keyed = routes.map(route => ({ route, key: key(route) }));
-    keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return keyed.map(k => k.route);
+    return keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /**

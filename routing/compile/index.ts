@@ -25,8 +25,8 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
 
     const routes: RouteStatus[] = [];
     const attachedByListener = new Map<ListenerState, Attachment[]>();
-    for (const route of sortedRoutes(input.routes)) {
-        const { status, attachments } = attachRoute(route, listenerStates, ctx);
+    for (const { route, key: routeKey } of sortedRoutes(input.routes)) {
+        const { status, attachments } = attachRoute(route, routeKey, listenerStates, ctx);
         routes.push(status);
         for (const a of attachments) {
             const list = attachedByListener.get(a.listener) ?? [];
@@ -40,7 +40,7 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
         const states = listenerStates.get(key(gw))!;
         const listeners: ListenerPlan[] = states.map(ls => {
             const attachments = attachedByListener.get(ls) ?? [];
-            ls.status.attachedRoutes = new Set(attachments.map(a => key(a.route))).size;
+            ls.status.attachedRoutes = new Set(attachments.map(a => a.routeKey)).size;
             const rules = ls.valid ? orderRules(attachments, ls.listener, ctx, warningsByRoute, `${key(gw)}/${ls.listener.name}`) : [];
             return {
                 name: ls.listener.name,

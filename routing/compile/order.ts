@@ -36,6 +36,7 @@ const NO_VALUE_MATCHES = Object.freeze([]) as unknown as PlanValueMatch[];
 
 export function firstPerName(ms: RawValueMatch[] | undefined, lowerNames: boolean): PlanValueMatch[] {
     if (!ms || ms.length === 0) return NO_VALUE_MATCHES;
+    if (ms.length === 1) return [{ type: ms[0].type ?? "Exact", name: lowerNames ? ms[0].name.toLowerCase() : ms[0].name, value: ms[0].value }];
     const out: PlanValueMatch[] = [];
     const seen = new Set<string>();
     for (const v of ms) {
@@ -63,20 +64,26 @@ function rulePartsOf(route: HTTPRouteSpec, routeKey: string, resolved: ResolvedR
         const { filters, backends } = resolvedRule;
         const written = rule.matches && rule.matches.length > 0 ? rule.matches : DEFAULT_MATCH;
         const ruleId = rule.name ?? String(ruleIndex);
-        const matches = written.map(m => planMatch(m));
-        return {
+        const matches: PlanMatch[] = [], ranks: (number | undefined)[] = [], ids: string[] = [], fields: PlanRule["field"][] = [];
+        for (let matchIndex = 0; matchIndex < written.length; matchIndex++) {
+            const match = planMatch(written[matchIndex]);
+            matches.push(match);
+            ranks.push(matchRank(match));
+            // join, not a template: one flat string rather than a chain of concatenations to keep.
+            ids.push([routeKey, ruleId, matchIndex].join("/"));
+            fields.push(fieldsOf(ruleIndex, matchIndex));
+        }
+        const p: RuleParts = {
             ruleIndex,
-            ...(rule.name !== undefined ? { ruleName: rule.name } : {}),
             label: ruleLabel({ route: routeKey, ruleIndex, ruleName: rule.name }),
-            ...(rule.timeouts ? { timeouts: timeoutsOf(rule.timeouts) } : {}),
             filters, backends,
             matchFree: !filters.urlRewrite && backends.every(b => !b.filters.urlRewrite),
             resolved: resolvedRule,
-            matches,
-            ranks: matches.map(matchRank),
-            ids: written.map((_, matchIndex) => [routeKey, ruleId, matchIndex].join("/")),
-            fields: written.map((_, matchIndex) => fieldsOf(ruleIndex, matchIndex)),
+            matches, ranks, ids, fields,
         };
+        if (rule.name !== undefined) p.ruleName = rule.name;
+        if (rule.timeouts) p.timeouts = timeoutsOf(rule.timeouts);
+        return p;
     });
     ctx.ruleParts.set(route, parts);
     return parts;
@@ -133,8 +140,8 @@ export function orderRules(attachments: Attachment[], listener: Listener, ctx: C
     // Ranked: every match has a matchRank and no two routes share a namespace/name (possible only
     // under skipValidation; compareRules then interleaves their rules). Else the comparator sorts.
     let ranked = true, previousKey: string | undefined, routeCount = 0;
-    for (const { route, hostnames } of attachments) {
-        const routeKey = key(route), routeNamespace = ns(route), routeName = route.name;
+    for (const { route, routeKey, hostnames } of attachments) {
+        const routeNamespace = ns(route), routeName = route.name;
         if (routeKey === previousKey) ranked = false;
         previousKey = routeKey;
         const r = routeCount++;

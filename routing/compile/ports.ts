@@ -43,16 +43,16 @@ function portOf(gateway: string, port: number, onPort: ListenerPlan[]): PortPlan
     // Array.prototype.sort is stable: declaration order among equals, so the first wins a tie.
     const ordered = [...onPort].sort((a, b) => compareHostnameSpecificity(a.hostname, b.hostname));
 
+    // One pass over each listener's rules: their positions by hostname, whose keys are the rule hostnames.
+    const indexes = new Map<ListenerPlan, Map<string | undefined, number[]>>(ordered.map(l => [l, positionsByHostname(l)]));
     const origins = new Map<string | undefined, HostOwner["origin"]>();
     for (const l of ordered) origins.set(l.hostname, "listener");
-    for (const l of ordered) for (const r of l.rules) if (r.hostname !== undefined && !origins.has(r.hostname)) origins.set(r.hostname, "rule");
+    for (const l of ordered) for (const h of indexes.get(l)!.keys()) if (h !== undefined && !origins.has(h)) origins.set(h, "rule");
     const patterns = [...origins.keys()].sort((a, b) => compareHostnameSpecificity(a, b) || (a! < b! ? -1 : a! > b! ? 1 : 0));
 
-    const indexes = new Map<ListenerPlan, Map<string | undefined, number[]>>();
     const hosts: HostOwner[] = patterns.map(pattern => {
         const owner = ordered.find(l => covers(l.hostname, pattern))!;
-        let index = indexes.get(owner);
-        if (!index) indexes.set(owner, index = positionsByHostname(owner));
+        const index = indexes.get(owner)!;
         return {
             ...(pattern !== undefined ? { pattern } : {}),
             origin: origins.get(pattern)!,
