@@ -42,6 +42,8 @@ export interface ResolvedRoute {
 export interface RuleParts {
     ruleIndex: number;
     ruleName?: string;
+    /** The rule's part of PlanRule.id: its name, else its index. */
+    ruleId: string;
     label: string;
     timeouts?: PlanRule["timeouts"];
     filters: PlanFilters;
@@ -51,11 +53,6 @@ export interface RuleParts {
     /** No URLRewrite (rule or backend) reads the match, so one forward serves every match of the rule. */
     matchFree: boolean;
     matches: PlanMatch[];
-    /** matchRank per match (routing/precedence.ts). */
-    ranks: (number | undefined)[];
-    /** PlanRule.id per match, before any "@hostname". */
-    ids: string[];
-    fields: PlanRule["field"][];
 }
 
 export class Context {

@@ -63,23 +63,16 @@ function rulePartsOf(route: HTTPRouteSpec, routeKey: string, resolved: ResolvedR
         const resolvedRule = resolveRule(route, ruleIndex, ctx, resolved);
         const { filters, backends } = resolvedRule;
         const written = rule.matches && rule.matches.length > 0 ? rule.matches : DEFAULT_MATCH;
-        const ruleId = rule.name ?? String(ruleIndex);
-        const matches: PlanMatch[] = [], ranks: (number | undefined)[] = [], ids: string[] = [], fields: PlanRule["field"][] = [];
-        for (let matchIndex = 0; matchIndex < written.length; matchIndex++) {
-            const match = planMatch(written[matchIndex]);
-            matches.push(match);
-            ranks.push(matchRank(match));
-            // join, not a template: one flat string rather than a chain of concatenations to keep.
-            ids.push([routeKey, ruleId, matchIndex].join("/"));
-            fields.push(fieldsOf(ruleIndex, matchIndex));
-        }
+        const matches: PlanMatch[] = [];
+        for (const m of written) matches.push(planMatch(m));
         const p: RuleParts = {
             ruleIndex,
+            ruleId: rule.name ?? String(ruleIndex),
             label: ruleLabel({ route: routeKey, ruleIndex, ruleName: rule.name }),
             filters, backends,
             matchFree: !filters.urlRewrite && backends.every(b => !b.filters.urlRewrite),
             resolved: resolvedRule,
-            matches, ranks, ids, fields,
+            matches,
         };
         if (rule.name !== undefined) p.ruleName = rule.name;
         if (rule.timeouts) p.timeouts = timeoutsOf(rule.timeouts);
@@ -94,9 +87,9 @@ function rulePartsOf(route: HTTPRouteSpec, routeKey: string, resolved: ResolvedR
  * fields, and one literal per common shape: this runs for every (rule × match × hostname).
  */
 function planRule(p: RuleParts, route: string, routeNamespace: string, routeName: string, matchIndex: number, hostname: string | undefined, action: PlanRule["action"]): PlanRule {
-    const { ruleIndex, filters, backends, label } = p, match = p.matches[matchIndex], field = p.fields[matchIndex];
+    const { ruleIndex, filters, backends, label } = p, match = p.matches[matchIndex], field = fieldsOf(ruleIndex, matchIndex);
     // join, not a template: it makes one flat string rather than a chain of concatenations to keep.
-    const id = hostname === undefined ? p.ids[matchIndex] : [p.ids[matchIndex], hostname].join("@");
+    const id = hostname === undefined ? [route, p.ruleId, matchIndex].join("/") : [route, "/", p.ruleId, "/", matchIndex, "@", hostname].join("");
     if (p.ruleName === undefined && p.timeouts === undefined) {
         return hostname === undefined
             ? { id, route, routeNamespace, routeName, ruleIndex, matchIndex, match, filters, backends, label, field, action }
@@ -117,8 +110,11 @@ function planRule(p: RuleParts, route: string, routeNamespace: string, routeName
  * The forward of one match of a rule. Nothing in it reads the match unless a URLRewrite does, so the
  * matches of a match-free rule share one, and so do rules sharing their resolution (./resolve.ts).
  */
-function forwardFor(p: RuleParts, matchIndex: number, ctx: Context): PlanForward {
-    if (!p.matchFree) return forwardOf(p.filters, p.backends, p.matches[matchIndex]);
+function forwardFor(p: RuleParts, matchIndex: number, resolved: ResolvedRoute, ctx: Context): PlanForward {
+    if (!p.matchFree) {
+        const forwards = resolved.forwards[p.ruleIndex] ?? (resolved.forwards[p.ruleIndex] = []);
+        return forwards[matchIndex] ?? (forwards[matchIndex] = forwardOf(p.filters, p.backends, p.matches[matchIndex]));
+    }
     let forward = ctx.forwards.get(p.resolved);
     if (!forward) ctx.forwards.set(p.resolved, forward = forwardOf(p.filters, p.backends, p.matches[matchIndex]));
     return forward;
@@ -147,14 +143,13 @@ export function orderRules(attachments: Attachment[], listener: Listener, ctx: C
         const r = routeCount++;
         const resolved = resolvedRoute(routeKey, ctx);
         for (const p of rulePartsOf(route, routeKey, resolved, ctx)) {
-            const forwards = resolved.forwards[p.ruleIndex] ?? (resolved.forwards[p.ruleIndex] = []);
             for (let matchIndex = 0; matchIndex < p.matches.length; matchIndex++) {
-                const match = p.matches[matchIndex], rank = p.ranks[matchIndex];
+                const match = p.matches[matchIndex], rank = matchRank(match);
                 if (rank === undefined) ranked = false;
                 // A redirect depends on the listener; a forward does not, so it is shared.
                 const action = p.filters.requestRedirect
                     ? actionOf(p.filters, p.backends, match, listener)
-                    : forwards[matchIndex] ?? (forwards[matchIndex] = forwardFor(p, matchIndex, ctx));
+                    : forwardFor(p, matchIndex, resolved, ctx);
                 for (const hostname of hostnames) {
                     unsorted.push(planRule(p, routeKey, routeNamespace, routeName, matchIndex, hostname, action));
                     rankOf.push(rank ?? 0); routeOf.push(r); pathOf.push(match.path.value);
