@@ -55,7 +55,7 @@ export function intersectHostnames(listenerHostname: string | undefined, routeHo
 }
 
 function dedupe<T>(xs: readonly T[]): T[] {
-    return [...new Set(xs)];
+    return xs.length < 2 ? [...xs] : [...new Set(xs)];
 }
 
 /**
