@@ -26,15 +26,17 @@ export function sortedRoutes(routes: HTTPRouteSpec[]): { route: HTTPRouteSpec; k
     return keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-/**
- * One route's resolutions, by rule index and match index, made once per compile and shared by every
- * match, hostname and listener of the rule. Keyed by "namespace/name", so routes that repeat a name
- * (only possible under skipValidation) share the first one's.
- */
+/** A rule's filters and backends, resolved. */
 export interface ResolvedRule { filters: PlanFilters; backends: PlanBackend[] }
 
+/**
+ * One route's resolutions, by rule index (and match index), made once per compile and shared by
+ * every match, hostname and listener of the rule. Keyed by "namespace/name", so routes that repeat a
+ * name (only possible under skipValidation) share the first one's.
+ */
 export interface ResolvedRoute {
     rules: (ResolvedRule | undefined)[];
+    /** Forwards of the rules whose URLRewrite reads the match (match-free ones: Context.forwards). */
     forwards: (PlanForward | undefined)[][];
 }
 
