@@ -246,8 +246,9 @@ function identicalMatchWarning(where: string, r: PlanRule, winner: string): stri
 /**
  * Identical matches (same hostname, same matchKey) from different routes: the first in precedence
  * order wins; the route that loses is warned. Identical rules compare equal on hostname and
- * compareRuleMatches (the comparison compareRules sorted them by), and sorted rules that do are adjacent, so each such run is checked on its own,
- * its rules grouped by path value first: most runs need no matchKey at all.
+ * compareRuleMatches (what compareRules sorted them by: GRPCRoute rules by their own criteria), and
+ * sorted rules that do are adjacent, so each such run is checked on its own, its rules grouped by
+ * path value first: most runs need no matchKey at all.
  */
 function warnIdenticalMatches(rules: PlanRule[], warnings: Map<string, string[]>, where: string): void {
     let start = 0;
