@@ -1,4 +1,5 @@
-// routing/ benches: compile time and memory at 1k and 10k routes, simulate throughput at 1k.
+// routing/ benches: compile time and memory from 1k to 100k routes (and how time grows with them),
+// simulate throughput at 1k.
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { compile } from "../routing/compile";
@@ -7,31 +8,46 @@ import { median, round } from "./stats";
 import { Bench } from "./types";
 import { HOSTNAMES, syntheticInput } from "./workload";
 
-function compileInChild(routes: number): { ms: number; rules: number; peakMiB: number; baselineMiB: number } {
-    const out = execFileSync(process.execPath, ["-r", "ts-node/register", path.join(__dirname, "compile-child.ts"), String(routes)], {
+interface ChildCompile { ms: number; rules: number; peakMiB: number; baselineMiB: number }
+
+function compileInChild(routes: number): ChildCompile {
+    const out = execFileSync(process.execPath, ["--expose-gc", "-r", "ts-node/register", path.join(__dirname, "compile-child.ts"), String(routes)], {
         cwd: path.join(__dirname, ".."), encoding: "utf8", env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+        maxBuffer: 1 << 20,
     });
-    return JSON.parse(out.trim().split("\n").pop()!);
+    const result = JSON.parse(out.trim().split("\n").pop()!) as ChildCompile;
+    // 4 rules × 2 matches per route, one hostname each: a wrong count means a different workload was timed.
+    if (result.rules !== routes * 8) throw new Error(`compile of ${routes} routes produced ${result.rules} rules, expected ${routes * 8}`);
+    return result;
 }
+
+const SIZES = [1000, 10000, 50000, 100000] as const;
 
 export const routingBenches: Bench[] = [
     {
         name: "routing.compile",
         run: async () => {
-            // Median of 3 fresh processes each, alternating sizes so machine noise hits both alike.
-            const small: number[] = [], large: number[] = [], peak: number[] = [];
+            // Median of 3 fresh processes per size, sizes alternated so machine noise hits all alike.
+            const ms = new Map<number, number[]>(SIZES.map(n => [n, []]));
+            const peak10k: number[] = [], peak100k: number[] = [];
             for (let i = 0; i < 3; i++) {
-                small.push(compileInChild(1000).ms);
-                const l = compileInChild(10000);
-                large.push(l.ms);
-                peak.push(l.peakMiB);
+                for (const n of SIZES) {
+                    const r = compileInChild(n);
+                    ms.get(n)!.push(r.ms);
+                    if (n === 10000) peak10k.push(r.peakMiB);
+                    if (n === 100000) peak100k.push(r.peakMiB);
+                }
             }
-            const ms1k = median(small), ms10k = median(large);
+            const [ms1k, ms10k, ms50k, ms100k] = SIZES.map(n => median(ms.get(n)!));
             return {
                 "routing.compile1k.ms": round(ms1k),
                 "routing.compile10k.ms": round(ms10k),
-                "routing.compile10k.peakMiB": round(Math.max(...peak)),
+                "routing.compile10k.peakMiB": round(Math.max(...peak10k)),
                 "routing.compile.ratio10kTo1k": round(ms10k / ms1k),
+                "routing.compile50k.ms": round(ms50k),
+                "routing.compile100k.ms": round(ms100k),
+                "routing.compile100k.peakMiB": round(Math.max(...peak100k)),
+                "routing.compile.ratio50kTo10k": round(ms50k / ms10k),
             };
         },
     },

@@ -225,6 +225,45 @@ describe("GRPCRoute", () => {
         });
     });
 
+    describe("precedence beside HTTPRoutes (compile's numeric sort is HTTPRoute precedence only)", () => {
+        it("keeps GRPCRoute order on a listener that also serves HTTPRoutes, and HTTPRoute order for those", () => {
+            const plan = compile(grpcInput([
+                grpcRoute("g", { hostnames: ["grpc.example.com"], rules: [
+                    { matches: [{ method: { service: "a.Svc", method: "Do" } }] }, // Exact path /a.Svc/Do
+                    { matches: [{ method: { service: "a.LongerSvc" } }] }, // a prefix, but the longer service
+                ] }),
+            ], {
+                routes: [route("w", { hostnames: ["web.example.com"], rules: [
+                    { matches: [{ path: { type: "PathPrefix", value: "/a-much-longer-prefix" } }] },
+                    { matches: [{ path: { type: "Exact", value: "/x" } }] },
+                ] })],
+            }));
+            assert.deepEqual(plan.gateways[0].listeners[0].rules.map(r => `${r.hostname} ${r.routeName}#${r.ruleIndex}`), [
+                "grpc.example.com g#1", // service characters first: a.LongerSvc (11) before a.Svc (5), though HTTP would put Exact first
+                "grpc.example.com g#0",
+                "web.example.com w#1", // HTTPRoute: Exact before any prefix
+                "web.example.com w#0",
+            ]);
+        });
+
+        it("warns of an identical gRPC match even when a rule of equal gRPC precedence but another shape sorts between them", () => {
+            // a#0 and b#0 are identical; a#1 ties with them on service and method characters (2, 1) but
+            // is a RegularExpression match, so it sorts between them (route a's rules first).
+            const plan = compile(grpcInput([
+                grpcRoute("a", { rules: [
+                    { matches: [{ method: { service: "ab", method: "c" } }] },
+                    { matches: [{ method: { type: "RegularExpression", service: "x.", method: "z" } }] },
+                ] }),
+                grpcRoute("b", { rules: [{ matches: [{ method: { service: "ab", method: "c" } }] }] }),
+            ]));
+            assert.deepEqual(plan.gateways[0].listeners[0].rules.map(r => `${r.routeName}#${r.ruleIndex}`), ["a#0", "a#1", "b#0"]);
+            const warnings = plan.routes.find(r => r.route === "default/b")!.warnings;
+            assert.equal(warnings.length, 1, warnings.join("\n"));
+            assert.match(warnings[0], /rule 0 match 0 is identical to a match of default\/a/);
+            assert.deepEqual(plan.routes.find(r => r.route === "default/a")!.warnings, []);
+        });
+    });
+
     describe("simulateGRPC (the upstream GRPCRoute conformance cases)", () => {
         it("exact method matching: Echo → v1, EchoTwo → v2, EchoThree → UNIMPLEMENTED", () => {
             const plan = compile(grpcInput([grpcRoute("exact-matching", { rules: [

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import fc from "fast-check";
 import {
-    hostnameCovers, hostnameMatches, hostnameSpecificity, intersectHostnames, isWildcard, mostSpecificMatch, normalizeHost,
+    compareHostnameSpecificity, hostnameCovers, hostnameMatches, hostnameSpecificity, intersectHostnames, isWildcard, mostSpecificMatch, normalizeHost,
 } from "./hostname";
 
 // A tiny label alphabet makes collisions (shared suffixes, equal names) frequent, which is where
@@ -167,6 +167,14 @@ describe("hostname", () => {
             assert.deepStrictEqual(rank(undefined), [0, 0]);
             assert.deepStrictEqual(rank("a.example.com"), [13, 13]);
             assert.deepStrictEqual(rank("*.example.com"), [0, 13]);
+        });
+
+        it("compareHostnameSpecificity orders as the specificity pairs do, most specific first", () => {
+            fc.assert(fc.property(maybePattern, maybePattern, (a, b) => {
+                const [an, al] = hostnameSpecificity(a), [bn, bl] = hostnameSpecificity(b);
+                const expected = an !== bn ? bn - an : bl - al;
+                assert.strictEqual(Math.sign(compareHostnameSpecificity(a, b)), Math.sign(expected));
+            }), { numRuns: 1000 });
         });
 
         it("picks a precise name over a wildcard, and a longer wildcard over a shorter one", () => {

@@ -55,7 +55,7 @@ export function intersectHostnames(listenerHostname: string | undefined, routeHo
 }
 
 function dedupe<T>(xs: readonly T[]): T[] {
-    return [...new Set(xs)];
+    return xs.length < 2 ? [...xs] : [...new Set(xs)];
 }
 
 /**
@@ -65,6 +65,17 @@ function dedupe<T>(xs: readonly T[]): T[] {
 export function hostnameSpecificity(h: string | undefined): [number, number] {
     if (h === undefined) return [0, 0];
     return isWildcard(h) ? [0, h.length] : [h.length, h.length];
+}
+
+/**
+ * hostnameSpecificity(a) against hostnameSpecificity(b), without building the pairs (precedence
+ * sorts call it millions of times): negative when `a` is more specific.
+ */
+export function compareHostnameSpecificity(a: string | undefined, b: string | undefined): number {
+    const al = a === undefined ? 0 : a.length, bl = b === undefined ? 0 : b.length;
+    const an = a === undefined || isWildcard(a) ? 0 : al, bn = b === undefined || isWildcard(b) ? 0 : bl;
+    if (an !== bn) return bn - an;
+    return bl - al;
 }
 
 /** Among patterns that match `host`, the most specific one, or undefined when none does. */

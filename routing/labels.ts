@@ -13,7 +13,8 @@ export interface RuleIdentity {
 
 /** "HTTPRoute team-a/shop rule 2" (or "GRPCRoute …"), plus " (canary)" when the rule is named. */
 export function ruleLabel(r: RuleIdentity): string {
-    return `${r.kind ?? "HTTPRoute"} ${r.route} rule ${r.ruleIndex}` + (r.ruleName ? ` (${r.ruleName})` : "");
+    // join: one flat string (compile keeps one per rule; a template keeps a chain of concatenations).
+    return [r.kind ?? "HTTPRoute", " ", r.route, " rule ", r.ruleIndex, r.ruleName ? ` (${r.ruleName})` : ""].join("");
 }
 
 /**

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { compile } from "./compile";
 import { hostnameSpecificity } from "./hostname";
 import { PlanMatch } from "./plan";
-import { compareRules, RuleOrderKey } from "./precedence";
+import { compareMatches, compareRules, matchRank, RuleOrderKey, sortRules } from "./precedence";
 import { HTTPRouteMatch } from "./types";
 import { input, route } from "../test/fixtures/build";
 
@@ -57,6 +57,32 @@ describe("precedence", () => {
             assert.equal(Math.sign(compareRules(a, b)), -Math.sign(compareRules(b, a)));
             if (compareRules(a, b) <= 0 && compareRules(b, c) <= 0) assert.ok(compareRules(a, c) <= 0);
         }), { numRuns: 2000 });
+    });
+
+    it("matchRank orders matches as compareMatches does, and gives up where a count outgrows its bits", () => {
+        const long = fc.record({
+            path: fc.record({ type: fc.constantFrom(...PATH_TYPES), value: fc.constantFrom("/", "/a/b", "/" + "x".repeat(65534), "/" + "x".repeat(65535)) }),
+            headers: fc.array(fc.constant({ type: "Exact" as const, name: "x", value: "1" }), { maxLength: 33 }),
+            queryParams: fc.array(fc.constant({ type: "Exact" as const, name: "q", value: "1" }), { maxLength: 33 }),
+            method: fc.option(fc.constant("GET" as const), { nil: undefined }),
+        });
+        fc.assert(fc.property(fc.oneof(arbMatch, long), fc.oneof(arbMatch, long), (a, b) => {
+            const ra = matchRank(a), rb = matchRank(b);
+            const fits = (m: PlanMatch) => m.path.value.length < 65536 && m.headers.length < 32 && m.queryParams.length < 32;
+            assert.equal(ra !== undefined, fits(a));
+            if (ra === undefined || rb === undefined) return;
+            assert.equal(Math.sign(rb - ra), Math.sign(compareMatches(a, b)));
+        }), { numRuns: 2000 });
+    });
+
+    it("sortRules puts rules where a stable sort by compareRules does, equal rules in input order", () => {
+        // Tagged copies: equal keys (same route, rule and match) are told apart by their position.
+        fc.assert(fc.property(fc.array(arbRule, { maxLength: 40 }), rules => {
+            const tagged = rules.map((r, i) => ({ ...r, i }));
+            const before = tagged.map(r => r.i);
+            assert.deepStrictEqual(sortRules(tagged).map(r => r.i), [...tagged].sort(compareRules).map(r => r.i));
+            assert.deepStrictEqual(tagged.map(r => r.i), before, "sortRules must not reorder its input");
+        }), { numRuns: 1000 });
     });
 
     it("does not depend on declaration order of routes", () => {

@@ -15,7 +15,7 @@
 // Rules whose hostnames differ but tie on specificity can never match the same host; we order them
 // by hostname text right after specificity so output is stable and grouped by host.
 
-import { hostnameSpecificity } from "./hostname";
+import { compareHostnameSpecificity } from "./hostname";
 import { PlanMatch, PlanRule } from "./plan";
 
 const PATH_RANK: Record<PlanMatch["path"]["type"], number> = { Exact: 3, RegularExpression: 2, PathPrefix: 1 };
@@ -25,16 +25,45 @@ export type RuleOrderKey = Pick<PlanRule, "hostname" | "match" | "route" | "rule
 
 /** Negative when `a` takes precedence over `b`. */
 export function compareRules(a: RuleOrderKey, b: RuleOrderKey): number {
-    const [an, al] = hostnameSpecificity(a.hostname);
-    const [bn, bl] = hostnameSpecificity(b.hostname);
-    if (an !== bn) return bn - an;
-    if (al !== bl) return bl - al;
-    if (a.hostname !== b.hostname) return (a.hostname ?? "") < (b.hostname ?? "") ? -1 : 1;
-    const m = a.protocol === "grpc" && b.protocol === "grpc" ? compareGRPCMatches(a.match, b.match) : compareMatches(a.match, b.match);
+    const h = compareHostnames(a.hostname, b.hostname);
+    if (h !== 0) return h;
+    const m = compareRuleMatches(a, b);
     if (m !== 0) return m;
     if (a.route !== b.route) return a.route < b.route ? -1 : 1;
     if (a.ruleIndex !== b.ruleIndex) return a.ruleIndex - b.ruleIndex;
     return a.matchIndex - b.matchIndex;
+}
+
+/** Steps 2–5 for two rules: GRPCRoute precedence when both are a GRPCRoute's, else HTTPRoute precedence. */
+export function compareRuleMatches(a: Pick<RuleOrderKey, "match" | "protocol">, b: Pick<RuleOrderKey, "match" | "protocol">): number {
+    return a.protocol === "grpc" && b.protocol === "grpc" ? compareGRPCMatches(a.match, b.match) : compareMatches(a.match, b.match);
+}
+
+/** Step 1, then the hostname text (ties in specificity never match one host; text keeps output stable). */
+export function compareHostnames(a: string | undefined, b: string | undefined): number {
+    const h = compareHostnameSpecificity(a, b);
+    if (h !== 0) return h;
+    if (a !== b) return (a ?? "") < (b ?? "") ? -1 : 1;
+    return 0;
+}
+
+/**
+ * `rules` in compareRules order, as a stable sort by it would put them, in a new array. The rules are
+ * grouped by hostname first (compareRules' first criterion), so the sort runs over each group, not
+ * over everything with the hostnames compared at every step.
+ */
+export function sortRules<T extends RuleOrderKey>(rules: readonly T[]): T[] {
+    const byHost = new Map<string | undefined, T[]>();
+    for (const r of rules) {
+        const group = byHost.get(r.hostname);
+        if (group) group.push(r); else byHost.set(r.hostname, [r]);
+    }
+    if (byHost.size <= 1) return (byHost.values().next().value ?? []).sort(compareRules);
+    const out: T[] = [];
+    for (const host of [...byHost.keys()].sort(compareHostnames)) {
+        for (const r of byHost.get(host)!.sort(compareRules)) out.push(r);
+    }
+    return out;
 }
 
 /** Specificity of the match alone (steps 2–5). */
@@ -57,9 +86,25 @@ export function compareGRPCMatches(a: PlanMatch, b: PlanMatch): number {
     return b.headers.length - a.headers.length;
 }
 
-/** A canonical text of a match on a hostname: two rules with the same key are identical matches. */
-export function matchKey(hostname: string | undefined, m: PlanMatch): string {
+/** compareMatches' criteria packed into one number below 2^29 (see matchRank). */
+export const MATCH_RANK_LIMIT = 2 ** 29;
+
+/**
+ * compareMatches as one number, for sorting many rules by a plain numeric sort: `a` precedes `b` in
+ * compareMatches exactly when matchRank(a) > matchRank(b), and equal ranks compare equal. Undefined
+ * when a count does not fit its bits (a path of 65536+ characters, 32+ header or query matches;
+ * validation refuses these): compare such matches with compareMatches.
+ */
+export function matchRank(m: PlanMatch): number | undefined {
+    const len = m.path.value.length, headers = m.headers.length, queries = m.queryParams.length;
+    if (len >= 2 ** 16 || headers >= 32 || queries >= 32) return undefined;
+    // Bits, most significant first: path type (2), path length (16), method (1), headers (5), query params (5).
+    return PATH_RANK[m.path.type] * 2 ** 27 + len * 2 ** 11 + (m.method ? 2 ** 10 : 0) + headers * 2 ** 5 + queries;
+}
+
+/** A canonical text of a match: two rules on the same hostname whose matches have the same key are identical. */
+export function matchKey(m: PlanMatch): string {
     const hs = m.headers.map(h => `${h.type}:${h.name}=${h.value}`).sort();
     const qs = m.queryParams.map(q => `${q.type}:${q.name}=${q.value}`).sort();
-    return JSON.stringify([hostname ?? "*any*", m.path.type, m.path.value, m.method ?? "", hs, qs]);
+    return JSON.stringify([m.path.type, m.path.value, m.method ?? "", hs, qs]);
 }

@@ -54,11 +54,14 @@ export function resolvedMirrors(ms: PlanMirror[]): PlanMirror[] {
     return ms.every(m => m.service !== undefined && !m.invalidReason) ? ms : ms.filter(m => m.service !== undefined && !m.invalidReason);
 }
 
+/** A forward's invalid shares when it has none: one frozen list, shared (plans are immutable). */
+const NO_INVALID_SHARES = Object.freeze([]) as unknown as PlanInvalidShare[];
+
 export function forwardOf(filters: PlanFilters, backends: PlanBackend[], match: PlanMatch): PlanForward {
     let total = 0;
     for (const b of backends) total += b.weight;
     const valid: PlanShare[] = [];
-    const invalid: PlanInvalidShare[] = [];
+    let invalid: PlanInvalidShare[] = NO_INVALID_SHARES;
     let invalidShare = 0;
     backends.forEach((backend, ref) => {
         const urlRewrite = urlRewriteOf(backend.filters.urlRewrite, match);
@@ -69,6 +72,7 @@ export function forwardOf(filters: PlanFilters, backends: PlanBackend[], match: 
             ...(urlRewrite ? { urlRewrite } : {}),
         };
         if (backend.invalidReason) {
+            if (invalid === NO_INVALID_SHARES) invalid = [];
             invalid.push({ ...share, reason: backend.invalidReason });
             invalidShare += share.share;
         } else {

@@ -5,7 +5,7 @@ import { hostnameCovers, intersectHostnames } from "../hostname";
 import { CompileInput, Condition, ListenerStatus, RouteKind, RouteParentStatus, RouteStatus } from "../plan";
 import { GATEWAY_GROUP, GatewaySpec, HTTPRouteSpec, LabelSelector, Labels, Listener, ListenerSetSpec } from "../types";
 import { Context, cond, key, ns, rulesOf } from "./context";
-import { resolveRule } from "./resolve";
+import { resolveRule, resolvedRoute } from "./resolve";
 
 // ---------------------------------------------------------------- listeners
 
@@ -124,6 +124,8 @@ export function certificateProblem(owner: { namespace: string; kind: "Gateway" |
 export interface Attachment {
     route: HTTPRouteSpec;
     kind: RouteKind;
+    /** key(route). */
+    routeKey: string;
     listener: ListenerState;
     hostnames: (string | undefined)[];
     /** The parentRef (index in spec.parentRefs) that attached it. */
@@ -154,14 +156,14 @@ export function selectorMatches(sel: LabelSelector | undefined, labels: Labels):
 }
 
 export function attachRoute(
-    route: HTTPRouteSpec, input: CompileInput, listenerStates: Map<string, ListenerState[]>, ctx: Context,
+    route: HTTPRouteSpec, routeKey: string, listenerStates: Map<string, ListenerState[]>, ctx: Context,
 ): { status: RouteStatus; attachments: Attachment[] } {
     const routeNs = ns(route);
     const routeKind = ctx.kindOf(route);
     const warnings: string[] = [];
     const attachments: Attachment[] = [];
     const seen = new Set<ListenerState>();
-    const resolved = resolvedRefsCondition(route, ctx);
+    const resolved = resolvedRefsCondition(route, ctx, routeKey);
 
     const parents: RouteParentStatus[] = (route.parentRefs ?? []).map((ref, parentIndex) => {
         const group = ref.group ?? GATEWAY_GROUP;
@@ -176,7 +178,7 @@ export function attachRoute(
         const listenerSet = viaListenerSet ? ctx.listenerSets.get(`${parentRef.namespace}/${ref.name}`) : undefined;
         const gw = viaListenerSet
             ? listenerSet && ctx.listenerSetParents.get(listenerSet)
-            : input.gateways.find(g => g.name === ref.name && ns(g) === parentRef.namespace);
+            : ctx.gateways.get(`${parentRef.namespace}/${ref.name}`);
         const controllerName = gw ? ctx.classes.get(gw.gatewayClassName)?.controllerName : undefined;
         const base = { parentRef, ...(controllerName ? { controllerName } : {}) };
         if (group !== GATEWAY_GROUP || (kind !== "Gateway" && kind !== "ListenerSet")) {
@@ -210,7 +212,7 @@ export function attachRoute(
             attached++;
             if (seen.has(l)) continue;
             seen.add(l);
-            if (l.valid) attachments.push({ route, kind: routeKind, listener: l, hostnames, parentIndex });
+            if (l.valid) attachments.push({ route, routeKey, kind: routeKind, listener: l, hostnames, parentIndex });
         }
         if (attached === 0) {
             return { ...base, conditions: [cond("Accepted", false, "NoMatchingListenerHostname", `route hostnames ${JSON.stringify(route.hostnames ?? [])} do not intersect any listener hostname of ${kind} ${refText}`), resolved] };
@@ -218,7 +220,7 @@ export function attachRoute(
         return { ...base, conditions: [cond("Accepted", true, "Accepted", "route accepted"), resolved] };
     });
     if (parents.length === 0) warnings.push("route has no parentRefs, so it attaches to no gateway");
-    return { status: { route: key(route), ...(routeKind === "GRPCRoute" ? { kind: routeKind } : {}), parents, warnings }, attachments };
+    return { status: { route: routeKey, ...(routeKind === "GRPCRoute" ? { kind: routeKind } : {}), parents, warnings }, attachments };
 }
 
 /** Do two effective hostname lists (undefined: any host) share a host? */
@@ -236,17 +238,26 @@ export function hostnamesIntersect(a: readonly (string | undefined)[], b: readon
  */
 export function resolveKindConflicts(attachments: Attachment[], reject: (lost: Attachment, winner: Attachment) => void): Attachment[] {
     const kept: Attachment[] = [];
+    // Kept attachments by kind: a route is checked only against the other kind's, so a listener of
+    // one kind costs one look-up per route, not a scan of every route kept before it.
+    const keptOf = new Map<RouteKind, Attachment[]>();
     for (const a of attachments) {
-        const winner = kept.find(k => k.kind !== a.kind && hostnamesIntersect(k.hostnames, a.hostnames));
-        if (winner) reject(a, winner);
-        else kept.push(a);
+        let winner: Attachment | undefined;
+        for (const [kind, list] of keptOf) {
+            if (kind !== a.kind) winner ??= list.find(k => hostnamesIntersect(k.hostnames, a.hostnames));
+        }
+        if (winner) { reject(a, winner); continue; }
+        kept.push(a);
+        const list = keptOf.get(a.kind);
+        if (list) list.push(a); else keptOf.set(a.kind, [a]);
     }
     return kept;
 }
 
-export function resolvedRefsCondition(route: HTTPRouteSpec, ctx: Context): Condition {
+export function resolvedRefsCondition(route: HTTPRouteSpec, ctx: Context, routeKey = key(route)): Condition {
+    const resolved = resolvedRoute(routeKey, ctx.kindOf(route), ctx);
     for (const [i, rule] of rulesOf(route).entries()) {
-        const { backends, filters } = resolveRule(route, i, ctx);
+        const { backends, filters } = resolveRule(route, i, ctx, resolved);
         const bad = backends.find(b => b.invalidReason);
         if (bad) {
             return cond("ResolvedRefs", false, bad.invalidReason!, `rule ${rule.name ?? i}: backendRef ${bad.service}${bad.port ? ":" + bad.port : ""}: ${describeInvalid(bad.invalidReason!)}`);

@@ -28,8 +28,8 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
     const routes: RouteStatus[] = [];
     const attachedByListener = new Map<ListenerState, Attachment[]>();
     const statusOf = new Map<HTTPRouteSpec, RouteStatus>();
-    for (const route of sortedRoutes(ctx.routes)) {
-        const { status, attachments } = attachRoute(route, input, listenerStates, ctx);
+    for (const { route, key: routeKey } of sortedRoutes(ctx.routes)) {
+        const { status, attachments } = attachRoute(route, routeKey, listenerStates, ctx);
         routes.push(status);
         statusOf.set(route, status);
         for (const a of attachments) {
@@ -45,7 +45,7 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
         const states = listenerStates.get(key(gw))!;
         const listeners: ListenerPlan[] = states.filter(ls => !ls.conflicted).map(ls => {
             const attachments = attachedByListener.get(ls) ?? [];
-            ls.status.attachedRoutes = new Set(attachments.map(a => key(a.route))).size;
+            ls.status.attachedRoutes = new Set(attachments.map(a => a.routeKey)).size;
             const name = planListenerName(ls);
             const rules = ls.valid ? orderRules(attachments, ls.listener, ctx, warningsByRoute, `${key(gw)}/${name}`) : [];
             const certNs = ns(ls.listenerSet ?? gw);
@@ -105,7 +105,7 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
  */
 function rejectKindConflicts(attachedByListener: Map<ListenerState, Attachment[]>, statusOf: Map<HTTPRouteSpec, RouteStatus>): void {
     const perParent = new Map<string, { attached: number; lost: number; winners: string[] }>();
-    const parentKey = (a: Attachment) => `${a.kind} ${key(a.route)}#${a.parentIndex}`;
+    const parentKey = (a: Attachment) => `${a.kind} ${a.routeKey}#${a.parentIndex}`;
     const lost: Attachment[] = [];
     for (const a of [...attachedByListener.values()].flat()) {
         const p = perParent.get(parentKey(a)) ?? { attached: 0, lost: 0, winners: [] };
@@ -116,7 +116,7 @@ function rejectKindConflicts(attachedByListener: Map<ListenerState, Attachment[]
         attachedByListener.set(listener, resolveKindConflicts(list, (a, winner) => {
             const p = perParent.get(parentKey(a))!;
             p.lost++;
-            const w = `${winner.kind} ${key(winner.route)}`;
+            const w = `${winner.kind} ${winner.routeKey}`;
             if (!p.winners.includes(w)) p.winners.push(w);
             lost.push(a);
             statusOf.get(a.route)!.warnings.push(

@@ -9,21 +9,13 @@
 // hostname that matches h, and by nothing else on the port: the owner of P is the most specific
 // listener matching h, and the rules serving every host of P are the rules matching h.
 
-import { hostnameCovers, hostnameSpecificity } from "../hostname";
+import { compareHostnameSpecificity, hostnameCovers } from "../hostname";
 import { HostOwner, ListenerPlan, PortPlan } from "../plan";
 
 /** Does a listener hostname (undefined: any host) take every host of `pattern` (undefined: any host)? */
 function covers(listenerHost: string | undefined, pattern: string | undefined): boolean {
     if (listenerHost === undefined) return true;
     return pattern !== undefined && hostnameCovers(listenerHost, pattern);
-}
-
-/** Negative when `a` is more specific: precise > longer wildcard > no hostname; then text. */
-function bySpecificity(a: string | undefined, b: string | undefined): number {
-    const [an, al] = hostnameSpecificity(a), [bn, bl] = hostnameSpecificity(b);
-    if (an !== bn) return bn - an;
-    if (al !== bl) return bl - al;
-    return 0;
 }
 
 export function portsOf(gateway: string, listeners: readonly ListenerPlan[]): PortPlan[] {
@@ -49,18 +41,18 @@ function portOf(gateway: string, port: number, onPort: ListenerPlan[]): PortPlan
         };
     }
     // Array.prototype.sort is stable: declaration order among equals, so the first wins a tie.
-    const ordered = [...onPort].sort((a, b) => bySpecificity(a.hostname, b.hostname));
+    const ordered = [...onPort].sort((a, b) => compareHostnameSpecificity(a.hostname, b.hostname));
 
+    // One pass over each listener's rules: their positions by hostname, whose keys are the rule hostnames.
+    const indexes = new Map<ListenerPlan, Map<string | undefined, number[]>>(ordered.map(l => [l, positionsByHostname(l)]));
     const origins = new Map<string | undefined, HostOwner["origin"]>();
     for (const l of ordered) origins.set(l.hostname, "listener");
-    for (const l of ordered) for (const r of l.rules) if (r.hostname !== undefined && !origins.has(r.hostname)) origins.set(r.hostname, "rule");
-    const patterns = [...origins.keys()].sort((a, b) => bySpecificity(a, b) || (a! < b! ? -1 : a! > b! ? 1 : 0));
+    for (const l of ordered) for (const h of indexes.get(l)!.keys()) if (h !== undefined && !origins.has(h)) origins.set(h, "rule");
+    const patterns = [...origins.keys()].sort((a, b) => compareHostnameSpecificity(a, b) || (a! < b! ? -1 : a! > b! ? 1 : 0));
 
-    const indexes = new Map<ListenerPlan, Map<string | undefined, number[]>>();
     const hosts: HostOwner[] = patterns.map(pattern => {
         const owner = ordered.find(l => covers(l.hostname, pattern))!;
-        let index = indexes.get(owner);
-        if (!index) indexes.set(owner, index = positionsByHostname(owner));
+        const index = indexes.get(owner)!;
         return {
             ...(pattern !== undefined ? { pattern } : {}),
             origin: origins.get(pattern)!,

@@ -58,7 +58,7 @@ export class Checker {
     }
 
     list(field: string, v: unknown, opts: { max: number; min?: number; required?: boolean; what: string }): unknown[] | undefined {
-        if (this.absent(field, v, opts.required ?? false, `a list of ${opts.what}`)) return undefined;
+        if ((v === undefined || v === null) && this.absent(field, v, opts.required ?? false, `a list of ${opts.what}`)) return undefined;
         if (!Array.isArray(v)) {
             this.add(field, v, `must be a list of ${opts.what}, not ${jsType(v)}`);
             return undefined;
@@ -102,8 +102,10 @@ export class Checker {
     }
 
     oneOf<T extends string | number>(field: string, v: unknown, allowed: readonly T[], required = false): T | undefined {
+        // The common case first: building the "one of …" text for every valid value is most of the cost.
+        if (v === undefined && !required) return undefined;
+        if (v !== undefined && v !== null && (allowed as readonly unknown[]).includes(v)) return v as T;
         if (this.absent(field, v, required, `one of ${allowed.map(a => quote(String(a))).join(", ")}`)) return undefined;
-        if ((allowed as readonly unknown[]).includes(v)) return v as T;
         const sameIgnoringCase = typeof v === "string" && allowed.find(a => String(a).toLowerCase() === v.toLowerCase());
         if (typeof v === "string" && typeof allowed[0] === "number" && allowed.includes(Number(v) as T)) {
             this.add(field, v, `must be a number, not a string; write ${v} without quotes`);

@@ -126,7 +126,7 @@ function checkRule(c: Checker, p: string, rule: Obj): void {
     const m = rule.matches;
     const singlePrefix = m === undefined || m === null
         || (Array.isArray(m) && m.length === 1 && (((m[0] as Obj | null)?.path as Obj | undefined)?.type ?? "PathPrefix") === "PathPrefix");
-    if (!singlePrefix) {
+    if (!singlePrefix && (filters.length > 0 || backendFilters.some(b => b.filters.length > 0))) {
         const count = Array.isArray(m) ? m.length : 0;
         for (const { path, filters: fs } of [{ path: `${p}.filters`, filters }, ...backendFilters]) {
             fs.forEach((f, i) => {
@@ -160,7 +160,12 @@ function checkMatch(c: Checker, p: string, raw: unknown): void {
 }
 
 /** The CRD's CEL rules for Exact and PathPrefix path values, one issue per broken rule. */
+/** Anything checkPathValue reports besides a missing leading '/' and characters outside PATH_CHARS. */
+const PATH_PROBLEM = /\/\/|\/\.\.?\/|\/\.\.?$|%2[fF]|#/;
+
 function checkPathValue(c: Checker, f: string, v: string): void {
+    // The common case, a clean absolute path, in two tests instead of ten.
+    if (v.startsWith("/") && !PATH_PROBLEM.test(v) && PATH_CHARS.test(v)) return;
     if (!v.startsWith("/")) {
         c.add(f, v, `must be an absolute path starting with '/'${v ? `; write ${quote("/" + v)}` : ""}`);
     }

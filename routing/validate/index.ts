@@ -47,7 +47,8 @@ export function validateInput(input: CompileInput): ValidationIssue[] {
         }
         const seen = new Set<string>();
         for (const spec of list) {
-            issues.push(...validate(spec as T));
+            const found = validate(spec as T);
+            if (found.length > 0) issues.push(...found);
             const name = (spec as Obj | null)?.name;
             if (typeof name !== "string") continue;
             const id = clusterScoped ? name : `${nsOf(spec)}/${name}`;
