@@ -4,9 +4,9 @@
 
 import { ValidationIssue } from "../errors";
 import { GRPCRouteSpec } from "../types";
-import { begin, Checker, Obj, quote } from "./checker";
+import { Checker, Obj, quote } from "./checker";
 import { checkBackendObjectRef, checkFilters } from "./filters";
-import { checkParentRefs, checkValueMatches } from "./httpRoute";
+import { checkRouteSpec, checkValueMatches } from "./httpRoute";
 import { CONTROL_CHARS } from "./patterns";
 
 /** The CRD's CEL character rules for Exact values. */
@@ -14,32 +14,7 @@ export const GRPC_SERVICE = /^\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$/i;
 export const GRPC_METHOD = /^[A-Za-z_][A-Za-z_0-9]*$/;
 
 export function validateGRPCRoute(spec: GRPCRouteSpec): ValidationIssue[] {
-    const [c, s] = begin("GRPCRoute", spec);
-    if (!s) return c.issues;
-    checkParentRefs(c, s.parentRefs);
-    const hostnames = c.list("spec.hostnames", s.hostnames, { max: 16, what: "hostnames" });
-    hostnames?.forEach((h, i) => c.hostname(`spec.hostnames[${i}]`, h, true, true));
-
-    const rules = c.list("spec.rules", s.rules, { max: 16, what: "rules" });
-    if (!rules) return c.issues;
-    // The CRD's CEL rule counts written matches only (an absent list is 0 here, unlike HTTPRoute).
-    const totalMatches = rules.reduce<number>((n, r) => {
-        const m = (r as Obj | null)?.matches;
-        return n + (Array.isArray(m) ? m.length : 0);
-    }, 0);
-    if (totalMatches > 128) c.add("spec.rules", totalMatches, `must have at most 128 matches across all rules (has ${totalMatches}); split the route into several GRPCRoutes`);
-    const ruleNames = new Map<string, number>();
-    rules.forEach((r, i) => {
-        const rule = c.obj(`spec.rules[${i}]`, r);
-        if (!rule) return;
-        checkRule(c, `spec.rules[${i}]`, rule);
-        if (typeof rule.name === "string") {
-            const prev = ruleNames.get(rule.name);
-            if (prev !== undefined) c.add(`spec.rules[${i}].name`, rule.name, `must be unique within the route; rule ${prev} is also named ${quote(rule.name)}`);
-            else ruleNames.set(rule.name, i);
-        }
-    });
-    return c.issues;
+    return checkRouteSpec("GRPCRoute", spec, checkRule);
 }
 
 function checkRule(c: Checker, p: string, rule: Obj): void {

@@ -9,20 +9,30 @@ import { checkBackendObjectRef, checkFilters } from "./filters";
 import { PATH_CHARS } from "./patterns";
 
 export function validateRoute(spec: HTTPRouteSpec): ValidationIssue[] {
-    const [c, s] = begin("HTTPRoute", spec);
+    return checkRouteSpec("HTTPRoute", spec, checkRule);
+}
+
+/**
+ * What HTTPRoute and GRPCRoute share: parentRefs, hostnames, the rule list and its CRD limits, the
+ * total of matches across rules, unique rule names; `checkRule` checks one rule of the kind. An
+ * HTTPRoute needs a rule and counts an absent matches list as one (the CRD defaults it before its
+ * CEL rule counts); a GRPCRoute may have none and counts written matches only.
+ */
+export function checkRouteSpec(kind: "HTTPRoute" | "GRPCRoute", spec: unknown, checkRule: (c: Checker, p: string, rule: Obj) => void): ValidationIssue[] {
+    const [c, s] = begin(kind, spec);
     if (!s) return c.issues;
     checkParentRefs(c, s.parentRefs);
     const hostnames = c.list("spec.hostnames", s.hostnames, { max: 16, what: "hostnames" });
     hostnames?.forEach((h, i) => c.hostname(`spec.hostnames[${i}]`, h, true, true));
 
-    const rules = c.list("spec.rules", s.rules, { min: 1, max: 16, what: "rules (omit rules for the default: every path to no backend)" });
+    const http = kind === "HTTPRoute";
+    const rules = c.list("spec.rules", s.rules, http ? { min: 1, max: 16, what: "rules (omit rules for the default: every path to no backend)" } : { max: 16, what: "rules" });
     if (!rules) return c.issues;
-    // The CRD defaults an absent matches list to one match before its CEL rule counts them.
     const totalMatches = rules.reduce<number>((n, r) => {
         const m = (r as Obj | null)?.matches;
-        return n + (Array.isArray(m) ? m.length : 1);
+        return n + (Array.isArray(m) ? m.length : http ? 1 : 0);
     }, 0);
-    if (totalMatches > 128) c.add("spec.rules", totalMatches, `must have at most 128 matches across all rules (has ${totalMatches}); split the route into several HTTPRoutes`);
+    if (totalMatches > 128) c.add("spec.rules", totalMatches, `must have at most 128 matches across all rules (has ${totalMatches}); split the route into several ${kind}s`);
     const ruleNames = new Map<string, number>();
     rules.forEach((r, i) => {
         const rule = c.obj(`spec.rules[${i}]`, r);
