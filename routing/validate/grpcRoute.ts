@@ -4,7 +4,7 @@
 
 import { ValidationIssue } from "../errors";
 import { GRPCRouteSpec } from "../types";
-import { Checker, Obj, quote } from "./checker";
+import { Checker, Obj } from "./checker";
 import { checkBackendObjectRef, checkFilters } from "./filters";
 import { checkRouteSpec, checkValueMatches } from "./httpRoute";
 import { CONTROL_CHARS } from "./patterns";
