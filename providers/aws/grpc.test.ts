@@ -4,13 +4,14 @@
 
 import * as assert from "assert";
 import fc from "fast-check";
+import { grpcCalls, grpcRouteSet } from "../../test/grpc-generators";
 import { evaluateAlb } from "./evaluate";
 import { buildAlbModel } from "./model";
 import { GRPC_HEALTH_CHECK } from "./realize";
 import { compile } from "../../routing/compile";
 import { CompileInput } from "../../routing/plan";
 import { simulateGRPC } from "../../routing/simulate";
-import { GRPCRouteMatch, GRPCRouteSpec, Listener } from "../../routing/types";
+import { GRPCRouteSpec, Listener } from "../../routing/types";
 import { Gateway, GRPCRoute, Service } from "../../components";
 import { resourcesOfType, runProgram, setupMocks, failureOf } from "../../testing";
 import { CLASS, PARAMS, SERVICES } from "../../test/aws-generators";
@@ -70,37 +71,13 @@ describe("aws: GRPCRoute", () => {
 
     it("agrees with simulateGRPC on generated GRPCRoutes and calls (rule and outcomes)", function () {
         this.timeout(20000);
-        const services = ["pkg.Svc", "pkg.Svc2", "other.Api"];
-        const methods = ["Get", "List", "Put"];
-        const match: fc.Arbitrary<GRPCRouteMatch> = fc.record({
-            method: fc.option(fc.oneof(
-                fc.record({ service: fc.constantFrom(...services), method: fc.constantFrom(...methods) }),
-                fc.record({ service: fc.constantFrom(...services) }),
-            ), { nil: undefined }),
-            headers: fc.option(fc.constantFrom([{ name: "x-env", value: "canary" }], [{ name: "x-env", value: "prod" }, { name: "x-team", value: "a" }]), { nil: undefined }),
-        }, { requiredKeys: [] }).map(m => ({ ...(m.method ? { method: m.method } : {}), ...(m.headers ? { headers: m.headers.map(h => ({ ...h })) } : {}) }));
-        const routes = fc.uniqueArray(fc.record({
-            name: fc.constantFrom("r1", "r2", "r3"),
-            hostnames: fc.option(fc.constantFrom(["a.example.com"], ["*.example.com"]), { nil: undefined }),
-            rules: fc.array(fc.record({
-                matches: fc.option(fc.array(match, { maxLength: 2 }), { nil: undefined }),
-                backendRefs: fc.array(fc.record({ name: fc.constantFrom("s1", "s2", "s3", "gone"), weight: fc.constantFrom(1, 3, 0) }), { maxLength: 2 }),
-            }), { minLength: 1, maxLength: 3 }),
-        }), { selector: r => r.name, minLength: 1, maxLength: 3 });
-        const call = fc.record({ host: fc.constantFrom("a.example.com", "b.example.com", "c.other.org"), service: fc.constantFrom(...services), method: fc.constantFrom(...methods), env: fc.option(fc.constantFrom("canary", "prod")), team: fc.option(fc.constant("a")) });
         let compared = 0, matched = 0;
-        fc.assert(fc.property(routes, fc.array(call, { minLength: 10, maxLength: 10 }), (gen, calls) => {
-            const specs = gen.map(g => route(g.name, {
-                ...(g.hostnames ? { hostnames: [...g.hostnames] } : {}),
-                rules: g.rules.map(r => ({ ...(r.matches ? { matches: r.matches } : {}), ...(r.backendRefs.length ? { backendRefs: r.backendRefs.map(b => ({ ...b, port: 8080 })) } : {}) })),
-            }));
+        fc.assert(fc.property(grpcRouteSet(["s1", "s2", "s3"]), grpcCalls, (specs, calls) => {
             const plan = compile(grpcInput(specs));
             const build = buildAlbModel(plan.gateways[0], PARAMS);
             assert.deepStrictEqual(build.problems, []);
             for (const c of calls) {
-                const metadata: Record<string, string> = {};
-                if (c.env) metadata["x-env"] = c.env;
-                if (c.team) metadata["x-team"] = c.team;
+                const { metadata } = c;
                 const sim = simulateGRPC(plan, { scheme: "https", host: c.host, service: c.service, method: c.method, metadata });
                 const ev = evaluateAlb(build.model, { scheme: "https", host: c.host, method: "POST", path: `/${c.service}/${c.method}`, headers: { ...metadata, "content-type": "application/grpc" } });
                 const where = JSON.stringify({ c, specs });
