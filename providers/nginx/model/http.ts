@@ -155,8 +155,11 @@ export function forwardingLines(trustedProxies: string[]): string[] {
             throw new NginxRenderError(`parameters.nginx.trustedProxies: ${JSON.stringify(t)} is not an IPv4 or IPv6 address or CIDR (e.g. "10.0.0.0/8")`);
         }
     }
-    const kept = (header: string, own: string, v: string) =>
-        [`map "$gk_trusted:$http_${header}" $${v} {`, "    \"~^1:(.+)$\" $1;", `    default ${own};`, "}"];
+    // Hashed lookups only (no regex per request): the client's value when trusted and sent, else this hop's.
+    const kept = (header: string, own: string, v: string) => [
+        `map $http_${header} $${v}_in {`, `    "" ${own};`, `    default $http_${header};`, "}",
+        `map $gk_trusted $${v} {`, `    1 $${v}_in;`, `    default ${own};`, "}",
+    ];
     return [
         "geo $gk_trusted {", "    default 0;", ...trustedProxies.map(t => `    ${t} 1;`), "}",
         "map $gk_trusted $gk_xff {", "    1 $proxy_add_x_forwarded_for;", "    default $remote_addr;", "}",
