@@ -130,8 +130,9 @@ export class ListenerSet extends pulumi.ComponentResource {
         const spec = withoutUndefined(resolved.value.spec) as ListenerSetSpec;
         const gatewayLabel = `${ref.namespace}/${ref.name}`;
         let status: ListenerSetStatus | undefined;
+        const input = { ...gatewayInputOf(ref, [], []), listenerSets: [spec] };
         try {
-            status = compileGateway({ ...gatewayInputOf(ref, [], []), listenerSets: [spec] }).listenerSets?.find(s => s.listenerSet === this.label);
+            status = compileGateway(input).listenerSets?.find(s => s.listenerSet === this.label);
         } catch (err) {
             throw err instanceof GatewayValidationError ? reportFailure(err, this, new Map([[`ListenerSet ${this.label}`, this]])) : err;
         }
@@ -143,7 +144,7 @@ export class ListenerSet extends pulumi.ComponentResource {
                 "declare it in the gateway owner's program", this, true);
         }
         const resources = adapter.realizeListenerSet({
-            parent: this, gateway: gatewayLabel, spec, status,
+            parent: this, gateway: gatewayLabel, spec, status, input, shared: declarations().adapterState,
             parameters: ((resolved.value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>,
             ...(ref.attachments?.[adapter.name] ? { attachment: ref.attachments[adapter.name] } : {}),
             ...(this.certificates ? { certificates: this.certificates } : {}),

@@ -135,6 +135,10 @@ export interface ListenerSetRealizeContext {
     attachment?: Record<string, unknown>;
     /** Its certificates keyed "namespace/name" in its own namespace; a secret Output. */
     certificates?: pulumi.Output<Record<string, TlsCertificate>>;
+    /** The reference's gateway with this ListenerSet (no routes): what its status was compiled from. */
+    input: GatewayInput;
+    /** The program's adapter scratch space (RealizeContext.shared). */
+    shared?: Map<string, unknown>;
 }
 
 /** One thing a plan needs that an adapter cannot do. */
