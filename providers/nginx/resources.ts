@@ -55,8 +55,10 @@ export class NginxGateway extends pulumi.dynamic.Resource {
     declare readonly ports: pulumi.Output<number[]>;
     /** Other stacks' routes this generation serves. */
     declare readonly teamRoutes: pulumi.Output<string[] | undefined>;
-    /** Route files the gateway left out, with why. */
+    /** Route (and ListenerSet) files the gateway left out, with why. */
     declare readonly skippedRoutes: pulumi.Output<string[] | undefined>;
+    /** Other stacks' ListenerSets this generation serves. */
+    declare readonly teamListenerSets: pulumi.Output<string[] | undefined>;
 
     constructor(name: string, args: NginxGatewayArgs, opts?: pulumi.CustomResourceOptions) {
         if (typeof args.dir === "string" && !path.isAbsolute(args.dir)) {
@@ -80,6 +82,7 @@ export class NginxGateway extends pulumi.dynamic.Resource {
             ports: undefined,
             teamRoutes: undefined,
             skippedRoutes: undefined,
+            teamListenerSets: undefined,
         };
         super(sharedProvider, name, props, {
             ...opts,

@@ -134,6 +134,8 @@ describe("nginx runtime buildPlan with team ListenerSet files", () => {
         const built = buildPlan("infra/shared", admitting, new Map(), render, { listenerSets: new Map([["team-b/shop", lsFile("team-b", "shop.team-b.example")]]) });
         assert.deepEqual(built.teamListenerSets, []);
         assert.ok(!built.plan.listeners.some(l => l.hostname === "shop.team-b.example"));
+        assert.equal(built.skipped.length, 1);
+        assert.match(built.skipped[0], /ListenerSet team-b\/shop is not served by Gateway infra\/shared: Accepted=False, reason NotAllowed/);
     });
 
     it("refuses a ListenerSet listener that conflicts with an earlier one, naming the listener; the earlier keeps its traffic", () => {

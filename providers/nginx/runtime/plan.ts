@@ -192,6 +192,11 @@ export function buildPlan<R>(gateway: string, input: GatewayInput, files: Map<st
         }
         const attached = new Set(plan.listeners.flatMap(l => l.rules.map(r => r.route)));
         const servedSets = new Set((routing.listenerSets ?? []).filter(l => l.conditions.some(c => c.type === "Accepted" && c.status === "True")).map(l => l.listenerSet));
+        // A file the gateway no longer admits (its allowedListeners changed since): served no more, and said so.
+        for (const [k] of acceptedSets) {
+            const why = listenerSetNotServedReason(k, routing.listenerSets, gateway);
+            if (why) skipped.push(why);
+        }
         return {
             plan, routing, rendered, teamRoutes: accepted.map(([k]) => k).filter(k => attached.has(k)), skipped,
             teamListenerSets: acceptedSets.map(([k]) => k).filter(k => servedSets.has(k)),
