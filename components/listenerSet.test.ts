@@ -128,13 +128,16 @@ describe("ListenerSet component in a team's stack (another stack's GatewayRefere
 
     it("nginx: compiles its status against the reference and delivers it (and a route on it, after it) from this stack", async () => {
         const { outputs, resources } = await runProgram(() => {
+            const ref = pulumi.output(nginxRef);
             const ls = new ListenerSet("shop", {
-                namespace: "team-a", gateway: nginxRef,
+                namespace: "team-a", gateway: ref,
                 listeners: [{ name: "shop", port: 80, protocol: "HTTP", hostname: "shop.example.com" }],
             });
             new Service("shop", { namespace: "team-a", port: 8080, endpoints: [{ address: "10.0.0.1" }] });
             const route = new HTTPRoute("shop", { namespace: "team-a", parentRefs: [{ listenerSet: ls }], rules: [{ backendRefs: [{ name: "shop", port: 8080 }] }] });
-            return { ls: ls.status, route: route.status };
+            // Two parentRefs on one reference (the ListenerSet's and the gateway's, one Output): realised once.
+            const both = new HTTPRoute("both", { namespace: "team-a", parentRefs: [{ listenerSet: ls }, { gateway: ref }], hostnames: ["shop.example.com"], rules: [{ backendRefs: [{ name: "shop", port: 8080 }] }] });
+            return { ls: ls.status, route: route.status, both: both.status };
         });
         assert.deepStrictEqual(outputs.ls.conditions.map(c => c.reason), ["Accepted", "Programmed"]);
         assert.deepStrictEqual(outputs.route.parents.map(p => [p.parentRef.kind, p.parentRef.name, p.conditions[0].reason]), [["ListenerSet", "shop", "Accepted"]]);
@@ -144,6 +147,9 @@ describe("ListenerSet component in a team's stack (another stack's GatewayRefere
         assert.strictEqual(attachment.inputs.home, "/tmp/gk-ls-home-not-used");
         assert.deepStrictEqual(JSON.parse(attachment.inputs.spec as string).parentRef, { name: "gw", namespace: "infra" });
         assert.ok(resources.some(r => r.inputs.route === "team-a/shop"), "the route's attachment");
+        assert.equal(resources.filter(r => r.inputs.route === "team-a/both").length, 1, "one attachment for two parentRefs on one reference");
+        // The reference's own listener admits its namespace only (allowedRoutes default Same): only the ListenerSet parent accepts team-a.
+        assert.deepStrictEqual(outputs.both.parents.map(p => [p.parentRef.kind, p.conditions[0].reason]), [["ListenerSet", "Accepted"], ["Gateway", "NotAllowedByListeners"]]);
     });
 
     it("nginx: a namespace the gateway's allowedListeners does not admit gets NotAllowed (the gateway refuses it at up)", async () => {

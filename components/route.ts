@@ -76,8 +76,11 @@ export interface RouteArgsBase {
     parameters?: pulumi.Input<GatewayClassParameters>;
 }
 
-/** Where this route's status comes from: a gateway rendered here, or a local compile. */
-type StatusSource = () => Promise<{ known: boolean; routing?: RoutingPlan; gateway?: GatewayPlan }>;
+/**
+ * Where this route's status comes from: a gateway rendered here, or a local compile. `again`: a
+ * reference another parentRef of this route already named (compiled and realised once, by that one).
+ */
+type StatusSource = () => Promise<{ known: boolean; again?: boolean; routing?: RoutingPlan; gateway?: GatewayPlan }>;
 
 /** What a Gateway and the registry keep of a route component, whatever its kind. */
 export interface DeclaredRoute extends pulumi.Resource {
@@ -112,6 +115,8 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
     private readonly payloadDependencies: pulumi.Resource[];
     /** The GatewayReference parentRefs (other stacks' gateways, also through a ListenerSet on one). */
     private readonly references: pulumi.Output<GatewayReference>[];
+    /** The references (controller, namespace/name) already compiled against: each is realised once. */
+    private readonly compiledOn = new Set<string>();
 
     /**
      * `rules` builds the kind's spec rules from the args (it may throw, naming the field); it runs
@@ -185,7 +190,7 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
     }
 
     /** Status against another stack's gateway: compile this route alone against its listeners. */
-    private async compileAgainst(refOutput: pulumi.Output<GatewayReference>): Promise<{ known: boolean; routing?: RoutingPlan; gateway?: GatewayPlan }> {
+    private async compileAgainst(refOutput: pulumi.Output<GatewayReference>): Promise<{ known: boolean; again?: boolean; routing?: RoutingPlan; gateway?: GatewayPlan }> {
         // Let the program body finish declaring services first.
         await new Promise(resolve => setImmediate(resolve));
         const declaredServices = [...declarations().services];
@@ -218,6 +223,9 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
             };
         }
         const ref = value.ref;
+        const refKey = `${ref.controllerName} ${ref.namespace}/${ref.name}`;
+        if (this.compiledOn.has(refKey)) return { known: true, again: true };
+        this.compiledOn.add(refKey);
         const spec = withoutUndefined(value.spec);
         try {
             const own = this.kind === "GRPCRoute"
@@ -306,6 +314,7 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
         for (const source of sources) {
             const s = await source();
             if (!s.known) return undefined;
+            if (s.again) continue;
             const gw = s.gateway!;
             const own = s.routing!.routes.find(r => r.route === key && (r.kind ?? "HTTPRoute") === this.kind);
             if (!own) continue;
