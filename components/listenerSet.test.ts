@@ -4,7 +4,7 @@
 
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { Gateway, GatewayClass, HTTPRoute, ListenerSet, Service } from ".";
+import { Gateway, GatewayClass, GatewayReference, HTTPRoute, ListenerSet, Service } from ".";
 import { resolveOutput } from "./registry";
 import { routeRequest, runProgram, setupMocks, failureOf } from "../testing";
 
@@ -73,8 +73,6 @@ describe("ListenerSet component", () => {
                 certificates: { "infra/gw-cert": { certificate: "x", privateKey: "y" } },
             });
         }, /ListenerSet team-a\/steal: certificates\["infra\/gw-cert"\] names namespace infra; a ListenerSet supplies certificates in its own namespace only/);
-        assert.throws(() => new ListenerSet("ref", { namespace: "team-a", gateway: { name: "gw", namespace: "infra" } as unknown as Gateway, listeners: [] }),
-            /ListenerSet team-a\/ref: gateway must be a Gateway component of this program .*GatewayReference is not supported yet/);
         const err = await failureOf(runProgram(() => {
             const gateway = operator();
             new ListenerSet("bad", { namespace: "team-a", gateway, listeners: [{ name: "Bad_Name", port: 80, protocol: "HTTP" }] });
@@ -111,5 +109,67 @@ describe("ListenerSet component", () => {
             (pulumi.log as { info: typeof info }).info = info;
             setupMocks();
         }
+    });
+});
+
+/** Another stack's gateway as its `gateway.reference` exports it. */
+function referenceOf(controllerName: string, attachments?: GatewayReference["attachments"]): GatewayReference {
+    return {
+        name: "gw", namespace: "infra", className: "cls", controllerName,
+        listeners: [{ name: "http", port: 80, protocol: "HTTP", hostname: "gw.example.com" }],
+        allowedListeners: { namespaces: { from: "Selector", selector: { matchLabels: { listeners: "team" } } } },
+        namespaceLabels: { "team-a": { listeners: "team" }, "team-b": {} },
+        ...(attachments ? { attachments } : {}),
+    } as GatewayReference;
+}
+
+describe("ListenerSet component in a team's stack (another stack's GatewayReference)", () => {
+    const nginxRef = referenceOf("gatewaykit.dev/nginx", { nginx: { home: "/tmp/gk-ls-home-not-used" } });
+
+    it("nginx: compiles its status against the reference and delivers it (and a route on it, after it) from this stack", async () => {
+        const { outputs, resources } = await runProgram(() => {
+            const ref = pulumi.output(nginxRef);
+            const ls = new ListenerSet("shop", {
+                namespace: "team-a", gateway: ref,
+                listeners: [{ name: "shop", port: 80, protocol: "HTTP", hostname: "shop.example.com" }],
+            });
+            new Service("shop", { namespace: "team-a", port: 8080, endpoints: [{ address: "10.0.0.1" }] });
+            const route = new HTTPRoute("shop", { namespace: "team-a", parentRefs: [{ listenerSet: ls }], rules: [{ backendRefs: [{ name: "shop", port: 8080 }] }] });
+            // Two parentRefs on one reference (the ListenerSet's and the gateway's, one Output): realised once.
+            const both = new HTTPRoute("both", { namespace: "team-a", parentRefs: [{ listenerSet: ls }, { gateway: ref }], hostnames: ["shop.example.com"], rules: [{ backendRefs: [{ name: "shop", port: 8080 }] }] });
+            return { ls: ls.status, route: route.status, both: both.status };
+        });
+        assert.deepStrictEqual(outputs.ls.conditions.map(c => c.reason), ["Accepted", "Programmed"]);
+        assert.deepStrictEqual(outputs.route.parents.map(p => [p.parentRef.kind, p.parentRef.name, p.conditions[0].reason]), [["ListenerSet", "shop", "Accepted"]]);
+        const attachment = resources.find(r => r.name === "team-a-shop--infra-gw-nginx" && r.inputs.listenerSet !== undefined);
+        assert.ok(attachment, `a ListenerSet attachment: ${resources.map(r => r.name).join(", ")}`);
+        assert.strictEqual(attachment.inputs.listenerSet, "team-a/shop");
+        assert.strictEqual(attachment.inputs.home, "/tmp/gk-ls-home-not-used");
+        assert.deepStrictEqual(JSON.parse(attachment.inputs.spec as string).parentRef, { name: "gw", namespace: "infra" });
+        assert.ok(resources.some(r => r.inputs.route === "team-a/shop"), "the route's attachment");
+        assert.equal(resources.filter(r => r.inputs.route === "team-a/both").length, 1, "one attachment for two parentRefs on one reference");
+        // The reference's own listener admits its namespace only (allowedRoutes default Same): only the ListenerSet parent accepts team-a.
+        assert.deepStrictEqual(outputs.both.parents.map(p => [p.parentRef.kind, p.conditions[0].reason]), [["ListenerSet", "Accepted"], ["Gateway", "NotAllowedByListeners"]]);
+    });
+
+    it("nginx: a namespace the gateway's allowedListeners does not admit gets NotAllowed (the gateway refuses it at up)", async () => {
+        const { outputs } = await runProgram(() => {
+            const ls = new ListenerSet("shop", { namespace: "team-b", gateway: nginxRef, listeners: [{ name: "shop", port: 80, protocol: "HTTP", hostname: "b.example.com" }] });
+            return { ls: ls.status };
+        });
+        assert.strictEqual(outputs.ls.conditions[0].reason, "NotAllowed");
+        assert.match(outputs.ls.conditions[0].message, /does not admit ListenerSets from namespace team-b/);
+    });
+
+    it("an adapter that cannot take a team's ListenerSet, and a bad spec, are refused on the ListenerSet", async () => {
+        let refused: unknown, bad: unknown;
+        await runProgram(async () => {
+            const plan = new ListenerSet("ref", { namespace: "team-a", gateway: referenceOf("gatewaykit.dev/plan"), listeners: [{ name: "l", port: 80, protocol: "HTTP", hostname: "a.example.com" }] });
+            refused = await plan.realized.then(() => undefined, e => e);
+            const empty = new ListenerSet("empty", { namespace: "team-a", gateway: nginxRef, listeners: [] });
+            bad = await empty.realized.then(() => undefined, e => e);
+        });
+        assert.match(String(refused), /ListenerSet team-a\/ref: Gateway infra\/gw \(gatewaykit.dev\/plan\) cannot take a ListenerSet from another stack/);
+        assert.match(String(bad), /ListenerSet team-a\/empty: spec\.listeners/);
     });
 });

@@ -4,14 +4,24 @@
 // with parentRefs[].listenerSet (sectionName: one of its listener names). Certificates for its HTTPS
 // listeners travel with it, keyed in its own namespace only: a team cannot supply the material of a
 // certificate another namespace's listener uses.
+//
+// In a team's stack, `gateway` may be another stack's GatewayReference: the status is then compiled
+// here against the reference's listeners and allowedListeners, and the adapter's realizeListenerSet
+// delivers it to that gateway's data plane from this stack (nginx: a ListenerSet file in the gateway's
+// home, which the gateway re-checks against its current listeners before serving it).
 
 import * as pulumi from "@pulumi/pulumi";
 import { ListenerSetStatus } from "../routing/plan";
 import { ListenerSetSpec } from "../routing/types";
-import { Gateway, GatewayListenerArgs } from "./gateway";
-import { declarations, labelOf } from "./registry";
+import { compileGateway } from "../routing/compile";
+import { GatewayValidationError } from "../routing/errors";
+import { Gateway, GatewayListenerArgs, GatewayReference } from "./gateway";
+import { gatewayInputOf } from "./compileInput";
+import type { GatewayClassParameters } from "./gatewayClass";
+import { declarations, labelOf, resolveOutput } from "./registry";
 import { withoutUndefined } from "./payload";
-import { unlessReported } from "./failures";
+import { reportFailure, unlessReported } from "./failures";
+import { allAdapters } from "../providers";
 import type { TlsCertificate } from "../providers";
 
 export interface ListenerSetArgs {
@@ -20,8 +30,10 @@ export interface ListenerSetArgs {
     /** The owning team; defaults to "default". */
     namespace?: pulumi.Input<string>;
     labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    /** The Gateway the listeners are added to (spec.parentRef). */
-    gateway: Gateway;
+    /** The Gateway the listeners are added to (spec.parentRef): a Gateway component, or another stack's GatewayReference. */
+    gateway: Gateway | pulumi.Input<GatewayReference>;
+    /** Adapter parameters (keyed by adapter name) for realising it on another stack's gateway, as a route's. */
+    parameters?: pulumi.Input<GatewayClassParameters>;
     /** 1–64 listeners, as a Gateway's; names unique within this ListenerSet. */
     listeners: pulumi.Input<pulumi.Input<GatewayListenerArgs>[]>;
     /**
@@ -45,27 +57,35 @@ export class ListenerSet extends pulumi.ComponentResource {
     readonly status: pulumi.Output<ListenerSetStatus>;
     /** "namespace/name" as far as known at construction. */
     readonly label: string;
-    readonly gateway: Gateway;
+    /** The Gateway component; undefined when the ListenerSet names another stack's gateway (`reference`). */
+    readonly gateway: Gateway | undefined;
+    /** Another stack's gateway this ListenerSet is added to; undefined for a Gateway component. */
+    readonly reference: pulumi.Output<GatewayReference> | undefined;
+    /**
+     * The resources that deliver it to another stack's gateway (what routes attached to it wait for);
+     * empty for a Gateway component's (the gateway realises it). Rejects with its failure.
+     */
+    readonly realized: Promise<pulumi.Resource[]>;
     /** The certificates keyed "namespace/name", secret; undefined when none were given. */
     readonly certificates: pulumi.Output<Record<string, TlsCertificate>> | undefined;
 
     constructor(name: string, args: ListenerSetArgs, opts?: pulumi.ComponentResourceOptions) {
         const label = labelOf(args.namespace, args.name, name);
-        if (!(args.gateway instanceof Gateway)) {
-            throw new Error(`ListenerSet ${label}: gateway must be a Gateway component of this program (got ${args.gateway === undefined ? "nothing" : "something else"}); ` +
-                "a ListenerSet against another stack's GatewayReference is not supported yet: declare it in the operator's program");
-        }
-        if (args.gateway.isSealed) throw args.gateway.lateListenerSetError(label);
+        if (args.gateway === undefined) throw new Error(`ListenerSet ${label}: set gateway (a Gateway component or another stack's GatewayReference)`);
+        const component = args.gateway instanceof Gateway ? args.gateway : undefined;
+        if (component?.isSealed) throw component.lateListenerSetError(label);
         const certificateKeys = ownCertificateKeys(label, args);
         super(LISTENER_SET_TYPE, name, {}, opts);
         this.label = label;
-        this.gateway = args.gateway;
+        this.gateway = component;
+        const reference = component ? undefined : pulumi.output(args.gateway as pulumi.Input<GatewayReference>);
+        this.reference = reference;
         const namespace = args.namespace ?? "default";
         this.rawSpec = pulumi.output({
             name: args.name ?? name,
             namespace,
             labels: args.labels,
-            parentRef: { name: args.gateway.name, namespace: args.gateway.namespace },
+            parentRef: component ? { name: component.name, namespace: component.namespace } : { name: reference!.apply(r => r.name), namespace: reference!.apply(r => r.namespace) },
             listeners: args.listeners,
         }) as unknown as pulumi.Output<ListenerSetSpec>;
         this.spec = this.rawSpec.apply(withoutUndefined);
@@ -73,17 +93,63 @@ export class ListenerSet extends pulumi.ComponentResource {
         this.namespace = this.spec.apply(s => s.namespace ?? "default");
         this.certificates = certificateKeys === undefined ? undefined : pulumi.secret(Object.fromEntries(
             Object.entries(args.certificates ?? {}).map(([k, v]) => [certificateKeys.get(k)!, v]))) as pulumi.Output<Record<string, TlsCertificate>>;
-        args.gateway.attachListenerSet(this);
         declarations().listenerSets.push(this);
         const key = label;
-        this.status = pulumi.output(unlessReported(args.gateway.rendered).then(r => {
-            if (pulumi.isUnknown(r) || !r.known) return pulumi.unknown as unknown as ListenerSetStatus;
-            const own = r.routing.listenerSets?.find(s => s.listenerSet === key);
-            if (!own) throw new Error(`ListenerSet ${key}: Gateway ${args.gateway.label} compiled no status for it (a bug)`);
-            return own;
-        })) as pulumi.Output<ListenerSetStatus>;
+        if (component) {
+            component.attachListenerSet(this);
+            this.realized = Promise.resolve([]);
+            this.status = pulumi.output(unlessReported(component.rendered).then(r => {
+                if (pulumi.isUnknown(r) || !r.known) return pulumi.unknown as unknown as ListenerSetStatus;
+                const own = r.routing.listenerSets?.find(s => s.listenerSet === key);
+                if (!own) throw new Error(`ListenerSet ${key}: Gateway ${component.label} compiled no status for it (a bug)`);
+                return own;
+            })) as pulumi.Output<ListenerSetStatus>;
+        } else {
+            const computed = this.compileAgainst(reference!, pulumi.output(args.parameters ?? {}) as pulumi.Output<GatewayClassParameters>);
+            computed.catch(() => undefined); // logged on this resource; the outputs turn unknown
+            this.realized = computed.then(c => c?.resources ?? []);
+            this.realized.catch(() => undefined);
+            this.status = pulumi.output(unlessReported(computed).then(c => c === undefined || pulumi.isUnknown(c)
+                ? pulumi.unknown as unknown as ListenerSetStatus : c.status)) as pulumi.Output<ListenerSetStatus>;
+        }
         this.status.apply(() => undefined);
         this.registerOutputs({ name: this.name, namespace: this.namespace, status: this.status });
+    }
+
+    /**
+     * Status against another stack's gateway (its listeners and allowedListeners, as the reference
+     * exports them), then the adapter realises it from this stack. Undefined while unknown in a preview.
+     */
+    private async compileAgainst(refOutput: pulumi.Output<GatewayReference>, parameters: pulumi.Output<GatewayClassParameters>): Promise<{ status: ListenerSetStatus; resources: pulumi.Resource[] } | undefined> {
+        const resolved = await resolveOutput(pulumi.output({ ref: refOutput, spec: this.rawSpec, parameters }));
+        if (!resolved.known) {
+            pulumi.log.info(`ListenerSet ${this.label}: its status is computed once its gateway reference and spec are known (during update)`, this);
+            return undefined;
+        }
+        const ref = resolved.value.ref as GatewayReference;
+        const spec = withoutUndefined(resolved.value.spec) as ListenerSetSpec;
+        const gatewayLabel = `${ref.namespace}/${ref.name}`;
+        let status: ListenerSetStatus | undefined;
+        const input = { ...gatewayInputOf(ref, [], []), listenerSets: [spec] };
+        try {
+            status = compileGateway(input).listenerSets?.find(s => s.listenerSet === this.label);
+        } catch (err) {
+            throw err instanceof GatewayValidationError ? reportFailure(err, this, new Map([[`ListenerSet ${this.label}`, this]])) : err;
+        }
+        if (!status) throw new pulumi.ResourceError(`ListenerSet ${this.label}: Gateway ${gatewayLabel} compiled no status for it (a bug)`, this);
+        const adapter = allAdapters().find(a => a.controllerNames.includes(ref.controllerName));
+        if (!adapter?.realizeListenerSet) {
+            throw new pulumi.ResourceError(`ListenerSet ${this.label}: Gateway ${gatewayLabel} (${ref.controllerName}) cannot take a ListenerSet from another stack ` +
+                `with this version of gatewaykit${adapter ? ` (the ${adapter.name} adapter realises ListenerSets only in the gateway's own program)` : ""}; ` +
+                "declare it in the gateway owner's program", this, true);
+        }
+        const resources = adapter.realizeListenerSet({
+            parent: this, gateway: gatewayLabel, spec, status, input, shared: declarations().adapterState,
+            parameters: ((resolved.value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>,
+            ...(ref.attachments?.[adapter.name] ? { attachment: ref.attachments[adapter.name] } : {}),
+            ...(this.certificates ? { certificates: this.certificates } : {}),
+        });
+        return { status, resources };
     }
 }
 

@@ -13,7 +13,7 @@ import { gatewayInputOf } from "./compileInput";
 import { GatewayValidationError } from "../routing/errors";
 import { GatewayPlan, RouteKind, RouteParentStatus, RouteStatus, RoutingPlan } from "../routing/plan";
 import { routingTable } from "../routing/table";
-import { GRPCRouteSpec, HTTPRouteSpec, ServiceSpec } from "../routing/types";
+import { GRPCRouteSpec, HTTPRouteSpec, ListenerSetSpec, ServiceSpec } from "../routing/types";
 import { allAdapters, checkCapabilities } from "../providers";
 import { CapabilityError } from "../routing/errors";
 import { Gateway, GatewayReference } from "./gateway";
@@ -76,8 +76,11 @@ export interface RouteArgsBase {
     parameters?: pulumi.Input<GatewayClassParameters>;
 }
 
-/** Where this route's status comes from: a gateway rendered here, or a local compile. */
-type StatusSource = () => Promise<{ known: boolean; routing?: RoutingPlan; gateway?: GatewayPlan }>;
+/**
+ * Where this route's status comes from: a gateway rendered here, or a local compile. `again`: a
+ * reference another parentRef of this route already named (compiled and realised once, by that one).
+ */
+type StatusSource = () => Promise<{ known: boolean; again?: boolean; routing?: RoutingPlan; gateway?: GatewayPlan }>;
 
 /** What a Gateway and the registry keep of a route component, whatever its kind. */
 export interface DeclaredRoute extends pulumi.Resource {
@@ -110,8 +113,10 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
     private readonly adapterParameters: pulumi.Output<GatewayClassParameters>;
     /** The resources compileAgainst's inputs came from: what realizeRoutes' objects depend on. */
     private readonly payloadDependencies: pulumi.Resource[];
-    /** The GatewayReference parentRefs (other stacks' gateways). */
+    /** The GatewayReference parentRefs (other stacks' gateways, also through a ListenerSet on one). */
     private readonly references: pulumi.Output<GatewayReference>[];
+    /** The references (controller, namespace/name) already compiled against: each is realised once. */
+    private readonly compiledOn = new Set<string>();
 
     /**
      * `rules` builds the kind's spec rules from the args (it may throw, naming the field); it runs
@@ -137,7 +142,11 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
         this.references = references;
         const parentRefs = (args.parentRefs ?? []).map((p, i) => {
             const common = { sectionName: p.sectionName, port: p.port };
-            if (p.listenerSet !== undefined) return { kind: "ListenerSet", name: p.listenerSet.name, namespace: p.listenerSet.namespace, ...common };
+            if (p.listenerSet !== undefined) {
+                // A ListenerSet on another stack's gateway: this route is realised on that gateway, after the ListenerSet.
+                if (p.listenerSet.reference !== undefined) references.push(p.listenerSet.reference);
+                return { kind: "ListenerSet", name: p.listenerSet.name, namespace: p.listenerSet.namespace, ...common };
+            }
             if (p.gateway instanceof Gateway) return { name: p.gateway.name, namespace: p.gateway.namespace, ...common };
             if (p.gateway !== undefined) {
                 const ref = pulumi.output(p.gateway) as pulumi.Output<GatewayReference>;
@@ -181,7 +190,7 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
     }
 
     /** Status against another stack's gateway: compile this route alone against its listeners. */
-    private async compileAgainst(refOutput: pulumi.Output<GatewayReference>): Promise<{ known: boolean; routing?: RoutingPlan; gateway?: GatewayPlan }> {
+    private async compileAgainst(refOutput: pulumi.Output<GatewayReference>): Promise<{ known: boolean; again?: boolean; routing?: RoutingPlan; gateway?: GatewayPlan }> {
         // Let the program body finish declaring services first.
         await new Promise(resolve => setImmediate(resolve));
         const declaredServices = [...declarations().services];
@@ -193,6 +202,7 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
         });
         const resolved = await resolveOutput(inputs);
         this.payloadDependencies.push(...await resourcesOf(inputs));
+        const listenerSets = await this.listenerSetsOn();
         let value = resolved.value;
         if (!resolved.known) {
             // As a Gateway does (components/payload.ts): compile from the routing-relevant values.
@@ -213,11 +223,16 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
             };
         }
         const ref = value.ref;
+        const refKey = `${ref.controllerName} ${ref.namespace}/${ref.name}`;
+        if (this.compiledOn.has(refKey)) return { known: true, again: true };
+        this.compiledOn.add(refKey);
         const spec = withoutUndefined(value.spec);
         try {
-            const input = this.kind === "GRPCRoute"
+            const own = this.kind === "GRPCRoute"
                 ? gatewayInputOf(ref, [], value.services as ServiceSpec[], undefined, [spec as GRPCRouteSpec])
                 : gatewayInputOf(ref, [spec as HTTPRouteSpec], value.services as ServiceSpec[]);
+            const sameGateway = listenerSets.filter(l => l.spec.parentRef.name === ref.name && (l.spec.parentRef.namespace ?? l.spec.namespace ?? "default") === ref.namespace);
+            const input = sameGateway.length > 0 ? { ...own, listenerSets: sameGateway.map(l => l.spec) } : own;
             const routing = compileGateway(input);
             const adapter = allAdapters().find(a => a.controllerNames.includes(ref.controllerName));
             // Refused here, in the team's own `up`, what the gateway's data plane cannot carry.
@@ -231,6 +246,7 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
                     parent: this, gatewayName: ref.name, parameters, shared: declarations().adapterState, input,
                     namespaces: input.namespaces,
                     routeStatuses: routing.routes.filter(r => r.route === `${spec.namespace ?? "default"}/${spec.name}`),
+                    ...(routing.listenerSets ? { listenerSetStatuses: routing.listenerSets } : {}),
                     programPlan,
                     ...(attachment ? { attachment } : {}),
                 });
@@ -240,6 +256,25 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
             throw err instanceof GatewayValidationError || err instanceof CapabilityError ? reportFailure(err, this, new Map(
                 (value.services as ServiceSpec[]).map((svc, i) => [`Service ${svc.namespace ?? "default"}/${svc.name}`, declaredServices[i]] as const))) : err;
         }
+    }
+
+    /**
+     * This program's ListenerSets on other stacks' gateways, with their specs (those known), once each is
+     * realised: this route's objects depend on their resources, so a route on a ListenerSet reaches the
+     * gateway after the ListenerSet (and leaves before it). One that failed is left out (reported on it).
+     */
+    private async listenerSetsOn(): Promise<{ spec: ListenerSetSpec }[]> {
+        const out: { spec: ListenerSetSpec }[] = [];
+        for (const ls of declarations().listenerSets) {
+            if (ls.reference === undefined) continue;
+            const { known, value } = await resolveOutput(ls.spec);
+            if (!known) continue;
+            const resources = await ls.realized.catch(() => undefined);
+            if (resources === undefined) continue;
+            this.payloadDependencies.push(ls, ...resources);
+            out.push({ spec: value as ListenerSetSpec });
+        }
+        return out;
     }
 
     /**
@@ -279,6 +314,7 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
         for (const source of sources) {
             const s = await source();
             if (!s.known) return undefined;
+            if (s.again) continue;
             const gw = s.gateway!;
             const own = s.routing!.routes.find(r => r.route === key && (r.kind ?? "HTTPRoute") === this.kind);
             if (!own) continue;

@@ -6,8 +6,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { CapabilityError } from "../routing/errors";
 import { Feature, FeatureUse, featuresOfGateway } from "../routing/features";
 import { ruleLabel } from "../routing/labels";
-import { GatewayInput, GatewayPlan, RouteStatus } from "../routing/plan";
-import { NamespaceSpec } from "../routing/types";
+import { GatewayInput, GatewayPlan, ListenerSetStatus, RouteStatus } from "../routing/plan";
+import { ListenerSetSpec, NamespaceSpec } from "../routing/types";
 
 /** Hard quotas of a data plane; a plan beyond them fails before deployment. */
 export interface AdapterLimits {
@@ -63,6 +63,8 @@ export interface RealizeContext {
     attachment?: Record<string, unknown>;
     /** realizeRoutes only: the status of the routes being realised, as compiled against the reference. */
     routeStatuses?: RouteStatus[];
+    /** realizeRoutes only: the statuses of this program's ListenerSets on the same reference (routes may attach to them). */
+    listenerSetStatuses?: ListenerSetStatus[];
     /**
      * realizeRoutes only: every route this program attaches to the same reference (each valid on its
      * own), compiled together — for data planes that number rules across routes (aws priorities).
@@ -110,6 +112,33 @@ export interface Adapter {
      * reference. Only adapters whose routes are objects of their own (kubernetes) implement it.
      */
     realizeRoutes?(plan: GatewayPlan, ctx: RealizeContext): void;
+    /**
+     * Realises one ListenerSet declared against another stack's gateway (a GatewayReference), as
+     * children of the ListenerSet component (ctx.parent), once its status there is computed; returns
+     * the resources routes attached to it must wait for. Absent: such a ListenerSet is refused.
+     */
+    realizeListenerSet?(ctx: ListenerSetRealizeContext): pulumi.Resource[];
+}
+
+/** What realizeListenerSet receives. */
+export interface ListenerSetRealizeContext {
+    /** The ListenerSet component. */
+    parent: pulumi.Resource;
+    /** "namespace/name" of the gateway. */
+    gateway: string;
+    spec: ListenerSetSpec;
+    /** Its status as compiled against the reference. */
+    status: ListenerSetStatus;
+    /** This adapter's section of the ListenerSet's parameters, or {}. */
+    parameters: Record<string, unknown>;
+    /** This adapter's section of the GatewayReference's attachments. */
+    attachment?: Record<string, unknown>;
+    /** Its certificates keyed "namespace/name" in its own namespace; a secret Output. */
+    certificates?: pulumi.Output<Record<string, TlsCertificate>>;
+    /** The reference's gateway with this ListenerSet (no routes): what its status was compiled from. */
+    input: GatewayInput;
+    /** The program's adapter scratch space (RealizeContext.shared). */
+    shared?: Map<string, unknown>;
 }
 
 /** One thing a plan needs that an adapter cannot do. */

@@ -9,7 +9,7 @@ import { GatewayValidationError } from "../../routing/errors";
 import { ReferenceGrantSpec } from "../../routing/types";
 import { Adapter } from "../adapter";
 import { kubernetesModel } from "./model";
-import { realizeGateway, realizeRoutes } from "./realize";
+import { realizeGateway, realizeListenerSet, realizeRoutes } from "./realize";
 
 export { clusterStatus, gatewaySummary, routeSummary } from "./realize";
 export type { ClusterStatus, ClusterRouteStatus, ClusterCondition, ObjectStatus } from "./realize";
@@ -86,4 +86,5 @@ export const kubernetesAdapter: Adapter = {
     },
     realize: realizeGateway,
     realizeRoutes,
+    realizeListenerSet,
 };

@@ -3,7 +3,7 @@
 // receives a ListenerSet object beside the Gateway, and the route's parentRef names it.
 
 import { strict as assert } from "assert";
-import { Gateway, GatewayClass, HTTPRoute, ListenerSet, Service } from "../../components";
+import { Gateway, GatewayClass, GatewayReference, HTTPRoute, ListenerSet, Service } from "../../components";
 import { Manifest } from "./model/manifests";
 import { runProgram, setupMocks } from "../../testing";
 
@@ -49,5 +49,39 @@ describe("kubernetes adapter: ListenerSet objects (Pulumi mocks)", () => {
         const route = resources.find(r => r.type === ROUTE)!.inputs as Manifest;
         assert.deepEqual((route.spec as { parentRefs: unknown }).parentRefs, [{ kind: "ListenerSet", name: "shop", sectionName: "web" }]);
         assert.equal(outputs.status.conditions[0].status, "True");
+    });
+
+    it("a team's stack: a ListenerSet on another stack's GatewayReference emits the ListenerSet object here, and a route on it waits for it", async () => {
+        const reference = {
+            name: "edge", namespace: "infra", className: "external-lb", controllerName: "gatewaykit.dev/kubernetes",
+            listeners: [{ name: "http", protocol: "HTTP", port: 80 }],
+            allowedListeners: { namespaces: { from: "Selector", selector: { matchLabels: { listeners: "team" } } } },
+            namespaceLabels: { "team-a": { listeners: "team" } },
+        } as GatewayReference;
+        const { resources, outputs } = await runProgram(() => {
+            const shop = new ListenerSet("shop", {
+                namespace: "team-a", gateway: reference,
+                listeners: [{ name: "web", protocol: "HTTP", port: 80, hostname: "shop.example.com" }],
+                parameters: { kubernetes: { namespaces: { "team-a": "cluster-team-a" } } },
+            });
+            new Service("shop", { namespace: "team-a", port: 8080, endpoints: [{ address: "10.0.0.1" }] });
+            const route = new HTTPRoute("shop", {
+                namespace: "team-a", parentRefs: [{ listenerSet: shop, sectionName: "web" }],
+                parameters: { kubernetes: { namespaces: { "team-a": "cluster-team-a" } } },
+                rules: [{ backendRefs: [{ name: "shop", port: 8080 }] }],
+            });
+            return { status: shop.status, route: route.status };
+        });
+        assert.deepEqual(resources.filter(r => r.type === GW), [], "the Gateway is the operator's");
+        const ls = resources.filter(r => r.type === LS);
+        assert.deepEqual(ls.map(r => r.name), ["cluster-team-a/shop"]);
+        assert.deepEqual((ls[0].inputs as Manifest).spec, {
+            parentRef: { name: "edge", namespace: "infra" },
+            listeners: [{ name: "web", hostname: "shop.example.com", port: 80, protocol: "HTTP" }],
+        });
+        const route = resources.find(r => r.type === ROUTE)!.inputs as Manifest;
+        assert.deepEqual((route.spec as { parentRefs: unknown }).parentRefs, [{ kind: "ListenerSet", name: "shop", sectionName: "web" }]);
+        assert.deepEqual(outputs.status.conditions.map(c => c.reason), ["Accepted", "Programmed"]);
+        assert.deepEqual(outputs.route.parents.map(p => [p.parentRef.kind, p.conditions[0].reason]), [["ListenerSet", "Accepted"]]);
     });
 });

@@ -10,7 +10,8 @@ import type * as discoveryV1Module from "@pulumi/kubernetes/discovery/v1";
 import { lazyPeer } from "../peer";
 import { CapabilityError } from "../../routing/errors";
 import { GatewayPlan } from "../../routing/plan";
-import { RealizeContext, RealizeResult } from "../adapter";
+import { compileGateway } from "../../routing/compile";
+import { ListenerSetRealizeContext, RealizeContext, RealizeResult } from "../adapter";
 import { KubernetesModel, kubernetesModel } from "./model";
 import { Manifest, RenderScope, objectKey } from "./model/manifests";
 
@@ -109,6 +110,16 @@ export function realizeRoutes(plan: GatewayPlan, ctx: RealizeContext): void {
 }
 
 /**
+ * A ListenerSet of this stack on another stack's gateway: this stack owns the ListenerSet object (the
+ * cluster's controller decides its admission, as for the Gateway's own). Routes on it wait for it.
+ */
+export function realizeListenerSet(ctx: ListenerSetRealizeContext): pulumi.Resource[] {
+    const plan = compileGateway(ctx.input).gateways[0];
+    const { listenerSets } = create(plan, { parent: ctx.parent, gatewayName: ctx.gateway.split("/")[1], parameters: ctx.parameters, input: ctx.input, ...(ctx.shared ? { shared: ctx.shared } : {}) }, "listenerSet");
+    return listenerSets;
+}
+
+/**
  * The controller's view of what a Gateway or HTTPRoute component emitted through the kubernetes
  * adapter: the Gateway's Programmed condition and addresses, each route's parent conditions.
  * Undefined for a component of another adapter. Under Pulumi mocks no controller runs, so
@@ -133,7 +144,7 @@ interface Created {
     resource: pulumi.CustomResource;
 }
 
-function create(plan: GatewayPlan, ctx: RealizeContext, scope: RenderScope): { gateway?: Created; routes: Created[]; model: KubernetesModel } {
+function create(plan: GatewayPlan, ctx: RealizeContext, scope: RenderScope): { gateway?: Created; routes: Created[]; listenerSets: pulumi.CustomResource[]; model: KubernetesModel } {
     // The Gateway hands over the model Adapter.model built; routes of another stack's gateway (and
     // direct callers) build theirs here.
     const model = (scope === "gateway" ? ctx.model as KubernetesModel | undefined : undefined) ?? kubernetesModel(plan, ctx.input, ctx.parameters, scope);
@@ -187,6 +198,7 @@ function create(plan: GatewayPlan, ctx: RealizeContext, scope: RenderScope): { g
     return {
         ...(gateway && rendered.gateway ? { gateway: { name: `${rendered.gateway.metadata.namespace}/${rendered.gateway.metadata.name}`, resource: gateway } } : {}),
         routes,
+        listenerSets,
         model,
     };
 }

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { FEATURES, Feature } from "../../routing/features";
 import { Adapter } from "../adapter";
 import { parametersProblems } from "./parameters";
-import { realize, realizeRoutes } from "./realize";
+import { realize, realizeListenerSet, realizeRoutes } from "./realize";
 
 export type { NginxClassParameters } from "./parameters";
 
@@ -18,4 +18,5 @@ export const nginxAdapter: Adapter = {
     model: (plan, { parameters }) => ({ problems: parametersProblems(plan, parameters, pulumi.getStack?.() ?? "stack") }),
     realize,
     realizeRoutes,
+    realizeListenerSet,
 };

@@ -6,11 +6,11 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { GatewayPlan } from "../../routing/plan";
-import { RealizeContext, RealizeResult } from "../adapter";
+import { ListenerSetRealizeContext, RealizeContext, RealizeResult } from "../adapter";
 import { NginxClassParameters, nginxGatewayHome, nginxStateDir, normaliseCertificateKeys, trustedProxiesOf } from "./parameters";
 import { nginxRefusal } from "./model";
-import { NginxGateway, NginxRouteAttachment } from "./resources";
-import { notServedReason } from "./runtime/plan";
+import { NginxGateway, NginxListenerSetAttachment, NginxRouteAttachment } from "./resources";
+import { listenerSetNotServedReason, notServedReason } from "./runtime/plan";
 
 export function realize(plan: GatewayPlan, ctx: RealizeContext): RealizeResult {
     const parameters = ctx.parameters as NginxClassParameters;
@@ -48,16 +48,12 @@ export function realize(plan: GatewayPlan, ctx: RealizeContext): RealizeResult {
  * fix: the gateway checks against its own current listeners before the file is accepted.
  */
 export function realizeRoutes(plan: GatewayPlan, ctx: RealizeContext): void {
-    const home = ctx.attachment?.home;
-    if (typeof home !== "string" || !path.isAbsolute(home)) {
-        throw new pulumi.ResourceError(`Gateway ${plan.gateway}'s reference carries no nginx attachment (attachments.nginx.home): ` +
-            "export `gateway.reference` from the gateway's stack after a `pulumi up` with this version of gatewaykit", ctx.parent, true);
-    }
+    const home = homeOf(plan.gateway, ctx.attachment, ctx.parent);
     for (const route of ctx.input.routes) {
         const key = `${route.namespace ?? "default"}/${route.name}`;
         // Shown in preview; the attachment's create/update then fails with the same reason, checked by the
         // gateway against its own current listeners (the authority: this stack's copy of them may be stale).
-        const why = notServedReason(key, ctx.routeStatuses ?? [], ctx.input.gateway);
+        const why = notServedReason(key, ctx.routeStatuses ?? [], ctx.input.gateway, ctx.listenerSetStatuses);
         if (why) pulumi.log.warn(why, ctx.parent);
         const ns = route.namespace ?? "default";
         // Only the services this route references, and only its own namespace's (the gateway ignores others).
@@ -70,4 +66,38 @@ export function realizeRoutes(plan: GatewayPlan, ctx: RealizeContext): void {
             spec: JSON.stringify({ route, services }),
         }, { parent: ctx.parent });
     }
+}
+
+/** The gateway's home from its reference's nginx attachment; refuses a reference without one. */
+function homeOf(gateway: string, attachment: Record<string, unknown> | undefined, parent: pulumi.Resource): string {
+    const home = attachment?.home;
+    if (typeof home !== "string" || !path.isAbsolute(home)) {
+        throw new pulumi.ResourceError(`Gateway ${gateway}'s reference carries no nginx attachment (attachments.nginx.home): ` +
+            "export `gateway.reference` from the gateway's stack after a `pulumi up` with this version of gatewaykit", parent, true);
+    }
+    return home;
+}
+
+/**
+ * A ListenerSet of this stack on another stack's nginx gateway: a NginxListenerSetAttachment (a file in
+ * the gateway's home, with its certificates, recompiled into the gateway's nginx by this stack's `up`).
+ * One the gateway does not admit warns in preview with its status and fails the `up` with the reason:
+ * the gateway checks against its own current listeners and allowedListeners.
+ */
+export function realizeListenerSet(ctx: ListenerSetRealizeContext): pulumi.Resource[] {
+    const home = homeOf(ctx.gateway, ctx.attachment, ctx.parent);
+    const key = `${ctx.spec.namespace ?? "default"}/${ctx.spec.name}`;
+    const why = listenerSetNotServedReason(key, [ctx.status], ctx.gateway);
+    if (why) pulumi.log.warn(why, ctx.parent);
+    const [gwNamespace, gwName] = ctx.gateway.split("/");
+    const certificates = ctx.certificates === undefined ? undefined
+        : pulumi.secret(pulumi.output(ctx.certificates).apply(c => normaliseCertificateKeys(c ?? {}, ctx.spec.namespace ?? "default")));
+    return [new NginxListenerSetAttachment(`${ctx.spec.namespace ?? "default"}-${ctx.spec.name}--${gwNamespace}-${gwName}-nginx`, {
+        gateway: ctx.gateway,
+        home,
+        listenerSet: key,
+        owner: `${pulumi.getProject()}/${pulumi.getStack()}`,
+        spec: JSON.stringify(ctx.spec),
+        ...(certificates ? { certificates } : {}),
+    }, { parent: ctx.parent })];
 }

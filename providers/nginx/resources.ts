@@ -55,8 +55,10 @@ export class NginxGateway extends pulumi.dynamic.Resource {
     declare readonly ports: pulumi.Output<number[]>;
     /** Other stacks' routes this generation serves. */
     declare readonly teamRoutes: pulumi.Output<string[] | undefined>;
-    /** Route files the gateway left out, with why. */
+    /** Route (and ListenerSet) files the gateway left out, with why. */
     declare readonly skippedRoutes: pulumi.Output<string[] | undefined>;
+    /** Other stacks' ListenerSets this generation serves. */
+    declare readonly teamListenerSets: pulumi.Output<string[] | undefined>;
 
     constructor(name: string, args: NginxGatewayArgs, opts?: pulumi.CustomResourceOptions) {
         if (typeof args.dir === "string" && !path.isAbsolute(args.dir)) {
@@ -80,6 +82,7 @@ export class NginxGateway extends pulumi.dynamic.Resource {
             ports: undefined,
             teamRoutes: undefined,
             skippedRoutes: undefined,
+            teamListenerSets: undefined,
         };
         super(sharedProvider, name, props, {
             ...opts,
@@ -124,5 +127,50 @@ export class NginxRouteAttachment extends pulumi.dynamic.Resource {
     constructor(name: string, args: NginxRouteAttachmentArgs, opts?: pulumi.CustomResourceOptions) {
         sharedRouteProvider ??= nginxRouteProvider();
         super(sharedRouteProvider, name, { ...args, served: undefined }, opts, "gatewaykit", "NginxRouteAttachment");
+    }
+}
+
+// ---------------------------------------------------------------- ListenerSets from other stacks
+
+/** The ListenerSet-attachment provider; like the others, its functions capture plain strings only. */
+export function nginxListenerSetProvider(lifecycleModule = LIFECYCLE_MODULE, tsNodeModule = TS_NODE_MODULE): pulumi.dynamic.ResourceProvider {
+    return lazyProvider<typeof Lifecycle, "ListenerSet">("ListenerSet", "nginx ListenerSet attachment", ": declare it through a ListenerSet instead",
+        lifecycleModule, tsNodeModule);
+}
+
+export interface NginxListenerSetAttachmentArgs {
+    /** "namespace/name" of the gateway. */
+    gateway: pulumi.Input<string>;
+    /** The gateway's home (GatewayReference.attachments.nginx.home). */
+    home: pulumi.Input<string>;
+    /** "namespace/name" of the ListenerSet. */
+    listenerSet: pulumi.Input<string>;
+    /** "<project>/<stack>" of this stack. */
+    owner: pulumi.Input<string>;
+    /** JSON of the ListenerSetSpec. */
+    spec: pulumi.Input<string>;
+    /** Keyed "namespace/name" in the ListenerSet's namespace; always stored as a secret. */
+    certificates?: pulumi.Input<Record<string, pulumi.Input<TlsMaterial>>>;
+}
+
+let sharedListenerSetProvider: pulumi.dynamic.ResourceProvider | undefined;
+
+/**
+ * One ListenerSet of this stack added to another stack's nginx gateway: its file in the gateway's home
+ * (0600: it carries the certificates), recompiled into the gateway's nginx by this stack's own `up`.
+ */
+export class NginxListenerSetAttachment extends pulumi.dynamic.Resource {
+    declare readonly gateway: pulumi.Output<string>;
+    declare readonly home: pulumi.Output<string>;
+    declare readonly listenerSet: pulumi.Output<string>;
+    declare readonly served: pulumi.Output<{ dir: string; generation: string }[]>;
+
+    constructor(name: string, args: NginxListenerSetAttachmentArgs, opts?: pulumi.CustomResourceOptions) {
+        sharedListenerSetProvider ??= nginxListenerSetProvider();
+        super(sharedListenerSetProvider, name, {
+            ...args,
+            certificates: args.certificates === undefined ? undefined : pulumi.secret(args.certificates),
+            served: undefined,
+        }, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "certificates"] }, "gatewaykit", "NginxListenerSetAttachment");
     }
 }

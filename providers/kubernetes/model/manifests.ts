@@ -52,7 +52,8 @@ export interface Rendered {
 }
 
 /** "gateway": everything the gateway's stack owns; "routes": only the routes and their backends (another stack owns the gateway). */
-export type RenderScope = "gateway" | "routes";
+/** "gateway": the Gateway's stack; "routes": a team's routes on another stack's gateway; "listenerSet": a team's ListenerSet on one. */
+export type RenderScope = "gateway" | "routes" | "listenerSet";
 
 export function allManifests(r: Rendered): Manifest[] {
     return [
@@ -103,7 +104,7 @@ export class ManifestRenderer {
             namespaces: [],
             ...(scope === "gateway" && this.params.controllerName !== undefined ? { gatewayClass: this.gatewayClass() } : {}),
             ...(scope === "gateway" ? { gateway: this.gateway() } : {}),
-            listenerSets: scope === "gateway"
+            listenerSets: scope !== "routes"
                 ? [...this.input.listenerSets ?? []].sort((a, b) => key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0).map(l => this.listenerSet(l))
                 : [],
             routes,

@@ -15,7 +15,8 @@ import { compileGateway } from "../../../routing/compile";
 import { portTaken } from "./ports";
 import { NginxReloadPendingError, readInstance } from "./process";
 import {
-    InstanceSettings, RouteFile, readInstances, readRouteFiles, readSettings, routeKey, routeFileName, writeInstances, writeRouteFile, writeSettings,
+    InstanceSettings, ListenerSetFile, RouteFile, readInstances, readListenerSetFiles, readRouteFiles, readSettings, routeKey, routeFileName,
+    writeInstances, writeListenerSetFile, writeRouteFile, writeSettings,
 } from "./routeFiles";
 import { stateDirMode } from "./worker-user";
 import { trustedProxiesOf } from "../parameters";
@@ -54,6 +55,8 @@ export interface NginxGatewayOutputs extends NginxGatewayInputs {
     teamRoutes?: string[];
     /** Route files left out (invalid for this gateway), with why. */
     skippedRoutes?: string[];
+    /** ListenerSets from other stacks' files this generation serves. */
+    teamListenerSets?: string[];
 }
 
 export interface DiffOutcome {
@@ -78,22 +81,50 @@ function pickInputs(i: NginxGatewayInputs): NginxGatewayInputs {
     return out;
 }
 
+/** The files of a gateway home another stack wrote: team routes and team ListenerSets. */
+interface TeamFiles {
+    routes: Map<string, RouteFile>;
+    listenerSets: Map<string, ListenerSetFile>;
+}
+
+function readTeamFiles(home: string): TeamFiles {
+    return { routes: readRouteFiles(home), listenerSets: readListenerSetFiles(home) };
+}
+
 /**
- * Compiles one instance from its settings plus the route files (one compile, `compile` memoised by a
- * caller applying several instances), renders, checks the payload, applies (verified) and records its ports.
+ * The instance's certificates plus the team ListenerSets' (each only in its own namespace, never one
+ * the operator or an earlier file already supplies): a team cannot replace another's key material.
  */
-async function applyInstance(settings: InstanceSettings, files: Map<string, RouteFile>, trigger?: string, compile?: (input: GatewayInput) => RoutingPlan) {
+function certificatesWith(own: Record<string, TlsMaterial> | undefined, listenerSets: Map<string, ListenerSetFile>): Record<string, TlsMaterial> | undefined {
+    const out: Record<string, TlsMaterial> = { ...(own ?? {}) };
+    for (const [key, file] of [...listenerSets].sort(([a], [b]) => a.localeCompare(b))) {
+        const ns = key.split("/")[0];
+        for (const [k, v] of Object.entries(file.certificates ?? {})) if (k.startsWith(`${ns}/`) && !(k in out)) out[k] = v;
+    }
+    return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * Compiles one instance from its settings plus the team files (one compile, `compile` memoised by a
+ * caller applying several instances), renders, checks the payload, applies (verified) and records its ports.
+ * `trigger` is the route (or `listenerSetTrigger` the ListenerSet) being attached: refused rather than skipped.
+ */
+async function applyInstance(settings: InstanceSettings, files: TeamFiles, trigger?: string, compile?: (input: GatewayInput) => RoutingPlan, listenerSetTrigger?: string) {
     const generation = newGeneration();
-    const built = buildPlan(settings.gateway, settings.input, files, plan => renderNginx(plan, {
+    const certificates = certificatesWith(settings.certificates, files.listenerSets);
+    const built = buildPlan(settings.gateway, settings.input, files.routes, plan => renderNginx(plan, {
         dir: settings.dir,
         generation,
         listenAddress: settings.listenAddress,
         reusePort: settings.reusePort,
         // The class parameters travel in the input, so a change to them reaches the next apply.
         trustedProxies: trustedProxiesOf(settings.input.gatewayClass.parameters?.nginx as object | undefined),
-        ...(settings.certificates ? { certificates: settings.certificates } : {}),
-    }), { ...(trigger !== undefined ? { trigger } : {}), ...(compile ? { compile } : {}) });
-    await checkPayload(built.plan, settings.certificates); // before any file is written
+        ...(certificates ? { certificates } : {}),
+    }), {
+        ...(trigger !== undefined ? { trigger } : {}), ...(compile ? { compile } : {}),
+        listenerSets: files.listenerSets, ...(listenerSetTrigger !== undefined ? { listenerSetTrigger } : {}),
+    });
+    await checkPayload(built.plan, certificates); // before any file is written
     fs.mkdirSync(settings.dir, { recursive: true, mode: stateDirMode() });
     fs.writeFileSync(path.join(settings.dir, MARKER), `${settings.gateway}\n`);
     const state = await applyConfig(settings.dir, built.rendered, generation, {
@@ -108,9 +139,20 @@ async function applyInstance(settings: InstanceSettings, files: Map<string, Rout
  * The ports the gateway's nginx listens on: its own listeners', and with ListenerSets the merged
  * plan's (an admitted ListenerSet may add a port; one not admitted adds none).
  */
-function listenPorts(input: GatewayInput): number[] {
-    if (!input.listenerSets?.length) return [...new Set(input.gateway.listeners.map(l => l.port))];
-    return compileGateway(input, { skipValidation: true }).gateways[0].ports.map(p => p.port);
+function listenPorts(input: GatewayInput, listenerSets: Map<string, ListenerSetFile> = new Map()): number[] {
+    const merged = listenerSets.size === 0 ? input : { ...input, listenerSets: [...(input.listenerSets ?? []), ...[...listenerSets.values()].map(f => f.listenerSet)] };
+    if (!merged.listenerSets?.length) return [...new Set(input.gateway.listeners.map(l => l.port))];
+    return compileGateway(merged, { skipValidation: true }).gateways[0].ports.map(p => p.port);
+}
+
+/** Refuses a port none of the gateway's running instances serves yet that another process holds (reuseport would share it silently). */
+async function checkNewPorts(gateway: string, listenAddress: string, ports: number[], serving: Set<number>): Promise<void> {
+    for (const port of ports) {
+        if (!serving.has(port) && await portTaken(listenAddress, port)) {
+            throw new Error(`port ${port} on ${listenAddress} is taken (Address already in use) by a process that is not an nginx ` +
+                `of Gateway ${gateway}; free it or choose another listener port`);
+        }
+    }
 }
 
 /** Instances of the gateway (other than `except`) with a running nginx, with their settings. */
@@ -147,17 +189,14 @@ async function renderAndApply(inputs: NginxGatewayInputs): Promise<NginxGatewayO
         const serving = new Set<number>();
         const self = readInstance(inputs.dir).running ? readSettings(inputs.dir) : undefined;
         for (const s of [...(self ? [self] : []), ...runningInstances(home, inputs.dir)]) for (const p of s.ports ?? []) serving.add(p);
-        for (const port of listenPorts(settings.input)) {
-            if (!serving.has(port) && await portTaken(settings.listenAddress, port)) {
-                throw new Error(`port ${port} on ${settings.listenAddress} is taken (Address already in use) by a process that is not an nginx ` +
-                    `of Gateway ${inputs.gateway}; free it or choose another listener port`);
-            }
-        }
-        const { state, built } = await applyInstance(settings, readRouteFiles(home));
+        const files = readTeamFiles(home);
+        await checkNewPorts(inputs.gateway, settings.listenAddress, listenPorts(settings.input, files.listenerSets), serving);
+        const { state, built } = await applyInstance(settings, files);
         writeInstances(home, [...readInstances(home).filter(d => d !== inputs.dir), inputs.dir]);
         return {
             ...pickInputs(inputs), running: true, pid: state.pid, generation: state.generation, ports: state.ports,
             teamRoutes: built.teamRoutes, skippedRoutes: built.skipped,
+            ...(built.teamListenerSets.length > 0 ? { teamListenerSets: built.teamListenerSets } : {}),
         };
     });
 }
@@ -223,7 +262,7 @@ export async function deleteGateway(props: NginxGatewayOutputs): Promise<void> {
         // Route files stay: they belong to the teams' stacks (a replacement, or a later gateway, serves them
         // again; each team's destroy removes its own). The home goes once nothing is left in it.
         await withLock(home, async () => writeInstances(home, readInstances(home).filter(d => d !== props.dir)));
-        if (readInstances(home).length === 0 && readRouteFiles(home).size === 0) fs.rmSync(home, { recursive: true, force: true });
+        if (readInstances(home).length === 0 && readRouteFiles(home).size === 0 && readListenerSetFiles(home).size === 0) fs.rmSync(home, { recursive: true, force: true });
     }
     await stopInstance(props.dir);
     // The dir holds private keys: remove it, but only if this provider made it.
@@ -261,38 +300,52 @@ function pickRouteInputs(i: NginxRouteInputs): NginxRouteInputs {
     return { gateway: i.gateway, home: i.home, route: i.route, owner: i.owner, spec: i.spec };
 }
 
+/** What another stack attaches to a gateway: a route or a ListenerSet, each one file in the gateway's home. */
+type Attachment =
+    | { kind: "HTTPRoute"; key: string; file: RouteFile | undefined }
+    | { kind: "ListenerSet"; key: string; file: ListenerSetFile | undefined };
+
 /**
- * Writes (or removes, `file` undefined) one route file and recompiles every running instance of the
- * gateway, under the gateway's lock. The file changes only once every instance took it: a route the
- * gateway refuses (invalid, not admitted by any listener, rejected by nginx) leaves the file and the
+ * Writes (or removes, `file` undefined) one team file and recompiles every running instance of the
+ * gateway, under the gateway's lock. The file changes only once every instance took it: a route or
+ * ListenerSet the gateway refuses (invalid, not admitted, rejected by nginx) leaves the file and the
  * served configuration as they were, and fails with the reason.
  */
-async function changeRoute(inputs: NginxRouteInputs, file: RouteFile | undefined): Promise<NginxRouteOutputs["served"]> {
-    const { home, route: key } = inputs;
+async function changeAttachment(home: string, gateway: string, owner: string, change: Attachment): Promise<NginxRouteOutputs["served"]> {
+    const { kind, key, file } = change;
     routeFileName(key); // refuse a malformed key before touching anything
     if (file === undefined && !fs.existsSync(home)) return []; // the gateway (and its home) is gone already
     return withLock(home, async () => {
-        const current = readRouteFiles(home);
-        const existing = current.get(key);
+        const current = readTeamFiles(home);
+        const existing = kind === "HTTPRoute" ? current.routes.get(key) : current.listenerSets.get(key);
         // Someone else's file now (ours was removed and the name taken): nothing of ours to remove.
-        if (existing && existing.owner !== inputs.owner && file === undefined) return [];
-        if (existing && existing.owner !== inputs.owner) {
-            throw new Error(`HTTPRoute ${key} on Gateway ${inputs.gateway} belongs to stack ${existing.owner}; ` +
-                `stack ${inputs.owner} may not ${file ? "replace" : "remove"} it: rename the route (or destroy it in ${existing.owner})`);
+        if (existing && existing.owner !== owner && file === undefined) return [];
+        if (existing && existing.owner !== owner) {
+            throw new Error(`${kind} ${key} on Gateway ${gateway} belongs to stack ${existing.owner}; ` +
+                `stack ${owner} may not ${file ? "replace" : "remove"} it: rename the ${kind} (or destroy it in ${existing.owner})`);
         }
-        const candidate = new Map(current);
-        if (file) candidate.set(key, file); else candidate.delete(key);
+        const candidate: TeamFiles = { routes: new Map(current.routes), listenerSets: new Map(current.listenerSets) };
+        if (change.kind === "HTTPRoute") {
+            if (change.file) candidate.routes.set(key, change.file); else candidate.routes.delete(key);
+        } else if (change.file) candidate.listenerSets.set(key, change.file); else candidate.listenerSets.delete(key);
         const instances = runningInstances(home);
         if (file && instances.length === 0) {
-            throw new Error(`Gateway ${inputs.gateway} has no running nginx (home ${home}): the gateway's own stack must be up ` +
-                "(run `pulumi up`, or `pulumi refresh` and `pulumi up` if its nginx was stopped) before routes attach to it");
+            throw new Error(`Gateway ${gateway} has no running nginx (home ${home}): the gateway's own stack must be up ` +
+                `(run \`pulumi up\`, or \`pulumi refresh\` and \`pulumi up\` if its nginx was stopped) before ${kind === "HTTPRoute" ? "routes" : "ListenerSets"} attach to it`);
+        }
+        if (kind === "ListenerSet" && file) {
+            // A ListenerSet may add a port: it must be free unless an instance of this gateway serves it already.
+            const serving = new Set(instances.flatMap(s => s.ports ?? []));
+            for (const settings of instances) await checkNewPorts(gateway, settings.listenAddress, listenPorts(settings.input, candidate.listenerSets), serving);
         }
         const served: NginxRouteOutputs["served"] = [];
         const applied: InstanceSettings[] = [];
         const compile = memoisedCompile(); // the instances of one input compile it once
         try {
             for (const settings of instances) {
-                const { state } = await applyInstance(settings, candidate, file ? key : undefined, compile);
+                const trigger = file && kind === "HTTPRoute" ? key : undefined;
+                const listenerSetTrigger = file && kind === "ListenerSet" ? key : undefined;
+                const { state } = await applyInstance(settings, candidate, trigger, compile, listenerSetTrigger);
                 applied.push(settings);
                 served.push({ dir: settings.dir, generation: state.generation });
             }
@@ -302,9 +355,13 @@ async function changeRoute(inputs: NginxRouteInputs, file: RouteFile | undefined
             for (const settings of applied) await applyInstance(settings, current, undefined, previous).catch(() => undefined);
             throw err;
         }
-        writeRouteFile(home, key, file);
+        if (change.kind === "HTTPRoute") writeRouteFile(home, key, change.file); else writeListenerSetFile(home, key, change.file);
         return file ? served : [];
     });
+}
+
+function changeRoute(inputs: NginxRouteInputs, file: RouteFile | undefined): Promise<NginxRouteOutputs["served"]> {
+    return changeAttachment(inputs.home, inputs.gateway, inputs.owner, { kind: "HTTPRoute", key: inputs.route, file });
 }
 
 function routeFileOf(inputs: NginxRouteInputs): RouteFile {
@@ -357,4 +414,82 @@ export function readRoute(props: NginxRouteOutputs): NginxRouteOutputs {
     // Still attached only while its file is there and some instance runs.
     const attached = readRouteFiles(props.home).has(props.route) && runningInstances(props.home).length > 0;
     return { ...pickRouteInputs(props), served: attached ? props.served ?? [] : [] };
+}
+
+// ---------------------------------------------------------------- ListenerSet attachment (another stack's ListenerSet)
+
+export interface NginxListenerSetInputs {
+    /** "namespace/name" of the gateway, for messages. */
+    gateway: string;
+    /** The gateway's home (from its GatewayReference). */
+    home: string;
+    /** "namespace/name" of the ListenerSet. */
+    listenerSet: string;
+    /** "<project>/<stack>" of the attaching stack. */
+    owner: string;
+    /** JSON of the ListenerSetSpec. */
+    spec: string;
+    /** TLS material of its HTTPS listeners, keyed "namespace/name" in its own namespace; secret in the state. */
+    certificates?: Record<string, TlsMaterial>;
+}
+
+export interface NginxListenerSetOutputs extends NginxListenerSetInputs {
+    /** Instance dirs that serve the ListenerSet and the generation each now runs. */
+    served: { dir: string; generation: string }[];
+}
+
+function pickListenerSetInputs(i: NginxListenerSetInputs): NginxListenerSetInputs {
+    const out: NginxListenerSetInputs = { gateway: i.gateway, home: i.home, listenerSet: i.listenerSet, owner: i.owner, spec: i.spec };
+    if (i.certificates && Object.keys(i.certificates).length > 0) out.certificates = i.certificates;
+    return out;
+}
+
+function listenerSetFileOf(inputs: NginxListenerSetInputs): ListenerSetFile {
+    const spec = JSON.parse(inputs.spec) as ListenerSetFile["listenerSet"];
+    if (routeKey(spec) !== inputs.listenerSet) throw new Error(`ListenerSet spec names ${routeKey(spec)}, not ${inputs.listenerSet}`);
+    const ns = spec.namespace ?? "default";
+    for (const k of Object.keys(inputs.certificates ?? {})) {
+        if (!k.startsWith(`${ns}/`)) throw new Error(`ListenerSet ${inputs.listenerSet}: certificates[${JSON.stringify(k)}] is not in namespace ${ns}; a ListenerSet supplies certificates in its own namespace only`);
+    }
+    return { gateway: inputs.gateway, owner: inputs.owner, listenerSet: spec, ...(inputs.certificates ? { certificates: inputs.certificates } : {}) };
+}
+
+function changeListenerSet(inputs: NginxListenerSetInputs, file: ListenerSetFile | undefined): Promise<NginxListenerSetOutputs["served"]> {
+    return changeAttachment(inputs.home, inputs.gateway, inputs.owner, { kind: "ListenerSet", key: inputs.listenerSet, file });
+}
+
+export async function createListenerSet(inputs: NginxListenerSetInputs): Promise<{ id: string; outs: NginxListenerSetOutputs }> {
+    try {
+        const served = await changeListenerSet(inputs, listenerSetFileOf(inputs));
+        return { id: `${inputs.home}#ListenerSet/${inputs.listenerSet}`, outs: { ...pickListenerSetInputs(inputs), served } };
+    } catch (err) {
+        throw new Error(`ListenerSet ${inputs.listenerSet}: not attached to Gateway ${inputs.gateway}${pendingNote(err)}: ${errorMessage(err)}`);
+    }
+}
+
+/** Update in place for a new spec or certificates; moving to another gateway or renaming is a new attachment. */
+export function diffListenerSet(olds: Partial<NginxListenerSetOutputs>, news: NginxListenerSetInputs): DiffOutcome {
+    const replaces = (["home", "listenerSet"] as const).filter(k => olds[k] !== news[k]);
+    const changed = (["gateway", "owner", "spec"] as const).some(k => olds[k] !== news[k]) || !sameJson(olds.certificates ?? {}, news.certificates ?? {})
+        || (olds.served ?? []).length === 0;
+    return { changes: changed || replaces.length > 0, replaces: [...replaces], deleteBeforeReplace: false };
+}
+
+export async function updateListenerSet(olds: NginxListenerSetOutputs, news: NginxListenerSetInputs): Promise<NginxListenerSetOutputs> {
+    try {
+        const served = await changeListenerSet(news, listenerSetFileOf(news));
+        return { ...pickListenerSetInputs(news), served };
+    } catch (err) {
+        if (err instanceof NginxReloadPendingError) throw new Error(`ListenerSet ${news.listenerSet}: the change is not confirmed on Gateway ${news.gateway}${pendingNote(err)}: ${errorMessage(err)}`);
+        throw new Error(`ListenerSet ${news.listenerSet}: the change was not applied to Gateway ${news.gateway} (the previous version keeps serving): ${errorMessage(err)}`);
+    }
+}
+
+export async function deleteListenerSet(props: NginxListenerSetOutputs): Promise<void> {
+    await changeListenerSet(props, undefined);
+}
+
+export function readListenerSet(props: NginxListenerSetOutputs): NginxListenerSetOutputs {
+    const attached = readListenerSetFiles(props.home).has(props.listenerSet) && runningInstances(props.home).length > 0;
+    return { ...pickListenerSetInputs(props), served: attached ? props.served ?? [] : [] };
 }

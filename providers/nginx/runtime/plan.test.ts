@@ -8,7 +8,7 @@ import type { GatewayInput, RoutingPlan } from "../../../routing/plan";
 import type { HTTPRouteRule, HTTPRouteSpec } from "../../../routing/types";
 import { renderNginx } from "../model";
 import { buildPlan, memoisedCompile } from "./plan";
-import type { RouteFile } from "./routeFiles";
+import type { ListenerSetFile, RouteFile } from "./routeFiles";
 
 const operator: GatewayInput = {
     gatewayClass: { name: "local", controllerName: "gatewaykit.dev/nginx" },
@@ -100,5 +100,53 @@ describe("nginx runtime buildPlan (operator input + team route files)", () => {
         const a = compile({ ...operator });
         assert.equal(compile(JSON.parse(JSON.stringify(operator)) as GatewayInput), a);
         assert.notEqual(compile({ ...operator, routes: [] }), a);
+    });
+});
+
+describe("nginx runtime buildPlan with team ListenerSet files", () => {
+    // The operator admits ListenerSets from namespaces labelled listeners=team; team-a is, team-b is not.
+    const admitting: GatewayInput = {
+        ...operator,
+        gateway: { ...operator.gateway, allowedListeners: { namespaces: { from: "Selector", selector: { matchLabels: { listeners: "team" } } } } },
+        namespaces: [{ name: "team-a", labels: { listeners: "team" } }, { name: "team-b" }],
+    };
+    const lsFile = (team: string, hostname: string, name = "shop"): ListenerSetFile => ({
+        gateway: "infra/shared", owner: `proj/${team}`,
+        listenerSet: { name, namespace: team, parentRef: { name: "shared", namespace: "infra" }, listeners: [{ name: "web", port: 8080, protocol: "HTTP", hostname }] },
+    });
+    const onListenerSet = (team: string): RouteFile => teamFile(team, [{ backendRefs: [{ name: "shop", port: 80 }] }],
+        { parentRefs: [{ kind: "ListenerSet", name: "shop" }], hostnames: undefined });
+
+    it("serves an admitted ListenerSet's listener and a route file attached to it", () => {
+        const built = buildPlan("infra/shared", admitting, new Map([["team-a/shop", onListenerSet("team-a")]]), render,
+            { listenerSets: new Map([["team-a/shop", lsFile("team-a", "shop.team-a.example")]]), listenerSetTrigger: "team-a/shop", trigger: "team-a/shop" });
+        assert.deepEqual(built.teamListenerSets, ["team-a/shop"]);
+        assert.deepEqual(built.teamRoutes, ["team-a/shop"]);
+        const listener = built.plan.listeners.find(l => l.hostname === "shop.team-a.example");
+        assert.ok(listener, "the team's listener is in the plan");
+        assert.deepEqual([...new Set(listener.rules.map(r => r.route))], ["team-a/shop"]);
+    });
+
+    it("refuses the ListenerSet being attached when allowedListeners does not admit its namespace, with the reason and the fix", () => {
+        assert.throws(() => buildPlan("infra/shared", admitting, new Map(), render, { listenerSets: new Map([["team-b/shop", lsFile("team-b", "shop.team-b.example")]]), listenerSetTrigger: "team-b/shop" }),
+            /ListenerSet team-b\/shop is not served by Gateway infra\/shared: Accepted=False, reason NotAllowed: .*Fix: ask the owner of Gateway infra\/shared to admit namespace team-b/);
+        // Not the trigger (e.g. on the operator's up): left out, the operator's routes serve.
+        const built = buildPlan("infra/shared", admitting, new Map(), render, { listenerSets: new Map([["team-b/shop", lsFile("team-b", "shop.team-b.example")]]) });
+        assert.deepEqual(built.teamListenerSets, []);
+        assert.ok(!built.plan.listeners.some(l => l.hostname === "shop.team-b.example"));
+        assert.equal(built.skipped.length, 1);
+        assert.match(built.skipped[0], /ListenerSet team-b\/shop is not served by Gateway infra\/shared: Accepted=False, reason NotAllowed/);
+    });
+
+    it("refuses a ListenerSet listener that conflicts with an earlier one, naming the listener; the earlier keeps its traffic", () => {
+        const sets = new Map([["team-a/a", lsFile("team-a", "dup.example", "a")], ["team-a/b", { ...lsFile("team-a", "dup.example", "b"), listenerSet: { ...lsFile("team-a", "dup.example", "b").listenerSet, listeners: [{ name: "web", port: 8080, protocol: "HTTPS" as const, hostname: "dup.example", tls: { certificateRefs: [{ name: "c" }] } }] } }]]);
+        assert.throws(() => buildPlan("infra/shared", admitting, new Map(), render, { listenerSets: sets, listenerSetTrigger: "team-a/b" }),
+            /ListenerSet team-a\/b is not served by Gateway infra\/shared: .*listener web: Conflicted=True/);
+    });
+
+    it("a ListenerSet file the operator's program already declares is skipped (refused when attached)", () => {
+        const own: GatewayInput = { ...admitting, listenerSets: [lsFile("team-a", "x.example").listenerSet] };
+        assert.throws(() => buildPlan("infra/shared", own, new Map(), render, { listenerSets: new Map([["team-a/shop", lsFile("team-a", "y.example")]]), listenerSetTrigger: "team-a/shop" }),
+            /refused ListenerSet team-a\/shop: the gateway's own program already declares ListenerSet team-a\/shop/);
     });
 });

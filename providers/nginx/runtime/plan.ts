@@ -3,11 +3,11 @@
 // this through lifecycle.ts.
 
 import { GatewayValidationError } from "../../../routing/errors";
-import type { GatewayInput, GatewayPlan, RouteParentStatus, RouteStatus, RoutingPlan } from "../../../routing/plan";
+import type { GatewayInput, GatewayPlan, ListenerSetStatus, RouteParentStatus, RouteStatus, RoutingPlan } from "../../../routing/plan";
 import type { GatewaySpec, Listener, ServiceSpec } from "../../../routing/types";
 import { validateRoute, validateService } from "../../../routing/validate";
 import { compileGateway } from "../../../routing/compile";
-import { RouteFile, routeKey } from "./routeFiles";
+import { ListenerSetFile, RouteFile, routeKey } from "./routeFiles";
 
 function describeFrom(l: Listener, gatewayNamespace: string): string {
     const from = l.allowedRoutes?.namespaces?.from ?? "Same";
@@ -24,11 +24,16 @@ function isAccepted(p: RouteParentStatus): boolean {
  * Undefined when `key` attaches to the gateway; otherwise why not, with its conditions, each
  * listener's admission rule and the fix. Never silently unserved: the attaching `up` fails with this.
  */
-export function notServedReason(key: string, routes: RouteStatus[], gateway: Pick<GatewaySpec, "name" | "namespace" | "listeners">): string | undefined {
+export function notServedReason(key: string, routes: RouteStatus[], gateway: Pick<GatewaySpec, "name" | "namespace" | "listeners">,
+    listenerSets?: ListenerSetStatus[]): string | undefined {
     const gwNamespace = gateway.namespace ?? "default";
     const label = `${gwNamespace}/${gateway.name}`;
     const status = routes.find(r => r.route === key);
-    const parents = (status?.parents ?? []).filter(p => p.parentRef.name === gateway.name && p.parentRef.namespace === gwNamespace);
+    // A ListenerSet parent is this gateway's when its status names the gateway (unknown statuses: assumed so).
+    const ofGateway = (p: RouteParentStatus) => p.parentRef.kind === "ListenerSet"
+        ? listenerSets === undefined || listenerSets.some(l => l.listenerSet === `${p.parentRef.namespace}/${p.parentRef.name}` && l.parentRef.name === gateway.name && l.parentRef.namespace === gwNamespace)
+        : p.parentRef.name === gateway.name && p.parentRef.namespace === gwNamespace;
+    const parents = (status?.parents ?? []).filter(ofGateway);
     const refused = parents.filter(p => !isAccepted(p));
     if (parents.length > 0 && refused.length === 0) return undefined;
     const routeNs = key.split("/")[0];
@@ -49,6 +54,27 @@ export function notServedReason(key: string, routes: RouteStatus[], gateway: Pic
         `. ${listeners.join("; ")}. Fix: ${fix}`;
 }
 
+/**
+ * Undefined when ListenerSet `key` is Accepted on the gateway with every listener accepted; otherwise
+ * its conditions (and each refused listener's) and the fix: the attaching `up` fails with this.
+ */
+export function listenerSetNotServedReason(key: string, statuses: ListenerSetStatus[] | undefined, gatewayLabel: string): string | undefined {
+    const status = statuses?.find(s => s.listenerSet === key);
+    if (!status) return `ListenerSet ${key} is not served by Gateway ${gatewayLabel}: the gateway compiled no status for it. Fix: name Gateway ${gatewayLabel} in spec.parentRef`;
+    const accepted = status.conditions.find(c => c.type === "Accepted");
+    const refusedListeners = status.listeners.filter(l => l.conditions.some(c => (c.type === "Accepted" && c.status === "False") || (c.type === "Conflicted" && c.status === "True")));
+    if (accepted?.status === "True" && refusedListeners.length === 0) return undefined;
+    const parts = accepted?.status === "True" ? [] : [`Accepted=False, reason ${accepted?.reason ?? "?"}: ${accepted?.message ?? ""}`];
+    for (const l of refusedListeners) {
+        const c = l.conditions.find(x => x.type === "Conflicted" && x.status === "True") ?? l.conditions.find(x => x.type === "Accepted");
+        parts.push(`listener ${l.name}: ${c?.type}=${c?.status}, reason ${c?.reason ?? "?"}: ${c?.message ?? ""}`);
+    }
+    const fix = accepted?.reason === "NotAllowed"
+        ? `ask the owner of Gateway ${gatewayLabel} to admit namespace ${key.split("/")[0]} (spec.allowedListeners.namespaces.from: All, or a Selector matching its labels)`
+        : "change the listeners (hostname, port, protocol) so they do not conflict with the gateway's, and are valid";
+    return `ListenerSet ${key} is not served by Gateway ${gatewayLabel}: ${parts.join("; ")}. Fix: ${fix}`;
+}
+
 export interface BuiltPlan<R> {
     plan: GatewayPlan;
     routing: RoutingPlan;
@@ -58,6 +84,8 @@ export interface BuiltPlan<R> {
     teamRoutes: string[];
     /** Team route files left out, with why (never the trigger: that one throws). */
     skipped: string[];
+    /** Team ListenerSets served (Accepted), "namespace/name". */
+    teamListenerSets: string[];
 }
 
 function servicesFor(own: ServiceSpec[], file: RouteFile): ServiceSpec[] {
@@ -81,15 +109,27 @@ function blamedFile(err: unknown, accepted: string[]): string | undefined {
     return named.length === 1 ? named[0] : undefined;
 }
 
-/** The operator's input with the accepted route files (and the services each brings) added. */
-function withFiles(input: GatewayInput, files: [string, RouteFile][]): GatewayInput {
+/** The operator's input with the accepted route files (and the services each brings) and ListenerSet files added. */
+function withFiles(input: GatewayInput, files: [string, RouteFile][], listenerSets: [string, ListenerSetFile][] = []): GatewayInput {
     const routes = [...input.routes];
     const services = [...input.services];
     for (const [, file] of files) {
         routes.push(file.route);
         services.push(...servicesFor(services, file));
     }
-    return { ...input, routes, services };
+    if (listenerSets.length === 0) return { ...input, routes, services };
+    return { ...input, routes, services, listenerSets: [...(input.listenerSets ?? []), ...listenerSets.map(([, f]) => f.listenerSet)] };
+}
+
+/** Why one ListenerSet file cannot join the gateway (compiled with the operator's input alone), or undefined. */
+function listenerSetFileProblem(input: GatewayInput, key: string, file: ListenerSetFile, compile: (input: GatewayInput) => RoutingPlan): string | undefined {
+    if ((input.listenerSets ?? []).some(l => routeKey(l) === key)) return `the gateway's own program already declares ListenerSet ${key}: rename the ListenerSet`;
+    try {
+        compile(withFiles(input, [], [[key, file]]));
+        return undefined;
+    } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+    }
 }
 
 /**
@@ -100,10 +140,18 @@ function withFiles(input: GatewayInput, files: [string, RouteFile][]): GatewayIn
  * drops that file (refuses it, if the trigger) and compiles again without it.
  */
 export function buildPlan<R>(gateway: string, input: GatewayInput, files: Map<string, RouteFile>, render: (plan: GatewayPlan) => R,
-    options: { trigger?: string; compile?: (input: GatewayInput) => RoutingPlan } = {}): BuiltPlan<R> {
-    const { trigger, compile = compileGateway } = options;
+    options: { trigger?: string; compile?: (input: GatewayInput) => RoutingPlan; listenerSets?: Map<string, ListenerSetFile>; listenerSetTrigger?: string } = {}): BuiltPlan<R> {
+    const { trigger, compile = compileGateway, listenerSetTrigger } = options;
     const refuse = (key: string, problem: string) => new Error(`Gateway ${gateway} refused HTTPRoute ${key}: ${problem}`);
     const skipped: string[] = [];
+    // ListenerSet files first (routes may attach to them), each compiled alone with the operator's input.
+    const acceptedSets: [string, ListenerSetFile][] = [];
+    for (const [key, file] of [...(options.listenerSets ?? new Map<string, ListenerSetFile>())].sort(([a], [b]) => a.localeCompare(b))) {
+        const problem = listenerSetFileProblem(input, key, file, compile);
+        if (problem === undefined) acceptedSets.push([key, file]);
+        else if (key === listenerSetTrigger) throw new Error(`Gateway ${gateway} refused ListenerSet ${key}: ${problem}`);
+        else skipped.push(`ListenerSet ${key}: ${problem}`);
+    }
     const accepted: [string, RouteFile][] = [];
     for (const [key, file] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
         const problem = fileProblem(input, key, file);
@@ -121,13 +169,17 @@ export function buildPlan<R>(gateway: string, input: GatewayInput, files: Map<st
     for (;;) {
         let routing: RoutingPlan;
         try {
-            routing = compile(withFiles(input, accepted));
+            routing = compile(withFiles(input, accepted, acceptedSets));
         } catch (err) {
             drop(err);
             continue;
         }
         if (trigger !== undefined) {
-            const why = notServedReason(trigger, routing.routes, input.gateway);
+            const why = notServedReason(trigger, routing.routes, input.gateway, routing.listenerSets);
+            if (why) throw new Error(why);
+        }
+        if (listenerSetTrigger !== undefined) {
+            const why = listenerSetNotServedReason(listenerSetTrigger, routing.listenerSets, gateway);
             if (why) throw new Error(why);
         }
         const plan = routing.gateways[0];
@@ -139,7 +191,16 @@ export function buildPlan<R>(gateway: string, input: GatewayInput, files: Map<st
             continue;
         }
         const attached = new Set(plan.listeners.flatMap(l => l.rules.map(r => r.route)));
-        return { plan, routing, rendered, teamRoutes: accepted.map(([k]) => k).filter(k => attached.has(k)), skipped };
+        const servedSets = new Set((routing.listenerSets ?? []).filter(l => l.conditions.some(c => c.type === "Accepted" && c.status === "True")).map(l => l.listenerSet));
+        // A file the gateway no longer admits (its allowedListeners changed since): served no more, and said so.
+        for (const [k] of acceptedSets) {
+            const why = listenerSetNotServedReason(k, routing.listenerSets, gateway);
+            if (why) skipped.push(why);
+        }
+        return {
+            plan, routing, rendered, teamRoutes: accepted.map(([k]) => k).filter(k => attached.has(k)), skipped,
+            teamListenerSets: acceptedSets.map(([k]) => k).filter(k => servedSets.has(k)),
+        };
     }
 }
 

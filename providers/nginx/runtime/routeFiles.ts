@@ -7,13 +7,14 @@
 //   lock                   held (proper-lockfile: a directory, mtime refreshed by its holder) for every change: stacks run concurrently
 //   instances.json         instance dirs (nginx prefixes) serving this gateway; two during a swap
 //   routes.d/<ns>__<name>.json   one team route: { gateway, owner, route: HTTPRouteSpec, services }
+//   listenersets.d/<ns>__<name>.json   one team ListenerSet: { gateway, owner, listenerSet, certificates } (0600: private keys)
 // Each instance dir keeps what recompiling it needs in tls/gatewaykit-instance.json (0600: it holds
 // the listeners' private keys, like the tls/ files nginx reads).
 
 import * as fs from "fs";
 import * as path from "path";
 import type { GatewayInput } from "../../../routing/plan";
-import type { HTTPRouteSpec, ServiceSpec } from "../../../routing/types";
+import type { HTTPRouteSpec, ListenerSetSpec, ServiceSpec } from "../../../routing/types";
 import type { TlsMaterial } from "../model";
 import { writeAtomic } from "./files";
 
@@ -26,6 +27,17 @@ export interface RouteFile {
     route: HTTPRouteSpec;
     /** The services the route references (only those in the route's own namespace are used). */
     services: ServiceSpec[];
+}
+
+/** One ListenerSet attached from another stack: its listeners join the gateway's when the gateway admits it. */
+export interface ListenerSetFile {
+    /** "namespace/name" of the gateway, for messages. */
+    gateway: string;
+    /** "<project>/<stack>" that owns the ListenerSet. */
+    owner: string;
+    listenerSet: ListenerSetSpec;
+    /** TLS material of its HTTPS listeners, keyed "namespace/name" in the ListenerSet's own namespace. */
+    certificates?: Record<string, TlsMaterial>;
 }
 
 /** Everything needed to recompile one nginx instance, persisted in its dir. */
@@ -46,6 +58,7 @@ export interface InstanceSettings {
 
 export const INSTANCE_SETTINGS = "tls/gatewaykit-instance.json";
 const ROUTES_DIR = "routes.d";
+const LISTENER_SETS_DIR = "listenersets.d";
 
 export function routeKey(spec: Pick<HTTPRouteSpec, "name" | "namespace">): string {
     return `${spec.namespace ?? "default"}/${spec.name}`;
@@ -81,6 +94,30 @@ export function writeRouteFile(home: string, key: string, file: RouteFile | unde
     const p = path.join(home, ROUTES_DIR, routeFileName(key));
     if (file === undefined) fs.rmSync(p, { force: true });
     else writeAtomic(p, JSON.stringify(file, null, 2) + "\n");
+}
+
+export function readListenerSetFiles(home: string): Map<string, ListenerSetFile> {
+    const out = new Map<string, ListenerSetFile>();
+    let names: string[] = [];
+    try {
+        names = fs.readdirSync(path.join(home, LISTENER_SETS_DIR)).filter(n => n.endsWith(".json")).sort();
+    } catch {
+        return out;
+    }
+    for (const n of names) {
+        try {
+            const f = JSON.parse(fs.readFileSync(path.join(home, LISTENER_SETS_DIR, n), "utf8")) as ListenerSetFile;
+            out.set(routeKey(f.listenerSet), f);
+        } catch { /* a torn or foreign file: not a ListenerSet */ }
+    }
+    return out;
+}
+
+/** Written 0600: it holds the ListenerSet's private keys. */
+export function writeListenerSetFile(home: string, key: string, file: ListenerSetFile | undefined): void {
+    const p = path.join(home, LISTENER_SETS_DIR, routeFileName(key));
+    if (file === undefined) fs.rmSync(p, { force: true });
+    else writeAtomic(p, JSON.stringify(file, null, 2) + "\n", 0o600);
 }
 
 export function readInstances(home: string): string[] {
