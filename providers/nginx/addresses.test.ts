@@ -5,6 +5,8 @@ import { compile } from "../../routing/compile";
 import { GatewaySpecAddress } from "../../routing/types";
 import { nginxAdapter } from ".";
 import { nginxListenAddress } from "./parameters";
+import { Gateway, GatewayClass } from "../../components";
+import { failureOf, outputOf, resourcesOfType, runProgram, setupMocks } from "../../testing";
 
 function plan(addresses?: GatewaySpecAddress[]) {
     return compile({ gateways: [{ name: "edge", namespace: "infra", gatewayClassName: "c", listeners: [{ name: "http", port: 8080, protocol: "HTTP" }], addresses }], routes: [], services: [] }).gateways[0];
@@ -28,5 +30,21 @@ describe("nginx: Gateway spec.addresses", () => {
             /spec\.addresses\[0\]\.value "127\.0\.0\.2" differs from the GatewayClass parameters\.nginx\.listenAddress "127\.0\.0\.1".*remove one of them/);
         assert.match(problems([{ value: "127.0.0.2" }, { value: "127.0.0.3" }]).join("\n"), /spec\.addresses\[1\]: nginx listens on one address per gateway/);
         assert.match(problems([{ type: "Hostname", value: "edge.example.com" }]).join("\n"), /spec\.addresses\[0\]\.type "Hostname": nginx listens on an IP address/);
+    });
+
+    it("realises the NginxGateway on the requested address, which the gateway's addresses output names; a conflict creates nothing", async () => {
+        setupMocks();
+        const program = (listenAddress?: string) => () => {
+            const cls = new GatewayClass("local", { controllerName: "gatewaykit.dev/nginx", parameters: { nginx: { workDir: "/srv/gk", ...(listenAddress ? { listenAddress } : {}) } } });
+            return { gateway: new Gateway("edge", { gatewayClass: cls, namespace: "infra", addresses: [{ type: "IPAddress", value: "127.0.0.2" }], listeners: [{ name: "http", port: 18080, protocol: "HTTP" }] }) };
+        };
+        let made!: { gateway: Gateway };
+        await runProgram(() => { made = program()(); });
+        const [ng] = resourcesOfType("pulumi-nodejs:dynamic/gatewaykit:NginxGateway");
+        assert.strictEqual((ng.inputs as Record<string, unknown>).listenAddress, "127.0.0.2");
+        assert.deepStrictEqual(await outputOf(made.gateway.addresses), ["127.0.0.2:18080"]);
+        const err = await failureOf(runProgram(program("127.0.0.1")));
+        assert.match(err.message, /differs from the GatewayClass parameters\.nginx\.listenAddress "127\.0\.0\.1"/);
+        assert.deepStrictEqual(resourcesOfType("pulumi-nodejs:dynamic/gatewaykit:NginxGateway"), []);
     });
 });
