@@ -4,6 +4,8 @@ import { strict as assert } from "assert";
 import { Gateway, GatewayClass, HTTPRoute, Service } from "../../components";
 import { GatewayInfrastructure, GatewaySpecAddress } from "../../routing/types";
 import { RecordedResource, failureOf, runProgram, setupMocks } from "../../testing";
+import { compile } from "../../routing/compile";
+import { buildDataPlane } from "./model/dataplane";
 
 setupMocks();
 
@@ -59,5 +61,15 @@ describe("gcp: Gateway spec.infrastructure and spec.addresses", () => {
         assert.equal(ofType(empty.resources, ADDRESS).length, 1);
         const err = await failureOf(runProgram(program(undefined, [{ type: "Hostname", value: "edge.example.com" }])));
         assert.match(err.message, /spec\.addresses\[0\]\.type "Hostname": a GCP load balancer serves on a global IP address/);
+    });
+
+    it("says the annotations are not carried (a warning, not a silent drop), and changes nothing without infrastructure", () => {
+        const planOf = (infrastructure?: GatewayInfrastructure) => compile({
+            gateways: [{ name: "edge", namespace: "infra", gatewayClassName: "c", listeners: [{ name: "http", port: 80, protocol: "HTTP" }], infrastructure }], routes: [], services: [],
+        }).gateways[0];
+        const dp = buildDataPlane(planOf({ annotations: { "example.com/owner": "edge" } }), PARAMS);
+        assert.deepEqual(dp.problems, []);
+        assert.ok(dp.notes.some(n => /spec\.infrastructure\.annotations \(example\.com\/owner\) are not carried: the GCP resources of a load balancer take labels, not annotations/.test(n)), dp.notes.join("\n"));
+        assert.deepEqual(buildDataPlane(planOf(), PARAMS).labels, PARAMS.labels);
     });
 });
