@@ -1,7 +1,7 @@
 // The Gateway's spec.infrastructure and spec.addresses on an ALB (mocks): labels and annotations are
 // tags on every resource the adapter creates; what a tag cannot hold, and any requested address, is refused.
 import * as assert from "assert";
-import { Gateway, GatewayClass, HTTPRoute, Service } from "../../components";
+import { Gateway, GatewayClass, GatewayReference, HTTPRoute, Service } from "../../components";
 import { GatewayInfrastructure, GatewaySpecAddress } from "../../routing/types";
 import { RecordedResource, failureOf, runProgram, setupMocks } from "../../testing";
 
@@ -75,5 +75,26 @@ describe("aws: Gateway spec.infrastructure and spec.addresses", () => {
         assert.match(err.message, /Gateway infra\/edge spec\.addresses\[0\] uses GatewayStaticAddresses, which the aws adapter does not support \(.*Elastic IP/);
         const empty = await failureOf(runProgram(program(undefined, [{ type: "IPAddress" }])));
         assert.match(empty.message, /spec\.addresses\[0\] uses GatewayAddressEmpty/);
+    });
+
+    it("tags a team's target groups and listener rules on the operator's ALB with the infrastructure its reference carries", async () => {
+        const parameters = { aws: { ...BASE, namespaces: { infra: { slot: 0 }, "team-a": { slot: 2, rules: 10 } } } };
+        const operator = await runProgram(() => {
+            const gateway = new Gateway("edge", {
+                gatewayClass: { name: "alb", controllerName: "gatewaykit.dev/aws-alb", parameters }, namespace: "infra",
+                infrastructure: { labels: { env: "prod" } },
+                listeners: [{ name: "http", protocol: "HTTP", port: 80, allowedRoutes: { namespaces: { from: "All" } } }],
+            });
+            return { reference: gateway.reference };
+        });
+        const reference = operator.outputs.reference as GatewayReference;
+        assert.deepStrictEqual(reference.infrastructure, { labels: { env: "prod" } });
+        const team = await runProgram(() => {
+            const s = new Service("shop", { namespace: "team-a", port: 80, endpoints: [{ address: "10.1.0.1" }] });
+            new HTTPRoute("shop", { namespace: "team-a", parentRefs: [{ gateway: reference }], rules: [{ matches: [{ path: { type: "PathPrefix", value: "/shop" } }], backendRefs: [{ service: s }] }] });
+        });
+        const mine = awsResources(team.resources);
+        assert.deepStrictEqual([...new Set(mine.map(r => r.type))].sort(), ["aws:lb/listenerRule:ListenerRule", "aws:lb/targetGroup:TargetGroup"]);
+        for (const r of mine) assert.strictEqual(tagsOf(r)?.env, "prod", `${r.type} ${r.name}`);
     });
 });
