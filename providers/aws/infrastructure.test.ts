@@ -1,11 +1,20 @@
 // The Gateway's spec.infrastructure and spec.addresses on an ALB (mocks): labels and annotations are
 // tags on every resource the adapter creates; what a tag cannot hold, and any requested address, is refused.
 import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { resolveOutput } from "../../components/registry";
 import { Gateway, GatewayClass, GatewayReference, HTTPRoute, Service } from "../../components";
 import { GatewayInfrastructure, GatewaySpecAddress } from "../../routing/types";
 import { RecordedResource, failureOf, runProgram, setupMocks } from "../../testing";
 
 setupMocks();
+
+class Made<T> extends pulumi.CustomResource {
+    declare readonly value: pulumi.Output<T>;
+    constructor(name: string, value: T) {
+        super("test:index:Made", name, { value });
+    }
+}
 
 const BASE = { subnetIds: ["subnet-a", "subnet-b"], vpcId: "vpc-1", securityGroupIngressCidrs: ["10.0.0.0/8"], tags: { team: "edge" } };
 
@@ -96,5 +105,27 @@ describe("aws: Gateway spec.infrastructure and spec.addresses", () => {
         const mine = awsResources(team.resources);
         assert.deepStrictEqual([...new Set(mine.map(r => r.type))].sort(), ["aws:lb/listenerRule:ListenerRule", "aws:lb/targetGroup:TargetGroup"]);
         for (const r of mine) assert.strictEqual(tagsOf(r)?.env, "prod", `${r.type} ${r.name}`);
+    });
+
+    it("in a preview, an infrastructure label not yet known makes the Gateway wait, naming the field", async () => {
+        setupMocks({ preview: true, unknownOutputs: true });
+        const messages: string[] = [];
+        const info = pulumi.log.info;
+        (pulumi.log as { info: typeof info }).info = (msg: string, res?: pulumi.Resource) => { messages.push(msg); return info(msg, res); };
+        try {
+            let gateway!: Gateway;
+            await runProgram(() => {
+                const cls = new GatewayClass("alb", { controllerName: "gatewaykit.dev/aws-alb", parameters: { aws: BASE } });
+                gateway = new Gateway("edge", {
+                    gatewayClass: cls, namespace: "infra", infrastructure: { labels: { env: new Made("env", "prod").value } } as unknown as GatewayInfrastructure,
+                    listeners: [{ name: "http", protocol: "HTTP", port: 80 }],
+                });
+            });
+            assert.strictEqual((await resolveOutput(gateway.plan)).known, false);
+            assert.ok(messages.some(m => /routing plan is computed once its inputs are known.*Gateway infra\/edge spec\.infrastructure\.labels\.env is not known in this preview/.test(m)), messages.join("\n"));
+        } finally {
+            (pulumi.log as { info: typeof info }).info = info;
+            setupMocks();
+        }
     });
 });
