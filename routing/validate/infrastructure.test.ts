@@ -1,6 +1,9 @@
 // Gateway spec.infrastructure and spec.addresses: the CRD's limits, each issue naming the field and
 // the fix; what compile carries into the plan and which features the plan then uses.
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { parseAllDocuments } from "yaml";
 import { validateGateway } from ".";
 import { compile } from "../compile";
 import { featuresOfGateway } from "../features";
@@ -51,5 +54,23 @@ describe("Gateway spec.infrastructure and spec.addresses", () => {
         const bare = compile({ gateways: [gw({ infrastructure: { labels: {} } })], routes: [], services: [] }).gateways[0];
         assert.strictEqual(bare.infrastructure, undefined);
         assert.deepStrictEqual(featuresOfGateway(bare), []);
+    });
+
+    it("accepts the upstream conformance Gateways with infrastructure metadata and an address without a value, as their features", () => {
+        const dir = path.resolve(__dirname, "../../../shared/gateway-api-v1.6.1/conformance");
+        const specOf = (file: string): GatewaySpec => {
+            const doc = parseAllDocuments(fs.readFileSync(path.join(dir, file), "utf8")).map(d => d.toJS()).find(d => d?.kind === "Gateway");
+            return { name: doc.metadata.name, namespace: doc.metadata.namespace, ...doc.spec, gatewayClassName: "c" };
+        };
+        const expected: [string, string[]][] = [
+            ["gateway-infrastructure.yaml", ["GatewayInfrastructurePropagation"]],
+            ["gateway-optional-address-value.yaml", ["GatewayAddressEmpty"]],
+        ];
+        for (const [file, features] of expected) {
+            const spec = specOf(file);
+            assert.deepStrictEqual(validateGateway(spec), [], file);
+            const plan = compile({ gateways: [spec], routes: [], services: [] }).gateways[0];
+            assert.deepStrictEqual(featuresOfGateway(plan).map(u => u.feature).filter(f => f.startsWith("GatewayInfra") || f.startsWith("GatewayAddress") || f.startsWith("GatewayStatic")), features, file);
+        }
     });
 });
