@@ -13,6 +13,8 @@ export function gatewayInputOf(ref: GatewayReference, routes: HTTPRouteSpec[], s
         gateway: {
             name: ref.name, namespace: ref.namespace, gatewayClassName: ref.className, listeners: ref.listeners,
             ...(ref.allowedListeners !== undefined ? { allowedListeners: ref.allowedListeners } : {}),
+            ...(ref.infrastructure !== undefined ? { infrastructure: ref.infrastructure } : {}),
+            ...(ref.addresses !== undefined ? { addresses: ref.addresses } : {}),
             ...(labels !== undefined ? { labels } : {}),
         },
         routes,

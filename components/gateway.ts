@@ -25,7 +25,7 @@ import { gatewayInputOf } from "./compileInput";
 import { CapabilityError, GatewayValidationError } from "../routing/errors";
 import { GatewayInput, GatewayPlan, GatewayStatus, RouteStatus, RoutingPlan } from "../routing/plan";
 import { routingTable } from "../routing/table";
-import { AllowedListeners, AllowedRoutes, GatewayClassSpec, ListenerSetSpec, GatewayTLSConfig, GRPCRouteSpec, HTTPRouteSpec, Labels, Listener, ProtocolType, ServiceSpec } from "../routing/types";
+import { AllowedListeners, AllowedRoutes, GatewayClassSpec, GatewayInfrastructure, GatewaySpecAddress, ListenerSetSpec, GatewayTLSConfig, GRPCRouteSpec, HTTPRouteSpec, Labels, Listener, ProtocolType, ServiceSpec } from "../routing/types";
 import { GatewayClass, GatewayClassParameters } from "./gatewayClass";
 import type { DeclaredRoute } from "./route";
 import type { ListenerSet } from "./listenerSet";
@@ -63,6 +63,13 @@ export interface GatewayArgs {
      * absent: none. Namespace labels for from "Selector" come from namespaceLabels.
      */
     allowedListeners?: pulumi.Input<AllowedListeners>;
+    /**
+     * Labels and annotations for every resource the data plane creates (spec.infrastructure): AWS
+     * tags, GCP labels (labels only, in GCP's label syntax), Kubernetes metadata; nginx has none to carry.
+     */
+    infrastructure?: pulumi.Input<GatewayInfrastructure>;
+    /** The addresses the Gateway asks its data plane for (spec.addresses); absent: the data plane picks. */
+    addresses?: pulumi.Input<pulumi.Input<GatewaySpecAddress>[]>;
     /** Labels of route namespaces, for listeners[].allowedRoutes.namespaces.from = "Selector". */
     namespaceLabels?: pulumi.Input<Record<string, pulumi.Input<Record<string, pulumi.Input<string>>>>>;
     /**
@@ -99,6 +106,10 @@ export interface GatewayReference {
     listeners: Listener[];
     /** The Gateway's spec.allowedListeners, when set. */
     allowedListeners?: AllowedListeners;
+    /** The Gateway's spec.infrastructure, when set: a team's resources on this gateway carry it too. */
+    infrastructure?: GatewayInfrastructure;
+    /** The Gateway's spec.addresses, when set. */
+    addresses?: GatewaySpecAddress[];
     namespaceLabels: Record<string, Labels>;
     /**
      * Per adapter (keyed by adapter name), what another stack needs to attach routes to this
@@ -182,6 +193,8 @@ export class Gateway extends pulumi.ComponentResource {
             controllerName: cls.controllerName,
             listeners: args.listeners,
             ...(args.allowedListeners !== undefined ? { allowedListeners: args.allowedListeners } : {}),
+            ...(args.infrastructure !== undefined ? { infrastructure: args.infrastructure } : {}),
+            ...(args.addresses !== undefined ? { addresses: args.addresses } : {}),
             namespaceLabels: args.namespaceLabels ?? {},
         }) as unknown as pulumi.Output<GatewayReference>;
 

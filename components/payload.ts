@@ -178,6 +178,7 @@ const REFERENCE_FIELDS: Record<string, string> = {
     name: "metadata.name", namespace: "metadata.namespace", listeners: "spec.listeners",
     className: "spec.gatewayClassName", controllerName: "spec.gatewayClassName (its controllerName)", namespaceLabels: "namespaceLabels",
     attachments: "reference.attachments",
+    infrastructure: "spec.infrastructure", addresses: "spec.addresses",
 };
 
 /**
@@ -189,7 +190,8 @@ export function splitGatewayInputs<T extends GatewayInputs>(value: T, labels: In
     const relevant = (u: UnknownValue) => unknowns.push(u);
     const gateway = `Gateway ${labels.gateway}`;
     for (const [key, v] of Object.entries(value.reference ?? {})) {
-        for (const p of unknownPaths(v, "")) relevant({ resource: gateway, field: (REFERENCE_FIELDS[key] ?? key) + p });
+        // An object's paths come without a leading "." ("labels.env"), a list's with "[i]".
+        for (const p of unknownPaths(v, "")) relevant({ resource: gateway, field: (REFERENCE_FIELDS[key] ?? key) + (p === "" || p.startsWith("[") ? p : `.${p}`) });
     }
     if (pulumi.isUnknown(value.reference)) relevant({ resource: gateway, field: "spec" });
     for (const p of unknownPaths(value.labels, "metadata.labels")) relevant({ resource: gateway, field: p });

@@ -158,7 +158,8 @@ export interface PortabilityFinding {
  * Where a feature use or limit is, for messages: the rule in routing/labels.ts's one wording
  * ("HTTPRoute ns/name rule 2 (canary)"), the route when the use is route-wide, else the listeners.
  */
-export function useLabel(gateway: string, use: Pick<FeatureUse, "route" | "ruleIndex" | "ruleName" | "listeners" | "routeKind">): string {
+export function useLabel(gateway: string, use: Pick<FeatureUse, "route" | "ruleIndex" | "ruleName" | "listeners" | "routeKind" | "field">): string {
+    if (use.route === undefined && use.field !== undefined) return `Gateway ${gateway} ${use.field}`;
     if (use.route === undefined) return `Gateway ${gateway} listener ${use.listeners.join(", ")}`;
     if (use.ruleIndex === undefined) return `${use.routeKind ?? "HTTPRoute"} ${use.route}`;
     return ruleLabel({ route: use.route, ruleIndex: use.ruleIndex, ...(use.ruleName ? { ruleName: use.ruleName } : {}), ...(use.routeKind ? { kind: use.routeKind } : {}) });

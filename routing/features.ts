@@ -45,6 +45,9 @@ export const FEATURES = [
     "GatewayHTTPSListener", // ours
     "ListenerSet",
     "ListenerSetNewPort", // ours: a ListenerSet listener on a port none of the Gateway's own listeners has
+    "GatewayInfrastructurePropagation",
+    "GatewayStaticAddresses",
+    "GatewayAddressEmpty",
 ] as const;
 
 export type Feature = typeof FEATURES[number];
@@ -65,6 +68,8 @@ export interface FeatureUse {
     ruleName?: string;
     /** Listeners the use appears on. */
     listeners: string[];
+    /** For a Gateway-wide use on no listener: the Gateway field that needs it, e.g. "spec.infrastructure". */
+    field?: string;
 }
 
 function filterFeatures(f: PlanFilters, out: Set<Feature>, backendLevel: boolean): void {
@@ -139,6 +144,13 @@ export function featuresOfGateway(plan: GatewayPlan): FeatureUse[] {
         }
         if (!use.listeners.includes(listener)) use.listeners.push(listener);
     };
+    // Gateway-wide uses name no listener: the field is what the use is (useLabel).
+    if (plan.infrastructure) note("infrastructure", () => ({ feature: "GatewayInfrastructurePropagation", listeners: [], field: "spec.infrastructure" }), "");
+    plan.addresses?.forEach((a, i) => {
+        const empty = a.value === undefined || a.value === "";
+        note(empty ? "address-empty" : "address-static", () => ({ feature: empty ? "GatewayAddressEmpty" : "GatewayStaticAddresses", listeners: [], field: `spec.addresses[${i}]` }), "");
+    });
+    for (const use of uses) use.listeners = use.listeners.filter(l => l !== "");
     for (const l of plan.listeners) {
         if (l.port === 8080) note("8080", () => ({ feature: "GatewayPort8080", listeners: [] }), l.name);
         if (l.protocol === "HTTPS") note("https", () => ({ feature: "GatewayHTTPSListener", listeners: [] }), l.name);

@@ -4,7 +4,7 @@
 import {
     GatewayClassSpec, GatewaySpec, GRPCMethodMatchType, GRPCRouteSpec, HTTPHeaderFilter, HTTPMethod, HTTPPathModifier, HTTPRequestRedirectFilter,
     HTTPRouteSpec, HTTPURLRewriteFilter, ListenerSetSpec, NamespaceSpec, ProtocolType, ReferenceGrantSpec, SecretObjectReference,
-    ServiceSpec, HeaderMatchType, PathMatchType, Endpoint,
+    ServiceSpec, HeaderMatchType, PathMatchType, Endpoint, GatewaySpecAddress, Labels,
 } from "./types";
 import type { PlanCORS } from "./cors";
 
@@ -346,6 +346,10 @@ export interface GatewayPlan {
     /** Per port (ascending): its protocol and which listener owns which host, decided once. */
     ports: PortPlan[];
     status: GatewayStatus;
+    /** The Gateway's spec.infrastructure labels and annotations, when it has some: every adapter resource carries them. */
+    infrastructure?: { labels?: Labels; annotations?: Record<string, string> };
+    /** The Gateway's spec.addresses, when set: the addresses it asks its data plane for. */
+    addresses?: GatewaySpecAddress[];
 }
 
 /** One port: what one nginx listen socket, ALB listener or GCP forwarding rule carries. */

@@ -91,11 +91,36 @@ export interface AllowedListeners {
     };
 }
 
+/**
+ * What the Gateway's data plane resources carry (spec.infrastructure): labels become AWS tags, GCP
+ * labels and Kubernetes metadata.labels; annotations AWS tags and Kubernetes metadata.annotations.
+ */
+export interface GatewayInfrastructure {
+    /** At most 8; keys and values as Kubernetes labels. */
+    labels?: Labels;
+    /** At most 16; keys as label keys, values up to 4096 characters. */
+    annotations?: Record<string, string>;
+    /** Per-Gateway parameters; gatewaykit reads its parameters from the GatewayClass, so this is refused. */
+    parametersRef?: { group: string; kind: string; name: string };
+}
+
+/** A requested address of the Gateway (spec.addresses[]). */
+export interface GatewaySpecAddress {
+    /** Defaults to "IPAddress"; also "Hostname", "NamedAddress" or a domain-prefixed type. */
+    type?: string;
+    /** Absent or empty: the data plane assigns an address of the type (GatewayAddressEmpty). */
+    value?: string;
+}
+
 export interface GatewaySpec extends ObjectMeta {
     gatewayClassName: string;
     listeners: Listener[];
     /** Which ListenerSets may add listeners to this Gateway; absent: none. */
     allowedListeners?: AllowedListeners;
+    /** Labels and annotations for every resource the adapter creates for this Gateway. */
+    infrastructure?: GatewayInfrastructure;
+    /** Addresses the Gateway asks for (at most 16); absent: the data plane picks. */
+    addresses?: GatewaySpecAddress[];
 }
 
 // ---------------------------------------------------------------- ListenerSet

@@ -32,7 +32,13 @@ const unsupported = new Set<Feature>([
     "HTTPRouteBackendProtocolH2C",
     "HTTPRouteCORS",
     "ListenerSetNewPort", // a ListenerSet listener on a port the Gateway does not already have (missingReasons)
+    "GatewayStaticAddresses", // an ALB's addresses are AWS's (missingReasons)
+    "GatewayAddressEmpty",
 ]);
+
+/** Why an ALB takes no requested address. */
+const ADDRESS_REASON = "an ALB's IP addresses are assigned by AWS per subnet and change over its life, and it takes no Elastic IP or requested IP (only a Network Load Balancer does); " +
+    "remove spec.addresses and point DNS at the Gateway's addresses output (the ALB's DNS name)";
 
 /** Why a ListenerSet cannot open a port here. */
 const NEW_PORT_REASON = "a new port is a new ALB listener, which only the operator's Gateway creates: ask the operator to add a listener on that port to the Gateway, then the ListenerSet can add its hostname and certificate there";
@@ -47,6 +53,8 @@ export const awsAdapter: Adapter = {
         // answer of a listener: they cannot match an Origin against a list, echo it, or answer a preflight.
         HTTPRouteCORS: "ALB has no per-rule CORS: its only CORS settings are listener-wide fixed response headers, which cannot match or echo the request's Origin and never answer a preflight, so OPTIONS requests would reach the backend; answer CORS in the backend or use the nginx, gcp or kubernetes adapter",
         ListenerSetNewPort: NEW_PORT_REASON,
+        GatewayStaticAddresses: ADDRESS_REASON,
+        GatewayAddressEmpty: ADDRESS_REASON,
     },
     // Rules per ALB depend on the account's quota (parameters.aws.rulesQuota): the model checks them.
     limits: { maxBackendsPerRule: 5 },

@@ -109,7 +109,7 @@ export function realizeAlbRoutes(plan: GatewayPlan, ctx: RealizeContext): void {
     const { arns } = declareTargetGroups(build, build.model.targetGroups.filter(t => used.has(t.key)), ctx.parent, tg => ({
         ...tg, resourceName: `${tg.resourceName}-${routeSlug}`, name: tg.existingArn ? tg.name : awsName(tg.name.slice(0, 23), `${tg.name}|${[...routes].join(",")}`),
     }));
-    const tags = (extra: Record<string, string>) => ({ ...build.settings.tags, "gatewaykit:gateway": plan.gateway, ...extra });
+    const tags = (extra: Record<string, string>) => ({ ...build.settings.tags, ...build.model.infrastructureTags, "gatewaykit:gateway": plan.gateway, ...extra });
     for (const l of own) {
         for (const r of l.rules) {
             new lb.ListenerRule(r.resourceName, {
@@ -129,7 +129,7 @@ function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
     const { model, settings } = build;
     const region = settings.region;
     const common = { parent };
-    const tags = (extra: Record<string, string> = {}) => ({ ...settings.tags, "gatewaykit:gateway": model.gateway, ...extra });
+    const tags = (extra: Record<string, string> = {}) => ({ ...settings.tags, ...model.infrastructureTags, "gatewaykit:gateway": model.gateway, ...extra });
 
     let securityGroup: securityGroupModule.SecurityGroup | undefined;
     if (settings.securityGroupIngressCidrs) {
@@ -215,7 +215,7 @@ function declareTargetGroups(build: AlbBuild, groups: AlbTargetGroup[], parent: 
     const { model, settings } = build;
     const region = settings.region;
     const common = { parent };
-    const tags = (extra: Record<string, string> = {}) => ({ ...settings.tags, "gatewaykit:gateway": model.gateway, ...extra });
+    const tags = (extra: Record<string, string> = {}) => ({ ...settings.tags, ...model.infrastructureTags, "gatewaykit:gateway": model.gateway, ...extra });
     const targetGroups = new Map<string, lbModule.TargetGroup>();
     const arns = new Map<string, pulumi.Input<string>>();
     for (const original of groups) {

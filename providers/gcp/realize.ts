@@ -149,7 +149,7 @@ export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pul
 
     const address = dp.addressName
         ? new compute.GlobalAddress(id("address", "ip"), {
-            project, name: dp.addressName, addressType: "EXTERNAL", ipVersion: p.ipVersion ?? "IPV4", labels: p.labels, description,
+            project, name: dp.addressName, addressType: "EXTERNAL", ipVersion: p.ipVersion ?? "IPV4", labels: dp.labels ?? p.labels, description,
         }, opts)
         : undefined;
     const ip: pulumi.Input<string> = address ? address.address : p.address!;
@@ -171,7 +171,7 @@ export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pul
             : new compute.TargetHttpProxy(id("proxy", port), { project, name: fe.proxyName, urlMap: urlMap.id, description }, opts);
         new compute.GlobalForwardingRule(id("forwarding", port), {
             project, name: fe.forwardingRuleName, target: proxy.id, portRange: port, ipAddress: ip, ipProtocol: "TCP",
-            loadBalancingScheme: dp.scheme, labels: p.labels, description,
+            loadBalancingScheme: dp.scheme, labels: dp.labels ?? p.labels, description,
         }, { parent, deleteBeforeReplace: true });
     }
     return { addresses: pulumi.output(ip).apply(a => [a]) };

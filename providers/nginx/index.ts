@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FEATURES, Feature } from "../../routing/features";
 import { Adapter } from "../adapter";
-import { parametersProblems } from "./parameters";
+import { NginxClassParameters, addressProblems, parametersProblems } from "./parameters";
 import { realize, realizeListenerSet, realizeRoutes } from "./realize";
 
 export type { NginxClassParameters } from "./parameters";
@@ -14,8 +14,13 @@ export const nginxAdapter: Adapter = {
     name: "nginx",
     controllerNames: ["gatewaykit.dev/nginx"],
     // nginx proxies HTTP to backends over HTTP/1.x only (its HTTP/2 upstreams carry gRPC alone).
+    // GatewayInfrastructurePropagation: nginx creates no resource that takes labels or annotations
+    // (a local process and its files), so there is nothing to carry and nothing is lost.
+    // GatewayStaticAddresses: an IPAddress is the listen address (addressProblems).
     capabilities: new Set<Feature>(FEATURES.filter(f => f !== "HTTPRouteBackendProtocolH2C")),
-    model: (plan, { parameters }) => ({ problems: parametersProblems(plan, parameters, pulumi.getStack?.() ?? "stack") }),
+    model: (plan, { parameters }) => ({
+        problems: [...parametersProblems(plan, parameters, pulumi.getStack?.() ?? "stack"), ...addressProblems(plan, parameters as NginxClassParameters)],
+    }),
     realize,
     realizeRoutes,
     realizeListenerSet,

@@ -62,6 +62,38 @@ export function nginxStateDir(plan: Pick<GatewayPlan, "namespace" | "name">, par
     return path.join(root, stack, plan.namespace, plan.name);
 }
 
+/**
+ * The address nginx listens on: the Gateway's one IPAddress of spec.addresses (an IPv6 one
+ * bracketed, as listenAddress takes it), else parameters.nginx.listenAddress, else 127.0.0.1.
+ * An IPAddress with no value asks for any address: the configured one.
+ */
+export function nginxListenAddress(plan: Pick<GatewayPlan, "addresses">, parameters: NginxClassParameters): string {
+    const requested = plan.addresses?.find(a => (a.type ?? "IPAddress") === "IPAddress" && a.value);
+    if (requested?.value) return requested.value.includes(":") ? `[${requested.value}]` : requested.value;
+    return parameters.listenAddress ?? "127.0.0.1";
+}
+
+/** What nginx cannot do with the Gateway's spec.addresses: it listens on one IP address. */
+export function addressProblems(plan: Pick<GatewayPlan, "gateway" | "addresses">, parameters: NginxClassParameters): string[] {
+    const problems: string[] = [];
+    const ips: number[] = [];
+    (plan.addresses ?? []).forEach((a, i) => {
+        const type = a.type ?? "IPAddress";
+        if (type !== "IPAddress") {
+            problems.push(`Gateway ${plan.gateway} spec.addresses[${i}].type ${JSON.stringify(type)}: nginx listens on an IP address and takes no ${type}; use type "IPAddress" with one of this host's IPs, or remove the address`);
+        } else if (a.value) ips.push(i);
+    });
+    if (ips.length > 1) {
+        problems.push(`Gateway ${plan.gateway} spec.addresses[${ips[1]}]: nginx listens on one address per gateway, and spec.addresses[${ips[0]}] already gives one; keep one IPAddress`);
+    }
+    const chosen = ips.length > 0 ? nginxListenAddress(plan, {}) : undefined;
+    if (chosen !== undefined && parameters.listenAddress !== undefined && parameters.listenAddress !== chosen) {
+        problems.push(`Gateway ${plan.gateway} spec.addresses[${ips[0]}].value ${JSON.stringify(plan.addresses![ips[0]].value)} differs from the GatewayClass parameters.nginx.listenAddress ` +
+            `${JSON.stringify(parameters.listenAddress)}, and nginx listens on one address: remove one of them, or give both the same address`);
+    }
+    return problems;
+}
+
 /** What refuses `parameters` for this gateway, each naming the field, the bad value and the fix. */
 export function parametersProblems(plan: Pick<GatewayPlan, "namespace" | "name">, parameters: Record<string, unknown>, stack: string): string[] {
     const p = parameters as NginxClassParameters;

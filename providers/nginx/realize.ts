@@ -7,14 +7,14 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { GatewayPlan } from "../../routing/plan";
 import { ListenerSetRealizeContext, RealizeContext, RealizeResult } from "../adapter";
-import { NginxClassParameters, nginxGatewayHome, nginxStateDir, normaliseCertificateKeys, trustedProxiesOf } from "./parameters";
+import { NginxClassParameters, nginxGatewayHome, nginxListenAddress, nginxStateDir, normaliseCertificateKeys, trustedProxiesOf } from "./parameters";
 import { nginxRefusal } from "./model";
 import { NginxGateway, NginxListenerSetAttachment, NginxRouteAttachment } from "./resources";
 import { listenerSetNotServedReason, notServedReason } from "./runtime/plan";
 
 export function realize(plan: GatewayPlan, ctx: RealizeContext): RealizeResult {
     const parameters = ctx.parameters as NginxClassParameters;
-    const listenAddress = parameters.listenAddress ?? "127.0.0.1";
+    const listenAddress = nginxListenAddress(plan, parameters);
     const dir = nginxStateDir(plan, parameters, pulumi.getStack());
     const certificates = ctx.certificates === undefined
         ? undefined

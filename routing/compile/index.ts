@@ -79,6 +79,8 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
             ...(cls ? { controllerName: cls.controllerName } : {}),
             listeners,
             ports: portsOf(key(gw), listeners),
+            ...infrastructureOf(gw),
+            ...(gw.addresses && gw.addresses.length > 0 ? { addresses: gw.addresses.map(a => ({ ...a })) } : {}),
             status: {
                 conditions: [
                     !classKnown
@@ -179,3 +181,11 @@ export function referencedServices(routes: readonly (HTTPRouteSpec | GRPCRouteSp
 
 export { selectorMatches } from "./attach";
 export { planMatch } from "./order";
+
+/** The Gateway's infrastructure labels and annotations for its plan; nothing when it has none. */
+function infrastructureOf(gw: GatewaySpec): Pick<GatewayPlan, "infrastructure"> {
+    const labels = gw.infrastructure?.labels, annotations = gw.infrastructure?.annotations;
+    const has = (m?: Record<string, string>) => m !== undefined && Object.keys(m).length > 0;
+    if (!has(labels) && !has(annotations)) return {};
+    return { infrastructure: { ...(has(labels) ? { labels: { ...labels } } : {}), ...(has(annotations) ? { annotations: { ...annotations } } : {}) } };
+}

@@ -3,7 +3,7 @@
 import { ValidationIssue } from "../errors";
 import { GATEWAY_GROUP, GatewaySpec, ListenerSetSpec } from "../types";
 import { begin, Checker, quote } from "./checker";
-import { labelKeyProblem } from "./patterns";
+import { ADDRESS_TYPE, HOSTNAME, isIP, labelKeyProblem } from "./patterns";
 
 export function validateGateway(spec: GatewaySpec): ValidationIssue[] {
     const [c, s] = begin("Gateway", spec);
@@ -11,6 +11,8 @@ export function validateGateway(spec: GatewaySpec): ValidationIssue[] {
     c.str("spec.gatewayClassName", s.gatewayClassName, { required: true, min: 1, max: 253, what: "the name of a GatewayClass" });
     checkListeners(c, s.listeners, "Gateway");
     checkAllowedListeners(c, "spec.allowedListeners", s.allowedListeners);
+    checkInfrastructure(c, "spec.infrastructure", s.infrastructure);
+    checkAddresses(c, "spec.addresses", s.addresses);
     return c.issues;
 }
 
@@ -158,5 +160,55 @@ function checkLabelSelector(c: Checker, p: string, raw: unknown): void {
         const count = Array.isArray(req.values) ? req.values.length : 0;
         if ((op === "In" || op === "NotIn") && count === 0) c.add(`${ep}.values`, req.values, `must list at least one value when operator is ${quote(op)}`);
         if ((op === "Exists" || op === "DoesNotExist") && count > 0) c.add(`${ep}.values`, req.values, `must be empty when operator is ${quote(op)}; remove values`);
+    });
+}
+
+/** spec.infrastructure: the CRD's limits (8 labels, 16 annotations, label syntax); parametersRef is refused. */
+function checkInfrastructure(c: Checker, p: string, raw: unknown): void {
+    const infra = c.obj(p, raw);
+    if (!infra) return;
+    const labels = c.obj(`${p}.labels`, infra.labels);
+    if (labels) {
+        if (Object.keys(labels).length > 8) c.add(`${p}.labels`, Object.keys(labels), `must have at most 8 entries (has ${Object.keys(labels).length}); remove some`);
+        c.labels(`${p}.labels`, labels);
+    }
+    const annotations = c.obj(`${p}.annotations`, infra.annotations);
+    if (annotations) {
+        const keys = Object.keys(annotations);
+        if (keys.length > 16) c.add(`${p}.annotations`, keys, `must have at most 16 entries (has ${keys.length}); remove some`);
+        for (const k of keys) {
+            const problem = labelKeyProblem(k);
+            if (problem) c.add(`${p}.annotations`, k, `annotation key ${quote(k)} ${problem}`);
+            c.str(`${p}.annotations[${JSON.stringify(k)}]`, annotations[k], { max: 4096, required: true, what: "a string of at most 4096 characters" });
+        }
+    }
+    if (infra.parametersRef !== undefined && infra.parametersRef !== null) {
+        c.add(`${p}.parametersRef`, infra.parametersRef, "is not supported: gatewaykit reads a gateway's data plane parameters from its GatewayClass (parameters.<adapter>); remove parametersRef and set them there, or use a GatewayClass per configuration");
+    }
+}
+
+/** spec.addresses: at most 16, type per the CRD's pattern, IPAddress values IPs, Hostname values hostnames, no duplicates. */
+function checkAddresses(c: Checker, p: string, raw: unknown): void {
+    const list = c.list(p, raw, { max: 16, what: "addresses" });
+    if (!list) return;
+    const seen = new Map<string, number>();
+    list.forEach((r, i) => {
+        const ap = `${p}[${i}]`;
+        const a = c.obj(ap, r);
+        if (!a) return;
+        const type = c.str(`${ap}.type`, a.type, { min: 1, max: 253, what: "'IPAddress', 'Hostname', 'NamedAddress' or a domain-prefixed type such as 'example.com/my-type'" }) ?? (a.type === undefined ? "IPAddress" : undefined);
+        if (type !== undefined && !(type === "IPAddress" || type === "Hostname" || type === "NamedAddress" || ADDRESS_TYPE.test(type))) {
+            c.add(`${ap}.type`, type, "must be 'IPAddress', 'Hostname', 'NamedAddress' or a domain-prefixed type such as 'example.com/my-type'");
+        }
+        const value = c.str(`${ap}.value`, a.value, { max: 253, what: "the requested address (empty: any of the type)" });
+        if (type === undefined || value === undefined || value === "") return;
+        if (type === "IPAddress" && !isIP(value)) c.add(`${ap}.value`, value, "must be an IPv4 or IPv6 address for type 'IPAddress'; give an IP, or use type 'Hostname' or 'NamedAddress'");
+        if (type === "Hostname" && !HOSTNAME.test(value)) c.add(`${ap}.value`, value, "must be a hostname for type 'Hostname' (lower-case labels of letters, digits and '-', optionally starting with '*.')");
+        if (type === "IPAddress" || type === "Hostname") {
+            const key = `${type}|${value}`;
+            const prev = seen.get(key);
+            if (prev !== undefined) c.add(`${ap}.value`, value, `${type} values must be unique; address ${prev} has the same; remove one`);
+            else seen.set(key, i);
+        }
     });
 }

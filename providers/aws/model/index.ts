@@ -41,6 +41,7 @@ export function buildAlbModel(plan: GatewayPlan, parameters: Record<string, unkn
         loadBalancer: { resourceName: prefix, name: awsName(`${plan.namespace}-${plan.name}`, `${plan.gateway}|${settings.internal}`) },
         listeners: [],
         targetGroups: [],
+        infrastructureTags: infrastructureTags(plan, settings.tags, problems),
     };
     const tgs = new Map<string, AlbTargetGroup>();
     const ctx: BuildContext = { plan, settings, problems, warnings, notes, tgs, prefix, ...(options.team ? { team: options.team } : {}) };
@@ -60,6 +61,41 @@ export function buildAlbModel(plan: GatewayPlan, parameters: Record<string, unkn
     model.targetGroups = [...tgs.values()];
     problems.push(...quotaProblems(ctx, model));
     return { model, settings, problems: [...new Set(problems)], warnings: [...new Set(warnings)], notes: [...new Set(notes)] };
+}
+
+/** What AWS takes in a tag (key 1–128, value 0–256 characters); "aws:" keys are AWS's own. */
+const TAG_CHARS = /^[\p{L}\p{N} _.:/=+\-@]*$/u;
+/** Tags per AWS resource; gatewaykit adds up to 2 of its own (gatewaykit:gateway and one per resource kind). */
+const MAX_TAGS = 50, OWN_TAGS = 2;
+
+/**
+ * The Gateway's spec.infrastructure as ALB tags: labels and annotations alike (AWS has one kind of
+ * key/value metadata). What a tag cannot hold is refused, naming the field, never cut or dropped.
+ */
+function infrastructureTags(plan: GatewayPlan, classTags: Record<string, string>, problems: string[]): Record<string, string> {
+    const tags: Record<string, string> = {};
+    const from = new Map<string, string>();
+    const entries = [
+        ...Object.entries(plan.infrastructure?.labels ?? {}).map(([k, v]) => ({ k, v, field: `spec.infrastructure.labels[${JSON.stringify(k)}]` })),
+        ...Object.entries(plan.infrastructure?.annotations ?? {}).map(([k, v]) => ({ k, v, field: `spec.infrastructure.annotations[${JSON.stringify(k)}]` })),
+    ];
+    for (const { k, v, field } of entries) {
+        const at = `Gateway ${plan.gateway} ${field}`;
+        if (k.length > 128) { problems.push(`${at}: an AWS tag key has at most 128 characters (this has ${k.length}); shorten the key`); continue; }
+        if (k.toLowerCase().startsWith("aws:")) { problems.push(`${at}: AWS reserves tag keys starting with "aws:"; rename the key`); continue; }
+        if (v.length > 256) { problems.push(`${at}: an AWS tag value has at most 256 characters (this has ${v.length}); shorten the value or move it out of spec.infrastructure`); continue; }
+        if (!TAG_CHARS.test(v)) { problems.push(`${at}: an AWS tag value holds letters, digits, spaces and _ . : / = + - @ only; ${JSON.stringify(v)} has others: remove them`); continue; }
+        const prev = from.get(k);
+        if (prev !== undefined && tags[k] !== v) { problems.push(`${at}: the same key is also ${prev} with another value, and both become one AWS tag ${JSON.stringify(k)}; give them one value or different keys`); continue; }
+        if (classTags[k] !== undefined && classTags[k] !== v) { problems.push(`${at}: the GatewayClass parameters.aws.tags give tag ${JSON.stringify(k)} another value (${JSON.stringify(classTags[k])}); remove one of them`); continue; }
+        from.set(k, field);
+        tags[k] = v;
+    }
+    const total = new Set([...Object.keys(classTags), ...Object.keys(tags)]).size + OWN_TAGS;
+    if (entries.length > 0 && total > MAX_TAGS) {
+        problems.push(`Gateway ${plan.gateway}: spec.infrastructure and parameters.aws.tags make ${total} tags per resource (with gatewaykit's ${OWN_TAGS}), over AWS's ${MAX_TAGS}; remove labels, annotations or class tags`);
+    }
+    return tags;
 }
 
 /** Limits: rules and target groups per load balancer; what the target groups need of the parameters. */

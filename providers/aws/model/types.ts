@@ -108,6 +108,8 @@ export interface AlbModel {
     loadBalancer: { resourceName: string; name: string };
     listeners: AlbListener[];
     targetGroups: AlbTargetGroup[];
+    /** The Gateway's spec.infrastructure labels and annotations as tags on every resource (empty: none). */
+    infrastructureTags?: Record<string, string>;
 }
 
 export interface AlbBuild {

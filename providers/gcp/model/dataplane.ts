@@ -30,6 +30,8 @@ export interface GcpDataPlane {
     scheme: string;
     /** Reserved address name, or undefined when parameters.address names an existing one. */
     addressName?: string;
+    /** Labels of the address and forwarding rules: parameters.gcp.labels and the Gateway's spec.infrastructure.labels. */
+    labels?: Record<string, string>;
     /** The backend service (no backends) that 404/500 fault-injection actions aim at. */
     sinkName: string;
     sinkLink: string;
@@ -48,7 +50,7 @@ export interface BuildOptions {
 }
 
 export function buildDataPlane(plan: GatewayPlan, parameters: Record<string, unknown>, opts: BuildOptions = {}): GcpDataPlane {
-    const params = parameters as GcpClassParameters;
+    let params = parameters as GcpClassParameters;
     const problems: string[] = [], notes: string[] = [];
     const scheme = params.scheme ?? "EXTERNAL_MANAGED";
     if (scheme !== "EXTERNAL_MANAGED") {
@@ -58,6 +60,9 @@ export function buildDataPlane(plan: GatewayPlan, parameters: Record<string, unk
     const prefix = sanitize(params.namePrefix ?? `gk-${plan.name}`).slice(0, 30);
     const ctx: NamingContext = { prefix, scope: `${opts.scope ?? ""}|${plan.gateway}`, project: params.project };
     const limits: GcpLimits = { ...GCP_LIMITS, ...(params.limits ?? {}) };
+    const requested = requestedAddress(plan, params, problems);
+    if (requested !== undefined) params = { ...params, address: requested };
+    const labels = gcpLabels(plan, params, problems, notes);
 
     // Backends.
     const specs = new Map<string, ServiceSpec>();
@@ -120,10 +125,77 @@ export function buildDataPlane(plan: GatewayPlan, parameters: Record<string, unk
     return {
         gateway: plan.gateway, params, scheme,
         addressName: params.address ? undefined : gcpName(`${prefix}-ip`, ctx.scope, "addr", params.ipVersion ?? "IPV4"),
+        ...(labels ? { labels } : {}),
         sinkName, sinkLink,
         defaultHealthCheckName: gcpName(`${prefix}-hc`, ctx.scope, "hc", params.healthCheck?.protocol ?? "HTTP"),
         frontends, backends: [...links.values()], problems, notes,
     };
+}
+
+/**
+ * The Gateway's spec.addresses as the global address to serve on (parameters.gcp.address's path): an
+ * IPAddress value is a reserved global IP, a NamedAddress value the name or link of a reserved global
+ * address; an empty value asks for any address, so one is reserved as without spec.addresses.
+ */
+function requestedAddress(plan: GatewayPlan, params: GcpClassParameters, problems: string[]): string | undefined {
+    const given: { i: number; value: string }[] = [];
+    (plan.addresses ?? []).forEach((a, i) => {
+        const type = a.type ?? "IPAddress";
+        if (type !== "IPAddress" && type !== "NamedAddress") {
+            problems.push(`Gateway ${plan.gateway} spec.addresses[${i}].type ${JSON.stringify(type)}: a GCP load balancer serves on a global IP address; use type "IPAddress" (a reserved global IP) or "NamedAddress" (a reserved global address's name)`);
+        } else if (a.value) given.push({ i, value: a.value });
+    });
+    if (given.length === 0) return undefined;
+    if (given.length > 1) {
+        problems.push(`Gateway ${plan.gateway} spec.addresses[${given[1].i}]: every forwarding rule of the gateway serves on one global address, and spec.addresses[${given[0].i}] already gives it; keep one address`);
+    }
+    if (params.address !== undefined && params.address !== given[0].value) {
+        problems.push(`Gateway ${plan.gateway} spec.addresses[${given[0].i}].value ${JSON.stringify(given[0].value)} differs from the GatewayClass parameters.gcp.address ${JSON.stringify(params.address)}: ` +
+            "the gateway serves on one address; remove one of them, or give both the same");
+    }
+    return given[0].value;
+}
+
+/** GCP label syntax: keys start with a lower-case letter; keys and values hold lower-case letters, digits, '_' and '-' (at most 63). */
+const GCP_LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
+const GCP_LABEL_VALUE = /^[a-z0-9_-]{0,63}$/;
+
+/**
+ * parameters.gcp.labels and the Gateway's spec.infrastructure.labels, for the resources that take labels
+ * (the global address and forwarding rules). A Kubernetes label GCP's syntax cannot hold is refused
+ * with a form it can (never rewritten or dropped); annotations have no place on these resources: a note says so.
+ */
+function gcpLabels(plan: GatewayPlan, params: GcpClassParameters, problems: string[], notes: string[]): Record<string, string> | undefined {
+    const own = plan.infrastructure?.labels ?? {};
+    const annotations = Object.keys(plan.infrastructure?.annotations ?? {});
+    if (annotations.length > 0) {
+        notes.push(`spec.infrastructure.annotations (${annotations.join(", ")}) are not carried: the GCP resources of a load balancer take labels, not annotations; give what must reach GCP as labels`);
+    }
+    if (Object.keys(own).length === 0) return params.labels;
+    const suggest = (v: string, key: boolean) => {
+        let s = v.toLowerCase().replace(/[^a-z0-9_-]/g, "_").slice(0, 63);
+        if (key && !/^[a-z]/.test(s)) s = `l${s}`.slice(0, 63);
+        return s;
+    };
+    const labels: Record<string, string> = { ...(params.labels ?? {}) };
+    for (const [k, v] of Object.entries(own)) {
+        const at = `Gateway ${plan.gateway} spec.infrastructure.labels[${JSON.stringify(k)}]`;
+        if (!GCP_LABEL_KEY.test(k)) {
+            problems.push(`${at}: GCP label keys start with a lower-case letter and hold lower-case letters, digits, '_' and '-' only (no '.', '/' or capitals); use a key such as ${JSON.stringify(suggest(k, true))}`);
+            continue;
+        }
+        if (!GCP_LABEL_VALUE.test(v)) {
+            problems.push(`${at}: GCP label values hold lower-case letters, digits, '_' and '-' only; ${JSON.stringify(v)} does not fit — use a value such as ${JSON.stringify(suggest(v, false))}`);
+            continue;
+        }
+        if (params.labels?.[k] !== undefined && params.labels[k] !== v) {
+            problems.push(`${at}: the GatewayClass parameters.gcp.labels give label ${JSON.stringify(k)} another value (${JSON.stringify(params.labels[k])}); remove one of them`);
+            continue;
+        }
+        labels[k] = v;
+    }
+    if (Object.keys(labels).length > 64) problems.push(`Gateway ${plan.gateway}: spec.infrastructure.labels and parameters.gcp.labels make ${Object.keys(labels).length} labels, over GCP's 64 per resource; remove some`);
+    return labels;
 }
 
 const CM = "//certificatemanager.googleapis.com/";

@@ -154,6 +154,50 @@ describe("kubernetes adapter: emitted objects validate against the Gateway API v
         assert.ok(viaListenerSet > 0 && (counts.get("ListenerSet") ?? 0) > 150);
     });
 
+    it("the Gateway's spec.infrastructure and spec.addresses pass through as the CRD defines; its labels and annotations are on every object made for it", function () {
+        this.timeout(60_000);
+        const labelKey = fc.constantFrom("env", "example.com/team", "cost-center", "a.b/c_d");
+        const labelValue = fc.constantFrom("", "prod", "Team.A-1", "x".repeat(63));
+        const annotationValue = fc.constantFrom("", "free text; with: any \"characters\"", "y".repeat(4096));
+        const address = fc.oneof(
+            fc.constantFrom("10.0.0.1", "2001:db8::1", "203.0.113.7").map(value => ({ type: "IPAddress", value })),
+            fc.constant({ type: "IPAddress" }),
+            fc.constantFrom("gw.example.com", "*.example.com").map(value => ({ type: "Hostname", value })),
+            fc.constantFrom("edge-ip", "example.com/pool").map(name => name.includes("/") ? { type: name } : { type: "NamedAddress", value: name }),
+        );
+        const withInfrastructure = fc.record({
+            base: input,
+            labels: fc.dictionary(labelKey, labelValue, { maxKeys: 4 }),
+            annotations: fc.dictionary(fc.constantFrom("note", "example.com/owner"), annotationValue, { maxKeys: 2 }),
+            addresses: fc.uniqueArray(address, { maxLength: 4, selector: a => `${a.type}|${(a as { value?: string }).value ?? ""}` }),
+        }).map(({ base, labels, annotations, addresses }): CompileInput => ({
+            ...base,
+            gateways: [{ ...base.gateways[0], infrastructure: { labels, annotations }, ...(addresses.length > 0 ? { addresses } : {}) }],
+        }));
+        let objectsSeen = 0;
+        fc.assert(fc.property(withInfrastructure, parameters, (inp, raw) => {
+            assert.deepEqual(validateInput(inp).map(i => `${i.field}: ${i.message}`), [], "the generator made an invalid gatewaykit input");
+            const { params } = resolveParameters(raw);
+            const objects = allManifests(new ManifestRenderer(gatewayInput(inp), params).render("gateway"));
+            const spec = inp.gateways[0];
+            const gw = objects.find(o => o.kind === "Gateway")!;
+            assert.deepEqual((gw.spec as { infrastructure: unknown }).infrastructure, spec.infrastructure);
+            assert.deepEqual((gw.spec as { addresses?: unknown }).addresses, spec.addresses);
+            for (const m of objects) {
+                assert.deepEqual(problemsOf(m), [], JSON.stringify(m, null, 1));
+                if (m.kind === "Namespace" || m.kind === "GatewayClass") continue;
+                objectsSeen++;
+                for (const [k, v] of Object.entries(spec.infrastructure!.labels!)) {
+                    // The class parameters' labels win over the Gateway's (the adapter's own selection).
+                    if (params.labels?.[k] === undefined) assert.equal(m.metadata.labels?.[k], v, `${m.kind} ${m.metadata.name} lacks label ${k}`);
+                }
+                for (const [k, v] of Object.entries(spec.infrastructure!.annotations!)) assert.equal(m.metadata.annotations?.[k], v, `${m.kind} ${m.metadata.name} lacks annotation ${k}`);
+            }
+        }), { numRuns: 150, seed: 21 });
+        console.log(`      kubernetes infrastructure: ${objectsSeen} objects carried the Gateway's labels and annotations`);
+        assert.ok(objectsSeen > 300);
+    });
+
     it("the validator refuses what the CRDs refuse (a sanity check of the harness)", () => {
         const bad: Manifest = {
             apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "r", namespace: "default" },

@@ -124,12 +124,24 @@ export class ManifestRenderer {
             // Labels of every gatewaykit namespace mapped onto this cluster namespace.
             const own: Record<string, string> = {};
             for (const n of this.input.namespaces ?? []) if (this.clusterNamespace(n.name) === name) Object.assign(own, n.labels ?? {});
-            return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: this.labels(own) } };
+            // Not the Gateway's infrastructure labels: a namespace's labels decide which routes and ListenerSets Selector listeners admit.
+            return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: this.labels(own, false) } };
         });
     }
 
-    private labels(own?: Record<string, string>): Record<string, string> {
-        return { ...(own ?? {}), ...this.params.labels, ...MANAGED_BY };
+    /**
+     * An object's labels: its own, then the Gateway's spec.infrastructure.labels (every object made for
+     * the Gateway carries them; they win over the object's own), then the class parameters' labels and
+     * the managed-by label, which the adapter relies on.
+     */
+    private labels(own?: Record<string, string>, withInfrastructure = true): Record<string, string> {
+        return { ...(own ?? {}), ...(withInfrastructure ? this.input.gateway.infrastructure?.labels : {}), ...this.params.labels, ...MANAGED_BY };
+    }
+
+    /** The Gateway's spec.infrastructure.annotations with the object's own (the await annotations, which win), or nothing. */
+    private annotated(own?: Record<string, string>): { annotations?: Record<string, string> } {
+        const all = { ...(this.input.gateway.infrastructure?.annotations ?? {}), ...(own ?? {}) };
+        return Object.keys(all).length > 0 ? { annotations: all } : {};
     }
 
     clusterClassName(): string {
@@ -140,7 +152,8 @@ export class ManifestRenderer {
         return {
             apiVersion: GATEWAY_API_VERSION,
             kind: "GatewayClass",
-            metadata: { name: this.clusterClassName(), labels: this.labels() },
+            // Not the Gateway's infrastructure labels: a class may be shared by several Gateways.
+            metadata: { name: this.clusterClassName(), labels: this.labels(undefined, false) },
             spec: { controllerName: this.params.controllerName, ...pick(this.params, ["description"]) },
         };
     }
@@ -161,11 +174,14 @@ export class ManifestRenderer {
             kind: "Gateway",
             metadata: {
                 name: gw.name, namespace: this.clusterNamespace(nsOf(gw)), labels: this.labels(gw.labels),
-                ...(annotations ? { annotations } : {}),
+                ...this.annotated(annotations),
             },
             spec: {
                 gatewayClassName: this.clusterClassName(), listeners: gw.listeners.map(l => this.listener(l, nsOf(gw))),
                 ...(gw.allowedListeners ? { allowedListeners: gw.allowedListeners } : {}),
+                // As the CRD defines them: the cluster's controller applies them to what it creates.
+                ...(gw.infrastructure ? { infrastructure: gw.infrastructure } : {}),
+                ...(gw.addresses && gw.addresses.length > 0 ? { addresses: gw.addresses.map(a => ({ type: a.type ?? "IPAddress", ...(a.value !== undefined ? { value: a.value } : {}) })) } : {}),
             },
         };
     }
@@ -177,7 +193,7 @@ export class ManifestRenderer {
         return {
             apiVersion: GATEWAY_API_VERSION,
             kind: "ListenerSet",
-            metadata: { name: ls.name, namespace: this.clusterNamespace(lsNs), labels: this.labels(ls.labels) },
+            metadata: { name: ls.name, namespace: this.clusterNamespace(lsNs), labels: this.labels(ls.labels), ...this.annotated() },
             spec: {
                 parentRef: {
                     ...pick(ls.parentRef, ["group", "kind"]),
@@ -225,7 +241,7 @@ export class ManifestRenderer {
         return {
             apiVersion: GATEWAY_API_VERSION,
             kind,
-            metadata: { name: spec.name, namespace: clusterNs, labels: this.labels(spec.labels), ...(annotations ? { annotations } : {}) },
+            metadata: { name: spec.name, namespace: clusterNs, labels: this.labels(spec.labels), ...this.annotated(annotations) },
             spec: body,
         };
     }
@@ -324,7 +340,7 @@ export class ManifestRenderer {
         return {
             apiVersion: "v1",
             kind: "Service",
-            metadata: { name: s.name, namespace: this.clusterNamespace(nsOf(s)), labels: this.labels(s.labels) },
+            metadata: { name: s.name, namespace: this.clusterNamespace(nsOf(s)), labels: this.labels(s.labels), ...this.annotated() },
             // No selector: the endpoints are the EndpointSlices written beside it.
             spec: {
                 type: "ClusterIP",
@@ -351,6 +367,7 @@ export class ManifestRenderer {
                 name: `${s.name}-${g.family.toLowerCase()}${g.port !== undefined ? `-${g.port}` : ""}`,
                 namespace: this.clusterNamespace(nsOf(s)),
                 labels: { ...this.labels(), "kubernetes.io/service-name": s.name, "endpointslice.kubernetes.io/managed-by": SLICE_MANAGER },
+                ...this.annotated(),
             },
             addressType: g.family,
             endpoints: g.addresses.map(a => ({ addresses: [a], conditions: { ready: true } })),
@@ -370,7 +387,7 @@ export class ManifestRenderer {
         return [...byTarget.values()].map(g => ({
             apiVersion: GATEWAY_API_VERSION,
             kind: "ReferenceGrant",
-            metadata: { name: grantName(`${g.from}/${g.route.slice(g.route.indexOf("/") + 1)}`, g.kind), namespace: g.to, labels: this.labels() },
+            metadata: { name: grantName(`${g.from}/${g.route.slice(g.route.indexOf("/") + 1)}`, g.kind), namespace: g.to, labels: this.labels(), ...this.annotated() },
             spec: {
                 from: [{ group: GATEWAY_GROUP, kind: g.kind, namespace: g.from }],
                 to: [...g.services].sort().map(name => ({ group: "", kind: "Service", name })),
