@@ -33,6 +33,7 @@ import { describeUnknowns, payloadTransformation, resourcesOf, splitGatewayInput
 import { reportFailure, unlessReported } from "./failures";
 import { ImportedRoutesArgs, PublishedRoutes, ResolvedImport, admitImportedRoutes } from "./importedRoutes";
 import { declarations, labelOf, resolveOutput } from "./registry";
+import { attachedServiceSpecs, policyCulprits } from "./backendPolicies";
 
 export interface GatewayListenerArgs {
     name: pulumi.Input<string>;
@@ -289,7 +290,8 @@ export class Gateway extends pulumi.ComponentResource {
         const listenerSets = [...this.listenerSets];
         const services = [...declarations().services];
         const own = { reference: this.baseReference, labels: labels ?? {}, parameters, routes: routes.map(r => r.rawSpec) };
-        const resolved = await resolveOutput(pulumi.output({ ...own, services: services.map(s => s.spec) }));
+        const serviceSpecs = attachedServiceSpecs(services);
+        const resolved = await resolveOutput(pulumi.output({ ...own, services: serviceSpecs }));
         let value = resolved.value;
         if (!resolved.known) {
             // A preview: compile from the routing-relevant values; unknown payload values become
@@ -318,6 +320,7 @@ export class Gateway extends pulumi.ComponentResource {
         value.routes.forEach((spec, i) => culprits.set(key(routes[i].kind, spec as { name?: unknown }), routes[i]));
         (value.services as { name?: unknown }[]).forEach((spec, i) => culprits.set(key("Service", spec), services[i]));
         listenerSetSpecs.forEach((spec, i) => culprits.set(key("ListenerSet", spec), listenerSets[i]));
+        for (const [label, policy] of policyCulprits()) culprits.set(label, policy);
         try {
             const adapter = adapterFor(ref.controllerName);
             const ofKind = <S>(kind: string) => value.routes.filter((_, i) => routes[i].kind === kind) as S[];
@@ -334,7 +337,7 @@ export class Gateway extends pulumi.ComponentResource {
             // its plan uses came from (not every Service the program declares).
             const used = servicesUsedBy(plan);
             this.payloadDependencies.push(...await resourcesOf(pulumi.output({
-                ...own, services: services.filter((_, i) => used.has(`${(value.services[i] as ServiceSpec).namespace ?? "default"}/${(value.services[i] as ServiceSpec).name}`)).map(s => s.spec),
+                ...own, services: serviceSpecs.filter((_, i) => used.has(`${(value.services[i] as ServiceSpec).namespace ?? "default"}/${(value.services[i] as ServiceSpec).name}`)),
             })));
             this.reportPortability(plan, value.parameters as GatewayClassParameters, input);
             checkCapabilities(plan, adapter, allAdapters());

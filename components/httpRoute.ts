@@ -2,7 +2,7 @@
 // parentRefs, attachment, status and routing-table lines).
 
 import * as pulumi from "@pulumi/pulumi";
-import { HTTPRouteSpec, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteTimeouts } from "../routing/types";
+import { HTTPRouteSpec, HTTPRouteFilter, HTTPRouteMatch, HTTPRouteRetry, HTTPRouteTimeouts, SessionPersistence } from "../routing/types";
 import { backendRef, RouteArgsBase, RouteBackendRefArgs, RouteComponent, RouteParentRefArgs } from "./route";
 
 export type HTTPRouteParentRefArgs = RouteParentRefArgs;
@@ -17,6 +17,10 @@ export interface HTTPRouteRuleArgs {
     /** Older spelling of backendRefs (the seed's). */
     forwardTo?: HTTPBackendRefArgs[];
     timeouts?: pulumi.Input<HTTPRouteTimeouts>;
+    /** When to retry a backend request: codes, attempts, backoff (HTTPRouteRetry). */
+    retry?: pulumi.Input<HTTPRouteRetry>;
+    /** Keep a client's requests on one backend endpoint, by cookie or header. */
+    sessionPersistence?: pulumi.Input<SessionPersistence>;
 }
 
 export interface HTTPRouteArgs extends RouteArgsBase {
@@ -34,6 +38,8 @@ export class HTTPRoute extends RouteComponent<"HTTPRoute", HTTPRouteSpec> {
                 matches: rule.matches,
                 filters: rule.filters,
                 timeouts: rule.timeouts,
+                retry: rule.retry,
+                sessionPersistence: rule.sessionPersistence,
                 backendRefs: (rule.backendRefs ?? rule.forwardTo)?.map((b, j) => backendRef(b, `HTTPRoute ${label}: spec.rules[${i}].backendRefs[${j}]`)),
             };
         }), opts);

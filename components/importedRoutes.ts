@@ -20,6 +20,7 @@ import { gatewayInputOf } from "./compileInput";
 import type { GatewayReference } from "./gateway";
 import type { HTTPRoute } from "./httpRoute";
 import { declarations } from "./registry";
+import { attachedServiceSpecs } from "./backendPolicies";
 
 /** What a team's stack exports for an operator's Gateway to import (plain, serialisable data). */
 export interface PublishedRoutes {
@@ -49,7 +50,7 @@ export interface ImportedRoutesArgs {
  */
 export function publishRoutes(routes: HTTPRoute[]): pulumi.Output<PublishedRoutes> {
     // The Services are read once the program body has finished declaring them (as an HTTPRoute's status does).
-    const services = new Promise<pulumi.Output<unknown[]>>(resolve => setImmediate(() => resolve(pulumi.all(declarations().services.map(s => s.spec)))));
+    const services = new Promise<pulumi.Output<unknown[]>>(resolve => setImmediate(() => resolve(pulumi.all(attachedServiceSpecs(declarations().services)))));
     return pulumi.all([pulumi.all(routes.map(r => r.spec)), pulumi.all(routes.map(r => r.status)), pulumi.output(services)])
         .apply(([specs, statuses, declared]) => {
             const used = new Set<string>();

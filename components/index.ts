@@ -12,3 +12,5 @@ export { GRPCRoute } from "./grpcRoute";
 export type { GRPCRouteArgs, GRPCRouteParentRefArgs, GRPCRouteRuleArgs, GRPCBackendRefArgs } from "./grpcRoute";
 export { publishRoutes } from "./importedRoutes";
 export type { PublishedRoutes, ImportedRoutesArgs } from "./importedRoutes";
+export { BackendTLSPolicy, BackendTrafficPolicy } from "./backendPolicies";
+export type { BackendTLSPolicyArgs, BackendTrafficPolicyArgs, PolicyTargetArgs } from "./backendPolicies";

@@ -10,6 +10,7 @@ import type { Gateway } from "./gateway";
 import type { ListenerSet } from "./listenerSet";
 import type { DeclaredRoute } from "./route";
 import type { Service } from "./service";
+import type { AnyBackendPolicy } from "./backendPolicies";
 
 export interface Declarations {
     services: Service[];
@@ -18,6 +19,8 @@ export interface Declarations {
     routes: DeclaredRoute[];
     /** So a route's parentRef of kind ListenerSet written by name finds it. */
     listenerSets: ListenerSet[];
+    /** BackendTLSPolicies and BackendTrafficPolicies: attached to the Services they target when those are read. */
+    backendPolicies: AnyBackendPolicy[];
     /** RealizeContext.shared: adapters' per-program state. */
     adapterState: Map<string, unknown>;
 }
@@ -34,7 +37,7 @@ export function declarations(): Declarations {
     const store = getStore();
     let d = byProgram.get(store);
     if (d === undefined) {
-        d = { services: [], gateways: [], routes: [], listenerSets: [], adapterState: new Map() };
+        d = { services: [], gateways: [], routes: [], listenerSets: [], backendPolicies: [], adapterState: new Map() };
         byProgram.set(store, d);
     }
     return d;

@@ -20,6 +20,7 @@ import { Gateway, GatewayReference } from "./gateway";
 import type { ListenerSet } from "./listenerSet";
 import type { GatewayClassParameters } from "./gatewayClass";
 import { declarations, labelOf, resolveOutput } from "./registry";
+import { attachedServiceSpecs, policyCulprits } from "./backendPolicies";
 import { Service } from "./service";
 import { describeUnknowns, payloadTransformation, resourcesOf, splitGatewayInputs, withoutUndefined } from "./payload";
 import { reportFailure, unlessReported } from "./failures";
@@ -197,7 +198,7 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
         const inputs = pulumi.output({
             ref: refOutput,
             spec: this.rawSpec,
-            services: declaredServices.map(s => s.spec),
+            services: attachedServiceSpecs(declaredServices),
             parameters: this.adapterParameters,
         });
         const resolved = await resolveOutput(inputs);
@@ -254,7 +255,7 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
             return { known: true, routing, gateway: routing.gateways[0] };
         } catch (err) {
             throw err instanceof GatewayValidationError || err instanceof CapabilityError ? reportFailure(err, this, new Map(
-                (value.services as ServiceSpec[]).map((svc, i) => [`Service ${svc.namespace ?? "default"}/${svc.name}`, declaredServices[i]] as const))) : err;
+                [...(value.services as ServiceSpec[]).map((svc, i) => [`Service ${svc.namespace ?? "default"}/${svc.name}`, declaredServices[i]] as const), ...policyCulprits()])) : err;
         }
     }
 

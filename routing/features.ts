@@ -2,7 +2,7 @@
 // any resource exists. Names follow upstream SupportedFeature where one exists; the others
 // (marked "ours") name a distinction upstream leaves implementation-specific but vendors differ on.
 
-import { GatewayPlan, PlanFilters, PlanRule } from "./plan";
+import { GatewayPlan, PlanBackendTLS, PlanFilters, PlanRule, PlanSessionPersistence } from "./plan";
 
 export const FEATURES = [
     // core
@@ -39,6 +39,20 @@ export const FEATURES = [
     "HTTPRouteBackendTimeout",
     "HTTPRouteBackendProtocolWebSocket",
     "HTTPRouteBackendProtocolH2C",
+    "HTTPRouteRetry", // experimental: rules[].retry
+    "HTTPRouteRetryBackendTimeout", // a retry rule with a backendRequest timeout: a timed-out attempt is retried
+    "HTTPRouteRetryConnectionError", // a retry rule: an attempt that cannot reach its backend is retried (every retry rule)
+    // backend policies
+    "BackendTLSPolicy",
+    "BackendTLSPolicySANValidation",
+    "BackendLoadBalancingLeastRequest", // ours: BackendTrafficPolicy loadBalancer.type LeastRequest
+    "BackendLoadBalancingRandom", // ours
+    "BackendLoadBalancingConsistentHash", // ours
+    "SessionPersistenceCookie", // ours: a rule's or a BackendTrafficPolicy's sessionPersistence of type Cookie
+    "SessionPersistenceHeader", // ours: of type Header
+    "BackendActiveHealthCheck", // ours: BackendTrafficPolicy healthCheck.active
+    "BackendPassiveHealthCheck", // ours: healthCheck.passive (outlier detection)
+    "BackendRetryBudget", // ours: XBackendTrafficPolicy retryConstraint
     // gateway
     "GatewayPort8080",
     "GatewayHTTPListenerIsolation",
@@ -51,6 +65,18 @@ export const FEATURES = [
 ] as const;
 
 export type Feature = typeof FEATURES[number];
+
+/**
+ * The backend-policy features (issue 14). Adapters list the ones they do not carry yet in their
+ * unsupported sets, with BACKEND_POLICY_NOT_BUILT as the reason, until their realisation lands.
+ */
+export const BACKEND_POLICY_FEATURES: readonly Feature[] = [
+    "HTTPRouteRetry", "HTTPRouteRetryBackendTimeout", "HTTPRouteRetryConnectionError",
+    "BackendTLSPolicy", "BackendTLSPolicySANValidation",
+    "BackendLoadBalancingLeastRequest", "BackendLoadBalancingRandom", "BackendLoadBalancingConsistentHash",
+    "SessionPersistenceCookie", "SessionPersistenceHeader",
+    "BackendActiveHealthCheck", "BackendPassiveHealthCheck", "BackendRetryBudget",
+];
 
 const KNOWN = new Set<string>(FEATURES);
 export function isFeature(name: string): name is Feature {
@@ -92,6 +118,39 @@ function filterFeatures(f: PlanFilters, out: Set<Feature>, backendLevel: boolean
     if (f.cors) out.add("HTTPRouteCORS");
 }
 
+/** What a rule's retry, session persistence and its backends' policies need (HTTPRoute and GRPCRoute rules alike). */
+function policyFeatures(rule: PlanRule, out: Set<Feature>): void {
+    if (rule.retry) {
+        out.add("HTTPRouteRetry");
+        out.add("HTTPRouteRetryConnectionError");
+        if (rule.timeouts?.backendRequest !== undefined) out.add("HTTPRouteRetryBackendTimeout");
+    }
+    const persistence = (sp: PlanSessionPersistence | undefined) => {
+        if (sp) out.add(sp.type === "Header" ? "SessionPersistenceHeader" : "SessionPersistenceCookie");
+    };
+    persistence(rule.sessionPersistence);
+    const tls = (t: PlanBackendTLS | undefined) => {
+        if (!t) return;
+        out.add("BackendTLSPolicy");
+        if (t.subjectAltNames.length > 0) out.add("BackendTLSPolicySANValidation");
+    };
+    for (const b of rule.backends) {
+        if (b.invalidReason) continue;
+        tls(b.tls);
+        const t = b.traffic;
+        if (!t) continue;
+        const lb = t.loadBalancer?.type;
+        if (lb === "LeastRequest") out.add("BackendLoadBalancingLeastRequest");
+        if (lb === "Random") out.add("BackendLoadBalancingRandom");
+        if (lb === "ConsistentHash") out.add("BackendLoadBalancingConsistentHash");
+        persistence(t.sessionPersistence);
+        if (t.healthCheck?.active) out.add("BackendActiveHealthCheck");
+        if (t.healthCheck?.passive) out.add("BackendPassiveHealthCheck");
+        if (t.retryConstraint) out.add("BackendRetryBudget");
+    }
+    for (const m of [...rule.filters.requestMirrors, ...rule.backends.flatMap(b => b.filters.requestMirrors)]) tls(m.tls);
+}
+
 /** The features one plan rule needs, in FEATURES order. */
 export function featuresOfRule(rule: PlanRule): Feature[] {
     if (rule.protocol === "grpc") return featuresOfGRPCRule(rule);
@@ -109,6 +168,7 @@ export function featuresOfRule(rule: PlanRule): Feature[] {
     if (rule.timeouts?.backendRequest !== undefined) out.add("HTTPRouteBackendTimeout");
     if (rule.backends.some(b => b.protocol === "ws" || b.protocol === "wss")) out.add("HTTPRouteBackendProtocolWebSocket");
     if (rule.backends.some(b => b.protocol === "h2c")) out.add("HTTPRouteBackendProtocolH2C");
+    policyFeatures(rule, out);
     return FEATURES.filter(f => out.has(f));
 }
 
@@ -125,6 +185,7 @@ function featuresOfGRPCRule(rule: PlanRule): Feature[] {
     filterFeatures(rule.filters, out, false);
     for (const b of rule.backends) filterFeatures(b.filters, out, true);
     if (rule.action.kind === "forward" && rule.action.valid.filter(s => s.share > 0).length > 1) out.add("HTTPRouteWeightedBackends");
+    policyFeatures(rule, out);
     return FEATURES.filter(f => out.has(f));
 }
 

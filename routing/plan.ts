@@ -4,7 +4,7 @@
 import {
     GatewayClassSpec, GatewaySpec, GRPCMethodMatchType, GRPCRouteSpec, HTTPHeaderFilter, HTTPMethod, HTTPPathModifier, HTTPRequestRedirectFilter,
     HTTPRouteSpec, HTTPURLRewriteFilter, ListenerSetSpec, NamespaceSpec, ProtocolType, ReferenceGrantSpec, SecretObjectReference,
-    ServiceSpec, HeaderMatchType, PathMatchType, Endpoint, GatewaySpecAddress, Labels,
+    ServiceSpec, HeaderMatchType, PathMatchType, Endpoint, GatewaySpecAddress, Labels, BackendLoadBalancer,
 } from "./types";
 import type { PlanCORS } from "./cors";
 
@@ -136,6 +136,8 @@ export interface PlanMirror {
      * listed, so the mirrored copy carries exactly these changes (absent: none).
      */
     after?: ("RequestHeaderModifier" | "URLRewrite")[];
+    /** The target's BackendTLSPolicy, when one applies (the copy goes over TLS like the original would). */
+    tls?: PlanBackendTLS;
 }
 
 /** Filters in the order they were written, normalised. */
@@ -173,6 +175,59 @@ export interface PlanBackend {
      * adapter realises it or refuses it by name.
      */
     protocol?: BackendProtocol;
+    /** The BackendTLSPolicy of this Service port (routing/policies.ts): the gateway speaks TLS to it and verifies it. */
+    tls?: PlanBackendTLS;
+    /** The BackendTrafficPolicy of this Service (routing/policies.ts): how its endpoints share requests. */
+    traffic?: PlanBackendTraffic;
+}
+
+/**
+ * A resolved BackendTLSPolicy: TLS to the backend, SNI `hostname`, the certificate verified against
+ * `ca` and named by one of `subjectAltNames` (or, when there are none, by `hostname`).
+ */
+export interface PlanBackendTLS {
+    /** "namespace/name" of the policy. */
+    policy: string;
+    /** The SNI sent, and the verified name when subjectAltNames is empty. */
+    hostname: string;
+    /** The trust anchors: PEM bundles of the caCertificateRefs in order ("namespace/name" each), or the system's. */
+    ca: { kind: "pem"; refs: string[]; pem: string[] } | { kind: "system" };
+    /** The certificate must carry one of these; empty: `hostname`. */
+    subjectAltNames: { type: "Hostname" | "URI"; value: string }[];
+}
+
+/** A resolved BackendTrafficPolicy: only what the policy sets is present. */
+export interface PlanBackendTraffic {
+    /** "namespace/name" of the policy. */
+    policy: string;
+    loadBalancer?: BackendLoadBalancer;
+    sessionPersistence?: PlanSessionPersistence;
+    /** Defaults applied; durations in ms. */
+    healthCheck?: {
+        active?: { path: string; intervalMs: number; timeoutMs: number; healthyThreshold: number; unhealthyThreshold: number };
+        passive?: { consecutiveFailures: number; intervalMs: number };
+    };
+    /** A retry budget: no adapter but kubernetes carries it (an object a controller reads). */
+    retryConstraint?: { budget?: { percent: number; intervalMs: number }; minRetryRate?: { count: number; intervalMs: number } };
+}
+
+/** Session persistence with defaults applied (from a rule, or a BackendTrafficPolicy). */
+export interface PlanSessionPersistence {
+    type: "Cookie" | "Header";
+    /** Absent: the data plane's own name. */
+    sessionName?: string;
+    /** "Session" unless a cookie is Permanent. */
+    lifetimeType: "Permanent" | "Session";
+    absoluteTimeoutMs?: number;
+}
+
+/** A rule's retry, defaults applied: which codes, how many retries, and the least wait. */
+export interface PlanRetry {
+    /** Ascending, no repeats; empty: only connection errors and timeouts are retried. */
+    codes: number[];
+    /** Absent: the data plane's own count. */
+    attempts?: number;
+    backoffMs?: number;
 }
 
 /** Backend protocols gatewaykit knows by their Kubernetes appProtocol. */
@@ -210,6 +265,10 @@ export interface PlanRule {
      * when they parse. Which one an adapter applies is its own stated choice (see issue 12 R1).
      */
     timeouts?: { request?: string; backendRequest?: string; requestMs?: number; backendRequestMs?: number };
+    /** The rule's retry (HTTPRouteRetry). */
+    retry?: PlanRetry;
+    /** The rule's session persistence: a client's requests that match it stay on one endpoint. */
+    sessionPersistence?: PlanSessionPersistence;
     /**
      * "HTTPRoute team-a/shop rule 2 (canary)": the one wording of every message about this rule
      * (routing/labels.ts ruleLabel).
@@ -410,9 +469,19 @@ export interface GatewayInput {
 }
 
 
+/** A BackendTLSPolicy's or BackendTrafficPolicy's status (Accepted, or Conflicted with the one that wins). */
+export interface PolicyStatus {
+    kind: "BackendTLSPolicy" | "BackendTrafficPolicy";
+    /** "namespace/name". */
+    policy: string;
+    conditions: Condition[];
+}
+
 export interface RoutingPlan {
     gateways: GatewayPlan[];
     routes: RouteStatus[];
+    /** Every policy attached to an input Service, in (kind, "namespace/name") order; absent when there are none. */
+    policies?: PolicyStatus[];
     /** One per input ListenerSet, in "namespace/name" order; absent when the input has none. */
     listenerSets?: ListenerSetStatus[];
 }

@@ -325,6 +325,36 @@ export interface HTTPRouteRule {
     filters?: HTTPRouteFilter[];
     backendRefs?: HTTPBackendRef[];
     timeouts?: HTTPRouteTimeouts;
+    /** When to retry a backend request (experimental channel, HTTPRouteRetry). */
+    retry?: HTTPRouteRetry;
+    /** Keep a client's requests on one backend endpoint (experimental channel). */
+    sessionPersistence?: SessionPersistence;
+}
+
+/**
+ * rules[].retry. A retry is a new backend request for the same client request: on a listed status
+ * code, and (HTTPRouteRetryConnectionError) when the backend cannot be reached or
+ * (HTTPRouteRetryBackendTimeout) its backendRequest timeout passes.
+ */
+export interface HTTPRouteRetry {
+    /** Response codes (400–599) that are retried; 500, 502, 503 and 504 are the core ones. */
+    codes?: number[];
+    /** The most retries of one request (≥ 1); absent: the data plane's choice. */
+    attempts?: number;
+    /** The least wait between attempts, a Gateway API duration. */
+    backoff?: string;
+}
+
+/** Session persistence (HTTPRoute rules[].sessionPersistence, XBackendTrafficPolicy spec.sessionPersistence). */
+export interface SessionPersistence {
+    /** The cookie's or header's name (at most 128 characters); absent: the data plane's. */
+    sessionName?: string;
+    /** How long a session lasts; required for a Permanent cookie. */
+    absoluteTimeout?: string;
+    /** Defaults to "Cookie". */
+    type?: "Cookie" | "Header";
+    /** Cookie sessions only. lifetimeType defaults to "Session" (a browser-session cookie). */
+    cookieConfig?: { lifetimeType?: "Permanent" | "Session" };
 }
 
 export interface HTTPRouteSpec extends ObjectMeta {
@@ -432,6 +462,106 @@ export interface ServiceSpec extends ObjectMeta {
     endpoints?: Endpoint[];
     /** Per-adapter realisation hints, keyed by adapter name ("aws", "gcp", "kubernetes", "nginx"). */
     realizations?: Record<string, Record<string, unknown>>;
+    /**
+     * The BackendTLSPolicies targeting this Service, in the Service's namespace. The component layer
+     * attaches every declared policy to the Services it targets, so the policies travel with the
+     * Service (to another stack's gateway, to a published route).
+     */
+    backendTLSPolicies?: BackendTLSPolicySpec[];
+    /** The BackendTrafficPolicies targeting this Service (as backendTLSPolicies). */
+    backendTrafficPolicies?: BackendTrafficPolicySpec[];
+}
+
+// ---------------------------------------------------------------- backend policies
+
+/** A policy's target: a Service in the policy's own namespace (LocalPolicyTargetReferenceWithSectionName). */
+export interface LocalPolicyTargetReference {
+    /** Must be "" (core). */
+    group: string;
+    /** Must be "Service". */
+    kind: string;
+    name: string;
+    /** A port name of the Service; absent: every port. (BackendTLSPolicy only.) */
+    sectionName?: string;
+}
+
+export interface SubjectAltName {
+    type: "Hostname" | "URI";
+    /** type Hostname: a DNS name, "*." wildcards allowed. */
+    hostname?: string;
+    /** type URI: e.g. "spiffe://cluster.local/ns/shop/sa/api". */
+    uri?: string;
+}
+
+/**
+ * BackendTLSPolicy (gateway.networking.k8s.io/v1): the gateway speaks TLS to the targeted Service
+ * ports and verifies the backend's certificate. Upstream keeps CA certificates in ConfigMaps (key
+ * `ca.crt`); gatewaykit carries their PEM with the policy in `caCertificates`, keyed by the
+ * caCertificateRef's name, so the policy is whole wherever the Service goes (another stack, a file).
+ */
+export interface BackendTLSPolicySpec extends ObjectMeta {
+    /** 1–16 Services of the policy's namespace. */
+    targetRefs: LocalPolicyTargetReference[];
+    validation: {
+        /** ConfigMaps (group "", kind "ConfigMap") holding the CA bundle; exclusive with wellKnownCACertificates. */
+        caCertificateRefs?: { group: string; kind: string; name: string }[];
+        /** "System": the platform's trusted CAs. */
+        wellKnownCACertificates?: string;
+        /** The SNI the gateway sends, and the name verified unless subjectAltNames is set. */
+        hostname: string;
+        /** At most 5: the certificate must carry one of them (then hostname is SNI only). */
+        subjectAltNames?: SubjectAltName[];
+    };
+    /** Implementation-specific TLS options (at most 16); gatewaykit refuses every key it does not know. */
+    options?: Record<string, string>;
+    /** gatewaykit: the PEM CA bundle of each caCertificateRef, by its name. */
+    caCertificates?: Record<string, string>;
+}
+
+/** How a backend's endpoints share its requests (gatewaykit's field of BackendTrafficPolicy). */
+export interface BackendLoadBalancer {
+    type: "RoundRobin" | "LeastRequest" | "Random" | "ConsistentHash";
+    /** type ConsistentHash: what the hash reads. */
+    consistentHash?: { type: "Header" | "Cookie" | "SourceIP"; header?: { name: string }; cookie?: { name: string } };
+}
+
+/** Health of a backend's endpoints (gatewaykit's field of BackendTrafficPolicy). */
+export interface BackendHealthCheck {
+    /** Probes the data plane sends. */
+    active?: {
+        /** Defaults to "/". */
+        path?: string;
+        /** Defaults to "10s". */
+        interval?: string;
+        /** Defaults to "5s". */
+        timeout?: string;
+        /** Successes before an endpoint is healthy again; defaults to 2. */
+        healthyThreshold?: number;
+        /** Failures before an endpoint is unhealthy; defaults to 2. */
+        unhealthyThreshold?: number;
+    };
+    /** Ejection from real traffic (outlier detection). */
+    passive?: {
+        /** Failed requests that eject an endpoint; defaults to 5. */
+        consecutiveFailures?: number;
+        /** How often failures are counted, and how long an ejected endpoint is left out; defaults to "10s". */
+        interval?: string;
+    };
+}
+
+/**
+ * BackendTrafficPolicy: the experimental XBackendTrafficPolicy (gateway.networking.x-k8s.io) —
+ * targetRefs, retryConstraint, sessionPersistence — plus gatewaykit's loadBalancer and healthCheck,
+ * the seed's "custom parameters (LB algorithms …)", which each adapter realises or refuses by name.
+ */
+export interface BackendTrafficPolicySpec extends ObjectMeta {
+    /** 1–16 Services of the policy's namespace (no sectionName: the whole Service). */
+    targetRefs: LocalPolicyTargetReference[];
+    /** A budget for retries across requests to the targets. */
+    retryConstraint?: { budget?: { percent?: number; interval?: string }; minRetryRate?: { count?: number; interval?: string } };
+    sessionPersistence?: SessionPersistence;
+    loadBalancer?: BackendLoadBalancer;
+    healthCheck?: BackendHealthCheck;
 }
 
 /** Permits references from objects in other namespaces into `namespace` (Gateway API ReferenceGrant). */

@@ -5,7 +5,7 @@
 // (parameters.aws.rulesQuota, default 100, checked by the model), 5 target groups per weighted
 // forward. model/ states how each feature maps and where ALB deviates from the spec.
 
-import { FEATURES, Feature } from "../../routing/features";
+import { BACKEND_POLICY_FEATURES, FEATURES, Feature } from "../../routing/features";
 import { GatewayPlan } from "../../routing/plan";
 import { Adapter, RealizeContext, RealizeResult } from "../adapter";
 import { buildAlbModel } from "./model";
@@ -34,6 +34,7 @@ const unsupported = new Set<Feature>([
     "ListenerSetNewPort", // a ListenerSet listener on a port the Gateway does not already have (missingReasons)
     "GatewayStaticAddresses", // an ALB's addresses are AWS's (missingReasons)
     "GatewayAddressEmpty",
+    ...BACKEND_POLICY_FEATURES,
 ]);
 
 /** Why an ALB takes no requested address. */

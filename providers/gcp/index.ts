@@ -4,7 +4,7 @@
 // map in urlmap.ts / routeRules.ts / headers.ts, backends.ts for the NEG / bucket / service per
 // backend), realize.ts (Pulumi resources), evaluate.ts (the proof against simulate).
 
-import { FEATURES, Feature } from "../../routing/features";
+import { BACKEND_POLICY_FEATURES, FEATURES, Feature } from "../../routing/features";
 import { Adapter } from "../adapter";
 import { buildDataPlane } from "./model/dataplane";
 import { namingScope, realizeGcp } from "./realize";
@@ -21,6 +21,7 @@ const unsupported = new Set<Feature>([
     "HTTPRouteRequestMultipleMirrors",
     "HTTPRoutePortRedirect",
     "ListenerSetNewPort", // a ListenerSet listener on a port the Gateway does not already have (missingReasons)
+    ...BACKEND_POLICY_FEATURES,
 ]);
 
 /** Why a ListenerSet cannot open a port here. */

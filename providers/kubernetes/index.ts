@@ -4,7 +4,7 @@
 // (input → plain Kubernetes objects) for tooling.
 
 import type * as pulumi from "@pulumi/pulumi";
-import { FEATURES, Feature } from "../../routing/features";
+import { BACKEND_POLICY_FEATURES, FEATURES, Feature } from "../../routing/features";
 import { GatewayValidationError } from "../../routing/errors";
 import { ReferenceGrantSpec } from "../../routing/types";
 import { Adapter } from "../adapter";
@@ -76,7 +76,7 @@ export interface KubernetesClassParameters {
 export const kubernetesAdapter: Adapter = {
     name: "kubernetes",
     controllerNames: ["gatewaykit.dev/kubernetes"],
-    capabilities: new Set<Feature>(FEATURES),
+    capabilities: new Set<Feature>(FEATURES.filter(f => !BACKEND_POLICY_FEATURES.includes(f))),
     model: (plan, { parameters, input }) => {
         const model = kubernetesModel(plan, input, parameters, "gateway");
         // When every problem is a Service's (a name, port name or endpoint the cluster refuses), the

@@ -3,7 +3,7 @@
 // creates the NginxGateway (resources.ts) whose lifecycle (runtime/) runs the nginx processes.
 
 import * as pulumi from "@pulumi/pulumi";
-import { FEATURES, Feature } from "../../routing/features";
+import { BACKEND_POLICY_FEATURES, FEATURES, Feature } from "../../routing/features";
 import { Adapter } from "../adapter";
 import { NginxClassParameters, addressProblems, parametersProblems } from "./parameters";
 import { realize, realizeListenerSet, realizeRoutes } from "./realize";
@@ -17,7 +17,7 @@ export const nginxAdapter: Adapter = {
     // GatewayInfrastructurePropagation: nginx creates no resource that takes labels or annotations
     // (a local process and its files), so there is nothing to carry and nothing is lost.
     // GatewayStaticAddresses: an IPAddress is the listen address (addressProblems).
-    capabilities: new Set<Feature>(FEATURES.filter(f => f !== "HTTPRouteBackendProtocolH2C")),
+    capabilities: new Set<Feature>(FEATURES.filter(f => f !== "HTTPRouteBackendProtocolH2C" && !BACKEND_POLICY_FEATURES.includes(f))),
     model: (plan, { parameters }) => ({
         problems: [...parametersProblems(plan, parameters, pulumi.getStack?.() ?? "stack"), ...addressProblems(plan, parameters as NginxClassParameters)],
     }),

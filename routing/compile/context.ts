@@ -51,6 +51,8 @@ export interface RuleParts {
     ruleId: string;
     label: string;
     timeouts?: PlanRule["timeouts"];
+    retry?: PlanRule["retry"];
+    sessionPersistence?: PlanRule["sessionPersistence"];
     filters: PlanFilters;
     backends: PlanBackend[];
     /** Its filters and backends, as resolved (maybe shared with other rules). */
@@ -70,7 +72,7 @@ export class Context {
     /** Gateways by "namespace/name"; the first of that name when names repeat. */
     readonly gateways = new Map<string, GatewaySpec>();
     /** Resolutions of same-namespace Service refs, by "namespace/name" then port (./resolve.ts). */
-    readonly localRefs = new Map<string, Map<unknown, Pick<PlanBackend, "service" | "kind" | "group" | "port" | "endpoints" | "serviceSpec" | "invalidReason" | "protocol">>>();
+    readonly localRefs = new Map<string, Map<unknown, Pick<PlanBackend, "service" | "kind" | "group" | "port" | "endpoints" | "serviceSpec" | "invalidReason" | "protocol" | "tls" | "traffic">>>();
     /** Shared backends by resolution (only the shared ones have an entry), then weight; and their ids. */
     readonly sharedBackends = new Map<object, Map<number, PlanBackend>>();
     readonly backendIds = new Map<PlanBackend, number>();

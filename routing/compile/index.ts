@@ -12,6 +12,7 @@ import { Context, DEFAULT_RULES, cond, key, ns, sortedRoutes } from "./context";
 import { Attachment, ListenerState, attachRoute, listenerStatesOf, resolveKindConflicts } from "./attach";
 import { orderRules } from "./order";
 import { mergeListenerSets, planListenerName } from "./listenerSets";
+import { policyStatuses } from "../policies";
 
 export interface CompileOptions {
     /** Skip validation (the caller already ran assertValid on the same input). */
@@ -97,7 +98,8 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
             },
         };
     });
-    return { gateways, routes, ...(listenerSets ? { listenerSets } : {}) };
+    const policies = policyStatuses(ctx.serviceList);
+    return { gateways, routes, ...(listenerSets ? { listenerSets } : {}), ...(policies ? { policies } : {}) };
 }
 
 /**

@@ -9,6 +9,7 @@ import { PlanForward, PlanMatch, PlanRule, PlanValueMatch } from "../plan";
 import { MATCH_RANK_LIMIT, compareHostnames, compareRuleMatches, matchKey, matchRank, sortRules } from "../precedence";
 import { GRPCRouteMatch, HTTPRouteSpec, Listener } from "../types";
 import { actionOf, forwardOf, timeoutsOf } from "./actions";
+import { planRetry, planSessionPersistence } from "../policies";
 import { Context, DEFAULT_MATCH, ResolvedRoute, RuleParts, key, ns, rulesOf } from "./context";
 import { Attachment } from "./attach";
 import { resolveRule, resolvedRoute } from "./resolve";
@@ -86,6 +87,8 @@ function rulePartsOf(route: HTTPRouteSpec, routeKey: string, resolved: ResolvedR
         if (rule.name !== undefined) p.ruleName = rule.name;
         if (grpcRoute) p.protocol = "grpc";
         if (rule.timeouts) p.timeouts = timeoutsOf(rule.timeouts);
+        if (rule.retry) p.retry = planRetry(rule.retry);
+        if (rule.sessionPersistence) p.sessionPersistence = planSessionPersistence(rule.sessionPersistence);
         return p;
     });
     ctx.ruleParts.set(route, parts);
@@ -100,7 +103,7 @@ function planRule(p: RuleParts, route: string, routeNamespace: string, routeName
     const { ruleIndex, filters, backends, label } = p, match = p.matches[matchIndex], field = fieldsOf(ruleIndex, matchIndex);
     // join, not a template: it makes one flat string rather than a chain of concatenations to keep.
     const id = hostname === undefined ? [route, p.ruleId, matchIndex].join("/") : [route, "/", p.ruleId, "/", matchIndex, "@", hostname].join("");
-    if (p.ruleName === undefined && p.timeouts === undefined && p.protocol === undefined) {
+    if (p.ruleName === undefined && p.timeouts === undefined && p.protocol === undefined && p.retry === undefined && p.sessionPersistence === undefined) {
         return hostname === undefined
             ? { id, route, routeNamespace, routeName, ruleIndex, matchIndex, match, filters, backends, label, field, action }
             : { id, route, routeNamespace, routeName, ruleIndex, matchIndex, hostname, match, filters, backends, label, field, action };
@@ -114,6 +117,8 @@ function planRule(p: RuleParts, route: string, routeNamespace: string, routeName
         ...(hostname !== undefined ? { hostname } : {}),
         match, filters, backends,
         ...(p.timeouts ? { timeouts: p.timeouts } : {}),
+        ...(p.retry ? { retry: p.retry } : {}),
+        ...(p.sessionPersistence ? { sessionPersistence: p.sessionPersistence } : {}),
         label, field, action,
     };
 }

@@ -3,13 +3,14 @@
 
 import { corsPolicyOf } from "../cors";
 import { PlanBackend, PlanFilters, PlanMirror, RouteKind } from "../plan";
+import { backendTLSPolicyFor, backendTrafficPolicyFor, planBackendTLS, planBackendTraffic } from "../policies";
 import { backendProtocol } from "../protocols";
 import { BackendObjectReference, HTTPBackendRef, HTTPRouteFilter, HTTPRouteSpec } from "../types";
 import { Context, ResolvedRoute, ResolvedRule, key, ns, rulesOf } from "./context";
 
 // ---------------------------------------------------------------- backend resolution
 
-export type RefResolution = Pick<PlanBackend, "service" | "kind" | "group" | "port" | "endpoints" | "serviceSpec" | "invalidReason" | "protocol">;
+export type RefResolution = Pick<PlanBackend, "service" | "kind" | "group" | "port" | "endpoints" | "serviceSpec" | "invalidReason" | "protocol" | "tls" | "traffic">;
 
 export function resolveRef(ref: BackendObjectReference, routeNs: string, ctx: Context, fromKind: RouteKind = "HTTPRoute"): RefResolution {
     const group = ref.group ?? "";
@@ -41,7 +42,13 @@ function resolveService(ref: BackendObjectReference, routeNs: string, refNs: str
     if (!sp) return { ...base, serviceSpec: svc, invalidReason: "BackendNotFound" };
     const target = sp.targetPort ?? sp.port;
     const protocol = backendProtocol(sp.appProtocol);
-    return { ...base, serviceSpec: svc, endpoints: (svc.endpoints ?? []).map(e => ({ address: e.address, port: e.port ?? target })), ...(protocol ? { protocol } : {}) };
+    const tls = backendTLSPolicyFor(svc, sp);
+    const traffic = backendTrafficPolicyFor(svc);
+    return {
+        ...base, serviceSpec: svc, endpoints: (svc.endpoints ?? []).map(e => ({ address: e.address, port: e.port ?? target })), ...(protocol ? { protocol } : {}),
+        ...(tls ? { tls: planBackendTLS(tls) } : {}),
+        ...(traffic ? { traffic: planBackendTraffic(traffic) } : {}),
+    };
 }
 
 /** The filters of a rule or backendRef that has none: one frozen object, shared (plans are immutable). */
@@ -67,6 +74,7 @@ export function planFilters(filters: HTTPRouteFilter[] | undefined, routeNs: str
                     ...(r.serviceSpec && !r.invalidReason ? { serviceSpec: r.serviceSpec } : {}),
                     percent,
                     ...(r.invalidReason ? { invalidReason: r.invalidReason } : {}),
+                    ...(r.tls && !r.invalidReason ? { tls: r.tls } : {}),
                     after: [
                         ...(out.requestHeaderModifier ? ["RequestHeaderModifier" as const] : []),
                         ...(out.urlRewrite ? ["URLRewrite" as const] : []),

@@ -1,5 +1,6 @@
 // Spec validation: HTTPRoute (parentRefs, hostnames, rules, matches, timeouts); filters in ./filters.ts.
 
+import { checkRetry, checkSessionPersistence } from "./policies";
 import { parseDuration } from "../durations";
 import { ValidationIssue } from "../errors";
 import { HTTP_METHODS, HTTPRouteSpec } from "../types";
@@ -150,6 +151,8 @@ function checkRule(c: Checker, p: string, rule: Obj): void {
         }
     }
     checkTimeouts(c, `${p}.timeouts`, rule.timeouts);
+    checkRetry(c, `${p}.retry`, rule.retry);
+    checkSessionPersistence(c, `${p}.sessionPersistence`, rule.sessionPersistence);
 }
 
 function checkMatch(c: Checker, p: string, raw: unknown): void {

@@ -19,7 +19,9 @@ import { validateGRPCRoute } from "./grpcRoute";
 import { validateRoute } from "./httpRoute";
 import { validateReferenceGrant } from "./referenceGrant";
 import { validateService } from "./service";
+import { validateBackendTLSPolicy, validateBackendTrafficPolicy } from "./policies";
 
+export { validateBackendTLSPolicy, validateBackendTrafficPolicy };
 export { validateGateway, validateGatewayClass, validateListenerSet, validateGRPCRoute, validateReferenceGrant, validateRoute, validateService };
 export { DATA_PLANE_HEADERS } from "./filters";
 export { hostnameProblem } from "./patterns";

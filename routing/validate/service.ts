@@ -4,6 +4,7 @@ import { ValidationIssue } from "../errors";
 import { ServiceSpec } from "../types";
 import { begin, quote } from "./checker";
 import { hostnameProblem, isIP } from "./patterns";
+import { validateAttachedPolicies } from "./policies";
 
 export function validateService(spec: ServiceSpec): ValidationIssue[] {
     const [c, s] = begin("Service", spec);
@@ -44,5 +45,5 @@ export function validateService(spec: ServiceSpec): ValidationIssue[] {
     if (realizations) {
         for (const [adapter, hints] of Object.entries(realizations)) c.obj(`spec.realizations.${adapter}`, hints);
     }
-    return c.issues;
+    return [...c.issues, ...validateAttachedPolicies(spec)];
 }
