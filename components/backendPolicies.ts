@@ -8,6 +8,8 @@ import type {
     BackendHealthCheck, BackendLoadBalancer, BackendTLSPolicySpec, BackendTrafficPolicySpec, LocalPolicyTargetReference,
     ServiceSpec, SessionPersistence, SubjectAltName,
 } from "../routing/types";
+import type { PolicyStatus } from "../routing/plan";
+import { policyStatuses } from "../routing/policies";
 import { declarations, labelOf } from "./registry";
 import { Service } from "./service";
 
@@ -59,6 +61,11 @@ abstract class BackendPolicy<S> extends pulumi.ComponentResource {
     readonly namespace: pulumi.Output<string>;
     abstract readonly kind: PolicyKind;
     abstract readonly spec: pulumi.Output<S>;
+    /**
+     * Accepted; Accepted False / Conflicted when other policies win on every target (routing/policies.ts);
+     * Accepted False / TargetNotFound when the program declares none of its target Services.
+     */
+    abstract readonly status: pulumi.Output<PolicyStatus>;
     /** "namespace/name" as far as known at construction (for messages). */
     readonly label: string;
 
@@ -98,6 +105,7 @@ abstract class BackendPolicy<S> extends pulumi.ComponentResource {
 export class BackendTLSPolicy extends BackendPolicy<BackendTLSPolicySpec> {
     readonly kind = "BackendTLSPolicy" as const;
     readonly spec: pulumi.Output<BackendTLSPolicySpec>;
+    readonly status: pulumi.Output<PolicyStatus>;
 
     constructor(name: string, args: BackendTLSPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gatewaykit:index:BackendTLSPolicy", name, args, opts);
@@ -115,7 +123,8 @@ export class BackendTLSPolicy extends BackendPolicy<BackendTLSPolicySpec> {
                 ...(cas !== undefined ? { caCertificates: cas as Record<string, string> } : {}),
             }));
         declarations().backendPolicies.push(this);
-        this.registerOutputs({ name: this.name, namespace: this.namespace, spec: this.spec });
+        this.status = statusOf(this);
+        this.registerOutputs({ name: this.name, namespace: this.namespace, spec: this.spec, status: this.status });
     }
 }
 
@@ -126,6 +135,7 @@ export class BackendTLSPolicy extends BackendPolicy<BackendTLSPolicySpec> {
 export class BackendTrafficPolicy extends BackendPolicy<BackendTrafficPolicySpec> {
     readonly kind = "BackendTrafficPolicy" as const;
     readonly spec: pulumi.Output<BackendTrafficPolicySpec>;
+    readonly status: pulumi.Output<PolicyStatus>;
 
     constructor(name: string, args: BackendTrafficPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gatewaykit:index:BackendTrafficPolicy", name, args, opts);
@@ -138,8 +148,25 @@ export class BackendTrafficPolicy extends BackendPolicy<BackendTrafficPolicySpec
                 ...(retryConstraint !== undefined ? { retryConstraint: retryConstraint as BackendTrafficPolicySpec["retryConstraint"] } : {}),
             }));
         declarations().backendPolicies.push(this);
-        this.registerOutputs({ name: this.name, namespace: this.namespace, spec: this.spec });
+        this.status = statusOf(this);
+        this.registerOutputs({ name: this.name, namespace: this.namespace, spec: this.spec, status: this.status });
     }
+}
+
+/** The policy's status among the program's Services, once the program body has declared them. */
+function statusOf(policy: AnyBackendPolicy): pulumi.Output<PolicyStatus> {
+    const services = new Promise<pulumi.Output<ServiceSpec[]>>(resolve => setImmediate(() => resolve(pulumi.all(attachedServiceSpecs(declarations().services)))));
+    return pulumi.all([policy.spec as pulumi.Output<BackendTLSPolicySpec | BackendTrafficPolicySpec>, pulumi.output(services)]).apply(([spec, specs]): PolicyStatus => {
+        const key = `${spec.namespace ?? "default"}/${spec.name}`;
+        const found = policyStatuses(specs as ServiceSpec[])?.find(s => s.kind === policy.kind && s.policy === key);
+        return found ?? {
+            kind: policy.kind, policy: key,
+            conditions: [{
+                type: "Accepted", status: "False", reason: "TargetNotFound",
+                message: `the program declares no Service ${spec.targetRefs.map(t => `${spec.namespace ?? "default"}/${t.name}`).join(", ")} for this policy to apply to`,
+            }],
+        };
+    });
 }
 
 export type AnyBackendPolicy = BackendTLSPolicy | BackendTrafficPolicy;
