@@ -60,12 +60,12 @@ abstract class BackendPolicy<S> extends pulumi.ComponentResource {
     readonly name: pulumi.Output<string>;
     readonly namespace: pulumi.Output<string>;
     abstract readonly kind: PolicyKind;
-    abstract readonly spec: pulumi.Output<S>;
+    readonly spec!: pulumi.Output<S>;
     /**
      * Accepted; Accepted False / Conflicted when other policies win on every target (routing/policies.ts);
      * Accepted False / TargetNotFound when the program declares none of its target Services.
      */
-    abstract readonly status: pulumi.Output<PolicyStatus>;
+    readonly status!: pulumi.Output<PolicyStatus>;
     /** "namespace/name" as far as known at construction (for messages). */
     readonly label: string;
 
@@ -88,6 +88,14 @@ abstract class BackendPolicy<S> extends pulumi.ComponentResource {
             : labelOf(args.namespace, args.name, name);
     }
 
+    /** Sets the spec, declares the policy to the program and computes its status. */
+    protected declare(spec: pulumi.Output<S>): void {
+        (this as { spec: pulumi.Output<S> }).spec = spec;
+        declarations().backendPolicies.push(this as unknown as AnyBackendPolicy);
+        (this as { status: pulumi.Output<PolicyStatus> }).status = statusOf(this as unknown as AnyBackendPolicy);
+        this.registerOutputs({ name: this.name, namespace: this.namespace, spec: this.spec, status: this.status });
+    }
+
     protected targetRefs(targets: PolicyTargetArgs[], sections: boolean): pulumi.Output<LocalPolicyTargetReference[]> {
         return pulumi.all(targets.map(t => {
             const service = t instanceof Service ? t : t.service;
@@ -104,14 +112,12 @@ abstract class BackendPolicy<S> extends pulumi.ComponentResource {
  */
 export class BackendTLSPolicy extends BackendPolicy<BackendTLSPolicySpec> {
     readonly kind = "BackendTLSPolicy" as const;
-    readonly spec: pulumi.Output<BackendTLSPolicySpec>;
-    readonly status: pulumi.Output<PolicyStatus>;
 
     constructor(name: string, args: BackendTLSPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gatewaykit:index:BackendTLSPolicy", name, args, opts);
         const v = args.validation;
         if (typeof v !== "object" || v === null) throw new Error(`BackendTLSPolicy ${name}: set validation, e.g. { hostname: "api.internal", wellKnownCACertificates: "System" }`);
-        this.spec = pulumi.all([this.name, this.namespace, this.targetRefs(args.targetRefs, true), v.hostname, v.caCertificates, v.wellKnownCACertificates, v.subjectAltNames])
+        this.declare(pulumi.all([this.name, this.namespace, this.targetRefs(args.targetRefs, true), v.hostname, v.caCertificates, v.wellKnownCACertificates, v.subjectAltNames])
             .apply(([n, ns, targetRefs, hostname, cas, wellKnown, sans]) => ({
                 name: n, namespace: ns, targetRefs,
                 validation: {
@@ -121,10 +127,7 @@ export class BackendTLSPolicy extends BackendPolicy<BackendTLSPolicySpec> {
                     ...(sans !== undefined ? { subjectAltNames: sans as SubjectAltName[] } : {}),
                 },
                 ...(cas !== undefined ? { caCertificates: cas as Record<string, string> } : {}),
-            }));
-        declarations().backendPolicies.push(this);
-        this.status = statusOf(this);
-        this.registerOutputs({ name: this.name, namespace: this.namespace, spec: this.spec, status: this.status });
+            })));
     }
 }
 
@@ -134,22 +137,17 @@ export class BackendTLSPolicy extends BackendPolicy<BackendTLSPolicySpec> {
  */
 export class BackendTrafficPolicy extends BackendPolicy<BackendTrafficPolicySpec> {
     readonly kind = "BackendTrafficPolicy" as const;
-    readonly spec: pulumi.Output<BackendTrafficPolicySpec>;
-    readonly status: pulumi.Output<PolicyStatus>;
 
     constructor(name: string, args: BackendTrafficPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("gatewaykit:index:BackendTrafficPolicy", name, args, opts);
-        this.spec = pulumi.all([this.name, this.namespace, this.targetRefs(args.targetRefs, false), args.loadBalancer, args.sessionPersistence, args.healthCheck, args.retryConstraint])
+        this.declare(pulumi.all([this.name, this.namespace, this.targetRefs(args.targetRefs, false), args.loadBalancer, args.sessionPersistence, args.healthCheck, args.retryConstraint])
             .apply(([n, ns, targetRefs, loadBalancer, sessionPersistence, healthCheck, retryConstraint]) => ({
                 name: n, namespace: ns, targetRefs,
                 ...(loadBalancer !== undefined ? { loadBalancer: loadBalancer as BackendLoadBalancer } : {}),
                 ...(sessionPersistence !== undefined ? { sessionPersistence: sessionPersistence as SessionPersistence } : {}),
                 ...(healthCheck !== undefined ? { healthCheck: healthCheck as BackendHealthCheck } : {}),
                 ...(retryConstraint !== undefined ? { retryConstraint: retryConstraint as BackendTrafficPolicySpec["retryConstraint"] } : {}),
-            }));
-        declarations().backendPolicies.push(this);
-        this.status = statusOf(this);
-        this.registerOutputs({ name: this.name, namespace: this.namespace, spec: this.spec, status: this.status });
+            })));
     }
 }
 
