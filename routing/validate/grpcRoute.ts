@@ -5,8 +5,8 @@
 import { ValidationIssue } from "../errors";
 import { GRPCRouteSpec } from "../types";
 import { Checker, Obj } from "./checker";
-import { checkBackendObjectRef, checkFilters } from "./filters";
-import { checkRouteSpec, checkValueMatches } from "./httpRoute";
+import { checkFilters } from "./filters";
+import { checkBackendRefs, checkRouteSpec, checkValueMatches } from "./httpRoute";
 import { CONTROL_CHARS } from "./patterns";
 
 /** The CRD's CEL character rules for Exact values. */
@@ -22,15 +22,7 @@ function checkRule(c: Checker, p: string, rule: Obj): void {
     const matches = c.list(`${p}.matches`, rule.matches, { max: 64, what: "matches" });
     matches?.forEach((m, i) => checkMatch(c, `${p}.matches[${i}]`, m));
     checkFilters(c, `${p}.filters`, rule.filters, "GRPCRoute");
-    const backendRefs = c.list(`${p}.backendRefs`, rule.backendRefs, { max: 16, what: "backend references" });
-    backendRefs?.forEach((b, i) => {
-        const bp = `${p}.backendRefs[${i}]`;
-        const ref = c.obj(bp, b);
-        if (!ref) return;
-        checkBackendObjectRef(c, bp, ref);
-        c.int(`${bp}.weight`, ref.weight, 0, 1_000_000);
-        checkFilters(c, `${bp}.filters`, ref.filters, "GRPCRoute");
-    });
+    checkBackendRefs(c, p, rule.backendRefs, "GRPCRoute");
 }
 
 function checkMatch(c: Checker, p: string, raw: unknown): void {

@@ -89,16 +89,7 @@ function checkRule(c: Checker, p: string, rule: Obj): void {
     const matches = c.list(`${p}.matches`, rule.matches, { max: 64, what: "matches" });
     matches?.forEach((m, i) => checkMatch(c, `${p}.matches[${i}]`, m));
     const filters = checkFilters(c, `${p}.filters`, rule.filters);
-    const backendRefs = c.list(`${p}.backendRefs`, rule.backendRefs, { max: 16, what: "backend references" });
-    const backendFilters: { path: string; filters: (Obj | undefined)[] }[] = [];
-    backendRefs?.forEach((b, i) => {
-        const bp = `${p}.backendRefs[${i}]`;
-        const ref = c.obj(bp, b);
-        if (!ref) return;
-        checkBackendObjectRef(c, bp, ref);
-        c.int(`${bp}.weight`, ref.weight, 0, 1_000_000);
-        backendFilters.push({ path: `${bp}.filters`, filters: checkFilters(c, `${bp}.filters`, ref.filters) });
-    });
+    const { backendRefs, backendFilters } = checkBackendRefs(c, p, rule.backendRefs, "HTTPRoute");
 
     // CEL: a redirect answers the request itself, so it cannot share a rule with backends.
     if (backendRefs && backendRefs.length > 0) {
@@ -153,6 +144,21 @@ function checkRule(c: Checker, p: string, rule: Obj): void {
     checkTimeouts(c, `${p}.timeouts`, rule.timeouts);
     checkRetry(c, `${p}.retry`, rule.retry);
     checkSessionPersistence(c, `${p}.sessionPersistence`, rule.sessionPersistence);
+}
+
+/** A rule's backendRefs (either route kind): each ref, its weight and its filters, which are returned by field path. */
+export function checkBackendRefs(c: Checker, p: string, raw: unknown, kind: "HTTPRoute" | "GRPCRoute"): { backendRefs?: unknown[]; backendFilters: { path: string; filters: (Obj | undefined)[] }[] } {
+    const backendRefs = c.list(`${p}.backendRefs`, raw, { max: 16, what: "backend references" });
+    const backendFilters: { path: string; filters: (Obj | undefined)[] }[] = [];
+    backendRefs?.forEach((b, i) => {
+        const bp = `${p}.backendRefs[${i}]`;
+        const ref = c.obj(bp, b);
+        if (!ref) return;
+        checkBackendObjectRef(c, bp, ref);
+        c.int(`${bp}.weight`, ref.weight, 0, 1_000_000);
+        backendFilters.push({ path: `${bp}.filters`, filters: checkFilters(c, `${bp}.filters`, ref.filters, kind) });
+    });
+    return { backendRefs, backendFilters };
 }
 
 function checkMatch(c: Checker, p: string, raw: unknown): void {
