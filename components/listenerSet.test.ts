@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Gateway, GatewayClass, GatewayReference, HTTPRoute, ListenerSet, Service } from ".";
 import { resolveOutput } from "./registry";
 import { routeRequest, runProgram, setupMocks, failureOf } from "../testing";
+import { withLoggedInfo } from "../test/log-kit";
 
 /** A resource whose `value` output is unknown in an all-unknown preview. */
 class Made<T> extends pulumi.CustomResource {
@@ -92,21 +93,19 @@ describe("ListenerSet component", () => {
 
     it("in a preview, a ListenerSet hostname not yet known makes the Gateway wait, naming the ListenerSet, with no failure", async () => {
         setupMocks({ preview: true, unknownOutputs: true });
-        const messages: string[] = [];
-        const info = pulumi.log.info;
-        (pulumi.log as { info: typeof info }).info = (msg: string, res?: pulumi.Resource) => { messages.push(msg); return info(msg, res); };
         try {
-            let gateway!: Gateway;
-            let shop!: ListenerSet;
-            await runProgram(() => {
-                gateway = operator();
-                shop = new ListenerSet("shop", { namespace: "team-a", gateway, listeners: [{ name: "shop", port: 80, protocol: "HTTP", hostname: new Made("host", "shop.example.com").value }] });
+            const { messages } = await withLoggedInfo(async () => {
+                let gateway!: Gateway;
+                let shop!: ListenerSet;
+                await runProgram(() => {
+                    gateway = operator();
+                    shop = new ListenerSet("shop", { namespace: "team-a", gateway, listeners: [{ name: "shop", port: 80, protocol: "HTTP", hostname: new Made("host", "shop.example.com").value }] });
             });
             assert.strictEqual((await resolveOutput(gateway.plan)).known, false);
             assert.strictEqual((await resolveOutput(shop.status)).known, false);
+            });
             assert.ok(messages.some(m => /routing plan is computed once its inputs are known.*ListenerSet team-a\/shop spec\.listeners\[0\]\.hostname is not known in this preview/.test(m)), messages.join("\n"));
         } finally {
-            (pulumi.log as { info: typeof info }).info = info;
             setupMocks();
         }
     });

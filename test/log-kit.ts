@@ -1,20 +1,32 @@
-// Shared by the tests of where errors are reported (test/error-attribution.test.ts,
-// test/kube-adapter-model.test.ts): pulumi.log.error calls recorded with the resource they name.
+// Shared by the tests of what is logged where (test/error-attribution.test.ts, test/kube-adapter-model.test.ts,
+// preview waits): pulumi.log.error / info calls recorded with the resource they name.
 import * as pulumi from "@pulumi/pulumi";
 
 export interface Logged { message: string; resource?: pulumi.Resource }
 
-/** Runs the program, recording pulumi.log.error calls. */
-export async function withLoggedErrors<T>(run: () => Promise<T>): Promise<{ result: T; errors: Logged[] }> {
-    const errors: Logged[] = [];
-    const original = pulumi.log.error;
-    (pulumi.log as { error: typeof original }).error = (message: string, resource?: pulumi.Resource) => {
-        errors.push({ message, resource });
-        return Promise.resolve();
+/** Runs `run` with pulumi.log[level] recorded (and, for info, still passed on to the SDK). */
+async function withLogged<T>(level: "error" | "info", run: () => Promise<T>): Promise<{ result: T; logged: Logged[] }> {
+    const logged: Logged[] = [];
+    const original = pulumi.log[level];
+    (pulumi.log as Record<typeof level, typeof original>)[level] = (message: string, resource?: pulumi.Resource) => {
+        logged.push({ message, resource });
+        return level === "info" ? original(message, resource) : Promise.resolve();
     };
     try {
-        return { result: await run(), errors };
+        return { result: await run(), logged };
     } finally {
-        (pulumi.log as { error: typeof original }).error = original;
+        (pulumi.log as Record<typeof level, typeof original>)[level] = original;
     }
+}
+
+/** Runs the program, recording pulumi.log.error calls (not passed on: they would fail the mocked run). */
+export async function withLoggedErrors<T>(run: () => Promise<T>): Promise<{ result: T; errors: Logged[] }> {
+    const { result, logged } = await withLogged("error", run);
+    return { result, errors: logged };
+}
+
+/** Runs the program, recording pulumi.log.info calls' messages. */
+export async function withLoggedInfo<T>(run: () => Promise<T>): Promise<{ result: T; messages: string[] }> {
+    const { result, logged } = await withLogged("info", run);
+    return { result, messages: logged.map(l => l.message) };
 }

@@ -6,6 +6,7 @@ import { resolveOutput } from "../../components/registry";
 import { Gateway, GatewayClass, GatewayReference, HTTPRoute, Service } from "../../components";
 import { GatewayInfrastructure, GatewaySpecAddress } from "../../routing/types";
 import { RecordedResource, failureOf, runProgram, setupMocks } from "../../testing";
+import { withLoggedInfo } from "../../test/log-kit";
 
 setupMocks();
 
@@ -109,22 +110,20 @@ describe("aws: Gateway spec.infrastructure and spec.addresses", () => {
 
     it("in a preview, an infrastructure label not yet known makes the Gateway wait, naming the field", async () => {
         setupMocks({ preview: true, unknownOutputs: true });
-        const messages: string[] = [];
-        const info = pulumi.log.info;
-        (pulumi.log as { info: typeof info }).info = (msg: string, res?: pulumi.Resource) => { messages.push(msg); return info(msg, res); };
         try {
-            let gateway!: Gateway;
-            await runProgram(() => {
-                const cls = new GatewayClass("alb", { controllerName: "gatewaykit.dev/aws-alb", parameters: { aws: BASE } });
-                gateway = new Gateway("edge", {
-                    gatewayClass: cls, namespace: "infra", infrastructure: { labels: { env: new Made("env", "prod").value } } as unknown as GatewayInfrastructure,
-                    listeners: [{ name: "http", protocol: "HTTP", port: 80 }],
-                });
+            const { messages } = await withLoggedInfo(async () => {
+                let gateway!: Gateway;
+                await runProgram(() => {
+                    const cls = new GatewayClass("alb", { controllerName: "gatewaykit.dev/aws-alb", parameters: { aws: BASE } });
+                    gateway = new Gateway("edge", {
+                        gatewayClass: cls, namespace: "infra", infrastructure: { labels: { env: new Made("env", "prod").value } } as unknown as GatewayInfrastructure,
+                        listeners: [{ name: "http", protocol: "HTTP", port: 80 }],
+                    });
             });
             assert.strictEqual((await resolveOutput(gateway.plan)).known, false);
+            });
             assert.ok(messages.some(m => /routing plan is computed once its inputs are known.*Gateway infra\/edge spec\.infrastructure\.labels\.env is not known in this preview/.test(m)), messages.join("\n"));
         } finally {
-            (pulumi.log as { info: typeof info }).info = info;
             setupMocks();
         }
     });
