@@ -50,6 +50,12 @@ export interface RealizeContext {
      * namespace), from the Gateway's `certificates` argument. A secret Output: keep it one.
      */
     certificates?: pulumi.Output<Record<string, TlsCertificate>>;
+    /**
+     * CA bundles (PEM) for the ports' client-certificate validation (PortPlan.frontendValidation
+     * caCertificateKeys), keyed "namespace/name" (or "name" in the gateway's namespace), from the
+     * Gateway's `caCertificates` argument.
+     */
+    caCertificates?: pulumi.Output<Record<string, string>>;
     /** The specs the plan was compiled from (components/compileInput.ts): gateway, routes, services, namespaces. */
     input: GatewayInput;
     /** What this adapter's model() built for the plan, when it has one (realize only). */

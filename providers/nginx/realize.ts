@@ -19,6 +19,9 @@ export function realize(plan: GatewayPlan, ctx: RealizeContext): RealizeResult {
     const certificates = ctx.certificates === undefined
         ? undefined
         : pulumi.secret(pulumi.output(ctx.certificates).apply(c => normaliseCertificateKeys(c ?? {}, plan.namespace)));
+    const caCertificates = ctx.caCertificates === undefined
+        ? undefined
+        : pulumi.output(ctx.caCertificates).apply(c => normaliseCertificateKeys(c ?? {}, plan.namespace));
     // Whatever the renderer refuses (a regex without an exact PCRE meaning, a header the data plane
     // owns, …) fails here, at preview, before any file is written.
     const refusal = nginxRefusal(plan, { dir, listenAddress, trustedProxies: trustedProxiesOf(parameters) });
@@ -34,6 +37,7 @@ export function realize(plan: GatewayPlan, ctx: RealizeContext): RealizeResult {
         ...(parameters.nginxPath ? { nginxPath: parameters.nginxPath } : {}),
         ...(parameters.reloadTimeoutSeconds !== undefined ? { reloadTimeoutSeconds: parameters.reloadTimeoutSeconds } : {}),
         ...(certificates ? { certificates } : {}),
+        ...(caCertificates ? { caCertificates } : {}),
     }, { parent: ctx.parent });
     const ports = [...new Set(plan.listeners.map(l => l.port))];
     const host = listenAddress.includes(":") && !listenAddress.startsWith("[") ? `[${listenAddress}]` : listenAddress;
