@@ -169,6 +169,7 @@ export class Gateway extends pulumi.ComponentResource {
     private readonly baseReference: pulumi.Output<GatewayReference>;
     private readonly certificates: pulumi.Output<Record<string, TlsCertificate>> | undefined;
     private readonly caCertificates: pulumi.Output<Record<string, string>> | undefined;
+    private readonly caCertificatesArg: Record<string, unknown> | undefined;
     private sealed = false;
     private sealTimer: NodeJS.Immediate | undefined;
     private onSealed!: () => void;
@@ -188,6 +189,7 @@ export class Gateway extends pulumi.ComponentResource {
         this.certificates = args.certificates === undefined
             ? undefined
             : pulumi.secret(args.certificates) as pulumi.Output<Record<string, TlsCertificate>>;
+        this.caCertificatesArg = args.caCertificates;
         this.caCertificates = args.caCertificates === undefined ? undefined : pulumi.output(args.caCertificates) as pulumi.Output<Record<string, string>>;
         const cls = args.gatewayClass instanceof GatewayClass
             ? { name: args.gatewayClass.name, controllerName: args.gatewayClass.controllerName, parameters: args.gatewayClass.parameters }
@@ -370,7 +372,7 @@ export class Gateway extends pulumi.ComponentResource {
                 ...(built?.model !== undefined ? { model: built.model } : {}),
                 namespaces: Object.entries(ref.namespaceLabels).map(([name, l]) => ({ name, labels: l })),
                 ...(certificates ? { certificates } : {}),
-                ...(this.caCertificates ? { caCertificates: this.caCertificates } : {}),
+                ...(this.caCertificates ? { caCertificates: this.caCertificates, caCertificateKeys: this.caCertificateKeys(plan.namespace) } : {}),
             });
             return {
                 known: true, plan, input, routing, routingTable: routingTable(plan), addresses: result.addresses, adapter: adapter.name,
@@ -436,6 +438,11 @@ export class Gateway extends pulumi.ComponentResource {
             });
             return merged;
         }));
+    }
+
+    /** The caCertificates keys as "namespace/name" (a bare "name" is in the gateway's namespace). */
+    private caCertificateKeys(namespace: string): string[] {
+        return Object.keys(this.caCertificatesArg ?? {}).map(k => (k.includes("/") ? k : `${namespace}/${k}`));
     }
 
     /** Checks the plan against each portability target and shows the findings as preview warnings. */

@@ -56,6 +56,11 @@ export interface RealizeContext {
      * Gateway's `caCertificates` argument.
      */
     caCertificates?: pulumi.Output<Record<string, string>>;
+    /**
+     * The keys of caCertificates, "namespace/name", known before their values (an Output): adapters
+     * that create resources from the bundles refuse a missing one before declaring anything.
+     */
+    caCertificateKeys?: string[];
     /** The specs the plan was compiled from (components/compileInput.ts): gateway, routes, services, namespaces. */
     input: GatewayInput;
     /** What this adapter's model() built for the plan, when it has one (realize only). */

@@ -35,8 +35,6 @@ const unsupported = new Set<Feature>([
     "GatewayStaticAddresses", // an ALB's addresses are AWS's (missingReasons)
     "GatewayAddressEmpty",
     "GatewayBackendClientCertificate", // missingReasons
-    "GatewayFrontendClientCertificateValidation", // TEMP: realised in the next commit
-    "GatewayFrontendClientCertificateValidationInsecureFallback",
 ]);
 
 /** Why an ALB takes no requested address. */
