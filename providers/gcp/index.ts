@@ -22,8 +22,6 @@ const unsupported = new Set<Feature>([
     "HTTPRoutePortRedirect",
     "ListenerSetNewPort", // a ListenerSet listener on a port the Gateway does not already have (missingReasons)
     "GatewayBackendClientCertificate", // missingReasons
-    "GatewayFrontendClientCertificateValidation", // TEMP: realised in the next commit
-    "GatewayFrontendClientCertificateValidationInsecureFallback",
 ]);
 
 /** Why a ListenerSet cannot open a port here. */
