@@ -16,6 +16,7 @@ import { simulate } from "../routing/simulate";
 import { BACKEND_CLIENT_CERTIFICATE, NginxRenderError, renderNginx } from "../providers/nginx/model";
 import { checkPayload, NginxPayloadError } from "../providers/nginx/runtime/payload";
 import { applyConfig, stopInstance } from "../providers/nginx/runtime/apply";
+import { createGateway, deleteGateway, diffGateway, NginxGatewayInputs, NginxGatewayOutputs, updateGateway } from "../providers/nginx/runtime/lifecycle";
 import { Echo } from "./nginx-differential-kit";
 import { freePort } from "./nginx-e2e-kit";
 import { requireNginx } from "./nginx-provider-kit";
@@ -178,6 +179,34 @@ describe("nginx: Gateway spec.tls client-certificate validation (real nginx, rea
             (e: Error) => e instanceof NginxRenderError && /\(spec\.tls\.frontend\.(default|perPort\[0\]\.tls)\.validation\): no CA bundle for caCertificateRef ConfigMap infra\/clients-ca; give its ca\.crt as the Gateway's caCertificates\["infra\/clients-ca"\]/.test(e.message));
         await assert.rejects(checkPayload(plan, undefined, { "infra/clients-ca": "not a pem" }),
             (e: Error) => e instanceof NginxPayloadError && /caCertificateRef ConfigMap infra\/clients-ca: the CA bundle \(the ConfigMap's ca\.crt\) must be PEM/.test(e.message));
+    });
+
+    it("through the provider lifecycle: serves the CA it was given, keeps serving it when an update's bundle is bad, moves to a new CA on update", async () => {
+        const ports = { strict: await freePort(), fallback: await freePort(), plain: await freePort() };
+        const src = inputOf(ports, echoes);
+        const serverCA = pki.ca("life-server-ca");
+        const server = pki.issue(serverCA, "life-server", "serverAuth", "DNS:*.example.org");
+        const firstCA = pki.ca("life-first-ca"), secondCA = pki.ca("life-second-ca");
+        const first = pki.issue(firstCA, "life-first-client", "clientAuth"), second = pki.issue(secondCA, "life-second-client", "clientAuth");
+        const inputs = (ca: string): NginxGatewayInputs => ({
+            gateway: "infra/gw", dir: path.join(dir, "life"), listenAddress: "127.0.0.1", reusePort: true, home: path.join(dir, "life-home"),
+            input: { gatewayClass: src.gatewayClasses![0], gateway: src.gateways[0], routes: src.routes, services: src.services!, namespaces: [] },
+            certificates: { "infra/server": server }, caCertificates: { "infra/clients-ca": ca },
+        });
+        const status = async (client?: Material) => (await request({ port: ports.strict, host: "a.example.org", ...(client ? { client } : {}) }, serverCA.certificate)).status;
+        let outs: NginxGatewayOutputs | undefined;
+        try {
+            outs = (await createGateway(inputs(firstCA.certificate))).outs;
+            assert.deepEqual([await status(first), await status(second), await status()], [200, 400, 400]);
+            assert.equal(diffGateway(outs, inputs(secondCA.certificate)).changes, true, "a new CA bundle alone is a change");
+            assert.equal(diffGateway(outs, inputs(firstCA.certificate)).changes, false);
+            await assert.rejects(updateGateway(outs, inputs("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")), /caCertificateRef ConfigMap infra\/clients-ca: CA bundle block 1 of 1 is not a valid X\.509 certificate/);
+            assert.deepEqual([await status(first), await status(second)], [200, 400], "the previous configuration keeps serving");
+            outs = await updateGateway(outs, inputs(secondCA.certificate));
+            assert.deepEqual([await status(first), await status(second), await status()], [400, 200, 400]);
+        } finally {
+            if (outs) await deleteGateway(outs);
+        }
     });
 
     it("writes the backend client certificate (0600) and names it at http level for every proxied TLS connection", async () => {
