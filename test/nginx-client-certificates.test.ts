@@ -238,3 +238,34 @@ describe("nginx: Gateway spec.tls client-certificate validation (real nginx, rea
         }
     });
 });
+
+describe("nginx render: client-certificate validation is one decision per port", () => {
+    it("writes the port's verification into every server block of the port, a ListenerSet's and the catch-all included, and into no other port", () => {
+        const cert = { certificateRefs: [{ name: "server" }] };
+        const plan = compile({
+            gateways: [{
+                name: "gw", namespace: "infra", gatewayClassName: "nginx",
+                listeners: [
+                    { name: "a", port: 8443, protocol: "HTTPS", hostname: "a.example.org", tls: cert },
+                    { name: "other", port: 9443, protocol: "HTTPS", hostname: "a.example.org", tls: cert },
+                ],
+                allowedListeners: { namespaces: { from: "All" } },
+                tls: { frontend: { default: {}, perPort: [{ port: 8443, tls: { validation: { caCertificateRefs: [{ group: "", kind: "ConfigMap", name: "ca" }] } } }] } },
+            }],
+            listenerSets: [{ name: "team", namespace: "team-a", parentRef: { name: "gw", namespace: "infra" }, listeners: [{ name: "shop", port: 8443, protocol: "HTTPS", hostname: "shop.example.org", tls: { certificateRefs: [{ name: "shop" }] } }] }],
+            routes: [], services: [],
+        }).gateways[0];
+        const material = { certificate: "", privateKey: "" };
+        const rendered = renderNginx(plan, { dir: "/tmp/gk-r", generation: "g", certificates: { "infra/server": material, "team-a/shop": material }, caCertificates: { "infra/ca": "PEM" } });
+        const main = rendered.files.find(f => f.path === rendered.mainFile)!.content;
+        const servers = main.split(/\n    server \{/).slice(1).filter(b => /listen 127\.0\.0\.1:\d+ ssl/.test(b));
+        const onPort = (port: number) => servers.filter(b => b.includes(`listen 127.0.0.1:${port} ssl`));
+        assert.equal(onPort(8443).length, 3, "a.example.org, the ListenerSet's shop.example.org and the catch-all");
+        for (const b of onPort(8443)) {
+            assert.match(b, /ssl_client_certificate "\/tmp\/gk-r\/tls\/client-ca-8443\.pem";/);
+            assert.match(b, /ssl_verify_client on;/);
+        }
+        for (const b of onPort(9443)) assert.doesNotMatch(b, /ssl_verify_client|ssl_client_certificate/);
+        assert.deepEqual(rendered.files.filter(f => f.path.startsWith("tls/client-ca-")).map(f => [f.path, f.content, f.mode]), [["tls/client-ca-8443.pem", "PEM\n", 0o600]]);
+    });
+});
