@@ -44,6 +44,22 @@ describe("Gateway component spec.tls (Pulumi mocks, nginx)", () => {
         assert.ok(!JSON.stringify(inputs.input).includes("CLIENTKEY"));
     });
 
+    it("refuses a caCertificateRef the Gateway has no bundle for, before the nginx instance is declared", async () => {
+        let gateway!: Gateway;
+        await runProgram(() => {
+            gateway = new Gateway("strict", {
+                gatewayClass: { name: "local", controllerName: "gatewaykit.dev/nginx", parameters: { nginx: { workDir: "/srv/gk" } } }, namespace: "infra",
+                listeners: [{ name: "https", port: 18443, protocol: "HTTPS", tls: { certificateRefs: [{ name: "site" }] } }],
+                tls: { frontend: { default: { validation: { caCertificateRefs: [{ group: "", kind: "ConfigMap", name: "clients" }] } } } },
+                certificates: { site: { certificate: "-----BEGIN CERTIFICATE-----\nCERT", privateKey: "-----BEGIN PRIVATE KEY-----\nKEY" } },
+                caCertificates: { other: "-----BEGIN CERTIFICATE-----\nCA" },
+            });
+        }).catch(() => undefined);
+        const failure = await gateway.rendered.then(() => undefined, (e: Error) => e.message);
+        assert.match(failure ?? "", /port 18443 \(spec\.tls\.frontend\.default\.validation\): no CA bundle for caCertificateRef ConfigMap infra\/clients; give its ca\.crt as the Gateway's caCertificates\["infra\/clients"\]/);
+        assert.deepEqual(resourcesOfType("pulumi-nodejs:dynamic/gatewaykit:NginxGateway").filter(r => r.name === "infra-strict-nginx"), []);
+    });
+
     it("refuses spec.tls on an adapter that cannot carry it, naming the field and the reason", async () => {
         let gateway!: Gateway;
         await runProgram(() => {

@@ -26,6 +26,10 @@ export function realize(plan: GatewayPlan, ctx: RealizeContext): RealizeResult {
     // owns, …) fails here, at preview, before any file is written.
     const refusal = nginxRefusal(plan, { dir, listenAddress, trustedProxies: trustedProxiesOf(parameters) });
     if (refusal !== undefined) throw new pulumi.ResourceError(`Gateway ${plan.gateway}: the nginx data plane refuses this configuration: ${refusal}`, ctx.parent, true);
+    // A CA bundle the Gateway was not given fails here, at preview, naming the argument (the keys are known before the values).
+    const missing = plan.ports.flatMap(p => (p.frontendValidation?.caCertificateKeys ?? []).filter(k => !(ctx.caCertificateKeys ?? []).includes(k))
+        .map(k => `port ${p.port} (${p.frontendValidation!.field}): no CA bundle for caCertificateRef ConfigMap ${k}; give its ca.crt as the Gateway's caCertificates["${k}"]`));
+    if (missing.length > 0) throw new pulumi.ResourceError(`Gateway ${plan.gateway}: the nginx data plane refuses this configuration: ${[...new Set(missing)].join("; ")}`, ctx.parent, true);
     const home = nginxGatewayHome(plan, pulumi.getStack());
     const instance = new NginxGateway(`${plan.namespace}-${plan.name}-nginx`, {
         gateway: plan.gateway,
