@@ -85,3 +85,15 @@ describe("kubernetes adapter: Gateway spec.tls vs a real API server (server-side
         console.log(`      ${objects.length} Gateways with spec.tls accepted by kube-apiserver; a repeated perPort port and empty caCertificateRefs refused by it and by gatewaykit`);
     });
 });
+
+describe("kubernetes adapter: Gateway spec.tls against the CRDs' CEL rules (no cluster)", () => {
+    it("passes the emitted Gateway's spec.tls, and reports the CRD's own message for a repeated perPort port", async () => {
+        const { kubernetesAdapter } = await import("../providers/kubernetes");
+        const { compileGateway } = await import("../routing/compile");
+        const good = inputOf({ frontend: { default: { validation: { caCertificateRefs: [ca("clients")] } }, perPort: [{ port: 8443, tls: {} }, { port: 9443, tls: {} }] }, backend: { clientCertificateRef: { name: "x" } } });
+        assert.deepEqual(kubernetesAdapter.model!(compileGateway(good).gateways[0], { parameters: {}, input: good }).problems, []);
+        const bad = inputOf({ frontend: { default: {}, perPort: [{ port: 8443, tls: {} }, { port: 8443, tls: {} }] } });
+        const problems = kubernetesAdapter.model!(compileGateway(bad, { skipValidation: true }).gateways[0], { parameters: {}, input: bad }).problems;
+        assert.ok(problems.includes("Gateway infra/gw: spec.tls.frontend.perPort: Port for TLS configuration must be unique within the Gateway"), problems.join("\n"));
+    });
+});
