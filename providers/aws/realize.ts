@@ -236,8 +236,9 @@ function declareTrustStore(
     // The key carries the bundle's hash: a new bundle is a new object (created before the old one is
     // deleted) and a new key the trust store is modified to, versioned bucket or not.
     const key = bundle.apply(b => `${ts.key.replace(/\.pem$/, "")}-${crypto.createHash("sha256").update(b).digest("hex").slice(0, 12)}.pem`);
+    // No tags on the object: S3 objects take at most 10, fewer than the ALB's resources carry.
     const object = new s3.BucketObjectv2(`${ts.resourceName}-bundle`, {
-        region, bucket: ts.bucket, key, content: bundle, contentType: "application/x-pem-file", tags,
+        region, bucket: ts.bucket, key, content: bundle, contentType: "application/x-pem-file",
     }, common);
     const store = new lb.TrustStore(ts.resourceName, {
         region, name: ts.name,
