@@ -8,6 +8,7 @@ import { parseAllDocuments } from "yaml";
 import { validateGateway } from "../routing/validate";
 import { compile } from "../routing/compile";
 import { featuresOfGateway } from "../routing/features";
+import { routingTable } from "../routing/table";
 import { GatewaySpec, Listener, ReferenceGrantSpec } from "../routing/types";
 
 const https = (name: string, port: number, hostname?: string): Listener => ({
@@ -65,6 +66,11 @@ describe("Gateway spec.tls", () => {
         assert.deepStrictEqual(port(443).frontendValidation, { caCertificateKeys: ["infra/root"], mode: "AllowValidOnly", field: "spec.tls.frontend.default.validation" });
         assert.deepStrictEqual(port(8443).frontendValidation, { caCertificateKeys: ["infra/alt-a", "infra/alt-b"], mode: "AllowInsecureFallback", field: "spec.tls.frontend.perPort[0].tls.validation" });
         assert.strictEqual(port(80).frontendValidation, undefined);
+        assert.deepStrictEqual(routingTable(plan).split("\n").filter(l => l.startsWith("  listener")), [
+            "  listener https HTTPS :443 · client certificate required (CA infra/root)",
+            "  listener alt HTTPS :8443 host alt.example.com · client certificate asked, not required (CA infra/alt-a, infra/alt-b)",
+            "  listener http HTTP :80",
+        ]);
         const insecure = plan.status.conditions.find(c => c.type === "InsecureFrontendValidationMode")!;
         assert.deepStrictEqual([insecure.status, insecure.reason], ["True", "ConfigurationChanged"]);
         assert.match(insecure.message, /^port 8443 accepts connections without a valid client certificate/);
