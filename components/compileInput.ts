@@ -15,6 +15,7 @@ export function gatewayInputOf(ref: GatewayReference, routes: HTTPRouteSpec[], s
             ...(ref.allowedListeners !== undefined ? { allowedListeners: ref.allowedListeners } : {}),
             ...(ref.infrastructure !== undefined ? { infrastructure: ref.infrastructure } : {}),
             ...(ref.addresses !== undefined ? { addresses: ref.addresses } : {}),
+            ...(ref.tls !== undefined ? { tls: ref.tls } : {}),
             ...(labels !== undefined ? { labels } : {}),
         },
         routes,

@@ -25,7 +25,7 @@ import { gatewayInputOf } from "./compileInput";
 import { CapabilityError, GatewayValidationError } from "../routing/errors";
 import { GatewayInput, GatewayPlan, GatewayStatus, RouteStatus, RoutingPlan } from "../routing/plan";
 import { routingTable } from "../routing/table";
-import { AllowedListeners, AllowedRoutes, GatewayClassSpec, GatewayInfrastructure, GatewaySpecAddress, ListenerSetSpec, GatewayTLSConfig, GRPCRouteSpec, HTTPRouteSpec, Labels, Listener, ProtocolType, ServiceSpec } from "../routing/types";
+import { AllowedListeners, AllowedRoutes, GatewayClassSpec, GatewayInfrastructure, GatewayTLS, GatewaySpecAddress, ListenerSetSpec, GatewayTLSConfig, GRPCRouteSpec, HTTPRouteSpec, Labels, Listener, ProtocolType, ServiceSpec } from "../routing/types";
 import { GatewayClass, GatewayClassParameters } from "./gatewayClass";
 import type { DeclaredRoute } from "./route";
 import type { ListenerSet } from "./listenerSet";
@@ -71,6 +71,11 @@ export interface GatewayArgs {
     infrastructure?: pulumi.Input<GatewayInfrastructure>;
     /** The addresses the Gateway asks its data plane for (spec.addresses); absent: the data plane picks. */
     addresses?: pulumi.Input<pulumi.Input<GatewaySpecAddress>[]>;
+    /**
+     * spec.tls: client-certificate validation on HTTPS ports (frontend: default and perPort, CA bundles
+     * from caCertificates) and the client certificate presented to TLS backends (backend, from certificates).
+     */
+    tls?: pulumi.Input<GatewayTLS>;
     /** Labels of route namespaces, for listeners[].allowedRoutes.namespaces.from = "Selector". */
     namespaceLabels?: pulumi.Input<Record<string, pulumi.Input<Record<string, pulumi.Input<string>>>>>;
     /**
@@ -78,6 +83,11 @@ export interface GatewayArgs {
      * gateway's namespace). Kept secret end to end; only data planes that terminate TLS use it.
      */
     certificates?: Record<string, { certificate: pulumi.Input<string>; privateKey: pulumi.Input<string> }>;
+    /**
+     * CA bundles (PEM) for spec.tls.frontend's caCertificateRefs, keyed by ref "namespace/name" (or
+     * "name" in the gateway's namespace): the `ca.crt` of each referenced ConfigMap.
+     */
+    caCertificates?: Record<string, pulumi.Input<string>>;
     /**
      * controllerNames to check the routes against before a provider swap: what each target class
      * would reject shows as warnings in `pulumi preview` and in the `portability` output, while the
@@ -111,6 +121,8 @@ export interface GatewayReference {
     infrastructure?: GatewayInfrastructure;
     /** The Gateway's spec.addresses, when set. */
     addresses?: GatewaySpecAddress[];
+    /** The Gateway's spec.tls, when set (its CA and certificate material stays with the Gateway). */
+    tls?: GatewayTLS;
     namespaceLabels: Record<string, Labels>;
     /**
      * Per adapter (keyed by adapter name), what another stack needs to attach routes to this
@@ -157,6 +169,8 @@ export class Gateway extends pulumi.ComponentResource {
     /** The reference without adapter attachments: what rendering reads (the attachments come from rendering). */
     private readonly baseReference: pulumi.Output<GatewayReference>;
     private readonly certificates: pulumi.Output<Record<string, TlsCertificate>> | undefined;
+    private readonly caCertificates: pulumi.Output<Record<string, string>> | undefined;
+    private readonly caCertificatesArg: Record<string, unknown> | undefined;
     private sealed = false;
     private sealTimer: NodeJS.Immediate | undefined;
     private onSealed!: () => void;
@@ -176,6 +190,8 @@ export class Gateway extends pulumi.ComponentResource {
         this.certificates = args.certificates === undefined
             ? undefined
             : pulumi.secret(args.certificates) as pulumi.Output<Record<string, TlsCertificate>>;
+        this.caCertificatesArg = args.caCertificates;
+        this.caCertificates = args.caCertificates === undefined ? undefined : pulumi.output(args.caCertificates) as pulumi.Output<Record<string, string>>;
         const cls = args.gatewayClass instanceof GatewayClass
             ? { name: args.gatewayClass.name, controllerName: args.gatewayClass.controllerName, parameters: args.gatewayClass.parameters }
             : { name: pulumi.output(args.gatewayClass.name), controllerName: pulumi.output(args.gatewayClass.controllerName), parameters: pulumi.output(args.gatewayClass.parameters ?? {}) };
@@ -196,6 +212,7 @@ export class Gateway extends pulumi.ComponentResource {
             ...(args.allowedListeners !== undefined ? { allowedListeners: args.allowedListeners } : {}),
             ...(args.infrastructure !== undefined ? { infrastructure: args.infrastructure } : {}),
             ...(args.addresses !== undefined ? { addresses: args.addresses } : {}),
+            ...(args.tls !== undefined ? { tls: args.tls } : {}),
             namespaceLabels: args.namespaceLabels ?? {},
         }) as unknown as pulumi.Output<GatewayReference>;
 
@@ -358,6 +375,7 @@ export class Gateway extends pulumi.ComponentResource {
                 ...(built?.model !== undefined ? { model: built.model } : {}),
                 namespaces: Object.entries(ref.namespaceLabels).map(([name, l]) => ({ name, labels: l })),
                 ...(certificates ? { certificates } : {}),
+                ...(this.caCertificates ? { caCertificates: this.caCertificates, caCertificateKeys: this.caCertificateKeys(plan.namespace) } : {}),
             });
             return {
                 known: true, plan, input, routing, routingTable: routingTable(plan), addresses: result.addresses, adapter: adapter.name,
@@ -423,6 +441,11 @@ export class Gateway extends pulumi.ComponentResource {
             });
             return merged;
         }));
+    }
+
+    /** The caCertificates keys as "namespace/name" (a bare "name" is in the gateway's namespace). */
+    private caCertificateKeys(namespace: string): string[] {
+        return Object.keys(this.caCertificatesArg ?? {}).map(k => (k.includes("/") ? k : `${namespace}/${k}`));
     }
 
     /** Checks the plan against each portability target and shows the findings as preview warnings. */

@@ -50,6 +50,17 @@ export interface RealizeContext {
      * namespace), from the Gateway's `certificates` argument. A secret Output: keep it one.
      */
     certificates?: pulumi.Output<Record<string, TlsCertificate>>;
+    /**
+     * CA bundles (PEM) for the ports' client-certificate validation (PortPlan.frontendValidation
+     * caCertificateKeys), keyed "namespace/name" (or "name" in the gateway's namespace), from the
+     * Gateway's `caCertificates` argument.
+     */
+    caCertificates?: pulumi.Output<Record<string, string>>;
+    /**
+     * The keys of caCertificates, "namespace/name", known before their values (an Output): adapters
+     * that create resources from the bundles refuse a missing one before declaring anything.
+     */
+    caCertificateKeys?: string[];
     /** The specs the plan was compiled from (components/compileInput.ts): gateway, routes, services, namespaces. */
     input: GatewayInput;
     /** What this adapter's model() built for the plan, when it has one (realize only). */

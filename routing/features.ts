@@ -62,6 +62,9 @@ export const FEATURES = [
     "GatewayInfrastructurePropagation",
     "GatewayStaticAddresses",
     "GatewayAddressEmpty",
+    "GatewayFrontendClientCertificateValidation",
+    "GatewayFrontendClientCertificateValidationInsecureFallback",
+    "GatewayBackendClientCertificate",
 ] as const;
 
 export type Feature = typeof FEATURES[number];
@@ -211,7 +214,17 @@ export function featuresOfGateway(plan: GatewayPlan): FeatureUse[] {
         const empty = a.value === undefined || a.value === "";
         note(empty ? "address-empty" : "address-static", () => ({ feature: empty ? "GatewayAddressEmpty" : "GatewayStaticAddresses", listeners: [], field: `spec.addresses[${i}]` }), "");
     });
+    if (plan.backendTLS) note("backend-client-cert", () => ({ feature: "GatewayBackendClientCertificate", listeners: [], field: "spec.tls.backend.clientCertificateRef" }), "");
     for (const use of uses) use.listeners = use.listeners.filter(l => l !== "");
+    // Client-certificate validation is per port; the use names the port's listeners and where it is written.
+    for (const p of plan.ports) {
+        const v = p.frontendValidation;
+        if (!v) continue;
+        const features: Feature[] = ["GatewayFrontendClientCertificateValidation", ...(v.mode === "AllowInsecureFallback" ? ["GatewayFrontendClientCertificateValidationInsecureFallback" as const] : [])];
+        for (const feature of features) {
+            for (const l of p.listeners) note(`${feature}\u0000${v.field}`, () => ({ feature, listeners: [], field: v.field }), l);
+        }
+    }
     for (const l of plan.listeners) {
         if (l.port === 8080) note("8080", () => ({ feature: "GatewayPort8080", listeners: [] }), l.name);
         if (l.protocol === "HTTPS") note("https", () => ({ feature: "GatewayHTTPSListener", listeners: [] }), l.name);

@@ -4,7 +4,7 @@
 import {
     GatewayClassSpec, GatewaySpec, GRPCMethodMatchType, GRPCRouteSpec, HTTPHeaderFilter, HTTPMethod, HTTPPathModifier, HTTPRequestRedirectFilter,
     HTTPRouteSpec, HTTPURLRewriteFilter, ListenerSetSpec, NamespaceSpec, ProtocolType, ReferenceGrantSpec, SecretObjectReference,
-    ServiceSpec, HeaderMatchType, PathMatchType, Endpoint, GatewaySpecAddress, Labels, BackendLoadBalancer,
+    ServiceSpec, HeaderMatchType, PathMatchType, Endpoint, GatewaySpecAddress, Labels, BackendLoadBalancer, FrontendValidationMode,
 } from "./types";
 import type { PlanCORS } from "./cors";
 
@@ -409,6 +409,12 @@ export interface GatewayPlan {
     infrastructure?: { labels?: Labels; annotations?: Record<string, string> };
     /** The Gateway's spec.addresses, when set: the addresses it asks its data plane for. */
     addresses?: GatewaySpecAddress[];
+    /**
+     * The client certificate the Gateway presents to TLS backends (spec.tls.backend.clientCertificateRef),
+     * when set and usable: its "namespace/name" in the Gateway's `certificates` argument. Whether a
+     * backend speaks TLS is BackendTLSPolicy's to say; this is only what the Gateway presents then.
+     */
+    backendTLS?: { clientCertificateKey: string };
 }
 
 /** One port: what one nginx listen socket, ALB listener or GCP forwarding rule carries. */
@@ -433,6 +439,24 @@ export interface PortPlan {
      * conflict: every listener there is invalid, so every request answers 404.
      */
     hosts: HostOwner[];
+    /**
+     * HTTPS ports only: the client-certificate validation of every listener on the port
+     * (spec.tls.frontend, its perPort entry else its default), decided once per port because one TLS
+     * handshake serves every hostname of the port (HTTP/2 coalesces connections across them).
+     * Absent: no client certificate is asked for. When none of the refs is usable the port's
+     * listeners are not Accepted (NoValidCACertificate) and this is absent too.
+     */
+    frontendValidation?: PlanFrontendValidation;
+}
+
+/** Client-certificate validation of one HTTPS port. */
+export interface PlanFrontendValidation {
+    /** "namespace/name" of each usable CA ref (ConfigMap), in order: keys of the Gateway's `caCertificates` argument. */
+    caCertificateKeys: string[];
+    /** AllowValidOnly: a handshake without a valid client certificate fails; AllowInsecureFallback: it succeeds anyway. */
+    mode: FrontendValidationMode;
+    /** Where it is written, for messages: "spec.tls.frontend.perPort[0].tls.validation". */
+    field: string;
 }
 
 export interface HostOwner {

@@ -49,7 +49,10 @@ export function routingTable(plan: RoutingPlan | GatewayPlan): string {
     for (const gw of gatewaysOf(plan)) {
         lines.push(`gateway ${gw.gateway} (class ${gw.className})`);
         for (const l of gw.listeners) {
-            lines.push(`  listener ${l.name} ${l.protocol} :${l.port}${l.hostname ? ` host ${l.hostname}` : ""}`);
+            const v = gw.ports.find(p => p.port === l.port)?.frontendValidation;
+            // spec.tls.frontend shows on each listener of the port, so a preview's table diff shows it change.
+            const clients = v ? ` · client certificate ${v.mode === "AllowValidOnly" ? "required" : "asked, not required"} (CA ${v.caCertificateKeys.join(", ")})` : "";
+            lines.push(`  listener ${l.name} ${l.protocol} :${l.port}${l.hostname ? ` host ${l.hostname}` : ""}${clients}`);
             if (l.rules.length === 0) lines.push("    (no rules)");
             l.rules.forEach((rule, i) => lines.push("    " + row(gw, l, rule, i + 1).text));
         }

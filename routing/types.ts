@@ -112,6 +112,61 @@ export interface GatewaySpecAddress {
     value?: string;
 }
 
+/** A reference to a Kubernetes object (CA certificate refs): group and kind are required, as in the CRD. */
+export interface ObjectReference {
+    /** "" for the core group (a ConfigMap). */
+    group: string;
+    /** "ConfigMap": gatewaykit reads CA bundles from ConfigMaps only (the CRD's Core support). */
+    kind: string;
+    name: string;
+    /** Defaults to the Gateway's namespace; another namespace needs a ReferenceGrant there. */
+    namespace?: string;
+}
+
+/** How a listener checks the client's certificate (spec.tls.frontend.*.validation.mode). */
+export type FrontendValidationMode = "AllowValidOnly" | "AllowInsecureFallback";
+
+/** Client-certificate validation: a TLS handshake asks the client for a certificate and checks it against these CAs. */
+export interface FrontendTLSValidation {
+    /** 1–16 CA bundles (PEM, key `ca.crt` of a ConfigMap); the certificates given by the Gateway's caCertificates argument. */
+    caCertificateRefs: ObjectReference[];
+    /**
+     * Defaults to "AllowValidOnly": a connection without a valid client certificate is refused.
+     * "AllowInsecureFallback" accepts it anyway (the backend decides): for testing or migration only.
+     */
+    mode?: FrontendValidationMode;
+}
+
+export interface TLSConfig {
+    validation?: FrontendTLSValidation;
+}
+
+export interface TLSPortConfig {
+    /** The port whose HTTPS listeners use `tls` instead of the default. */
+    port: number;
+    tls: TLSConfig;
+}
+
+/** TLS towards clients (spec.tls.frontend): per port, because connections are coalesced across the hostnames of one port. */
+export interface FrontendTLSConfig {
+    /** For every HTTPS port without a perPort entry. */
+    default: TLSConfig;
+    /** At most 64, ports unique. */
+    perPort?: TLSPortConfig[];
+}
+
+/** TLS towards backends (spec.tls.backend): the client certificate the Gateway presents to TLS backends. */
+export interface GatewayBackendTLS {
+    /** A Secret (its certificate and key from the Gateway's certificates argument). */
+    clientCertificateRef?: SecretObjectReference;
+}
+
+/** spec.tls: the Gateway's frontend (client-certificate validation) and backend (client certificate) TLS. */
+export interface GatewayTLS {
+    frontend?: FrontendTLSConfig;
+    backend?: GatewayBackendTLS;
+}
+
 export interface GatewaySpec extends ObjectMeta {
     gatewayClassName: string;
     listeners: Listener[];
@@ -121,6 +176,8 @@ export interface GatewaySpec extends ObjectMeta {
     infrastructure?: GatewayInfrastructure;
     /** Addresses the Gateway asks for (at most 16); absent: the data plane picks. */
     addresses?: GatewaySpecAddress[];
+    /** Client-certificate validation on HTTPS ports and the client certificate towards TLS backends. */
+    tls?: GatewayTLS;
 }
 
 // ---------------------------------------------------------------- ListenerSet

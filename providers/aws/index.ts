@@ -35,6 +35,7 @@ const unsupported = new Set<Feature>([
     "GatewayStaticAddresses", // an ALB's addresses are AWS's (missingReasons)
     "GatewayAddressEmpty",
     ...BACKEND_POLICY_FEATURES,
+    "GatewayBackendClientCertificate", // missingReasons
 ]);
 
 /** Why an ALB takes no requested address. */
@@ -56,6 +57,8 @@ export const awsAdapter: Adapter = {
         ListenerSetNewPort: NEW_PORT_REASON,
         GatewayStaticAddresses: ADDRESS_REASON,
         GatewayAddressEmpty: ADDRESS_REASON,
+        GatewayBackendClientCertificate: "an ALB presents no client certificate to its targets: HTTPS target groups are encrypted but the load balancer has no client identity to offer; " +
+            "remove spec.tls.backend or use the nginx adapter",
     },
     // Rules per ALB depend on the account's quota (parameters.aws.rulesQuota): the model checks them.
     limits: { maxBackendsPerRule: 5 },

@@ -51,6 +51,12 @@ export interface AwsClassParameters {
      * name is not itself an ARN — e.g. `{ "mygroup-tls": cert.arn }` with an aws.acm.Certificate.
      */
     certificateArns?: Record<string, string>;
+    /**
+     * An S3 bucket of yours (in the ALB's region) for spec.tls.frontend: gatewaykit uploads each HTTPS
+     * port's CA bundle there (key gatewaykit/<namespace>/<gateway>/client-ca-<port>-<hash>.pem) and makes
+     * the ALB trust store from it. Required when a port validates client certificates (AllowValidOnly).
+     */
+    trustStoreBucket?: string;
     /** Health check of every target group (path defaults to "/", matcher to "200-399"). */
     healthCheck?: { path?: string; matcher?: string; intervalSeconds?: number; healthyThreshold?: number; unhealthyThreshold?: number };
     /** Tags on every resource. */
@@ -88,6 +94,7 @@ export interface AlbSettings {
     targetGroupsQuota: number;
     sslPolicy: string;
     certificateArns: Record<string, string>;
+    trustStoreBucket?: string;
     healthCheck: { path: string; matcher: string; intervalSeconds?: number; healthyThreshold?: number; unhealthyThreshold?: number };
     tags: Record<string, string>;
     /** parameters.aws.namespaces, checked; undefined: the listeners are this stack's alone. */
@@ -175,6 +182,7 @@ export function readSettings(raw: Record<string, unknown>, gateway: string): { s
         targetGroupsQuota: num("targetGroupsQuota", 1, 10000) ?? 100,
         sslPolicy: str("sslPolicy") ?? DEFAULT_SSL_POLICY,
         certificateArns: certificateArns as Record<string, string>,
+        trustStoreBucket: str("trustStoreBucket"),
         healthCheck: { ...hc, path: hc.path ?? "/", matcher: hc.matcher ?? "200-399" },
         tags,
         ...(raw.namespaces !== undefined ? { namespaces: readNamespaces(raw.namespaces, at("namespaces"), problems) } : {}),

@@ -4,15 +4,18 @@
 // content-hashed, so the replacement never clashes with the group it replaces and the listener
 // rules move to it before the old group is deleted (no ResourceInUse).
 
+import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type * as lbModule from "@pulumi/aws/lb";
 import type * as securityGroupModule from "@pulumi/aws/ec2/securityGroup";
 import type * as permissionModule from "@pulumi/aws/lambda/permission";
+import type * as bucketObjectModule from "@pulumi/aws/s3/bucketObjectv2";
 import { lazyPeer } from "../peer";
 import { GatewayPlan } from "../../routing/plan";
 import { RealizeContext, RealizeResult } from "../adapter";
 import { CapabilityError } from "../../routing/errors";
 import { AlbAction, AlbBuild, AlbModel, AlbTargetGroup, buildAlbModel, slug } from "./model";
+import type { AlbMutualAuthentication } from "./model/types";
 import { awsName } from "./model/names";
 import type { AwsClassParameters, AwsNamespaceShare } from "./parameters";
 
@@ -23,6 +26,7 @@ export const GRPC_HEALTH_CHECK = { path: "/AWS.ALB/healthcheck", matcher: "12" }
 const lb = lazyPeer<typeof lbModule>("@pulumi/aws/lb", "aws");
 const ec2 = lazyPeer<typeof securityGroupModule>("@pulumi/aws/ec2/securityGroup", "aws");
 const lambda = lazyPeer<typeof permissionModule>("@pulumi/aws/lambda/permission", "aws");
+const s3 = lazyPeer<typeof bucketObjectModule>("@pulumi/aws/s3/bucketObjectv2", "aws");
 
 export interface AlbResources {
     loadBalancer: lbModule.LoadBalancer;
@@ -46,7 +50,11 @@ export function realizeAlb(plan: GatewayPlan, ctx: RealizeContext): AlbRealized 
     }
     for (const w of build.warnings) void pulumi.log.warn(w, ctx.parent);
     for (const n of build.notes) void pulumi.log.info(n, ctx.parent);
-    const resources = declare(build, ctx.parent);
+    const missing = build.model.listeners.flatMap(l => (l.mutualAuthentication?.trustStore?.caCertificateKeys ?? [])
+        .filter(key => !(ctx.caCertificateKeys ?? []).includes(key))
+        .map(key => `port ${l.port}: no CA bundle for caCertificateRef ConfigMap ${key}; give its ca.crt as the Gateway's caCertificates["${key}"]`));
+    if (missing.length > 0) throw new CapabilityError(`Gateway ${plan.gateway}: the aws adapter refuses this plan:\n` + [...new Set(missing)].map(p => "  - " + p).join("\n"));
+    const resources = declare(build, ctx.parent, ctx.caCertificates);
     return {
         addresses: resources.loadBalancer.dnsName.apply(d => [d]), build, resources,
         ...(build.settings.namespaces ? { attachment: attachmentOf(build, ctx.parameters, resources) } : {}),
@@ -125,7 +133,7 @@ export function realizeAlbRoutes(plan: GatewayPlan, ctx: RealizeContext): void {
     }
 }
 
-function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
+function declare(build: AlbBuild, parent: pulumi.Resource, caCertificates?: pulumi.Output<Record<string, string>>): AlbResources {
     const { model, settings } = build;
     const region = settings.region;
     const common = { parent };
@@ -168,12 +176,15 @@ function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
     const listeners = new Map<number, lbModule.Listener>();
     const rules = new Map<string, lbModule.ListenerRule>();
     for (const l of model.listeners) {
+        const mutual = l.mutualAuthentication;
+        const trustStoreArn = mutual?.trustStore ? declareTrustStore(model.gateway, l.port, mutual.trustStore, caCertificates, region, tags(), common) : undefined;
         const listener = new lb.Listener(l.resourceName, {
             region,
             loadBalancerArn: loadBalancer.arn,
             port: l.port,
             protocol: l.protocol,
             ...(l.protocol === "HTTPS" ? { sslPolicy: settings.sslPolicy, certificateArn: l.certificateArns[0] } : {}),
+            ...(mutual ? { mutualAuthentication: { mode: mutual.mode, ...(trustStoreArn ? { trustStoreArn, ignoreClientCertificateExpiry: false } : {}) } } : {}),
             defaultActions: [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "Not Found" } }],
             tags: tags({ "gatewaykit:listeners": tagValue(l.gatewayListeners.join(" ")) }),
         }, common);
@@ -205,6 +216,36 @@ function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
         }
     }
     return { loadBalancer, securityGroup, listeners, targetGroups, rules };
+}
+
+/**
+ * The port's CA bundle as an S3 object in parameters.aws.trustStoreBucket and the ALB trust store
+ * made from it; its ARN. A caCertificateRef without a bundle fails naming the Gateway argument.
+ */
+function declareTrustStore(
+    gateway: string, port: number, ts: NonNullable<AlbMutualAuthentication["trustStore"]>, caCertificates: pulumi.Output<Record<string, string>> | undefined,
+    region: string | undefined, tags: Record<string, string>, common: pulumi.CustomResourceOptions,
+): pulumi.Output<string> {
+    const bundle = pulumi.output(caCertificates ?? {}).apply(cas => ts.caCertificateKeys.map(key => {
+        const pem = cas[key] ?? (key.startsWith(`${gateway.split("/")[0]}/`) ? cas[key.slice(key.indexOf("/") + 1)] : undefined);
+        if (pem === undefined) {
+            throw new Error(`Gateway ${gateway} port ${port}: no CA bundle for caCertificateRef ConfigMap ${key}; give its ca.crt as the Gateway's caCertificates["${key}"]`);
+        }
+        return pem.endsWith("\n") ? pem : pem + "\n";
+    }).join(""));
+    // The key carries the bundle's hash: a new bundle is a new object (created before the old one is
+    // deleted) and a new key the trust store is modified to, versioned bucket or not.
+    const key = bundle.apply(b => `${ts.key.replace(/\.pem$/, "")}-${crypto.createHash("sha256").update(b).digest("hex").slice(0, 12)}.pem`);
+    // No tags on the object: S3 objects take at most 10, fewer than the ALB's resources carry.
+    const object = new s3.BucketObjectv2(`${ts.resourceName}-bundle`, {
+        region, bucket: ts.bucket, key, content: bundle, contentType: "application/x-pem-file",
+    }, common);
+    const store = new lb.TrustStore(ts.resourceName, {
+        region, name: ts.name,
+        caCertificatesBundleS3Bucket: object.bucket, caCertificatesBundleS3Key: object.key,
+        tags,
+    }, common);
+    return store.arn;
 }
 
 /**

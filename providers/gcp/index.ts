@@ -22,6 +22,7 @@ const unsupported = new Set<Feature>([
     "HTTPRoutePortRedirect",
     "ListenerSetNewPort", // a ListenerSet listener on a port the Gateway does not already have (missingReasons)
     ...BACKEND_POLICY_FEATURES,
+    "GatewayBackendClientCertificate", // missingReasons
 ]);
 
 /** Why a ListenerSet cannot open a port here. */
@@ -31,7 +32,10 @@ export const gcpAdapter: Adapter = {
     name: "gcp",
     controllerNames: ["gatewaykit.dev/gcp-alb"],
     capabilities: new Set<Feature>(FEATURES.filter(f => !unsupported.has(f))),
-    missingReasons: { GRPCRouteRegexMethodMatching: "a method without a service, or a RegularExpression method match, is a regex path match, and the global LB has no regular-expression path match; give the service with the method", ListenerSetNewPort: NEW_PORT_REASON },
+    missingReasons: { GRPCRouteRegexMethodMatching: "a method without a service, or a RegularExpression method match, is a regex path match, and the global LB has no regular-expression path match; give the service with the method", ListenerSetNewPort: NEW_PORT_REASON,
+        // GCP can (a networksecurity BackendAuthenticationConfig on a backend service's tlsSettings), but this adapter's backend services speak HTTP, HTTP/2 or H2C only.
+        GatewayBackendClientCertificate: "the gcp adapter's backend services do not speak TLS to backends yet, so there is no connection to present a client certificate on; remove spec.tls.backend or use the nginx adapter",
+    },
     // Backends per rule: the Gateway API's own cap (16) is below anything GCP documents.
     limits: {},
     model: (plan, { parameters }) => {

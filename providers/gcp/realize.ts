@@ -9,6 +9,8 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import type * as computeModule from "@pulumi/gcp/compute";
+import type * as certificateManagerModule from "@pulumi/gcp/certificatemanager";
+import type * as networkSecurityModule from "@pulumi/gcp/networksecurity";
 import { lazyPeer } from "../peer";
 import { GatewayPlan } from "../../routing/plan";
 import { RealizeContext, RealizeResult } from "../adapter";
@@ -19,6 +21,8 @@ import { gcpName } from "./model/names";
 
 // @pulumi/gcp is an optional peer: loaded when the first resource is created.
 const compute = lazyPeer<typeof computeModule>("@pulumi/gcp/compute", "gcp");
+const certificateManager = lazyPeer<typeof certificateManagerModule>("@pulumi/gcp/certificatemanager", "gcp");
+const networkSecurity = lazyPeer<typeof networkSecurityModule>("@pulumi/gcp/networksecurity", "gcp");
 
 export class GcpRefusedError extends Error {
     constructor(message: string) {
@@ -56,11 +60,23 @@ export function realizeGcp(plan: GatewayPlan, ctx: RealizeContext): RealizeResul
     if (dp.problems.length > 0) {
         throw new GcpRefusedError(`Gateway ${plan.gateway}: the gcp adapter refuses this plan:\n` + dp.problems.map(p => "  - " + p).join("\n"));
     }
+    const missing = dp.frontends.flatMap(fe => (fe.clientValidation?.caCertificateKeys ?? [])
+        .filter(key => !(ctx.caCertificateKeys ?? []).includes(key))
+        .map(key => `port ${fe.port}: no CA bundle for caCertificateRef ConfigMap ${key}; give its ca.crt as the Gateway's caCertificates["${key}"]`));
+    if (missing.length > 0) throw new GcpRefusedError(`Gateway ${plan.gateway}: the gcp adapter refuses this plan:\n` + [...new Set(missing)].map(p => "  - " + p).join("\n"));
     for (const n of dp.notes) pulumi.log.warn(`Gateway ${plan.gateway}: ${n}`, ctx.parent);
-    return createResources(plan, dp, ctx.parent);
+    return createResources(plan, dp, ctx.parent, ctx.caCertificates);
 }
 
-export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pulumi.Resource): RealizeResult {
+/** The PEM certificates of the bundles named by `keys` ("namespace/name"; a bare "name" key is in `namespace`), each a trust anchor. */
+function trustAnchors(cas: Record<string, string>, keys: string[], namespace: string): { pemCertificate: string }[] {
+    return keys.flatMap(key => {
+        const pem = cas[key] ?? (key.startsWith(`${namespace}/`) ? cas[key.slice(namespace.length + 1)] : undefined) ?? "";
+        return [...pem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)].map(m => ({ pemCertificate: m[0] + "\n" }));
+    });
+}
+
+export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pulumi.Resource, caCertificates?: pulumi.Output<Record<string, string>>): RealizeResult {
     const p = dp.params;
     const project = p.project;
     const opts: pulumi.CustomResourceOptions = { parent };
@@ -159,6 +175,18 @@ export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pul
         // Backends are referenced by their (known) links: dependsOn orders creation and keeps
         // preview's URL map fully known, so `pulumi preview` shows the routing diff.
         const urlMap = new compute.URLMap(id("urlmap", port), { project, ...fe.urlMap }, { parent, dependsOn: dependencies });
+        let serverTlsPolicy: networkSecurityModule.ServerTlsPolicy | undefined;
+        const cv = fe.protocol === "HTTPS" ? fe.clientValidation : undefined;
+        if (cv) {
+            const trustConfig = new certificateManager.TrustConfig(id("trustconfig", port), {
+                project, name: cv.trustConfigName, location: "global", description,
+                trustStores: [{ trustAnchors: pulumi.output(caCertificates ?? {}).apply(cas => trustAnchors(cas, cv.caCertificateKeys, plan.namespace)) }],
+            }, opts);
+            serverTlsPolicy = new networkSecurity.ServerTlsPolicy(id("servertlspolicy", port), {
+                project, name: cv.serverTlsPolicyName, location: "global", description,
+                mtlsPolicy: { clientValidationMode: cv.mode, clientValidationTrustConfig: trustConfig.id },
+            }, opts);
+        }
         const proxy = fe.protocol === "HTTPS"
             ? new compute.TargetHttpsProxy(id("proxy", port), {
                 project, name: fe.proxyName, urlMap: urlMap.id, description,
@@ -167,6 +195,7 @@ export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pul
                 ...(fe.certificateManagerCertificates.length ? { certificateManagerCertificates: fe.certificateManagerCertificates } : {}),
                 ...(p.sslPolicy ? { sslPolicy: p.sslPolicy } : {}),
                 ...(p.quicOverride ? { quicOverride: p.quicOverride } : {}),
+                ...(serverTlsPolicy ? { serverTlsPolicy: serverTlsPolicy.id } : {}),
             }, opts)
             : new compute.TargetHttpProxy(id("proxy", port), { project, name: fe.proxyName, urlMap: urlMap.id, description }, opts);
         new compute.GlobalForwardingRule(id("forwarding", port), {

@@ -19,10 +19,17 @@ export function realize(plan: GatewayPlan, ctx: RealizeContext): RealizeResult {
     const certificates = ctx.certificates === undefined
         ? undefined
         : pulumi.secret(pulumi.output(ctx.certificates).apply(c => normaliseCertificateKeys(c ?? {}, plan.namespace)));
+    const caCertificates = ctx.caCertificates === undefined
+        ? undefined
+        : pulumi.output(ctx.caCertificates).apply(c => normaliseCertificateKeys(c ?? {}, plan.namespace));
     // Whatever the renderer refuses (a regex without an exact PCRE meaning, a header the data plane
     // owns, …) fails here, at preview, before any file is written.
     const refusal = nginxRefusal(plan, { dir, listenAddress, trustedProxies: trustedProxiesOf(parameters) });
     if (refusal !== undefined) throw new pulumi.ResourceError(`Gateway ${plan.gateway}: the nginx data plane refuses this configuration: ${refusal}`, ctx.parent, true);
+    // A CA bundle the Gateway was not given fails here, at preview, naming the argument (the keys are known before the values).
+    const missing = plan.ports.flatMap(p => (p.frontendValidation?.caCertificateKeys ?? []).filter(k => !(ctx.caCertificateKeys ?? []).includes(k))
+        .map(k => `port ${p.port} (${p.frontendValidation!.field}): no CA bundle for caCertificateRef ConfigMap ${k}; give its ca.crt as the Gateway's caCertificates["${k}"]`));
+    if (missing.length > 0) throw new pulumi.ResourceError(`Gateway ${plan.gateway}: the nginx data plane refuses this configuration: ${[...new Set(missing)].join("; ")}`, ctx.parent, true);
     const home = nginxGatewayHome(plan, pulumi.getStack());
     const instance = new NginxGateway(`${plan.namespace}-${plan.name}-nginx`, {
         gateway: plan.gateway,
@@ -34,6 +41,7 @@ export function realize(plan: GatewayPlan, ctx: RealizeContext): RealizeResult {
         ...(parameters.nginxPath ? { nginxPath: parameters.nginxPath } : {}),
         ...(parameters.reloadTimeoutSeconds !== undefined ? { reloadTimeoutSeconds: parameters.reloadTimeoutSeconds } : {}),
         ...(certificates ? { certificates } : {}),
+        ...(caCertificates ? { caCertificates } : {}),
     }, { parent: ctx.parent });
     const ports = [...new Set(plan.listeners.map(l => l.port))];
     const host = listenAddress.includes(":") && !listenAddress.startsWith("[") ? `[${listenAddress}]` : listenAddress;

@@ -32,6 +32,8 @@ export interface NginxGatewayArgs {
     nginxPath?: pulumi.Input<string>;
     /** Keyed "namespace/name"; always stored as a secret. */
     certificates?: pulumi.Input<Record<string, pulumi.Input<TlsMaterial>>>;
+    /** CA bundles (PEM) of spec.tls.frontend's caCertificateRefs, keyed "namespace/name". */
+    caCertificates?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** The gateway's home, where other stacks' route files live (runtime/routeFiles.ts). */
     home: pulumi.Input<string>;
     /** `reuseport` on the listeners: lets a replacement serve before this instance stops. */
@@ -76,6 +78,7 @@ export class NginxGateway extends pulumi.dynamic.Resource {
             reloadTimeoutSeconds: args.reloadTimeoutSeconds,
             // Private keys: secret in the program, in the state (inputs and outputs) and in previews.
             certificates: args.certificates === undefined ? undefined : pulumi.secret(args.certificates),
+            caCertificates: args.caCertificates,
             running: undefined,
             pid: undefined,
             generation: undefined,

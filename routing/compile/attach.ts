@@ -6,6 +6,7 @@ import { CompileInput, Condition, ListenerStatus, RouteKind, RouteParentStatus, 
 import { GATEWAY_GROUP, GatewaySpec, HTTPRouteSpec, LabelSelector, Labels, Listener, ListenerSetSpec } from "../types";
 import { Context, cond, key, ns, rulesOf } from "./context";
 import { resolveRule, resolvedRoute } from "./resolve";
+import { frontendValidationOf } from "./gatewayTLS";
 
 // ---------------------------------------------------------------- listeners
 
@@ -63,9 +64,14 @@ export function listenerStateOf(gw: GatewaySpec, l: Listener, ctx: Context, conf
             ? certificateProblem({ namespace: ns(listenerSet), kind: "ListenerSet" }, l, ctx)
             : certificateProblem({ namespace: ns(gw), kind: "Gateway" }, l, ctx);
 
+        // spec.tls.frontend applies to every HTTPS listener of the port, a ListenerSet's included.
+        const frontend = l.protocol === "HTTPS" ? frontendValidationOf(gw, l.port, ctx) : undefined;
+        const noValidCA = frontend !== undefined && frontend.caCertificateKeys.length === 0;
         conditions.push(conflict
             ? cond("Accepted", false, conflict.reason, conflict.accepted)
-            : cond("Accepted", true, "Accepted", "listener accepted"));
+            : noValidCA
+                ? cond("Accepted", false, "NoValidCACertificate", `none of the CA certificates of ${frontend.field} can be used, so client certificates cannot be validated: ${frontend.problems.map(p => p.message).join("; ")}`)
+                : cond("Accepted", true, "Accepted", "listener accepted"));
         conditions.push(conflict
             ? cond("Conflicted", true, conflict.reason, conflict.conflicted)
             : cond("Conflicted", false, "NoConflicts", "no conflicts"));
@@ -74,10 +80,12 @@ export function listenerStateOf(gw: GatewaySpec, l: Listener, ctx: Context, conf
                 `unsupported route kinds ${invalidKinds.map(k => `${k.group ?? GATEWAY_GROUP}/${k.kind}`).join(", ")}; gatewaykit supports HTTPRoute and GRPCRoute`));
         } else if (certProblem) {
             conditions.push(cond("ResolvedRefs", false, certProblem.reason, certProblem.message));
+        } else if (frontend && frontend.problems.length > 0) {
+            conditions.push(cond("ResolvedRefs", false, frontend.problems[0].reason, frontend.problems.map(p => p.message).join("; ")));
         } else {
             conditions.push(cond("ResolvedRefs", true, "ResolvedRefs", "all references resolved"));
         }
-        const valid = !protocolConflict && !certProblem;
+        const valid = !protocolConflict && !certProblem && !noValidCA;
         conditions.push(valid
             ? cond("Programmed", true, "Programmed", "listener programmed")
             : cond("Programmed", false, "Invalid", "listener is not valid"));

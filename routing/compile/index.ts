@@ -4,7 +4,7 @@
 //   order   — one PlanRule per (rule × match × effective hostname), sorted by precedence, each with
 //             its resolved action (./actions.ts); then per port the host ownership (./ports.ts).
 
-import { CompileInput, GatewayInput, GatewayPlan, ListenerPlan, RouteStatus, RoutingPlan } from "../plan";
+import { CompileInput, GatewayInput, GatewayPlan, ListenerPlan, PortPlan, RouteStatus, RoutingPlan } from "../plan";
 import { BackendObjectReference, GATEWAY_GROUP, GatewaySpec, GRPCRouteSpec, HTTPRouteFilter, HTTPRouteRule, HTTPRouteSpec, ServiceSpec } from "../types";
 import { assertValid } from "../validate";
 import { portsOf } from "./ports";
@@ -13,6 +13,7 @@ import { Attachment, ListenerState, attachRoute, listenerStatesOf, resolveKindCo
 import { orderRules } from "./order";
 import { mergeListenerSets, planListenerName } from "./listenerSets";
 import { policyStatuses } from "../policies";
+import { backendClientCertificateOf, frontendValidationOf } from "./gatewayTLS";
 
 export interface CompileOptions {
     /** Skip validation (the caller already ran assertValid on the same input). */
@@ -72,6 +73,9 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
         const anyValid = ownStates.some(s => s.valid);
         const attachedListenerSets = listenerSets?.filter(l => l.gateway === key(gw) && l.conditions[0].status === "True").length;
         const named = listenerSets?.some(l => l.parentRef.namespace === ns(gw) && l.parentRef.name === gw.name);
+        const backendCert = backendClientCertificateOf(gw, ctx);
+        const ports = portsOf(key(gw), listeners).map(p => withFrontendValidation(p, gw, ctx));
+        const insecurePorts = ports.filter(p => p.frontendValidation?.mode === "AllowInsecureFallback").map(p => p.port);
         return {
             gateway: key(gw),
             name: gw.name,
@@ -79,9 +83,10 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
             className: gw.gatewayClassName,
             ...(cls ? { controllerName: cls.controllerName } : {}),
             listeners,
-            ports: portsOf(key(gw), listeners),
+            ports,
             ...infrastructureOf(gw),
             ...(gw.addresses && gw.addresses.length > 0 ? { addresses: gw.addresses.map(a => ({ ...a })) } : {}),
+            ...(backendCert && "key" in backendCert ? { backendTLS: { clientCertificateKey: backendCert.key } } : {}),
             status: {
                 conditions: [
                     !classKnown
@@ -92,6 +97,13 @@ export function compile(input: CompileInput, options: CompileOptions = {}): Rout
                     classKnown && anyValid
                         ? cond("Programmed", true, "Programmed", "routing plan compiled")
                         : cond("Programmed", false, "Invalid", "gateway is not accepted"),
+                    // Upstream's warning that some port accepts clients without a valid certificate.
+                    ...(insecurePorts.length > 0 ? [cond("InsecureFrontendValidationMode", true, "ConfigurationChanged",
+                        `port${insecurePorts.length > 1 ? "s" : ""} ${insecurePorts.join(", ")} accept${insecurePorts.length > 1 ? "" : "s"} connections without a valid client certificate (mode AllowInsecureFallback); the backends must authorise clients themselves`)] : []),
+                    // Only a Gateway with spec.tls.backend has a Gateway-level reference to resolve.
+                    ...(backendCert === undefined ? [] : ["key" in backendCert
+                        ? cond("ResolvedRefs", true, "ResolvedRefs", "all references resolved")
+                        : cond("ResolvedRefs", false, backendCert.reason, backendCert.message)]),
                 ],
                 listeners: ownStates.map(s => s.status),
                 ...(named ? { attachedListenerSets } : {}),
@@ -183,6 +195,14 @@ export function referencedServices(routes: readonly (HTTPRouteSpec | GRPCRouteSp
 
 export { selectorMatches } from "./attach";
 export { planMatch } from "./order";
+
+/** An HTTPS port with the client-certificate validation of spec.tls.frontend, when it has one with a usable CA. */
+function withFrontendValidation(port: PortPlan, gw: GatewaySpec, ctx: Context): PortPlan {
+    if (port.protocol !== "HTTPS") return port;
+    const v = frontendValidationOf(gw, port.port, ctx);
+    if (!v || v.caCertificateKeys.length === 0) return port;
+    return { ...port, frontendValidation: { caCertificateKeys: v.caCertificateKeys, mode: v.mode, field: v.field } };
+}
 
 /** The Gateway's infrastructure labels and annotations for its plan; nothing when it has none. */
 function infrastructureOf(gw: GatewaySpec): Pick<GatewayPlan, "infrastructure"> {

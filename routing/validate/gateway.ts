@@ -13,6 +13,7 @@ export function validateGateway(spec: GatewaySpec): ValidationIssue[] {
     checkAllowedListeners(c, "spec.allowedListeners", s.allowedListeners);
     checkInfrastructure(c, "spec.infrastructure", s.infrastructure);
     checkAddresses(c, "spec.addresses", s.addresses);
+    checkGatewayTLS(c, "spec.tls", s.tls);
     return c.issues;
 }
 
@@ -211,4 +212,63 @@ function checkAddresses(c: Checker, p: string, raw: unknown): void {
             else seen.set(key, i);
         }
     });
+}
+
+/**
+ * spec.tls: the CRD's schema and CEL rules (frontend.default required, validation with 1–16
+ * caCertificateRefs each naming group, kind and name, mode an enum, perPort ≤ 64 with unique ports;
+ * backend.clientCertificateRef a SecretObjectReference). A ref of an unsupported kind or into a
+ * namespace without a ReferenceGrant is valid here: as upstream says, it shows in the listener's
+ * (frontend) or Gateway's (backend) ResolvedRefs condition (routing/compile/gatewayTLS.ts).
+ */
+function checkGatewayTLS(c: Checker, p: string, raw: unknown): void {
+    const tls = c.obj(p, raw);
+    if (!tls) return;
+    const frontend = c.obj(`${p}.frontend`, tls.frontend);
+    if (frontend) {
+        const def = c.obj(`${p}.frontend.default`, frontend.default, true, "the client-certificate validation of every HTTPS port without a perPort entry ({} for none)");
+        if (def) checkTLSConfig(c, `${p}.frontend.default`, def);
+        const perPort = c.list(`${p}.frontend.perPort`, frontend.perPort, { max: 64, what: "per-port TLS configurations" });
+        const seen = new Map<number, number>();
+        perPort?.forEach((r, i) => {
+            const pp = `${p}.frontend.perPort[${i}]`;
+            const entry = c.obj(pp, r);
+            if (!entry) return;
+            const port = c.int(`${pp}.port`, entry.port, 1, 65535, true);
+            const cfg = c.obj(`${pp}.tls`, entry.tls, true, "the TLS configuration of the port's HTTPS listeners ({ validation: { caCertificateRefs } })");
+            if (cfg) checkTLSConfig(c, `${pp}.tls`, cfg);
+            if (port === undefined) return;
+            const prev = seen.get(port);
+            if (prev !== undefined) c.add(`${pp}.port`, port, `must be unique within the Gateway: perPort[${prev}] also configures port ${port}; merge the two entries`);
+            else seen.set(port, i);
+        });
+    }
+    const backend = c.obj(`${p}.backend`, tls.backend);
+    if (backend) {
+        const rp = `${p}.backend.clientCertificateRef`;
+        const ref = c.obj(rp, backend.clientCertificateRef);
+        if (ref) {
+            c.str(`${rp}.name`, ref.name, { required: true, min: 1, max: 253, what: "the name of the Secret holding the client certificate and key" });
+            c.group(`${rp}.group`, ref.group);
+            c.kind(`${rp}.kind`, ref.kind);
+            c.label(`${rp}.namespace`, ref.namespace);
+        }
+    }
+}
+
+function checkTLSConfig(c: Checker, p: string, cfg: Record<string, unknown>): void {
+    const v = c.obj(`${p}.validation`, cfg.validation);
+    if (!v) return;
+    const refs = c.list(`${p}.validation.caCertificateRefs`, v.caCertificateRefs, { min: 1, max: 16, required: true, what: "CA certificate references (ConfigMaps with key ca.crt)" });
+    refs?.forEach((r, j) => {
+        const rp = `${p}.validation.caCertificateRefs[${j}]`;
+        const ref = c.obj(rp, r);
+        if (!ref) return;
+        c.str(`${rp}.name`, ref.name, { required: true, min: 1, max: 253, what: "the name of the ConfigMap holding the CA bundle" });
+        if (ref.group === undefined) c.add(`${rp}.group`, undefined, "is required (the CRD has no default here): write group: \"\" for a ConfigMap");
+        else c.group(`${rp}.group`, ref.group);
+        c.kind(`${rp}.kind`, ref.kind, true);
+        c.label(`${rp}.namespace`, ref.namespace);
+    });
+    c.oneOf(`${p}.validation.mode`, v.mode, ["AllowValidOnly", "AllowInsecureFallback"]);
 }

@@ -1,6 +1,6 @@
 // Our fixtures, named after and shaped like upstream Gateway API v1.6.1 HTTPRoute conformance tests
 // (conformance/tests/*.yaml); the expectations restate what those tests check.
-import { HTTPRouteRule, HTTPRouteSpec, Listener } from "../../routing/types";
+import { GatewayTLS, HTTPRouteRule, HTTPRouteSpec, Listener } from "../../routing/types";
 import { GRPCRouteSpec } from "../../routing/types";
 import { Case, CaseContext, Expect, GrpcReq, NS, Req } from "./harness";
 import { GRPC_ECHO_SERVICE } from "./grpc-echo";
@@ -84,7 +84,49 @@ const HTTPS: Listener[] = [
     { name: "https-with-hostname", port: 443, protocol: "HTTPS", hostname: "second-example.org", tls: { certificateRefs: [{ name: "tls-validity-checks-certificate" }] } },
 ];
 
+
+// Gateway spec.tls.frontend, as upstream's gateway-with-clientcertificate-validation*.yaml: the default
+// validates port 443 against one CA, perPort validates 8443 against another.
+const CLIENT_CERT_LISTENERS: Listener[] = [
+    { name: "https", port: 443, protocol: "HTTPS", tls: { certificateRefs: [{ name: "tls-validity-checks-certificate" }] } },
+    { name: "https-with-hostname", port: 8443, protocol: "HTTPS", hostname: "second-example.org", tls: { certificateRefs: [{ name: "tls-validity-checks-certificate" }] } },
+];
+const CLIENT_CERT_ROUTES: HTTPRouteSpec[] = [
+    rt("client-certificate-validation-https-test", { hostnames: ["example.org"], rules: [{ backendRefs: [to(V1)] }] }),
+    rt("client-certificate-validation-https-test-no-hostname", { parentRefs: [{ name: "same-namespace", sectionName: "https-with-hostname" }], rules: [{ backendRefs: [to(V2)] }] }),
+];
+function clientCertificateTLS(mode: "AllowValidOnly" | "AllowInsecureFallback"): GatewayTLS {
+    const validation = (name: string) => ({ validation: { mode, caCertificateRefs: [{ group: "", kind: "ConfigMap", name }] } });
+    return { frontend: { default: validation("tls-validity-checks-ca-certificate"), perPort: [{ port: 8443, tls: validation("tls-validity-checks-per-port-ca-certificate") }] } };
+}
+const DEFAULT_CA = "tls-validity-checks-ca-certificate", PER_PORT_CA = "tls-validity-checks-per-port-ca-certificate";
+const REFUSED: Expect = { clientCertificateRefused: true };
+
 export const CASES: Case[] = [
+    {
+        name: "GatewayFrontendClientCertificateValidation",
+        listeners: CLIENT_CERT_LISTENERS, routes: CLIENT_CERT_ROUTES, gatewayTLS: clientCertificateTLS("AllowValidOnly"),
+        requests: [
+            [{ host: "example.org", path: "/", port: 443, clientCertificate: DEFAULT_CA }, { status: 200, backend: V1 }],
+            [{ host: "example.org", path: "/", port: 443, clientCertificate: PER_PORT_CA }, REFUSED],
+            [{ host: "example.org", path: "/", port: 443 }, REFUSED],
+            [{ host: "second-example.org", path: "/", port: 8443, clientCertificate: PER_PORT_CA }, { status: 200, backend: V2 }],
+            [{ host: "second-example.org", path: "/", port: 8443, clientCertificate: DEFAULT_CA }, REFUSED],
+            [{ host: "second-example.org", path: "/", port: 8443 }, REFUSED],
+        ],
+    },
+    {
+        name: "GatewayFrontendClientCertificateValidationInsecureFallback",
+        listeners: CLIENT_CERT_LISTENERS, routes: CLIENT_CERT_ROUTES, gatewayTLS: clientCertificateTLS("AllowInsecureFallback"),
+        requests: [
+            [{ host: "example.org", path: "/", port: 443, clientCertificate: DEFAULT_CA }, { status: 200, backend: V1 }],
+            [{ host: "example.org", path: "/", port: 443, clientCertificate: PER_PORT_CA }, { status: 200, backend: V1 }],
+            [{ host: "example.org", path: "/", port: 443 }, { status: 200, backend: V1 }],
+            [{ host: "second-example.org", path: "/", port: 8443, clientCertificate: PER_PORT_CA }, { status: 200, backend: V2 }],
+            [{ host: "second-example.org", path: "/", port: 8443, clientCertificate: DEFAULT_CA }, { status: 200, backend: V2 }],
+            [{ host: "second-example.org", path: "/", port: 8443 }, { status: 200, backend: V2 }],
+        ],
+    },
     {
         name: "HTTPRouteSimpleSameNamespace",
         routes: [rt("gateway-conformance-infra-test", { rules: [{ backendRefs: [to(V1)] }] })],

@@ -13,7 +13,7 @@ import { compile } from "../../routing/compile";
 import { GatewayPlan, RoutingPlan } from "../../routing/plan";
 import { simulate, SimRequest, SimResult } from "../../routing/simulate";
 import { GRPCSimResult, simulateGRPC } from "../../routing/simulate/grpc";
-import { GatewaySpec, GRPCRouteSpec, HTTPRouteSpec, Listener, ServiceSpec } from "../../routing/types";
+import { GatewaySpec, GatewayTLS, GRPCRouteSpec, HTTPRouteSpec, Listener, ServiceSpec } from "../../routing/types";
 import { GrpcCallResult, GrpcEcho, grpcCall } from "./grpc-echo";
 import { applyConfig, stopInstance } from "../../providers/nginx/runtime/apply";
 import { findNginx } from "../../providers/nginx/runtime/process";
@@ -32,7 +32,16 @@ export interface Req {
     scheme?: "http" | "https";
     /** A fixture port (e.g. 80, 443); defaults to the first listener's. */
     port?: number;
+    /**
+     * HTTPS: the client certificate to present, issued by the CA of that name (CLIENT_CAS); absent: none.
+     * Each identity has its own connections, so a certificate never rides on another's connection.
+     */
+    clientCertificate?: ClientCA;
 }
+
+/** The CAs whose ConfigMaps a case's gatewayTLS may name (upstream's names), each issuing one client certificate. */
+export const CLIENT_CAS = ["tls-validity-checks-ca-certificate", "tls-validity-checks-per-port-ca-certificate"] as const;
+export type ClientCA = typeof CLIENT_CAS[number];
 
 /** What the upstream conformance test expects. `{port}` in a location is ":<the listener's real port>". */
 export interface Expect {
@@ -49,6 +58,12 @@ export interface Expect {
     statusIn?: number[];
     /** Upstream's ValidHeaderValues with IgnoreWhitespace: the response header equals one of these, spaces aside. */
     respOneOf?: Record<string, string[]>;
+    /**
+     * Client-certificate validation refuses the request: nginx completes the handshake and answers 400
+     * ("No required SSL certificate was sent" / "The SSL certificate error") before any route. simulate
+     * models routing, not the TLS layer, so only this is checked.
+     */
+    clientCertificateRefused?: boolean;
 }
 
 export interface Case {
@@ -61,6 +76,8 @@ export interface Case {
     custom?: (h: CaseContext) => Promise<void>;
     /** The nginx class parameter trustedProxies for this case. */
     trustedProxies?: string[];
+    /** The Gateway's spec.tls, with fixture ports in perPort (remapped like the listeners'); CA refs name CLIENT_CAS. */
+    gatewayTLS?: GatewayTLS;
 }
 
 export interface Answer { status: number; headers: http.IncomingHttpHeaders; body: string; echo?: { name: string; method: string; path: string; headers: Record<string, string> } }
@@ -87,6 +104,8 @@ export class Harness {
     readonly echoPorts = new Map<string, number>();
     readonly dir: string;
     private tls?: TlsMaterial;
+    /** Per CLIENT_CAS name: the CA certificate and a client certificate it issued, with an agent presenting it. */
+    private clientCAs = new Map<ClientCA, { ca: string; agent: https.Agent }>();
     private agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
     private tlsAgent = new https.Agent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false });
     private generation = 0;
@@ -111,11 +130,16 @@ export class Harness {
         }
         for (const g of this.grpcEchoes) await g.start();
         this.tls = selfSigned(this.dir);
+        for (const name of CLIENT_CAS) {
+            const { ca, client } = clientPki(this.dir, name);
+            this.clientCAs.set(name, { ca, agent: new https.Agent({ keepAlive: true, maxSockets: 4, rejectUnauthorized: false, cert: client.certificate, key: client.privateKey }) });
+        }
     }
 
     async stop(): Promise<void> {
         this.agent.destroy();
         this.tlsAgent.destroy();
+        for (const c of this.clientCAs.values()) c.agent.destroy();
         try { await stopInstance(path.join(this.dir, "nginx")); } finally {
             await Promise.all(this.grpcEchoes.map(g => g.stop()));
             for (const c of this.echoes) c.kill("SIGTERM");
@@ -138,7 +162,11 @@ export class Harness {
         const portMap = new Map<number, number>();
         for (const l of fixtureListeners) if (!portMap.has(l.port)) portMap.set(l.port, await freePort());
         const listeners = fixtureListeners.map(l => ({ ...l, port: portMap.get(l.port)! }));
-        const gateway: GatewaySpec = { name: "same-namespace", namespace: NS, gatewayClassName: "conformance", listeners };
+        const tls = c.gatewayTLS?.frontend ? {
+            ...c.gatewayTLS,
+            frontend: { ...c.gatewayTLS.frontend, ...(c.gatewayTLS.frontend.perPort ? { perPort: c.gatewayTLS.frontend.perPort.map(p => ({ ...p, port: portMap.get(p.port) ?? p.port })) } : {}) },
+        } : c.gatewayTLS;
+        const gateway: GatewaySpec = { name: "same-namespace", namespace: NS, gatewayClassName: "conformance", listeners, ...(tls ? { tls } : {}) };
         const plan = compile({
             gatewayClasses: [{ name: "conformance", controllerName: "gatewaykit.dev/nginx" }],
             gateways: [gateway], routes: c.routes, ...(c.grpcRoutes ? { grpcRoutes: c.grpcRoutes } : {}), services: this.services(),
@@ -146,9 +174,16 @@ export class Harness {
         const gp: GatewayPlan = plan.gateways[0];
         const certificates: Record<string, TlsMaterial> = {};
         for (const l of gp.listeners) for (const ref of l.tls?.certificateRefs ?? []) certificates[`${ref.namespace ?? NS}/${ref.name}`] = this.tls!;
+        const caCertificates: Record<string, string> = {};
+        for (const p of gp.ports) {
+            for (const key of p.frontendValidation?.caCertificateKeys ?? []) {
+                const known = this.clientCAs.get(key.slice(key.indexOf("/") + 1) as ClientCA);
+                if (known) caCertificates[key] = known.ca;
+            }
+        }
         const generation = `${c.name}-${++this.generation}`;
         const instDir = path.join(this.dir, "nginx");
-        await applyConfig(instDir, renderNginx(gp, { dir: instDir, generation, certificates, ...(c.trustedProxies ? { trustedProxies: c.trustedProxies } : {}) }), generation);
+        await applyConfig(instDir, renderNginx(gp, { dir: instDir, generation, certificates, caCertificates, ...(c.trustedProxies ? { trustedProxies: c.trustedProxies } : {}) }), generation);
         const firstPort = fixtureListeners[0].port;
         const realPort = (req: Req) => portMap.get(req.port ?? firstPort)!;
         const schemeOf = (req: Req) => req.scheme ?? (fixtureListeners.find(l => l.port === (req.port ?? firstPort))?.protocol === "HTTPS" ? "https" : "http");
@@ -178,7 +213,7 @@ export class Harness {
             const r = lib.request({
                 host: "127.0.0.1", port, method: req.method ?? "GET", path: req.path,
                 headers: { host, ...(req.headers ?? {}) },
-                agent: scheme === "https" ? this.tlsAgent : this.agent,
+                agent: scheme === "https" ? (req.clientCertificate ? this.clientCAs.get(req.clientCertificate)!.agent : this.tlsAgent) : this.agent,
                 ...(scheme === "https" ? { servername: host.replace(/:\d+$/, ""), rejectUnauthorized: false } : {}),
                 timeout: 5000,
             }, res => {
@@ -209,6 +244,10 @@ export function check(ctx: CaseContext, req: Req, want: Expect, got: Answer, lis
     const problems: string[] = [];
     const label = `${req.method ?? "GET"} ${req.host ?? "example.com"}${req.path}${req.headers ? " " + JSON.stringify(req.headers) : ""}`;
     const bad = (what: string) => problems.push(`${label}: ${what}`);
+    if (want.clientCertificateRefused) {
+        if (got.status !== 400 || !/SSL certificate/.test(got.body)) bad(`status ${got.status}${got.echo ? ` from ${got.echo.name}` : ""}, upstream expects the client certificate refused (nginx: 400 before any route)`);
+        return problems;
+    }
     const sim = ctx.simulate(req);
 
     // 1. The simulator's prediction (deterministic outcomes only; weighted ones are checked by counts).
@@ -282,6 +321,21 @@ export function freePort(): Promise<number> {
             s.close(() => resolve(port));
         });
     });
+}
+
+/** A CA (openssl) and a client certificate it issued (extendedKeyUsage clientAuth). */
+function clientPki(dir: string, name: string): { ca: string; client: TlsMaterial } {
+    const base = path.join(dir, name);
+    const run = (args: string[]) => execFileSync("openssl", args, { stdio: "ignore" });
+    run(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", `/CN=${name}`, "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-keyout", `${base}-ca.key`, "-out", `${base}-ca.crt`]);
+    fs.writeFileSync(`${base}.ext`, "extendedKeyUsage=clientAuth\n");
+    run(["req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=client-of-${name}`, "-keyout", `${base}.key`, "-out", `${base}.csr`]);
+    run(["x509", "-req", "-in", `${base}.csr`, "-CA", `${base}-ca.crt`, "-CAkey", `${base}-ca.key`, "-CAcreateserial", "-days", "2", "-extfile", `${base}.ext`, "-out", `${base}.crt`]);
+    const out = { ca: fs.readFileSync(`${base}-ca.crt`, "utf8"), client: { certificate: fs.readFileSync(`${base}.crt`, "utf8"), privateKey: fs.readFileSync(`${base}.key`, "utf8") } };
+    fs.rmSync(`${base}-ca.key`);
+    fs.rmSync(`${base}.key`);
+    return out;
 }
 
 function selfSigned(dir: string): TlsMaterial {

@@ -13,11 +13,42 @@ import { ListenerPlan, PortPlan } from "../../../routing/plan";
 import { FixedResponse } from "./actions";
 import { HostHeader, caseCollisions } from "./conditions";
 import { BuildContext, planned } from "./context";
-import { slug } from "./names";
+import { awsName, slug } from "./names";
 import { assignPriorities } from "./priorities";
 import { assignSharedPriorities } from "./slots";
 import { Entry, compareOrder, translateRule } from "./rules";
-import { AlbListener } from "./types";
+import { AlbListener, AlbMutualAuthentication } from "./types";
+
+/**
+ * spec.tls.frontend of an HTTPS port as the listener's mutualAuthentication. AllowValidOnly is
+ * "verify" (a client without a certificate its trust store's CAs issued is refused in the handshake;
+ * expired certificates too: ignoreClientCertificateExpiry stays false), which needs the CA bundle in
+ * S3 (parameters.aws.trustStoreBucket). AllowInsecureFallback is "passthrough": the ALB accepts every
+ * client, as the mode says, and hands the certificate it got to the targets unverified.
+ */
+function mutualAuthentication(ctx: BuildContext, port: PortPlan, listenerResource: string): AlbMutualAuthentication | undefined {
+    const v = port.frontendValidation;
+    if (!v) return undefined;
+    if (v.mode === "AllowInsecureFallback") {
+        ctx.warnings.push(`Gateway ${ctx.plan.gateway} port ${port.port} (${v.field}): AllowInsecureFallback is the ALB's "passthrough" mode: every client is accepted and its certificate chain, if any, reaches the targets unverified in the X-Amzn-Mtls-Clientcert header; the targets must validate it`);
+        return { mode: "passthrough" };
+    }
+    const bucket = ctx.settings.trustStoreBucket;
+    if (!bucket) {
+        ctx.problems.push(`Gateway ${ctx.plan.gateway} port ${port.port} (${v.field}): an ALB validates client certificates against a trust store made from a CA bundle in S3; ` +
+            "set GatewayClass parameters.aws.trustStoreBucket to a bucket of yours in the ALB's region, and gatewaykit uploads the bundle (the Gateway's caCertificates) there");
+        return undefined;
+    }
+    const gw = ctx.plan.gateway;
+    return {
+        mode: "verify",
+        trustStore: {
+            resourceName: `${listenerResource}-trust`,
+            name: awsName(`${ctx.plan.name}-${port.port}-trust`, `${gw}|${port.port}|${v.caCertificateKeys.join(",")}`),
+            bucket, key: `gatewaykit/${gw}/client-ca-${port.port}.pem`, caCertificateKeys: [...v.caCertificateKeys],
+        },
+    };
+}
 
 /** The port's ALB listener; undefined for an HTTPS port none of whose certificates resolved (reported). */
 export function buildListener(ctx: BuildContext, port: PortPlan, protocol: "HTTP" | "HTTPS"): AlbListener | undefined {
@@ -35,6 +66,8 @@ export function buildListener(ctx: BuildContext, port: PortPlan, protocol: "HTTP
     if (protocol === "HTTPS" && !ctx.team) {
         for (const l of ordered) addCertificates(ctx, alb, l);
         if (alb.certificateArns.length === 0) return undefined;
+        const mutual = mutualAuthentication(ctx, port, alb.resourceName);
+        if (mutual) alb.mutualAuthentication = mutual;
     }
 
     // Each rule hostname's (precise name, wildcard or undefined) owner entry and its place in the port's host order.

@@ -70,8 +70,29 @@ export interface AlbListener {
      * the ref is one): its identity when the ARN is unknown in a preview (created in the same stack).
      */
     certificateRefs: string[];
+    /**
+     * HTTPS only, from PortPlan.frontendValidation: "verify" (AllowValidOnly) checks the client's
+     * certificate against a trust store made from the port's CA bundle, uploaded to S3; "passthrough"
+     * (AllowInsecureFallback) accepts every client and forwards its certificate chain, unverified, to
+     * the targets in the X-Amzn-Mtls-Clientcert header.
+     */
+    mutualAuthentication?: AlbMutualAuthentication;
     /** In priority order. */
     rules: AlbRule[];
+}
+
+export interface AlbMutualAuthentication {
+    mode: "verify" | "passthrough";
+    /** verify only: the trust store and the S3 object of its CA bundle. */
+    trustStore?: {
+        resourceName: string;
+        /** The AWS name (≤ 32 characters). */
+        name: string;
+        bucket: string;
+        key: string;
+        /** "namespace/name" of the CA bundles it concatenates (the Gateway's caCertificates), in order. */
+        caCertificateKeys: string[];
+    };
 }
 
 export interface AlbTarget {

@@ -22,6 +22,19 @@ export interface Frontend {
     sslCertificates: string[];
     certificateManagerCertificates: string[];
     certificateMap?: string;
+    /**
+     * HTTPS only, from PortPlan.frontendValidation: the target proxy's ServerTlsPolicy (mTLS) and the
+     * Certificate Manager TrustConfig whose trust anchors are the port's CA bundles.
+     * REJECT_INVALID is AllowValidOnly; ALLOW_INVALID_OR_MISSING_CLIENT_CERT is AllowInsecureFallback
+     * (the load balancer still validates and tells the backend the result in mTLS headers).
+     */
+    clientValidation?: {
+        mode: "REJECT_INVALID" | "ALLOW_INVALID_OR_MISSING_CLIENT_CERT";
+        serverTlsPolicyName: string;
+        trustConfigName: string;
+        /** "namespace/name" of the CA bundles (the Gateway's caCertificates), in order. */
+        caCertificateKeys: string[];
+    };
 }
 
 export interface GcpDataPlane {
@@ -119,6 +132,15 @@ export function buildDataPlane(plan: GatewayPlan, parameters: Record<string, unk
             sslCertificates: [], certificateManagerCertificates: [],
         };
         if (protocol === "HTTPS") certificates(plan, fe, listeners, params, problems, limits);
+        const validation = plan.ports.find(p => p.port === port)?.frontendValidation;
+        if (protocol === "HTTPS" && validation) {
+            fe.clientValidation = {
+                mode: validation.mode === "AllowInsecureFallback" ? "ALLOW_INVALID_OR_MISSING_CLIENT_CERT" : "REJECT_INVALID",
+                serverTlsPolicyName: gcpName(`${prefix}-${port}-mtls`, ctx.scope, "mtls", port),
+                trustConfigName: gcpName(`${prefix}-${port}-trust`, ctx.scope, "trust", port, validation.caCertificateKeys.join(",")),
+                caCertificateKeys: [...validation.caCertificateKeys],
+            };
+        }
         frontends.push(fe);
     }
 

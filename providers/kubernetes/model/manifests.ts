@@ -7,7 +7,7 @@
 import { GatewayInput, RouteKind } from "../../../routing/plan";
 import {
     BackendObjectReference, DEFAULT_NAMESPACE, GATEWAY_GROUP, GRPCRouteMatch, GRPCRouteRule, GRPCRouteSpec, HTTPBackendRef, HTTPRouteFilter,
-    HTTPRouteMatch, HTTPRouteRule, HTTPRouteSpec, Listener, ListenerSetSpec, ParentReference, ServiceSpec,
+    HTTPRouteMatch, HTTPRouteRule, HTTPRouteSpec, Listener, ListenerSetSpec, ParentReference, ServiceSpec, GatewayTLS, TLSConfig,
 } from "../../../routing/types";
 import { ruleLabel } from "../../../routing/labels";
 import { ResolvedParameters } from "../parameters";
@@ -182,8 +182,35 @@ export class ManifestRenderer {
                 // As the CRD defines them: the cluster's controller applies them to what it creates.
                 ...(gw.infrastructure ? { infrastructure: gw.infrastructure } : {}),
                 ...(gw.addresses && gw.addresses.length > 0 ? { addresses: gw.addresses.map(a => ({ type: a.type ?? "IPAddress", ...(a.value !== undefined ? { value: a.value } : {}) })) } : {}),
+                ...(gw.tls ? { tls: this.gatewayTLS(gw.tls, nsOf(gw)) } : {}),
             },
         };
+    }
+
+    /**
+     * spec.tls as the CRD defines it, refs into other namespaces mapped to the cluster's namespaces as
+     * certificateRefs are. The ConfigMaps and Secrets it names are the cluster's (as listener certificates are).
+     */
+    private gatewayTLS(tls: GatewayTLS, gwNs: string): Record<string, unknown> {
+        const refNs = (namespace: string | undefined) => namespace !== undefined && namespace !== gwNs ? { namespace: this.clusterNamespace(namespace) } : {};
+        const config = (c: TLSConfig) => c.validation ? {
+            validation: {
+                caCertificateRefs: c.validation.caCertificateRefs.map(r => ({ group: r.group, kind: r.kind, name: r.name, ...refNs(r.namespace) })),
+                ...pick(c.validation, ["mode"]),
+            },
+        } : {};
+        const out: Record<string, unknown> = {};
+        if (tls.frontend) {
+            out.frontend = {
+                default: config(tls.frontend.default),
+                ...(tls.frontend.perPort ? { perPort: tls.frontend.perPort.map(p => ({ port: p.port, tls: config(p.tls) })) } : {}),
+            };
+        }
+        if (tls.backend) {
+            const ref = tls.backend.clientCertificateRef;
+            out.backend = ref ? { clientCertificateRef: { ...pick(ref, ["group", "kind", "name"]), ...refNs(ref.namespace) } } : {};
+        }
+        return out;
     }
 
     /** A ListenerSet object: its listeners as a Gateway's are written (certificateRefs relative to its own namespace). */

@@ -42,8 +42,10 @@ export interface RenderOptions {
     generation: string;
     /** Defaults to "127.0.0.1". */
     listenAddress?: string;
-    /** Key "namespace/name" of a listener certificateRef. */
+    /** Key "namespace/name" of a listener certificateRef, and of the Gateway's backend clientCertificateRef. */
     certificates?: Record<string, TlsMaterial>;
+    /** CA bundles (PEM), key "namespace/name" of a spec.tls.frontend caCertificateRef (PortPlan.frontendValidation). */
+    caCertificates?: Record<string, string>;
     /** Defaults to 1. */
     workerProcesses?: number;
     /** `user` directive ("user" or "user group"); by default an unprivileged account when rendering as root (worker-user.ts), else none. */
@@ -94,12 +96,13 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
     if (conflict) throw new NginxRenderError(conflict.conflict!.message);
     for (const port of plan.ports) {
         const tls = port.protocol === "HTTPS";
+        const verifyLines = tls ? clientVerification(plan, port, dir, opts, files) : [];
         const listenLine = `listen ${listenHost}:${port.port}${tls ? " ssl" : ""}${speaksHttp2(plan, port.port, tls) ? " http2" : ""}`;
         // Every HTTPS listener needs its certificates, whether or not it owns a host (declaration order).
         const onPort = new Map<string, { listener: ListenerPlan; certLines: string[] }>();
         for (const l of plan.listeners) {
             if (l.port !== port.port) continue;
-            const certLines = tls ? certificates(plan, l, dir, opts, files) : [];
+            const certLines = tls ? [...certificates(plan, l, dir, opts, files), ...verifyLines] : [];
             if (!onPort.has(l.name)) onPort.set(l.name, { listener: l, certLines });
         }
         for (const host of port.hosts) {
@@ -109,7 +112,7 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
             const line = `${listenLine}${host.pattern === undefined ? " default_server" + reuse : ""}`;
             servers.push(serverBlock(http, dispatch, outcomes, plan, owner.listener, host, line, owner.certLines));
         }
-        if (!port.hosts.some(h => h.pattern === undefined)) servers.push(catchAllServer(`${listenLine} default_server${reuse}`, tls));
+        if (!port.hosts.some(h => h.pattern === undefined)) servers.push(catchAllServer(`${listenLine} default_server${reuse}`, tls, verifyLines));
     }
 
     const user = opts.user ?? defaultWorkerUser();
@@ -147,6 +150,7 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
         // The normalised path (routing/paths.ts), or "" when the path policy refuses it.
         ...pathPolicyLines(quoteLiteral).map(s => "    " + s),
         ...forwardingLines(opts.trustedProxies ?? []).map(s => "    " + s),
+        ...backendClientCertificate(plan, dir, opts, files).map(s => "    " + s),
         ...http.lines.map(s => "    " + s),
         ...dispatch.lines().map(s => "    " + s),
         ...outcomes.lines().map(s => "    " + s),
@@ -171,8 +175,11 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
 export function nginxRefusal(plan: GatewayPlan, opts: Pick<RenderOptions, "dir" | "listenAddress" | "trustedProxies">): string | undefined {
     const certificates: Record<string, TlsMaterial> = {};
     for (const l of plan.listeners) for (const key of l.tls?.certificateKeys ?? []) certificates[key] = { certificate: "", privateKey: "" };
+    if (plan.backendTLS) certificates[plan.backendTLS.clientCertificateKey] = { certificate: "", privateKey: "" };
+    const caCertificates: Record<string, string> = {};
+    for (const p of plan.ports) for (const key of p.frontendValidation?.caCertificateKeys ?? []) caCertificates[key] = "";
     try {
-        renderNginx(plan, { ...opts, generation: "check", certificates });
+        renderNginx(plan, { ...opts, generation: "check", certificates, caCertificates });
         return undefined;
     } catch (e) {
         if (e instanceof NginxRenderError) return e.message;
@@ -211,6 +218,58 @@ function certificates(plan: GatewayPlan, l: ListenerPlan, dir: string, opts: Ren
         out.push(`ssl_certificate ${quoteLiteral(`${dir}/${base}.crt`)};`, `ssl_certificate_key ${quoteLiteral(`${dir}/${base}.key`)};`);
     });
     return out;
+}
+
+/**
+ * The files, relative to the instance dir, of the client certificate the Gateway presents to TLS
+ * backends (spec.tls.backend): proxy_ssl_certificate and grpc_ssl_certificate at http level name them,
+ * so every `proxy_pass https://` / `grpc_pass grpcs://` of any server inherits them.
+ */
+export const BACKEND_CLIENT_CERTIFICATE = { certificate: "tls/backend-client.crt", privateKey: "tls/backend-client.key" } as const;
+
+/** nginx's own default (1) admits only certificates issued directly by a CA of the bundle; this admits intermediates. */
+export const CLIENT_VERIFY_DEPTH = 10;
+
+/**
+ * spec.tls.frontend of one HTTPS port, as lines for every server block of the port (the catch-all
+ * included): nginx asks for the client certificate during the handshake and judges it per request by
+ * the server block the request lands in, so the port's one decision is written into each of them.
+ * AllowValidOnly is `on`: a request without a certificate, or with one no bundle CA issued, gets 400
+ * and reaches no route. AllowInsecureFallback is `optional_no_ca`: a certificate is asked for but
+ * neither its absence nor an unknown issuer refuses the request (`optional` would refuse the latter).
+ */
+function clientVerification(plan: GatewayPlan, port: GatewayPlan["ports"][number], dir: string, opts: RenderOptions, files: RenderedFile[]): string[] {
+    const v = port.frontendValidation;
+    if (!v) return [];
+    const bundles = v.caCertificateKeys.map(key => {
+        const pem = opts.caCertificates?.[key];
+        if (pem === undefined) {
+            throw new NginxRenderError(`Gateway ${plan.gateway} port ${port.port} (${v.field}): no CA bundle for caCertificateRef ConfigMap ${key}; ` +
+                `give its ca.crt as the Gateway's caCertificates["${key}"]`);
+        }
+        return pem.endsWith("\n") || pem === "" ? pem : pem + "\n";
+    });
+    const file = `tls/client-ca-${port.port}.pem`;
+    files.push({ path: file, content: bundles.join(""), mode: 0o600 });
+    return [
+        `ssl_client_certificate ${quoteLiteral(`${dir}/${file}`)};`,
+        `ssl_verify_client ${v.mode === "AllowInsecureFallback" ? "optional_no_ca" : "on"};`,
+        `ssl_verify_depth ${CLIENT_VERIFY_DEPTH};`,
+    ];
+}
+
+/** The http-level lines of spec.tls.backend's client certificate, and its files (0600). */
+function backendClientCertificate(plan: GatewayPlan, dir: string, opts: RenderOptions, files: RenderedFile[]): string[] {
+    if (!plan.backendTLS) return [];
+    const key = plan.backendTLS.clientCertificateKey;
+    const mat = opts.certificates?.[key];
+    if (!mat) {
+        throw new NginxRenderError(`Gateway ${plan.gateway} spec.tls.backend.clientCertificateRef: no certificate material for Secret ${key}; give it as the Gateway's certificates["${key}"] ({ certificate, privateKey })`);
+    }
+    files.push({ path: BACKEND_CLIENT_CERTIFICATE.certificate, content: mat.certificate, mode: 0o600 });
+    files.push({ path: BACKEND_CLIENT_CERTIFICATE.privateKey, content: mat.privateKey, mode: 0o600 });
+    const crt = quoteLiteral(`${dir}/${BACKEND_CLIENT_CERTIFICATE.certificate}`), k = quoteLiteral(`${dir}/${BACKEND_CLIENT_CERTIFICATE.privateKey}`);
+    return [`proxy_ssl_certificate ${crt};`, `proxy_ssl_certificate_key ${k};`, `grpc_ssl_certificate ${crt};`, `grpc_ssl_certificate_key ${k};`];
 }
 
 function safeFileName(s: string): string {

@@ -53,12 +53,13 @@ export function serverBlock(
 }
 
 /** A port with no listener without a hostname: unknown hosts get 404 (HTTP) or a refused handshake (HTTPS). */
-export function catchAllServer(listenLine: string, tls: boolean): string {
+export function catchAllServer(listenLine: string, tls: boolean, verifyLines: string[] = []): string {
     return [
         "server {",
         `    ${listenLine};`,
         "    server_name \"\";",
         ...(tls ? ["    ssl_reject_handshake on;"] : []),
+        ...verifyLines.map(v => "    " + v),
         `    ${REFUSE_LINE}`,
         "    location / { return 404; }",
         "}",

@@ -37,6 +37,8 @@ export interface NginxGatewayInputs {
     nginxPath?: string;
     /** Keyed "namespace/name" of listener certificateRefs; secret in the Pulumi state. */
     certificates?: Record<string, TlsMaterial>;
+    /** CA bundles (PEM) of spec.tls.frontend's caCertificateRefs, keyed "namespace/name". */
+    caCertificates?: Record<string, string>;
     /** The gateway's home (routeFiles.ts): where other stacks' route files live and its lock. */
     home: string;
     /** `reuseport` on the listeners, so a replacement instance can serve beside this one. */
@@ -78,6 +80,7 @@ function pickInputs(i: NginxGatewayInputs): NginxGatewayInputs {
     if (i.reusePort !== undefined) out.reusePort = i.reusePort;
     if (i.reloadTimeoutSeconds !== undefined) out.reloadTimeoutSeconds = i.reloadTimeoutSeconds;
     if (i.certificates && Object.keys(i.certificates).length > 0) out.certificates = i.certificates;
+    if (i.caCertificates && Object.keys(i.caCertificates).length > 0) out.caCertificates = i.caCertificates;
     return out;
 }
 
@@ -120,11 +123,12 @@ async function applyInstance(settings: InstanceSettings, files: TeamFiles, trigg
         // The class parameters travel in the input, so a change to them reaches the next apply.
         trustedProxies: trustedProxiesOf(settings.input.gatewayClass.parameters?.nginx as object | undefined),
         ...(certificates ? { certificates } : {}),
+        ...(settings.caCertificates ? { caCertificates: settings.caCertificates } : {}),
     }), {
         ...(trigger !== undefined ? { trigger } : {}), ...(compile ? { compile } : {}),
         listenerSets: files.listenerSets, ...(listenerSetTrigger !== undefined ? { listenerSetTrigger } : {}),
     });
-    await checkPayload(built.plan, certificates); // before any file is written
+    await checkPayload(built.plan, certificates, settings.caCertificates); // before any file is written
     fs.mkdirSync(settings.dir, { recursive: true, mode: stateDirMode() });
     fs.writeFileSync(path.join(settings.dir, MARKER), `${settings.gateway}\n`);
     const state = await applyConfig(settings.dir, built.rendered, generation, {
@@ -179,6 +183,7 @@ async function renderAndApply(inputs: NginxGatewayInputs): Promise<NginxGatewayO
         ...(inputs.nginxPath ? { nginxPath: inputs.nginxPath } : {}),
         ...(inputs.reloadTimeoutSeconds !== undefined ? { reloadTimeoutSeconds: inputs.reloadTimeoutSeconds } : {}),
         ...(inputs.certificates && Object.keys(inputs.certificates).length > 0 ? { certificates: inputs.certificates } : {}),
+        ...(inputs.caCertificates && Object.keys(inputs.caCertificates).length > 0 ? { caCertificates: inputs.caCertificates } : {}),
     };
     return withLock(home, async () => {
         // Workers a killed master left behind hold the ports and serve a configuration nobody tracks any
@@ -236,7 +241,8 @@ export function diffGateway(olds: Partial<NginxGatewayOutputs>, news: NginxGatew
         || !sameJson(olds.input, news.input)
         || (olds.reusePort ?? false) !== (news.reusePort ?? false)
         || olds.reloadTimeoutSeconds !== news.reloadTimeoutSeconds
-        || !sameJson(olds.certificates ?? {}, news.certificates ?? {});
+        || !sameJson(olds.certificates ?? {}, news.certificates ?? {})
+        || !sameJson(olds.caCertificates ?? {}, news.caCertificates ?? {});
     // Old and new instance want the same ports. They can overlap (the new one serving before the old one
     // stops) only in different dirs, both with reuseport on the same address; otherwise the old one goes first.
     const overlap = olds.dir !== news.dir && olds.reusePort === true && news.reusePort === true && olds.listenAddress === news.listenAddress;

@@ -21,6 +21,24 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 const DNS_TIMEOUT_MS = 5000;
 
 /** Problems of one certificateRef's material, each naming `where` and the field. */
+/** What nginx would refuse in a CA bundle: it must be one or more PEM certificates. Missing bundles the renderer refuses itself, naming the ref. */
+export function caBundleProblems(where: string, pem: string | undefined): string[] {
+    if (pem === undefined) return [];
+    const blocks = typeof pem === "string" ? [...pem.matchAll(PEM_BLOCK)] : [];
+    if (blocks.length === 0 || blocks.some(b => b[1] !== "CERTIFICATE")) {
+        return [`${where}: the CA bundle (the ConfigMap's ca.crt) must be PEM: one or more "-----BEGIN CERTIFICATE-----" blocks of the CAs that issue client certificates`];
+    }
+    const problems: string[] = [];
+    blocks.forEach((b, i) => {
+        try {
+            new crypto.X509Certificate(b[0]);
+        } catch (e) {
+            problems.push(`${where}: CA bundle block ${i + 1} of ${blocks.length} is not a valid X.509 certificate (${(e as Error).message}): give the PEM exactly as issued`);
+        }
+    });
+    return problems;
+}
+
 export function tlsMaterialProblems(where: string, mat: TlsMaterial | undefined): string[] {
     if (mat === undefined) return []; // the renderer refuses missing material itself, naming the ref
     const problems: string[] = [];
@@ -98,9 +116,21 @@ function endpointsOf(plan: GatewayPlan): { service: string; field: string; addre
  * Throws NginxPayloadError listing every problem nginx would only find at load time: TLS material of
  * the listeners' certificateRefs, and endpoint hostnames that do not resolve here.
  */
-export async function checkPayload(plan: GatewayPlan, certificates: Record<string, TlsMaterial> | undefined): Promise<void> {
+export async function checkPayload(plan: GatewayPlan, certificates: Record<string, TlsMaterial> | undefined, caCertificates?: Record<string, string>): Promise<void> {
     const problems: string[] = [];
     const seen = new Set<string>();
+    if (plan.backendTLS) {
+        const key = plan.backendTLS.clientCertificateKey;
+        problems.push(...tlsMaterialProblems(`Gateway ${plan.gateway} spec.tls.backend.clientCertificateRef ${key}`, certificates?.[key]));
+    }
+    const seenCA = new Set<string>();
+    for (const p of plan.ports) {
+        for (const key of p.frontendValidation?.caCertificateKeys ?? []) {
+            if (seenCA.has(key)) continue;
+            seenCA.add(key);
+            problems.push(...caBundleProblems(`Gateway ${plan.gateway} ${p.frontendValidation!.field}: caCertificateRef ConfigMap ${key}`, caCertificates?.[key]));
+        }
+    }
     for (const l of plan.listeners) {
         for (const ref of l.tls?.certificateRefs ?? []) {
             const key = `${ref.namespace ?? plan.namespace}/${ref.name}`;

@@ -52,6 +52,8 @@ export interface InstanceSettings {
     /** What the operator's program declared for the gateway (ctx.input): what every recompile starts from. */
     input: GatewayInput;
     certificates?: Record<string, TlsMaterial>;
+    /** CA bundles of spec.tls.frontend, keyed "namespace/name". */
+    caCertificates?: Record<string, string>;
     /** Ports the last applied configuration listens on. */
     ports?: number[];
 }
