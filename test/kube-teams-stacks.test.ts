@@ -7,13 +7,14 @@
 // API server: each team's objects in its namespace with its parentRefs; team-b's change writes team-b's
 // route only (every other object keeps its resourceVersion); team-c gets NotAllowedByListeners from
 // gatewaykit while its object is still emitted (no controller runs here: the cluster status stays
-// empty until the test plays one); team-a's destroy removes its objects only.
+// empty until the test plays one) and is admitted once the infrastructure labels its namespace and
+// the operator's reference carries the label; team-a's destroy removes its objects only.
 // Gated like the other e2e tests (CI=true or GATEWAYKIT_E2E=1).
 
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import type { GatewayReference } from "../components";
-import { NAMESPACES, TeamsClassReference, infrastructure, operator, team } from "../examples/kubernetes-teams/program";
+import { NAMESPACES, ROUTE_ACCESS, TeamsClassReference, infrastructure, operator, team } from "../examples/kubernetes-teams/program";
 import { ControlPlane, KubeStack, KubeTools, kubeGate, kubeStack } from "./kube/harness";
 
 const GW_API = "/apis/gateway.networking.k8s.io/v1";
@@ -80,8 +81,9 @@ describe("examples/kubernetes-teams on the real engine: infrastructure, operator
     it("each role's own up writes its own objects; team-b's change and team-a's destroy touch no one else's; team-c is NotAllowedByListeners", async () => {
         const phase = (name: string) => console.log(`      ${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
         const kubeconfig = cp!.kubeconfig;
+        let namespaces = NAMESPACES;
         const infraStack = await kubeStack(cp!, tools!, INFRA_PROJECT, async () => {
-            const made = infrastructure({ provider: providerFor(kubeconfig) });
+            const made = infrastructure({ provider: providerFor(kubeconfig), namespaces });
             return { gatewayClass: made.classReference, namespaceLabels: made.namespaceLabels };
         }, { group: GROUP, stackName: "dev" });
         stacks.push(infraStack);
@@ -217,7 +219,22 @@ describe("examples/kubernetes-teams on the real engine: infrastructure, operator
             [["gateway.envoyproxy.io/gatewayclass-controller", ["NotAllowedByListeners"]]]);
         phase("team-c not admitted");
 
-        // 6. team-a destroys its stack: its objects go; the operator's, team-b's and team-c's stay untouched.
+        // 6. Access is the namespace's label: the infrastructure's up grants it, the operator's up carries
+        // the new labels in its reference (its Gateway object is not written), team-c's next up reads Accepted.
+        const gatewayVersion = (await get(objectPath("gateways", "infra", "shared"))).metadata.resourceVersion;
+        const routeCVersion = (await get(objectPath("httproutes", "team-c", "shop"))).metadata.resourceVersion;
+        namespaces = { ...NAMESPACES, "team-c": ROUTE_ACCESS };
+        await up(infraStack);
+        assert.equal((await get(objectPath("namespaces", undefined, "team-c"))).metadata.labels["gateway-access"], "true");
+        const op2 = await up(operatorStack);
+        assert.deepEqual((op2.outputs.gatewayReference.value as GatewayReference).namespaceLabels["team-c"], { ...ROUTE_ACCESS, "kubernetes.io/metadata.name": "team-c" });
+        assert.equal((await get(objectPath("gateways", "infra", "shared"))).metadata.resourceVersion, gatewayVersion, "the Gateway object is not written");
+        const c3 = await up(teamC);
+        assert.deepEqual(c3.outputs.status.value.parents[0].conditions.map((c: any) => [c.type, c.status]), [["Accepted", "True"], ["ResolvedRefs", "True"]]);
+        assert.equal((await get(objectPath("httproutes", "team-c", "shop"))).metadata.resourceVersion, routeCVersion, "nor team-c's route: only gatewaykit's view changed");
+        phase("team-c admitted by its namespace's label");
+
+        // 7. team-a destroys its stack: its objects go; the operator's, team-b's and team-c's stay untouched.
         const kept: [string, string | undefined, string][] = [["gateways", "infra", "shared"], ...teamObjects("team-b", false), ...teamObjects("team-c", false)];
         const keptBefore = await versions(kept);
         const d = await teamA.stack.destroy();
@@ -227,7 +244,7 @@ describe("examples/kubernetes-teams on the real engine: infrastructure, operator
         assert.ok(!(await absent(objectPath("namespaces", undefined, "team-a"))), "team-a's namespace is the infrastructure's: it stays");
         phase("team-a destroy");
 
-        // 7. The rest, last made first: nothing of any stack is left.
+        // 8. The rest, last made first: nothing of any stack is left.
         for (const s of [teamC, teamB, operatorStack, infraStack]) assert.equal((await s.stack.destroy()).summary.result, "succeeded", s.stack.name);
         for (const kind of ["httproutes", "listenersets", "gateways"]) assert.deepEqual((await get(`${GW_API}/${kind}`)).items, [], kind);
         assert.deepEqual((await get(`${GW_API}/gatewayclasses`)).items, []);
