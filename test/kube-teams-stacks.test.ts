@@ -27,7 +27,7 @@ const providerFor = (kubeconfig: string) => new (require("@pulumi/kubernetes") a
 
 interface TeamOptions { canaryWeight?: number; listenerHostname?: string }
 
-/** An object's path under the API, e.g. path("httproutes", "team-a", "shop"). */
+/** An object's path under the API, e.g. objectPath("httproutes", "team-a", "shop"). */
 function objectPath(kind: string, namespace: string | undefined, name: string): string {
     const core = ["namespaces", "services"].includes(kind);
     const base = kind === "endpointslices" ? "/apis/discovery.k8s.io/v1" : core ? "/api/v1" : GW_API;
