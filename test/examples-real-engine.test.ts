@@ -35,6 +35,9 @@ const EXAMPLES: Record<string, "nginx" | "kubernetes" | "mocks"> = {
     "examples/roles/team": "nginx",
     "examples/kubernetes/platform": "kubernetes",
     "examples/kubernetes/app": "kubernetes",
+    "examples/kubernetes-teams/infrastructure": "kubernetes",
+    "examples/kubernetes-teams/operator": "kubernetes",
+    "examples/kubernetes-teams/team": "kubernetes",
     "examples/aws-alb": "mocks",
     "examples/gcp": "mocks",
 };
@@ -356,7 +359,7 @@ describe("examples on the real engine: nginx (pulumi up / destroy as a user runs
 
 // ---------------------------------------------------------------------------------------------
 
-describe("examples on the real engine: kubernetes/platform + app against a real kube-apiserver (real pulumi-kubernetes)", function () {
+describe("examples on the real engine: kubernetes (platform + app, kubernetes-teams) against a real kube-apiserver (real pulumi-kubernetes)", function () {
     this.timeout(10 * 60_000);
     let tools: KubeTools | undefined;
     let cp: ControlPlane | undefined;
@@ -435,6 +438,53 @@ describe("examples on the real engine: kubernetes/platform + app against a real 
         assert.deepStrictEqual(get("referencegrants.gateway.networking.k8s.io"), []);
         assert.deepStrictEqual(get("services", "mygroup").filter(s => s.metadata.name === stableName), []);
         await u.destroy(platform, "dev");
+        assert.deepStrictEqual(get("gateways.gateway.networking.k8s.io"), []);
+        assert.deepStrictEqual(get("gatewayclasses.gateway.networking.k8s.io"), []);
+        assert.deepStrictEqual(processesNaming(u.tmp), [], "no plugin or language host of the checkout runs after destroy");
+    });
+
+    it("kubernetes-teams: infrastructure → operator → team-a (ListenerSet) and team-b, one stack each by StackReference; team-a's destroy leaves the others'", async () => {
+        const u = user!;
+        const infra = "examples/kubernetes-teams/infrastructure", operator = "examples/kubernetes-teams/operator", team = "examples/kubernetes-teams/team";
+        await u.init(infra, "dev");
+        const infraOut = await u.up(infra, "dev");
+        assert.deepStrictEqual(infraOut.gatewayClass, { name: "teams-lb", controllerName: "gatewaykit.dev/kubernetes" });
+        assert.deepStrictEqual(get("namespaces").filter(n => n.metadata.name.startsWith("team-")).map(n => [n.metadata.name, n.metadata.labels["gateway-access"] ?? null]),
+            [["team-a", "true"], ["team-b", "true"], ["team-c", null]]);
+        assert.deepStrictEqual(get("gatewayclasses.gateway.networking.k8s.io").map(c => [c.metadata.name, c.spec.controllerName]), [["teams-lb", "gateway.envoyproxy.io/gatewayclass-controller"]]);
+
+        await u.init(operator, "dev", { infrastructureStack: "organization/gatewaykit-kubernetes-teams-infrastructure/dev" });
+        const opOut = await u.up(operator, "dev");
+        assert.deepStrictEqual([opOut.gatewayReference.namespace, opOut.gatewayReference.name], ["infra", "shared"]);
+        assert.deepStrictEqual(get("gateways.gateway.networking.k8s.io", "infra").map(g => [g.metadata.name, g.spec.gatewayClassName]), [["shared", "teams-lb"]]);
+
+        const operatorStack = "organization/gatewaykit-kubernetes-teams-operator/dev";
+        await u.init(team, "team-a", { operatorStack, namespace: "team-a", listenerHostname: "shop.team-a.example" });
+        const a = await u.up(team, "team-a");
+        assert.equal(a.listenerSetStatus.conditions[0].status, "True");
+        await u.init(team, "team-b", { operatorStack, namespace: "team-b" });
+        const b = await u.up(team, "team-b");
+        assert.equal(b.status.parents[0].conditions[0].status, "True");
+        const parents = (ns: string) => get("httproutes.gateway.networking.k8s.io", ns).map(r => [r.metadata.name, r.spec.parentRefs.map((p: any) => `${p.kind} ${p.namespace ?? ns}/${p.name}`)]);
+        assert.deepStrictEqual(parents("team-a"), [["shop", ["ListenerSet team-a/shop"]]]);
+        assert.deepStrictEqual(parents("team-b"), [["shop", ["Gateway infra/shared"]]]);
+        assert.deepStrictEqual(get("listenersets.gateway.networking.k8s.io", "team-a").map(l => l.spec.listeners.map((x: any) => x.hostname)), [["shop.team-a.example"]]);
+
+        await u.pulumi(team, ["config", "set", "-s", "team-b", "canaryWeight", "50"]);
+        const teamAVersions = () => [...get("httproutes.gateway.networking.k8s.io", "team-a"), ...get("listenersets.gateway.networking.k8s.io", "team-a")].map(o => o.metadata.resourceVersion);
+        const aBefore = teamAVersions();
+        await u.up(team, "team-b");
+        assert.deepStrictEqual(get("httproutes.gateway.networking.k8s.io", "team-b")[0].spec.rules[0].backendRefs.map((x: any) => x.weight), [50, 50]);
+        assert.deepStrictEqual(teamAVersions(), aBefore, "team-b's up wrote none of team-a's objects");
+
+        await u.destroy(team, "team-a");
+        assert.deepStrictEqual(get("httproutes.gateway.networking.k8s.io", "team-a"), []);
+        assert.deepStrictEqual(get("listenersets.gateway.networking.k8s.io", "team-a"), []);
+        assert.deepStrictEqual(parents("team-b"), [["shop", ["Gateway infra/shared"]]]);
+        await u.destroy(team, "team-b");
+        await u.destroy(operator, "dev");
+        await u.destroy(infra, "dev");
+        assert.deepStrictEqual(get("httproutes.gateway.networking.k8s.io"), []);
         assert.deepStrictEqual(get("gateways.gateway.networking.k8s.io"), []);
         assert.deepStrictEqual(get("gatewayclasses.gateway.networking.k8s.io"), []);
         assert.deepStrictEqual(processesNaming(u.tmp), [], "no plugin or language host of the checkout runs after destroy");

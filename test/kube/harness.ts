@@ -483,17 +483,32 @@ export interface KubeStack {
     remove(): Promise<void>;
 }
 
+export interface KubeStackOptions {
+    /** The stack's name; defaults to "kube". */
+    stackName?: string;
+    /**
+     * Stacks of one group share one file backend and PULUMI_HOME (each project keeps its own work
+     * dir), so a StackReference "organization/<project>/<stack>" from one resolves another's outputs.
+     * Without it each project has a backend of its own.
+     */
+    group?: string;
+}
+
+/** PULUMI_HOMEs the provider plugin was installed into (once each). */
+const pluginHomes = new Set<string>();
+
 /**
  * An Automation API stack (local file backend under the control plane's dir, the real provider
  * plugin installed from kubeBin into its own PULUMI_HOME, KUBECONFIG naming only this cluster) of
  * an inline program; the program configures its kubernetes Provider with cp.kubeconfig itself.
- * One per project name per control plane.
+ * One per project name and stack name per control plane.
  */
-export async function kubeStack(cp: ControlPlane, tools: KubeTools, projectName: string, program: () => Promise<Record<string, unknown> | void>): Promise<KubeStack> {
-    const base = path.join(cp.dir, `pulumi-${projectName}`);
+export async function kubeStack(cp: ControlPlane, tools: KubeTools, projectName: string, program: () => Promise<Record<string, unknown> | void>,
+    options: KubeStackOptions = {}): Promise<KubeStack> {
+    const base = path.join(cp.dir, options.group !== undefined ? `pulumi-group-${options.group}` : `pulumi-${projectName}`);
     const home = path.join(base, "home");
     const backend = path.join(base, "backend");
-    const workDir = path.join(base, "project");
+    const workDir = options.group !== undefined ? path.join(base, "projects", projectName) : path.join(base, "project");
     for (const d of [home, backend, workDir]) fs.mkdirSync(d, { recursive: true });
     if (!fs.existsSync(path.join(workDir, "node_modules"))) fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(workDir, "node_modules"));
     const env: Record<string, string> = {
@@ -504,12 +519,15 @@ export async function kubeStack(cp: ControlPlane, tools: KubeTools, projectName:
         PULUMI_SKIP_UPDATE_CHECK: "true",
         KUBECONFIG: cp.kubeconfigPath,
     };
-    const install = spawnSync(path.join(tools.pulumiBin, "pulumi"),
-        ["plugin", "install", "resource", "kubernetes", KUBERNETES_PLUGIN_VERSION, "--file", path.join(tools.kubeBin, "pulumi-resource-kubernetes")],
-        { encoding: "utf8", env: { ...process.env, ...env }, timeout: 5 * 60_000 });
-    if (install.status !== 0) throw new Error(`pulumi plugin install resource kubernetes ${KUBERNETES_PLUGIN_VERSION} failed: ${install.stderr}`);
+    if (!pluginHomes.has(home)) {
+        const install = spawnSync(path.join(tools.pulumiBin, "pulumi"),
+            ["plugin", "install", "resource", "kubernetes", KUBERNETES_PLUGIN_VERSION, "--file", path.join(tools.kubeBin, "pulumi-resource-kubernetes")],
+            { encoding: "utf8", env: { ...process.env, ...env }, timeout: 5 * 60_000 });
+        if (install.status !== 0) throw new Error(`pulumi plugin install resource kubernetes ${KUBERNETES_PLUGIN_VERSION} failed: ${install.stderr}`);
+        pluginHomes.add(home);
+    }
     const pulumiCommand = await PulumiCommand.get({ root: path.dirname(tools.pulumiBin), skipVersionCheck: true });
-    const stack = await LocalWorkspace.createOrSelectStack({ stackName: "kube", projectName, program }, {
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: options.stackName ?? "kube", projectName, program }, {
         workDir, pulumiCommand, envVars: env,
         projectSettings: { name: projectName, runtime: "nodejs", backend: { url: `file://${backend}` } },
     });
