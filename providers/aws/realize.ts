@@ -14,7 +14,7 @@ import { RealizeContext, RealizeResult } from "../adapter";
 import { CapabilityError } from "../../routing/errors";
 import { AlbAction, AlbBuild, AlbModel, AlbTargetGroup, buildAlbModel, slug } from "./model";
 import { awsName } from "./model/names";
-import type { AwsClassParameters, AwsNamespaceShare } from "./parameters";
+import type { AwsClassParameters, AwsNamespaceShare, StackIdentity } from "./parameters";
 
 /** The health check of a gRPC target group: ALB's default gRPC path, and gRPC status 12 (UNIMPLEMENTED) as healthy, so a backend answers it without a health service. */
 export const GRPC_HEALTH_CHECK = { path: "/AWS.ALB/healthcheck", matcher: "12" };
@@ -90,7 +90,7 @@ export function realizeAlbRoutes(plan: GatewayPlan, ctx: RealizeContext): void {
             "reference carries no aws attachment: to own them here, its operator sets GatewayClass parameters.aws.namespaces (a slot and a rules budget per team namespace)", ctx.parent);
         return;
     }
-    const build = buildAlbModel(ctx.programPlan ?? plan, { ...(attachment.parameters ?? {}), ...ctx.parameters }, { team: { namespaces: attachment.namespaces } });
+    const build = buildAlbModel(ctx.programPlan ?? plan, { ...(attachment.parameters ?? {}), ...ctx.parameters }, { team: { namespaces: attachment.namespaces, stack: runningStack() } });
     const problems = [...build.problems];
     for (const l of build.model.listeners) {
         if (attachment.listeners[String(l.port)] === undefined && l.rules.some(r => r.source && routes.has(r.source.route))) {
@@ -123,6 +123,17 @@ export function realizeAlbRoutes(plan: GatewayPlan, ctx: RealizeContext): void {
             }, { parent: ctx.parent });
         }
     }
+}
+
+/** This program's organization, project and stack: what a namespace's owning stack is compared with. */
+export function runningStack(): StackIdentity {
+    let organization: string | undefined;
+    try {
+        organization = pulumi.getOrganization();
+    } catch {
+        organization = undefined; // a runtime without one (older mocks): project and stack decide
+    }
+    return { ...(organization !== undefined ? { organization } : {}), project: pulumi.getProject(), stack: pulumi.getStack() };
 }
 
 function declare(build: AlbBuild, parent: pulumi.Resource): AlbResources {
