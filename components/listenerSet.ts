@@ -12,7 +12,8 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { ListenerSetStatus } from "../routing/plan";
-import { ListenerSetSpec } from "../routing/types";
+import { ListenerSetSpec, ServiceSpec } from "../routing/types";
+import { programPlanOn } from "./route";
 import { compileGateway } from "../routing/compile";
 import { GatewayValidationError } from "../routing/errors";
 import { Gateway, GatewayListenerArgs, GatewayReference } from "./gateway";
@@ -68,6 +69,8 @@ export class ListenerSet extends pulumi.ComponentResource {
     readonly realized: Promise<pulumi.Resource[]>;
     /** The certificates keyed "namespace/name", secret; undefined when none were given. */
     readonly certificates: pulumi.Output<Record<string, TlsCertificate>> | undefined;
+    /** The keys of `certificates` ("namespace/name"), known at construction. */
+    readonly certificateKeys: string[];
 
     constructor(name: string, args: ListenerSetArgs, opts?: pulumi.ComponentResourceOptions) {
         const label = labelOf(args.namespace, args.name, name);
@@ -91,6 +94,7 @@ export class ListenerSet extends pulumi.ComponentResource {
         this.spec = this.rawSpec.apply(withoutUndefined);
         this.name = this.spec.apply(s => s.name);
         this.namespace = this.spec.apply(s => s.namespace ?? "default");
+        this.certificateKeys = certificateKeys === undefined ? [] : [...new Set(certificateKeys.values())];
         this.certificates = certificateKeys === undefined ? undefined : pulumi.secret(Object.fromEntries(
             Object.entries(args.certificates ?? {}).map(([k, v]) => [certificateKeys.get(k)!, v]))) as pulumi.Output<Record<string, TlsCertificate>>;
         declarations().listenerSets.push(this);
@@ -143,11 +147,16 @@ export class ListenerSet extends pulumi.ComponentResource {
                 `with this version of gatewaykit${adapter ? ` (the ${adapter.name} adapter realises ListenerSets only in the gateway's own program)` : ""}; ` +
                 "declare it in the gateway owner's program", this, true);
         }
+        // What the rules of this program on that gateway are numbered from (aws): its routes and ListenerSets together.
+        await new Promise(resolve => setImmediate(resolve));
+        const services = await resolveOutput(pulumi.all(declarations().services.map(s => s.spec)));
+        const programPlan = services.known ? await programPlanOn(ref, services.value as ServiceSpec[]) : undefined;
         const resources = adapter.realizeListenerSet({
             parent: this, gateway: gatewayLabel, spec, status, input, shared: declarations().adapterState,
             parameters: ((resolved.value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>,
             ...(ref.attachments?.[adapter.name] ? { attachment: ref.attachments[adapter.name] } : {}),
-            ...(this.certificates ? { certificates: this.certificates } : {}),
+            ...(this.certificates ? { certificates: this.certificates, certificateKeys: this.certificateKeys } : {}),
+            ...(programPlan ? { programPlan } : {}),
         });
         return { status, resources };
     }

@@ -10,7 +10,8 @@ import { Gateway, GatewayReference, HTTPRoute, Service } from "../components";
 import { HTTPRouteArgs } from "../components/httpRoute";
 import type { GatewayClassParameters } from "../components/gatewayClass";
 import { evaluateAlb } from "../providers/aws/evaluate";
-import { AlbAction, AlbCondition, AlbModel, AlbRule, AlbTargetGroup, buildAlbModel } from "../providers/aws/model";
+import { buildAlbModel } from "../providers/aws/model";
+import { ATTACH, RULE, TG, albOf } from "./aws-recorded";
 import { compile } from "../routing/compile";
 import { HTTPRouteSpec, ServiceSpec } from "../routing/types";
 import { simulate } from "../routing/simulate";
@@ -19,8 +20,6 @@ import { RecordedResource, failureOf, recordedResources, runProgram, setupMocks 
 setupMocks();
 
 const CLASS = { name: "shared-alb", controllerName: "gatewaykit.dev/aws-alb" };
-const LISTENER_TYPE = "aws:lb/listener:Listener", RULE = "aws:lb/listenerRule:ListenerRule";
-const TG = "aws:lb/targetGroup:TargetGroup", ATTACH = "aws:lb/targetGroupAttachment:TargetGroupAttachment";
 
 function awsParameters(budgets: { a: number; b: number }, rulesQuota = 100) {
     return {
@@ -90,35 +89,6 @@ async function teamStack(reference: GatewayReference, routes: RouteData[], servi
         const made = routes.map(r => declareRoute(r, reference));
         return { statuses: made.map(r => r.status) };
     });
-}
-
-/** The ALB as every stack's recorded resources make it: listeners, rules and target groups linked by ARN. */
-function albOf(stacks: RecordedResource[][]): AlbModel {
-    const all = stacks.flat();
-    const arnOf = (r: RecordedResource) => `arn:aws:mock:${r.type}:${r.name}`;
-    const targetGroups: AlbTargetGroup[] = all.filter(r => r.type === TG).map(r => {
-        const tags = r.inputs.tags as Record<string, string>;
-        const service = tags["gatewaykit:service"] ?? "";
-        return {
-            key: arnOf(r), service: service.slice(0, service.lastIndexOf(":")), resourceName: r.name, name: String(r.inputs.name),
-            targetType: "ip", port: Number(r.inputs.port), protocol: "HTTP",
-            targets: all.filter(a => a.type === ATTACH && a.inputs.targetGroupArn === arnOf(r)).map(a => ({ id: String(a.inputs.targetId), port: Number(a.inputs.port) })),
-        };
-    });
-    const listeners = all.filter(r => r.type === LISTENER_TYPE).map(l => ({
-        resourceName: l.name, port: Number(l.inputs.port), protocol: l.inputs.protocol as "HTTP", gatewayListeners: [], certificateArns: [], certificateRefs: [],
-        rules: all.filter(r => r.type === RULE && r.inputs.listenerArn === arnOf(l)).map((r): AlbRule => {
-            const ruleId = (r.inputs.tags as Record<string, string>)["gatewaykit:rule"];
-            const actions = (r.inputs.actions as AlbAction[]).map(a => a.type !== "forward" ? a : {
-                type: "forward" as const, forward: { targetGroups: (a.forward.targetGroups as unknown as { arn: string; weight: number }[]).map(t => ({ targetGroup: t.arn, weight: t.weight })) },
-            });
-            return {
-                key: r.name, resourceName: r.name, priority: Number(r.inputs.priority), conditions: r.inputs.conditions as AlbCondition[], actions,
-                source: { ruleId, label: ruleId, route: ruleId.split("/").slice(0, 2).join("/"), ruleIndex: 0, matchIndex: 0 }, targetGroups: [],
-            };
-        }).sort((a, b) => a.priority - b.priority),
-    }));
-    return { gateway: "infra/edge", resourcePrefix: "", loadBalancer: { resourceName: "", name: "" }, listeners, targetGroups };
 }
 
 function unionSpecs(routes: RouteData[]): HTTPRouteSpec[] {

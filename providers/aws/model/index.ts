@@ -138,7 +138,12 @@ function quotaProblems({ plan, settings, team }: BuildContext, model: AlbModel, 
 }
 
 function namespaceOf(rule: AlbRule): string | undefined {
-    return rule.source ? rule.source.route.slice(0, rule.source.route.indexOf("/")) : undefined;
+    return rule.source ? rule.source.route.slice(0, rule.source.route.indexOf("/")) : rule.owner;
+}
+
+/** What a message names for a rule: its route rule, or the isolation rule's key. */
+function ruleLabelOf(rule: AlbRule): string {
+    return rule.source ? rule.source.label : `the isolation rule ${rule.key}`;
 }
 
 /**
@@ -155,17 +160,17 @@ function budgetProblems(gateway: string, rules: AlbRule[], namespaces: Record<st
     for (const [ns, own] of byNamespace) {
         const share = namespaces[ns];
         if (share === undefined) {
-            problems.push(`Gateway ${gateway} admits no listener rules from other stacks for namespace ${ns} (${own[0].source!.label}): ` +
+            problems.push(`Gateway ${gateway} admits no listener rules from other stacks for namespace ${ns} (${ruleLabelOf(own[0])}): ` +
                 `ask its operator to add namespaces.${ns} = { slot, rules } to the GatewayClass parameters.aws`);
-        } else if (stackOwnerProblem(gateway, ns, share, stack, own[0].source!.label)) {
-            problems.push(stackOwnerProblem(gateway, ns, share, stack, own[0].source!.label)!);
+        } else if (stackOwnerProblem(gateway, ns, share, stack, ruleLabelOf(own[0]))) {
+            problems.push(stackOwnerProblem(gateway, ns, share, stack, ruleLabelOf(own[0]))!);
         } else if (share.rules === undefined) {
-            problems.push(`Gateway ${gateway}: the rules of namespace ${ns} (${own[0].source!.label}) are its operator's own ` +
+            problems.push(`Gateway ${gateway}: the rules of namespace ${ns} (${ruleLabelOf(own[0])}) are its operator's own ` +
                 `(parameters.aws.namespaces.${ns} has no rules budget); declare the route in the operator's stack, or ask for a budget`);
         } else if (own.length > share.rules) {
             problems.push(`Gateway ${gateway}: namespace ${ns} needs ${own.length} ALB listener rules, over its budget of ${share.rules} ` +
                 `(the operator's GatewayClass parameters.aws.namespaces.${ns}.rules, its part of the shared rules quota); ` +
-                `${own[share.rules].source!.label} is the first past it: remove rules, or ask the operator to raise the budget`);
+                `${ruleLabelOf(own[share.rules])} is the first past it: remove rules, or ask the operator to raise the budget`);
         }
     }
     return problems;

@@ -40,6 +40,8 @@ export function buildListener(ctx: BuildContext, port: PortPlan, protocol: "HTTP
     // Each rule hostname's (precise name, wildcard or undefined) owner entry and its place in the port's host order.
     const owners = new Map(port.hosts.map((h, rank) => [h.pattern, { ...h, rank, serves: new Set(h.ruleIds) }] as const));
     const entries: Entry[] = [];
+    // Per listener, the route namespaces whose rules it realises (a team's ListenerSet isolation takes the last one's cell).
+    const namespacesOn = new Map<string, Set<string>>();
     ordered.forEach((l, li) => {
         l.rules.forEach((rule, ri) => {
             const owner = planned(owners.get(rule.hostname), `host owner of ${rule.hostname ?? "any host"} on port ${port.port}`);
@@ -48,14 +50,18 @@ export function buildListener(ctx: BuildContext, port: PortPlan, protocol: "HTTP
                     "is more specific for every such host, so the rule can never be chosen");
                 return;
             }
-            entries.push(...translateRule(ctx, alb, rule, [owner.rank, li, ri]));
+            const translated = translateRule(ctx, alb, rule, [owner.rank, li, ri]);
+            if (translated.length > 0) namespacesOn.set(l.name, (namespacesOn.get(l.name) ?? new Set()).add(rule.routeNamespace));
+            entries.push(...translated);
         });
     });
     port.hosts.forEach((h, rank) => {
-        // A team's stack leaves the listeners' isolation to the operator's.
-        if (ctx.team) return;
         if (h.origin !== "listener" || h.pattern === undefined || h.shadows.length === 0) return;
+        const listenerSet = byName.get(h.listener)?.listenerSet;
+        // A team's stack isolates its own ListenerSets' listeners only; the Gateway's are the operator's.
+        if (ctx.team && !listenerSet) return;
         const key = `isolate:${h.listener}`;
+        const owner = ctx.team && listenerSet ? isolationOwner(listenerSet.namespace, namespacesOn.get(h.listener), ctx.team.namespaces) : undefined;
         entries.push({
             item: { key, hostname: h.pattern, path: { type: "PathPrefix", value: "/" }, headers: [], queries: [] },
             order: [rank, port.listeners.indexOf(h.listener), Number.MAX_SAFE_INTEGER, 0],
@@ -64,6 +70,7 @@ export function buildListener(ctx: BuildContext, port: PortPlan, protocol: "HTTP
                 conditions: [HostHeader.forHostname(h.pattern, port.port, protocol).render()],
                 actions: [new FixedResponse(404, "Not Found").render()],
                 targetGroups: [],
+                ...(owner !== undefined ? { owner } : {}),
             },
         });
     });
@@ -75,7 +82,7 @@ export function buildListener(ctx: BuildContext, port: PortPlan, protocol: "HTTP
         // Listeners shared across stacks: priorities by precedence band and namespace slot (slots.ts).
         const assigned = assignSharedPriorities(entries.map(e => ({
             item: e.item,
-            ...(e.rule.source ? { namespace: e.rule.source.route.slice(0, e.rule.source.route.indexOf("/")) } : {}),
+            ...(e.rule.source ? { namespace: e.rule.source.route.slice(0, e.rule.source.route.indexOf("/")) } : e.rule.owner !== undefined ? { namespace: e.rule.owner } : {}),
             label: e.rule.source ? e.rule.source.label : `Gateway ${plan.gateway} port ${port.port} isolation rule ${e.item.key}`,
         })), ns => shared[ns]?.slot);
         priorities = assigned.priorities;
@@ -93,6 +100,21 @@ export function buildListener(ctx: BuildContext, port: PortPlan, protocol: "HTTP
         .sort((a, b) => a.priority - b.priority);
     ctx.warnings.push(...caseCollisions(alb.rules));
     return alb;
+}
+
+/**
+ * Whose cell a team's ListenerSet listener's isolation rule takes: the last slot among the ListenerSet's
+ * namespace and the namespaces of the rules it realises there. Its path "/" puts it in the last path
+ * band of its host level, and the last slot's cell there comes after every such rule of the listener
+ * (they serve only hosts of its hostname), so it answers 404 only where none of them matches — before
+ * any less specific listener's rule. Those cells are this stack's own: no other stack numbers there.
+ */
+function isolationOwner(listenerSetNamespace: string, ruleNamespaces: Set<string> | undefined, shares: Record<string, { slot: number }>): string {
+    let owner = listenerSetNamespace;
+    for (const ns of ruleNamespaces ?? []) {
+        if ((shares[ns]?.slot ?? -1) > (shares[owner]?.slot ?? -1)) owner = ns;
+    }
+    return owner;
 }
 
 function addCertificates(ctx: BuildContext, alb: AlbListener, l: ListenerPlan): void {

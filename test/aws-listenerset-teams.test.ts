@@ -1,0 +1,274 @@
+// A team's ListenerSet on another stack's ALB (Pulumi mocks): the infrastructure provider's class
+// shares the listeners (parameters.aws.namespaces, each team namespace owned by a named stack), the
+// operator's stack creates the ALB with HTTP and HTTPS listeners and exports gateway.reference, and
+// two teams' stacks each add a ListenerSet — their hostnames on the operator's ports, their
+// certificates as listener certificates (one imported into ACM from PEM material, one an ACM ARN) —
+// with routes on it as listener rules of their own. The rules all stacks recorded are put back
+// together as the ALB holds them and walked by the AWS evaluator, against simulate of the Gateway,
+// both ListenerSets and every route compiled together.
+
+import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { Gateway, GatewayReference, HTTPRoute, ListenerSet, Service } from "../components";
+import type { GatewayClassParameters } from "../components/gatewayClass";
+import { evaluateAlb } from "../providers/aws/evaluate";
+import { compile } from "../routing/compile";
+import { HTTPRouteSpec, ListenerSetSpec, ServiceSpec } from "../routing/types";
+import { simulate } from "../routing/simulate";
+import { RecordedResource, failureOf, recordedResources, runProgram, setupMocks } from "../testing";
+import { ACM_CERTIFICATE, LISTENER_CERTIFICATE, LISTENER_TYPE, RULE, TG, albOf, arnOf } from "./aws-recorded";
+
+setupMocks();
+
+const CLASS = { name: "shared-alb", controllerName: "gatewaykit.dev/aws-alb" };
+const OPERATOR_CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/operator";
+const ADMIN_CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/admin";
+const SHOP_PEM = "-----BEGIN CERTIFICATE-----\nMIIshopleaf\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nMIIshopchain\n-----END CERTIFICATE-----\n";
+const SHOP_KEY = "-----BEGIN PRIVATE KEY-----\nshop-private-key\n-----END PRIVATE KEY-----\n";
+const TEAM_A = { organization: "organization", project: "shop", stack: "prod" };
+const TEAM_B = { organization: "organization", project: "admin", stack: "prod" };
+
+function awsParameters() {
+    return {
+        subnetIds: ["subnet-a", "subnet-b"], vpcId: "vpc-1", rulesQuota: 100,
+        namespaces: { infra: { slot: 0 }, "team-a": { slot: 2, rules: 10, stack: "shop/prod" }, "team-b": { slot: 4, rules: 10, stack: "organization/admin/prod" } },
+    };
+}
+
+const LISTENERS = [
+    { name: "http", port: 80, protocol: "HTTP" as const },
+    { name: "https", port: 443, protocol: "HTTPS" as const, tls: { certificateRefs: [{ name: OPERATOR_CERT }] } },
+];
+const ALLOWED_LISTENERS = { namespaces: { from: "All" as const } };
+
+interface RouteData { namespace: string; name: string; hostnames?: string[]; listenerSet?: string; rules: { path: string; type?: "Exact" | "PathPrefix"; service: string }[] }
+interface ServiceData { namespace: string; name: string; address: string }
+
+// The operator's routes: any host, and its own host www.example.com.
+const OPERATOR_ROUTES: RouteData[] = [
+    { namespace: "infra", name: "fallback", rules: [{ path: "/", service: "default-backend" }] },
+    { namespace: "infra", name: "www", hostnames: ["www.example.com"], rules: [{ path: "/", service: "www" }, { path: "/shop", service: "www" }] },
+];
+const OPERATOR_SERVICES: ServiceData[] = [{ namespace: "infra", name: "default-backend", address: "10.0.0.2" }, { namespace: "infra", name: "www", address: "10.0.0.3" }];
+
+// Team a: shop.example.com on both ports, HTTPS with PEM material it supplies.
+const SHOP: ListenerSetSpec = {
+    name: "shop", namespace: "team-a", parentRef: { name: "edge", namespace: "infra" },
+    listeners: [
+        { name: "secure", port: 443, protocol: "HTTPS", hostname: "shop.example.com", tls: { certificateRefs: [{ name: "shop-tls" }] } },
+        { name: "plain", port: 80, protocol: "HTTP", hostname: "shop.example.com" },
+    ],
+};
+const TEAM_A_ROUTES: RouteData[] = [{ namespace: "team-a", name: "shop", listenerSet: "shop", rules: [{ path: "/", service: "storefront" }, { path: "/cart", service: "cart" }] }];
+const TEAM_A_SERVICES: ServiceData[] = [{ namespace: "team-a", name: "storefront", address: "10.1.0.1" }, { namespace: "team-a", name: "cart", address: "10.1.0.2" }];
+
+// Team b: admin.example.com on HTTPS with an ACM ARN, no "/" rule: its other paths answer 404, not the operator's fallback.
+const ADMIN: ListenerSetSpec = {
+    name: "admin", namespace: "team-b", parentRef: { name: "edge", namespace: "infra" },
+    listeners: [{ name: "console", port: 443, protocol: "HTTPS", hostname: "admin.example.com", tls: { certificateRefs: [{ name: ADMIN_CERT }] } }],
+};
+const TEAM_B_ROUTES: RouteData[] = [{ namespace: "team-b", name: "admin", listenerSet: "admin", rules: [{ path: "/admin", service: "admin" }, { path: "/status", type: "Exact", service: "admin" }] }];
+const TEAM_B_SERVICES: ServiceData[] = [{ namespace: "team-b", name: "admin", address: "10.2.0.1" }];
+
+/** How the engine marks a secret value (Pulumi's rpc secret signature), as the mocks record inputs. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d", SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+const plain = (v: unknown) => typeof v === "object" && v !== null && SECRET_SIG in v ? (v as unknown as { value: unknown }).value : v;
+
+const serviceSpec = (s: ServiceData): ServiceSpec => ({ name: s.name, namespace: s.namespace, ports: [{ port: 8080 }], endpoints: [{ address: s.address }] });
+const ruleSpecs = (r: RouteData) => r.rules.map(x => ({ matches: [{ path: { type: x.type ?? "PathPrefix" as const, value: x.path } }], backendRefs: [{ name: x.service, port: 8080 }] }));
+
+function declareServices(list: ServiceData[]): void {
+    for (const s of list) new Service(s.name, { namespace: s.namespace, port: 8080, endpoints: [{ address: s.address }] });
+}
+
+async function infrastructureStack(parameters: Record<string, unknown> = awsParameters()) {
+    return runProgram(() => ({ gatewayClass: { ...CLASS, parameters: { aws: parameters } } }));
+}
+
+async function operatorStack(gatewayClass: { name: string; controllerName: string; parameters: GatewayClassParameters }) {
+    return runProgram(() => {
+        const gateway = new Gateway("edge", { gatewayClass, namespace: "infra", listeners: LISTENERS, allowedListeners: ALLOWED_LISTENERS });
+        declareServices(OPERATOR_SERVICES);
+        for (const r of OPERATOR_ROUTES) {
+            new HTTPRoute(r.name, { namespace: r.namespace, parentRefs: [{ gateway }], ...(r.hostnames ? { hostnames: r.hostnames } : {}), rules: ruleSpecs(r) });
+        }
+        return { reference: gateway.reference };
+    });
+}
+
+/** A team's stack, run as `stack`: its ListenerSet on the reference, its Services and its routes on the ListenerSet. */
+async function teamStack(stack: typeof TEAM_A, reference: GatewayReference, ls: ListenerSetSpec, routes: RouteData[], services: ServiceData[],
+    certificates?: Record<string, { certificate: string; privateKey: string }>) {
+    setupMocks(stack);
+    try {
+        return await runProgram(() => {
+            const listenerSet = new ListenerSet(ls.name, {
+                namespace: ls.namespace, gateway: reference, listeners: ls.listeners,
+                ...(certificates ? { certificates: Object.fromEntries(Object.entries(certificates).map(([k, v]) => [k, { certificate: v.certificate, privateKey: pulumi.secret(v.privateKey) }])) } : {}),
+            });
+            declareServices(services);
+            const made = routes.map(r => new HTTPRoute(r.name, { namespace: r.namespace, parentRefs: [{ listenerSet }], rules: ruleSpecs(r) }));
+            return { listenerSet: listenerSet.status, statuses: made.map(r => r.status), realized: pulumi.output(listenerSet.realized.then(rs => rs.length)) };
+        });
+    } finally {
+        setupMocks();
+    }
+}
+
+function unionPlan() {
+    const routes: HTTPRouteSpec[] = [...OPERATOR_ROUTES, ...TEAM_A_ROUTES, ...TEAM_B_ROUTES].map(r => ({
+        name: r.name, namespace: r.namespace, parentRefs: [r.listenerSet ? { kind: "ListenerSet", name: r.listenerSet } : { name: "edge", namespace: "infra" }],
+        ...(r.hostnames ? { hostnames: r.hostnames } : {}), rules: ruleSpecs(r),
+    }));
+    return compile({
+        gatewayClasses: [CLASS],
+        gateways: [{ name: "edge", namespace: "infra", gatewayClassName: CLASS.name, listeners: LISTENERS, allowedListeners: ALLOWED_LISTENERS }],
+        listenerSets: [SHOP, ADMIN], routes, services: [...OPERATOR_SERVICES, ...TEAM_A_SERVICES, ...TEAM_B_SERVICES].map(serviceSpec),
+    });
+}
+
+const HOSTS = ["shop.example.com", "admin.example.com", "www.example.com", "other.example.org"];
+const PATHS = ["/", "/cart", "/cart/x", "/admin", "/admin/users", "/status", "/status/x", "/shop", "/other"];
+
+async function threeStacks() {
+    const infrastructure = await infrastructureStack();
+    const operator = await operatorStack(infrastructure.outputs.gatewayClass);
+    const reference = operator.outputs.reference as GatewayReference;
+    const teamA = await teamStack(TEAM_A, reference, SHOP, TEAM_A_ROUTES, TEAM_A_SERVICES, { "shop-tls": { certificate: SHOP_PEM, privateKey: SHOP_KEY } });
+    const teamB = await teamStack(TEAM_B, reference, ADMIN, TEAM_B_ROUTES, TEAM_B_SERVICES);
+    return { operator, reference, teamA, teamB };
+}
+
+describe("aws: a team's ListenerSet on the operator's ALB, from the team's stack (mocks)", () => {
+    it("certificates ride on the operator's listener, routes become the team's rules, and together they route as simulate: team hosts to team backends, the operator's hosts untouched", async () => {
+        const { operator, reference, teamA, teamB } = await threeStacks();
+        const shared = reference.attachments!.aws as { listeners: Record<string, { arn: string }> };
+        const types = (rs: RecordedResource[]) => [...new Set(rs.filter(r => r.custom).map(r => r.type))].sort();
+        // Team a: its PEM imported into ACM (leaf and chain apart), a listener certificate on the operator's 443 listener.
+        assert.deepEqual(types(teamA.resources), [ACM_CERTIFICATE, "aws:lb/listenerCertificate:ListenerCertificate", RULE, TG, "aws:lb/targetGroupAttachment:TargetGroupAttachment"].sort());
+        const acm = teamA.resources.filter(r => r.type === ACM_CERTIFICATE);
+        assert.equal(acm.length, 1);
+        assert.equal(plain(acm[0].inputs.certificateBody), "-----BEGIN CERTIFICATE-----\nMIIshopleaf\n-----END CERTIFICATE-----");
+        assert.equal(plain(acm[0].inputs.certificateChain), "-----BEGIN CERTIFICATE-----\nMIIshopchain\n-----END CERTIFICATE-----");
+        // The private key reaches the provider as a secret (the engine's secret signature), never as plain text.
+        assert.deepEqual(acm[0].inputs.privateKey, { [SECRET_SIG]: SECRET_VALUE, value: SHOP_KEY });
+        assert.ok(!JSON.stringify(teamA.outputs).includes("shop-private-key"));
+        const [shopCert] = teamA.resources.filter(r => r.type === LISTENER_CERTIFICATE);
+        assert.deepEqual([shopCert.inputs.listenerArn, shopCert.inputs.certificateArn], [shared.listeners["443"].arn, arnOf(acm[0])]);
+        // Team b: its ARN as it is; no ACM certificate.
+        const bCerts = teamB.resources.filter(r => r.type === LISTENER_CERTIFICATE);
+        assert.deepEqual(bCerts.map(r => [r.inputs.listenerArn, r.inputs.certificateArn]), [[shared.listeners["443"].arn, ADMIN_CERT]]);
+        assert.ok(!teamB.resources.some(r => r.type === ACM_CERTIFICATE));
+        // Neither team creates a load balancer or listener; the operator creates no team rule.
+        for (const team of [teamA, teamB]) assert.ok(!team.resources.some(r => r.type === LISTENER_TYPE || r.type === "aws:lb/loadBalancer:LoadBalancer"));
+        for (const r of operator.resources.filter(x => x.type === RULE)) assert.match((r.inputs.tags as Record<string, string>)["gatewaykit:rule"], /^(infra\/|isolate:)/);
+        for (const s of [teamA.outputs.listenerSet, teamB.outputs.listenerSet]) assert.deepEqual(s.conditions.map(c => [c.type, c.status]), [["Accepted", "True"], ["Programmed", "True"]]);
+        for (const s of [...teamA.outputs.statuses, ...teamB.outputs.statuses]) {
+            assert.deepEqual(s.parents.map(p => [p.parentRef.kind, p.conditions[0].status]), [["ListenerSet", "True"]], s.route);
+        }
+
+        const alb = albOf([operator.resources, teamA.resources, teamB.resources]);
+        for (const l of alb.listeners) {
+            const priorities = l.rules.map(r => r.priority);
+            assert.equal(new Set(priorities).size, priorities.length, `duplicate priorities on port ${l.port}: ${priorities}`);
+        }
+        const https = alb.listeners.find(l => l.port === 443)!;
+        assert.deepEqual([...https.certificateArns].sort(), [OPERATOR_CERT, ADMIN_CERT, arnOf(acm[0])].sort());
+        // Isolation of the teams' hostnames (the operator's listeners have none): shop on 80 and 443, admin on 443.
+        assert.equal(alb.listeners.flatMap(l => l.rules).filter(r => !r.source).length, 3);
+
+        const plan = unionPlan();
+        let teamServed = 0, isolated = 0;
+        for (const [scheme, port] of [["http", 80], ["https", 443]] as const) {
+            for (const host of HOSTS) {
+                for (const path of PATHS) {
+                    const req = { scheme, port, host, path };
+                    const sim = simulate(plan, req);
+                    const ev = evaluateAlb(alb, req);
+                    const where = `${scheme}://${host}${path}`;
+                    assert.equal(ev.rule?.source?.ruleId, sim.matched?.ruleId, where);
+                    assert.deepEqual(ev.outcomes.map(o => [o.status, o.targetGroup?.service]), sim.outcomes.map(o => [o.status, o.backend?.service]), where);
+                    const service = sim.outcomes[0]?.backend?.service ?? "";
+                    if (host === "shop.example.com" || (host === "admin.example.com" && port === 443)) {
+                        // A team's host, on a port its ListenerSet listens on, never reaches the operator's backends.
+                        assert.ok(!service.startsWith("infra/"), `${where} reached ${service}`);
+                        if (sim.status === 200) teamServed++;
+                        if (sim.status === 404) isolated++;
+                    } else if (host !== "admin.example.com") {
+                        // The operator's hosts: only the operator's backends.
+                        assert.ok(sim.status !== 200 || service.startsWith("infra/"), `${where} reached ${service}`);
+                    }
+                }
+            }
+        }
+        assert.ok(teamServed >= 20, `team hosts served ${teamServed}`);
+        // admin.example.com paths team b has no rule for: 404 by its isolation rule, not the operator's any-host fallback.
+        assert.equal(isolated, 6);
+        assert.equal(evaluateAlb(alb, { scheme: "https", port: 443, host: "admin.example.com", path: "/other" }).status, 404);
+        assert.equal(evaluateAlb(alb, { scheme: "https", port: 443, host: "www.example.com", path: "/shop" }).outcomes[0].targetGroup?.service, "infra/www");
+    });
+
+    it("the private key stays secret: the ListenerSet's certificates and the ACM import's key are secret outputs", async () => {
+        setupMocks(TEAM_A);
+        try {
+            const infrastructure = await infrastructureStack();
+            setupMocks();
+            const operator = await operatorStack(infrastructure.outputs.gatewayClass);
+            setupMocks(TEAM_A);
+            let secret: boolean | undefined;
+            await runProgram(async () => {
+                const ls = new ListenerSet("shop", { namespace: "team-a", gateway: operator.outputs.reference as GatewayReference, listeners: SHOP.listeners, certificates: { "shop-tls": { certificate: SHOP_PEM, privateKey: SHOP_KEY } } });
+                secret = await pulumi.isSecret(ls.certificates!);
+                const resources = await ls.realized;
+                const acm = resources.find(r => (r as { privateKey?: unknown }).privateKey !== undefined) as unknown as { privateKey: pulumi.Output<string> };
+                assert.ok(acm, "an ACM certificate");
+                assert.equal(await pulumi.isSecret(acm.privateKey), true);
+            });
+            assert.equal(secret, true);
+        } finally {
+            setupMocks();
+        }
+    });
+
+    it("a port the operator's ALB has no listener on is refused, saying which port and what to add to the operator's Gateway; nothing is created", async () => {
+        const infrastructure = await infrastructureStack();
+        const operator = await operatorStack(infrastructure.outputs.gatewayClass);
+        const onNewPort: ListenerSetSpec = { ...SHOP, listeners: [{ name: "alt", port: 8443, protocol: "HTTPS", hostname: "shop.example.com", tls: { certificateRefs: [{ name: ADMIN_CERT }] } }] };
+        let recorded: RecordedResource[] = [];
+        const failure = await failureOf(teamStack(TEAM_A, operator.outputs.reference as GatewayReference, onNewPort, [], []).then(r => { recorded = r.resources; }));
+        assert.match(failure.message, /ListenerSet team-a\/shop: the aws adapter refuses it on Gateway infra\/edge: listener alt: Gateway infra\/edge has no ALB listener on port 8443, and a new port is a new ALB listener, which only the operator's stack creates: ask the operator to add a listener on port 8443 to the Gateway's spec.listeners \(e.g. \{ name: "https-8443", port: 8443, protocol: "HTTPS", tls: .*\}\) and run the operator's `up`, or use a port the Gateway has \(80 HTTP, 443 HTTPS\)/);
+        assert.deepEqual(recorded, []);
+        assert.deepEqual(recordedResources().filter(r => r.custom), []);
+    });
+
+    it("a team's ListenerSet in a namespace another stack owns, or whose certificate resolves to nothing, is refused before anything is created", async () => {
+        const infrastructure = await infrastructureStack();
+        const operator = await operatorStack(infrastructure.outputs.gatewayClass);
+        const reference = operator.outputs.reference as GatewayReference;
+        const owned = await failureOf(teamStack(TEAM_B, reference, SHOP, [], [], { "shop-tls": { certificate: SHOP_PEM, privateKey: SHOP_KEY } }));
+        assert.match(owned.message, /namespace team-a belongs to stack shop\/prod on this shared ALB .* and this is organization\/admin\/prod \(ListenerSet team-a\/shop\): declare namespace team-a's routes and ListenerSets in shop\/prod/);
+        assert.deepEqual(recordedResources().filter(r => r.custom), []);
+        const noCert = await failureOf(teamStack(TEAM_A, reference, SHOP, [], []));
+        assert.match(noCert.message, /listener secure spec.listeners\[\].tls.certificateRefs\[0\]: "shop-tls" is neither an ACM certificate ARN, nor a key of the ListenerSet's parameters.aws.certificateArns, nor a certificate it supplies/);
+        assert.deepEqual(recordedResources().filter(r => r.custom), []);
+        // A namespace the operator gives no slot.
+        const stray: ListenerSetSpec = { ...ADMIN, name: "stray", namespace: "team-c" };
+        const noSlot = await failureOf(teamStack({ ...TEAM_B, project: "c" }, reference, stray, [], []));
+        assert.match(noSlot.message, /Gateway infra\/edge gives namespace team-c no slot on its shared ALB: ask its operator to set GatewayClass parameters.aws.namespaces.team-c = \{ slot, rules, stack \}/);
+    });
+
+    it("a team's new route on its ListenerSet keeps its other rules' numbers, and its isolation rules count against its namespace's budget", async () => {
+        const { teamA, reference } = await threeStacks();
+        const rules = (rs: RecordedResource[]) => new Map(rs.filter(r => r.type === RULE).map(r => [r.name, r.inputs.priority]));
+        // Team a adds a route on its ListenerSet: its existing rules keep their numbers.
+        const extra: RouteData = { namespace: "team-a", name: "search", listenerSet: "shop", rules: [{ path: "/search", service: "storefront" }] };
+        const teamA2 = await teamStack(TEAM_A, reference, SHOP, [...TEAM_A_ROUTES, extra], TEAM_A_SERVICES, { "shop-tls": { certificate: SHOP_PEM, privateKey: SHOP_KEY } });
+        const a1 = rules(teamA.resources), a2 = rules(teamA2.resources);
+        for (const [name, p] of a1) assert.equal(a2.get(name), p, name);
+        assert.equal(a2.size, a1.size + 2); // the new rule on ports 80 and 443
+        // Budget: team a's rules (routes' and isolation's) past 10 are refused, naming the budget.
+        const many: RouteData = { namespace: "team-a", name: "many", listenerSet: "shop", rules: ["/a", "/b", "/c"].map(path => ({ path, service: "storefront" })) };
+        const over = await failureOf(teamStack(TEAM_A, reference, SHOP, [...TEAM_A_ROUTES, many], TEAM_A_SERVICES, { "shop-tls": { certificate: SHOP_PEM, privateKey: SHOP_KEY } }));
+        assert.match(over.message, /namespace team-a needs 12 ALB listener rules, over its budget of 10/);
+    });
+});
