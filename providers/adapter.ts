@@ -23,6 +23,11 @@ export interface ModelContext {
     parameters: Record<string, unknown>;
     /** The specs the plan was compiled from (components/compileInput.ts). */
     input: GatewayInput;
+    /**
+     * Keys ("namespace/name") of the certificateRefs whose PEM material the program supplies (the
+     * Gateway's certificates, its ListenerSets', imported ListenerSets'): for data planes that upload it (gcp).
+     */
+    certificateKeys?: string[];
 }
 
 /** An adapter's vendor model of one plan: built once, before anything is created. */

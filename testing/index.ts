@@ -48,7 +48,9 @@ const recordingMocks: pulumi.runtime.Mocks = {
         // AWS resources get the ARN AWS would assign (named after the resource), so what links
         // resources by ARN (a listener rule to its listener and target groups) stays checkable.
         const arn = args.custom && args.type.startsWith("aws:") && args.inputs.arn === undefined ? { arn: `arn:aws:mock:${args.type}:${args.name}` } : {};
-        return { id: args.custom ? `${args.name}-id` : undefined, state: { ...args.inputs, ...arn } };
+        // GCP resources likewise get a self link (what one resource names another by, e.g. a proxy its SSL certificates).
+        const selfLink = args.custom && args.type.startsWith("gcp:") && args.inputs.selfLink === undefined ? { selfLink: `mock:${args.type}:${args.name}` } : {};
+        return { id: args.custom ? `${args.name}-id` : undefined, state: { ...args.inputs, ...arn, ...selfLink } };
     },
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
         return args.inputs;

@@ -7,7 +7,7 @@
 import { FEATURES, Feature } from "../../routing/features";
 import { Adapter } from "../adapter";
 import { buildDataPlane } from "./model/dataplane";
-import { namingScope, realizeGcp } from "./realize";
+import { checkGcpListenerSet, namingScope, realizeGcp } from "./realize";
 
 export type { GcpClassParameters, GcpLimits, GcpServiceRealization, GcpHealthCheckParameters } from "./parameters";
 export { GCP_LIMITS } from "./parameters";
@@ -33,9 +33,11 @@ export const gcpAdapter: Adapter = {
     missingReasons: { GRPCRouteRegexMethodMatching: "a method without a service, or a RegularExpression method match, is a regex path match, and the global LB has no regular-expression path match; give the service with the method", ListenerSetNewPort: NEW_PORT_REASON },
     // Backends per rule: the Gateway API's own cap (16) is below anything GCP documents.
     limits: {},
-    model: (plan, { parameters }) => {
-        const model = buildDataPlane(plan, parameters, { scope: namingScope() });
+    model: (plan, { parameters, certificateKeys }) => {
+        const model = buildDataPlane(plan, parameters, { scope: namingScope(), ...(certificateKeys ? { certificateKeys } : {}) });
         return { problems: model.problems, model };
     },
     realize: realizeGcp,
+    // A team's ListenerSet: checked in its own stack, then published (publishRoutes) for the operator's Gateway to import.
+    realizeListenerSet: checkGcpListenerSet,
 };
