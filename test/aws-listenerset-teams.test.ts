@@ -8,15 +8,19 @@
 // both ListenerSets and every route compiled together.
 
 import { strict as assert } from "assert";
+import fc from "fast-check";
 import * as pulumi from "@pulumi/pulumi";
 import { Gateway, GatewayReference, HTTPRoute, ListenerSet, Service } from "../components";
 import type { GatewayClassParameters } from "../components/gatewayClass";
 import { evaluateAlb } from "../providers/aws/evaluate";
+import { AlbModel, buildAlbModel } from "../providers/aws/model";
 import { compile } from "../routing/compile";
-import { HTTPRouteSpec, ListenerSetSpec, ServiceSpec } from "../routing/types";
+import { CompileInput, RoutingPlan } from "../routing/plan";
+import { HTTPRouteRule, HTTPRouteSpec, ListenerSetSpec, ServiceSpec } from "../routing/types";
 import { simulate } from "../routing/simulate";
 import { RecordedResource, failureOf, recordedResources, runProgram, setupMocks } from "../testing";
 import { ACM_CERTIFICATE, LISTENER_CERTIFICATE, LISTENER_TYPE, RULE, TG, albOf, arnOf } from "./aws-recorded";
+import { CLASS as GEN_CLASS, LISTENER_SETS, compareWithSimulate, requestOf, rule } from "./aws-generators";
 
 setupMocks();
 
@@ -270,5 +274,129 @@ describe("aws: a team's ListenerSet on the operator's ALB, from the team's stack
         const many: RouteData = { namespace: "team-a", name: "many", listenerSet: "shop", rules: ["/a", "/b", "/c"].map(path => ({ path, service: "storefront" })) };
         const over = await failureOf(teamStack(TEAM_A, reference, SHOP, [...TEAM_A_ROUTES, many], TEAM_A_SERVICES, { "shop-tls": { certificate: SHOP_PEM, privateKey: SHOP_KEY } }));
         assert.match(over.message, /namespace team-a needs 12 ALB listener rules, over its budget of 10/);
+    });
+});
+
+// ---------------------------------------------------------------- generated: many stacks' ListenerSets and routes
+
+const GEN_NAMESPACES = { ops: { slot: 0 }, "team-a": { slot: 2, rules: 400 }, "team-b": { slot: 4, rules: 400 } };
+const GEN_PARAMS = { subnetIds: ["subnet-a", "subnet-b"], vpcId: "vpc-1", rulesQuota: 2000, namespaces: GEN_NAMESPACES };
+const GEN_SERVICES: ServiceSpec[] = ["ops", "team-a", "team-b"].flatMap(namespace => ["s1", "s2", "s3"].map((name, i) => ({
+    name, namespace, ports: [{ port: 8080 }], endpoints: [{ address: `10.${namespace.length}.0.${i + 1}` }],
+})));
+/** Each team's ListenerSet hostnames (its own, as the README's caveat asks), and the operator's route hostnames. */
+const TEAM_HOSTNAMES: Record<string, string[]> = { "team-a": ["shop.example.com", "*.shop.example.com"], "team-b": ["admin.example.com"] };
+const OPERATOR_HOSTNAMES = ["a.example.com", "b.example.com", "*.example.com"];
+const ROUTE_HOSTNAMES: Record<string, string[]> = { "team-a": ["shop.example.com", "x.shop.example.com", "*.shop.example.com"], "team-b": ["admin.example.com"] };
+
+interface GenTeam { listeners: string[]; routes: { name: string; onListenerSet: boolean; hostnames: string[]; rules: HTTPRouteRule[] }[] }
+interface GenSet { listeners: number; operator: { name: string; hostnames: string[]; rules: HTTPRouteRule[] }[]; teams: Record<string, GenTeam> }
+
+const teamGen = (ns: string): fc.Arbitrary<GenTeam> => fc.record({
+    listeners: fc.subarray(TEAM_HOSTNAMES[ns], { minLength: 1 }),
+    routes: fc.uniqueArray(fc.record({
+        name: fc.constantFrom("r1", "r2", "r3"),
+        onListenerSet: fc.boolean(),
+        hostnames: fc.subarray(ROUTE_HOSTNAMES[ns], { maxLength: Math.min(2, ROUTE_HOSTNAMES[ns].length) }),
+        rules: fc.array(rule, { minLength: 1, maxLength: 3 }),
+    }), { minLength: 1, maxLength: 3, selector: r => r.name }),
+});
+const genSet: fc.Arbitrary<GenSet> = fc.record({
+    listeners: fc.integer({ min: 0, max: LISTENER_SETS.length - 1 }),
+    operator: fc.uniqueArray(fc.record({ name: fc.constantFrom("o1", "o2", "o3"), hostnames: fc.subarray(OPERATOR_HOSTNAMES, { maxLength: 2 }), rules: fc.array(rule, { minLength: 1, maxLength: 2 }) }),
+        { maxLength: 3, selector: r => r.name }),
+    teams: fc.record({ "team-a": teamGen("team-a"), "team-b": teamGen("team-b") }),
+});
+
+function genListenerSet(ns: string, team: GenTeam, port: number): ListenerSetSpec {
+    return { name: "ls", namespace: ns, parentRef: { name: "gw", namespace: "ops" }, listeners: team.listeners.map((hostname, i) => ({ name: `l${i}`, port, protocol: "HTTP" as const, hostname })) };
+}
+
+/** The compile input of the operator's stack (`teams` empty), of one team's stack, or of all together (simulate's view). */
+function genInput(set: GenSet, teams: string[], withOperator: boolean): CompileInput {
+    const listeners = LISTENER_SETS[set.listeners];
+    const port = listeners[0].port;
+    const routes: HTTPRouteSpec[] = [
+        ...(withOperator ? set.operator.map(r => ({ name: r.name, namespace: "ops", parentRefs: [{ name: "gw", namespace: "ops" }], ...(r.hostnames.length ? { hostnames: r.hostnames } : {}), rules: r.rules })) : []),
+        ...teams.flatMap(ns => set.teams[ns].routes.map(r => ({
+            name: r.name, namespace: ns, parentRefs: [r.onListenerSet ? { kind: "ListenerSet", name: "ls" } : { name: "gw", namespace: "ops" }],
+            ...(r.hostnames.length ? { hostnames: r.hostnames } : {}), rules: r.rules,
+        }))),
+    ];
+    return {
+        gatewayClasses: [GEN_CLASS],
+        gateways: [{ name: "gw", namespace: "ops", gatewayClassName: GEN_CLASS.name, listeners, allowedListeners: { namespaces: { from: "All" } } }],
+        listenerSets: teams.map(ns => genListenerSet(ns, set.teams[ns], port)), services: GEN_SERVICES, routes,
+    };
+}
+
+const genRequest = fc.record({
+    // The teams' hosts twice as often: most of what is compared is theirs.
+    host: fc.constantFrom("shop.example.com", "x.shop.example.com", "y.shop.example.com", "admin.example.com", "shop.example.com", "x.shop.example.com", "admin.example.com",
+        "a.example.com", "b.example.com", "c.example.com", "other.org"),
+    withPort: fc.boolean(),
+    path: fc.constantFrom("/", "/a", "/a/", "/a/b", "/a/bc", "/ab", "/b", "/b/c", "/a/b/c/d"),
+    method: fc.constantFrom("GET", "POST"),
+    xa: fc.constantFrom(undefined, "v1", "v2"),
+    xb: fc.constantFrom(undefined, "v1"),
+    q: fc.constantFrom(undefined, "1", "2"),
+});
+
+describe("aws: teams' ListenerSets on one ALB, generated (each stack built alone, the union against simulate)", () => {
+    it("the operator's rules and each team's ListenerSet isolation and route rules, each stack built alone, route as simulate of everything together, with unique priorities", function () {
+        this.timeout(120000);
+        let runs = 0, compared = 0, invalid = 0, refused = 0, isolations = 0, onListenerSets = 0, teamServed = 0;
+        fc.assert(fc.property(genSet, fc.array(genRequest, { minLength: 20, maxLength: 20 }), (set, requests) => {
+            runs++;
+            let union: RoutingPlan, ops: RoutingPlan;
+            const teamPlans = new Map<string, RoutingPlan>();
+            try {
+                union = compile(genInput(set, ["team-a", "team-b"], true));
+                ops = compile(genInput(set, [], true));
+                for (const ns of ["team-a", "team-b"]) teamPlans.set(ns, compile(genInput(set, [ns], false)));
+            } catch {
+                invalid++; // a generated rule the CRD rules refuse
+                return;
+            }
+            const operator = buildAlbModel(ops.gateways[0], GEN_PARAMS);
+            const teams = [...teamPlans].map(([, plan]) => buildAlbModel(plan.gateways[0], { subnetIds: GEN_PARAMS.subnetIds, vpcId: GEN_PARAMS.vpcId }, { team: { namespaces: GEN_NAMESPACES } }));
+            const problems = [operator, ...teams].flatMap(b => b.problems);
+            if (problems.length > 0) {
+                for (const p of problems) assert.match(p, /needs \d+ ALB condition values, over ALB's 5 per rule|rules of namespace [a-z-]+ share one precedence class on this shared listener/);
+                refused++;
+                return;
+            }
+            const combined: AlbModel = {
+                ...operator.model,
+                listeners: operator.model.listeners.map(l => ({
+                    ...l, rules: [...l.rules, ...teams.flatMap(t => t.model.listeners.find(x => x.port === l.port)?.rules ?? [])].sort((a, b) => a.priority - b.priority),
+                })),
+                targetGroups: [...operator.model.targetGroups, ...teams.flatMap(t => t.model.targetGroups)],
+            };
+            for (const l of combined.listeners) {
+                const seen = new Set<number>();
+                for (const r of l.rules) {
+                    assert.ok(!seen.has(r.priority), `port ${l.port}: priority ${r.priority} twice`);
+                    seen.add(r.priority);
+                }
+            }
+            isolations += teams.flatMap(t => t.model.listeners.flatMap(l => l.rules.filter(r => r.owner !== undefined))).length;
+            const port = LISTENER_SETS[set.listeners][0].port;
+            for (const r of requests) {
+                const req = requestOf(r, port);
+                const mismatch = compareWithSimulate(union, combined, req);
+                assert.strictEqual(mismatch, undefined, mismatch);
+                const sim = simulate(union, req);
+                if (sim.listener?.includes("/ls/")) {
+                    onListenerSets++;
+                    if (sim.status === 200) teamServed++;
+                }
+                compared++;
+            }
+        }), { numRuns: 400, seed: 1618 });
+        const summary = `${runs} sets: ${compared} requests compared, ${invalid} invalid, ${refused} refused; ${isolations} team isolation rules; ${onListenerSets} requests reached a team's ListenerSet listener, ${teamServed} of them served`;
+        if (process.env.GATEWAYKIT_VERBOSE) console.log(summary);
+        assert.ok(compared > 4000, summary);
+        assert.ok(isolations > 300 && onListenerSets > 1500 && teamServed > 100, summary);
     });
 });
