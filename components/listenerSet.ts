@@ -11,7 +11,7 @@
 // home, which the gateway re-checks against its current listeners before serving it).
 
 import * as pulumi from "@pulumi/pulumi";
-import { ListenerSetStatus } from "../routing/plan";
+import { GatewayPlan, ListenerSetStatus } from "../routing/plan";
 import { ListenerSetSpec, ServiceSpec } from "../routing/types";
 import { programPlanOn } from "./route";
 import { compileGateway } from "../routing/compile";
@@ -150,7 +150,13 @@ export class ListenerSet extends pulumi.ComponentResource {
         // What the rules of this program on that gateway are numbered from (aws): its routes and ListenerSets together.
         await new Promise(resolve => setImmediate(resolve));
         const services = await resolveOutput(pulumi.all(declarations().services.map(s => s.spec)));
-        const programPlan = services.known ? await programPlanOn(ref, services.value as ServiceSpec[]) : undefined;
+        let programPlan: GatewayPlan | undefined;
+        try {
+            // In a preview with Services not yet known, the plan waits for the update (the adapter says so).
+            programPlan = services.known ? await programPlanOn(ref, services.value as ServiceSpec[]) : undefined;
+        } catch {
+            programPlan = undefined; // the program's routes on this gateway do not compile together: reported on them
+        }
         const resources = adapter.realizeListenerSet({
             parent: this, gateway: gatewayLabel, spec, status, input, shared: declarations().adapterState,
             parameters: ((resolved.value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>,

@@ -234,6 +234,29 @@ describe("aws: a team's ListenerSet on the operator's ALB, from the team's stack
         }
     });
 
+    it("a team's preview registers the resources its update creates (certificates, listener certificates, rules)", async () => {
+        const infrastructure = await infrastructureStack();
+        const operator = await operatorStack(infrastructure.outputs.gatewayClass);
+        const reference = operator.outputs.reference as GatewayReference;
+        const certificates = { "shop-tls": { certificate: SHOP_PEM, privateKey: SHOP_KEY } };
+        const names = (rs: RecordedResource[]) => rs.filter(r => r.custom).map(r => `${r.type} ${r.name}`).sort();
+        const update = await teamStack(TEAM_A, reference, SHOP, TEAM_A_ROUTES, TEAM_A_SERVICES, certificates);
+        setupMocks({ ...TEAM_A, preview: true });
+        let preview: RecordedResource[];
+        try {
+            preview = (await runProgram(() => {
+                const listenerSet = new ListenerSet(SHOP.name, { namespace: SHOP.namespace, gateway: reference, listeners: SHOP.listeners, certificates });
+                declareServices(TEAM_A_SERVICES);
+                for (const r of TEAM_A_ROUTES) new HTTPRoute(r.name, { namespace: r.namespace, parentRefs: [{ listenerSet }], rules: ruleSpecs(r) });
+                return { realized: pulumi.output(listenerSet.realized.then(rs => rs.length)) };
+            })).resources;
+        } finally {
+            setupMocks();
+        }
+        assert.deepEqual(names(preview), names(update.resources));
+        assert.ok(names(preview).length >= 9, names(preview).join("\n"));
+    });
+
     it("a port the operator's ALB has no listener on is refused, saying which port and what to add to the operator's Gateway; nothing is created", async () => {
         const infrastructure = await infrastructureStack();
         const operator = await operatorStack(infrastructure.outputs.gatewayClass);

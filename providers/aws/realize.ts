@@ -259,6 +259,8 @@ export function realizeAlbListenerSet(ctx: ListenerSetRealizeContext): pulumi.Re
         }
     } else if (build) {
         void pulumi.log.info(`${who}: its listeners' isolation rules wait until this stack's rules on Gateway ${ctx.gateway} are accepted (see its routes' errors)`, ctx.parent);
+    } else {
+        void pulumi.log.info(`${who}: its listeners' isolation rules are numbered once this program's routes and Services are known (during update)`, ctx.parent);
     }
     return resources;
 }
