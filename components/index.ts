@@ -11,4 +11,4 @@ export type { HTTPRouteArgs, HTTPRouteParentRefArgs, HTTPRouteRuleArgs, HTTPBack
 export { GRPCRoute } from "./grpcRoute";
 export type { GRPCRouteArgs, GRPCRouteParentRefArgs, GRPCRouteRuleArgs, GRPCBackendRefArgs } from "./grpcRoute";
 export { publishRoutes } from "./importedRoutes";
-export type { PublishedRoutes, ImportedRoutesArgs } from "./importedRoutes";
+export type { PublishedRoutes, PublishedListenerSet, ImportedRoutesArgs } from "./importedRoutes";
