@@ -16,7 +16,7 @@ import { evaluateAlb } from "../providers/aws/evaluate";
 import { AlbModel, buildAlbModel } from "../providers/aws/model";
 import { compile } from "../routing/compile";
 import { CompileInput, RoutingPlan } from "../routing/plan";
-import { HTTPRouteRule, HTTPRouteSpec, ListenerSetSpec, ServiceSpec } from "../routing/types";
+import { HTTPRouteRule, HTTPRouteSpec, Listener, ListenerSetSpec, ServiceSpec } from "../routing/types";
 import { simulate } from "../routing/simulate";
 import { RecordedResource, failureOf, recordedResources, runProgram, setupMocks } from "../testing";
 import { ACM_CERTIFICATE, LISTENER_CERTIFICATE, LISTENER_TYPE, RULE, TG, albOf, arnOf } from "./aws-recorded";
@@ -421,5 +421,43 @@ describe("aws: teams' ListenerSets on one ALB, generated (each stack built alone
         if (process.env.GATEWAYKIT_VERBOSE) console.log(summary);
         assert.ok(compared > 4000, summary);
         assert.ok(isolations > 300 && onListenerSets > 1500 && teamServed > 100, summary);
+    });
+
+    it("a team's wildcard hostname over a Gateway listener the operator does not isolate is refused; with a catch-all listener beside it, it routes as simulate", () => {
+        const input = (listeners: CompileInput["gateways"][0]["listeners"], teams: boolean, operator: boolean): CompileInput => ({
+            gatewayClasses: [GEN_CLASS],
+            gateways: [{ name: "gw", namespace: "ops", gatewayClassName: GEN_CLASS.name, listeners, allowedListeners: { namespaces: { from: "All" } } }],
+            listenerSets: teams ? [{ name: "ls", namespace: "team-b", parentRef: { name: "gw", namespace: "ops" }, listeners: [{ name: "wild", port: 80, protocol: "HTTP", hostname: "*.example.com" }] }] : [],
+            services: GEN_SERVICES,
+            routes: [
+                ...(operator ? [{ name: "o", namespace: "ops", parentRefs: [{ name: "gw", namespace: "ops", sectionName: "a" }], rules: [{ matches: [{ path: { type: "PathPrefix" as const, value: "/a" } }], backendRefs: [{ name: "s1", port: 8080 }] }] }] : []),
+                ...(teams ? [{ name: "t", namespace: "team-b", parentRefs: [{ kind: "ListenerSet", name: "ls" }], rules: [{ backendRefs: [{ name: "s2", port: 8080 }] }] }] : []),
+            ],
+        });
+        const alone: Listener[] = [{ name: "a", port: 80, protocol: "HTTP" as const, hostname: "a.example.com", allowedRoutes: { namespaces: { from: "All" as const } } }];
+        const team = (listeners: Listener[]) => buildAlbModel(compile(input(listeners, true, false)).gateways[0], { subnetIds: GEN_PARAMS.subnetIds, vpcId: GEN_PARAMS.vpcId }, { team: { namespaces: GEN_NAMESPACES } });
+        const refused = team(alone).problems;
+        assert.equal(refused.length, 1, refused.join("\n"));
+        assert.match(refused[0], /ListenerSet team-b\/ls listener wild: its hostname \*\.example\.com covers the Gateway's listener a \(a\.example\.com\) on port 80, which the operator's stack does not isolate .* ask the operator to add a listener without hostname on port 80 to the Gateway/);
+        // With a catch-all listener the operator isolates a.example.com, and the union routes as simulate.
+        const both: Listener[] = [...alone, { name: "any", port: 80, protocol: "HTTP" as const, allowedRoutes: { namespaces: { from: "All" as const } } }];
+        const teamBuild = team(both);
+        assert.deepEqual(teamBuild.problems, []);
+        const operator = buildAlbModel(compile(input(both, false, true)).gateways[0], GEN_PARAMS);
+        assert.deepEqual(operator.problems, []);
+        const combined: AlbModel = {
+            ...operator.model,
+            listeners: operator.model.listeners.map(l => ({ ...l, rules: [...l.rules, ...teamBuild.model.listeners.find(x => x.port === l.port)!.rules].sort((a, b) => a.priority - b.priority) })),
+            targetGroups: [...operator.model.targetGroups, ...teamBuild.model.targetGroups],
+        };
+        const union = compile(input(both, true, true));
+        for (const host of ["a.example.com", "b.example.com", "other.org"]) {
+            for (const path of ["/", "/a", "/a/x", "/b"]) {
+                const mismatch = compareWithSimulate(union, combined, { scheme: "http", port: 80, host, path });
+                assert.equal(mismatch, undefined, mismatch);
+            }
+        }
+        assert.equal(simulate(union, { port: 80, host: "a.example.com", path: "/b" }).status, 404);
+        assert.equal(simulate(union, { port: 80, host: "b.example.com", path: "/b" }).outcomes[0].backend?.service, "team-b/s2");
     });
 });

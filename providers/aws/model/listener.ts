@@ -10,6 +10,7 @@
 // certificates from the certificateRefs (ARNs, or names mapped by parameters.aws.certificateArns).
 
 import { ListenerPlan, PortPlan } from "../../../routing/plan";
+import { hostnameCovers } from "../../../routing/hostname";
 import { FixedResponse } from "./actions";
 import { HostHeader, caseCollisions } from "./conditions";
 import { BuildContext, planned } from "./context";
@@ -36,6 +37,8 @@ export function buildListener(ctx: BuildContext, port: PortPlan, protocol: "HTTP
         for (const l of ordered) addCertificates(ctx, alb, l);
         if (alb.certificateArns.length === 0) return undefined;
     }
+
+    if (ctx.team) ctx.problems.push(...uncoveredIsolation(ordered, port.port));
 
     // Each rule hostname's (precise name, wildcard or undefined) owner entry and its place in the port's host order.
     const owners = new Map(port.hosts.map((h, rank) => [h.pattern, { ...h, rank, serves: new Set(h.ruleIds) }] as const));
@@ -115,6 +118,32 @@ function isolationOwner(listenerSetNamespace: string, ruleNamespaces: Set<string
         if ((shares[ns]?.slot ?? -1) > (shares[owner]?.slot ?? -1)) owner = ns;
     }
     return owner;
+}
+
+/**
+ * A team's ListenerSet listener whose wildcard hostname covers a Gateway listener's hostname on the
+ * port that the operator's stack does not isolate (no less specific Gateway listener there, so in
+ * its view nothing shadows it): on the ALB this stack's rules for the wildcard would come after the
+ * operator's rules for that host and take the requests they leave, which the Gateway's listener owns
+ * (404). Refused, with the fix.
+ */
+function uncoveredIsolation(listeners: ListenerPlan[], port: number): string[] {
+    const problems: string[] = [];
+    const own = listeners.filter(l => !l.listenerSet);
+    for (const l of listeners) {
+        if (!l.listenerSet || l.hostname === undefined) continue;
+        for (const g of own) {
+            const host = g.hostname;
+            if (host === undefined || host === l.hostname || !hostnameCovers(l.hostname, host)) continue;
+            const isolated = own.some(o => o !== g && (o.hostname === undefined || (o.hostname !== host && hostnameCovers(o.hostname, host))));
+            if (isolated) continue;
+            problems.push(`ListenerSet ${l.listenerSet.namespace}/${l.listenerSet.name} listener ${l.listenerSet.sectionName}: its hostname ${l.hostname} covers the Gateway's listener ${g.name} ` +
+                `(${g.hostname}) on port ${port}, which the operator's stack does not isolate (no less specific Gateway listener on the port), so on the shared ALB this stack's rules ` +
+                `would take the requests for ${g.hostname} that the operator's rules leave; use a hostname that does not cover ${g.hostname}, or ask the operator to add a listener ` +
+                `without hostname on port ${port} to the Gateway (its stack then isolates ${g.hostname})`);
+        }
+    }
+    return problems;
 }
 
 function addCertificates(ctx: BuildContext, alb: AlbListener, l: ListenerPlan): void {
