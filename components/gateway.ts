@@ -88,8 +88,9 @@ export interface GatewayArgs {
      * StackReference), each with the namespaces that stack owns: they join this gateway's own routes
      * on its next `up`. A route that is invalid, outside its stack's namespaces or refused by the
      * adapter is skipped with its status (routeStatuses, reason NotImported) instead of failing the
-     * gateway. For data planes that are one object for every route (gcp's URL map); see
-     * components/importedRoutes.ts.
+     * gateway. Published ListenerSets join the same way (their listeners on this gateway's ports,
+     * their certificates secret), or are skipped with theirs (listenerSetStatuses). For data planes
+     * that are one object for every route (gcp's URL map); see components/importedRoutes.ts.
      */
     importedRoutes?: ImportedRoutesArgs[];
 }
