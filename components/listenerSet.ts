@@ -15,7 +15,7 @@ import { GatewayPlan, ListenerSetStatus } from "../routing/plan";
 import { ListenerSetSpec, ServiceSpec } from "../routing/types";
 import { programPlanOn } from "./route";
 import { compileGateway } from "../routing/compile";
-import { GatewayValidationError } from "../routing/errors";
+import { CapabilityError, GatewayValidationError } from "../routing/errors";
 import { Gateway, GatewayListenerArgs, GatewayReference } from "./gateway";
 import { gatewayInputOf } from "./compileInput";
 import type { GatewayClassParameters } from "./gatewayClass";
@@ -157,13 +157,19 @@ export class ListenerSet extends pulumi.ComponentResource {
         } catch {
             programPlan = undefined; // the program's routes on this gateway do not compile together: reported on them
         }
-        const resources = adapter.realizeListenerSet({
-            parent: this, gateway: gatewayLabel, spec, status, input, shared: declarations().adapterState,
-            parameters: ((resolved.value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>,
-            ...(ref.attachments?.[adapter.name] ? { attachment: ref.attachments[adapter.name] } : {}),
-            ...(this.certificates ? { certificates: this.certificates, certificateKeys: this.certificateKeys } : {}),
-            ...(programPlan ? { programPlan } : {}),
-        });
+        let resources: pulumi.Resource[];
+        try {
+            resources = adapter.realizeListenerSet({
+                parent: this, gateway: gatewayLabel, spec, status, input, shared: declarations().adapterState,
+                parameters: ((resolved.value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>,
+                ...(ref.attachments?.[adapter.name] ? { attachment: ref.attachments[adapter.name] } : {}),
+                ...(this.certificates ? { certificates: this.certificates, certificateKeys: this.certificateKeys } : {}),
+                ...(programPlan ? { programPlan } : {}),
+            });
+        } catch (err) {
+            // What the data plane refuses (aws, gcp): logged once, on this ListenerSet.
+            throw err instanceof CapabilityError ? reportFailure(err, this, new Map()) : err;
+        }
         return { status, resources };
     }
 }
