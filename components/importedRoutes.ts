@@ -256,7 +256,11 @@ function admitListenerSets(
         const accepted = status?.conditions.find(c => c.type === "Accepted");
         if (!status || accepted?.status !== "True") { refuse(`Accepted=False, reason ${accepted?.reason ?? "?"}: ${accepted?.message ?? "no status"}`); return; }
         const ownListeners = new Map(ref.listeners.map(l => [l.port, l.protocol] as const));
-        const material = isRecord((entry as Record<string, unknown>).certificates) ? Object.keys((entry as { certificates: Record<string, unknown> }).certificates) : [];
+        // Material counts only as a PEM certificate and key (strings): anything else would reach the data plane broken.
+        const published = (entry as { certificates?: unknown }).certificates;
+        const material = isRecord(published)
+            ? Object.entries(published).filter(([, v]) => isRecord(v) && typeof v.certificate === "string" && typeof v.privateKey === "string").map(([k]) => k)
+            : [];
         const keys = new Set<string>();
         const problems: string[] = [];
         const listenerAccepted = new Set(status.listeners.filter(l => l.conditions.some(c => c.type === "Accepted" && c.status === "True")).map(l => l.name));
@@ -272,7 +276,7 @@ function admitListenerSets(
             (l.tls?.certificateRefs ?? []).forEach((c, k) => {
                 const certKey = `${c.namespace ?? ns}/${c.name}`;
                 if (!certKey.startsWith(`${ns}/`)) problems.push(`listener ${l.name} tls.certificateRefs[${k}]: ${certKey} is not in the ListenerSet's namespace ${ns}`);
-                else if (!material.includes(certKey)) problems.push(`listener ${l.name} tls.certificateRefs[${k}]: ${certKey} is not among the certificates it publishes; an imported ListenerSet supplies its certificates itself (ListenerSetArgs.certificates)`);
+                else if (!material.includes(certKey)) problems.push(`listener ${l.name} tls.certificateRefs[${k}]: ${certKey} is not among the certificates it publishes (a PEM certificate and key); an imported ListenerSet supplies its certificates itself (ListenerSetArgs.certificates)`);
                 else if (certificateKeys.has(certKey)) problems.push(`listener ${l.name} tls.certificateRefs[${k}]: certificate ${certKey} is supplied already (by the gateway's stack or an earlier import)`);
                 else keys.add(certKey);
             });

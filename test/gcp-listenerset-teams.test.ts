@@ -203,6 +203,8 @@ describe("gcp: a team's ListenerSet through the import flow (teams publish, the 
                 ls("borrowed", "team-b", { name: "b", port: 443, protocol: "HTTPS", hostname: "b.example.com", tls: { certificateRefs: [{ name: "operator-cert" }] } }),
                 ls("elsewhere", "team-a", { name: "s", port: 443, protocol: "HTTPS", hostname: "steal.example.com", tls: { certificateRefs: [{ name: "own-tls" }] } }),
                 ls("bad-name", "team-b", { name: "Bad_Name", port: 80, protocol: "HTTP", hostname: "bad.example.com" }),
+                { ...ls("no-key", "team-b", { name: "k", port: 443, protocol: "HTTPS", hostname: "k.example.com", tls: { certificateRefs: [{ name: "own-tls" }] } }),
+                    certificates: { "team-b/own-tls": { certificate: "-----BEGIN CERTIFICATE-----" } as never } },
                 ls("wrong-protocol", "team-b", { name: "w", port: 80, protocol: "HTTPS", hostname: "w.example.com", tls: { certificateRefs: [{ name: "own-tls" }] } }),
             ],
         };
@@ -221,6 +223,7 @@ describe("gcp: a team's ListenerSet through the import flow (teams publish, the 
         for (const [key, why] of [
             ["team-b/new-port", /listener alt: port 8443 is not a port of the gateway, and a new port is a new forwarding rule and target proxy, which only the operator's stack creates: add a listener on port 8443 \(protocol HTTPS\) to the Gateway's spec.listeners/],
             ["team-b/borrowed", /team-b\/operator-cert is not among the certificates it publishes/],
+            ["team-b/no-key", /team-b\/own-tls is not among the certificates it publishes/],
             ["team-a/elsewhere", /is in namespace team-a, which importedRoutes\[0\]\.namespaces \(team-b\) does not grant this stack/],
             ["team-b/bad-name", /refused on its own.*spec\.listeners\[0\]\.name/],
             ["team-b/wrong-protocol", /refused on its own.*Accepted=False, reason ListenersNotValid/],
