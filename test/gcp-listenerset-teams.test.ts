@@ -248,4 +248,22 @@ describe("gcp: a team's ListenerSet through the import flow (teams publish, the 
         const noMaterial = await failureOf(teamStack(reference, { ...TEAM_A, certificates: {}, routes: [] }));
         assert.match(noMaterial.message, /listener secure tls.certificateRefs\[0\]: supply team-a\/shop-tls in the ListenerSet's certificates/);
     });
+
+    it("the Gateway's own PEM certificates (keyed by bare name) are uploaded the same way, the key secret; a mapped or plain name is not", async () => {
+        const { resources } = await runProgram(() => {
+            new Gateway("edge", {
+                gatewayClass: { ...CLASS, parameters: { gcp: { ...CLASS.parameters.gcp, certificates: { mapped: "projects/proj/global/sslCertificates/existing" } } } }, namespace: "infra",
+                listeners: [{ name: "https", port: 443, protocol: "HTTPS", tls: { certificateRefs: [{ name: "own" }, { name: "mapped" }, { name: "plain" }] } }],
+                certificates: { own: pem("own"), mapped: pem("mapped") },
+            });
+        });
+        const certs = resources.filter(r => r.type === SSL_CERT);
+        assert.deepEqual(certs.map(c => c.name), ["infra/edge/certificate/infra/own"]);
+        // The certificate comes out of the secret certificates argument, so it is recorded as a secret too.
+        assert.deepEqual(certs[0].inputs.certificate, { [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", value: pem("own").certificate });
+        assert.deepEqual(certs[0].inputs.privateKey, { [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", value: pem("own").privateKey });
+        const [proxy] = resources.filter(r => r.type === HTTPS_PROXY);
+        assert.deepEqual(proxy.inputs.sslCertificates, [
+            "projects/proj/global/sslCertificates/existing", "projects/proj/global/sslCertificates/plain", `mock:${SSL_CERT}:infra/edge/certificate/infra/own`]);
+    });
 });

@@ -152,8 +152,14 @@ export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pul
     // SSL certificates from PEM material (a ListenerSet's, imported; or the Gateway's own): the key stays secret.
     const uploaded = new Map<string, computeModule.SSLCertificate>();
     for (const u of dp.uploads) {
-        const material = certificates?.apply(c => c[u.key]);
-        if (material === undefined) throw new GcpRefusedError(`Gateway ${plan.gateway}: certificate ${u.key} has no PEM material (a bug: the model was told it has)`);
+        if (certificates === undefined) throw new GcpRefusedError(`Gateway ${plan.gateway}: certificate ${u.key} has no PEM material (a bug: the model was told it has)`);
+        // The Gateway's own certificates may be keyed by bare name in its namespace.
+        const bare = u.key.startsWith(`${plan.namespace}/`) ? u.key.slice(plan.namespace.length + 1) : undefined;
+        const material = certificates.apply(c => {
+            const m = c[u.key] ?? (bare !== undefined ? c[bare] : undefined);
+            if (m === undefined) throw new GcpRefusedError(`Gateway ${plan.gateway}: certificate ${u.key} has no PEM material (a bug: the model was told it has)`);
+            return m;
+        });
         uploaded.set(u.key, new compute.SSLCertificate(id("certificate", u.key), {
             project, namePrefix: u.namePrefix, description: `${description}: certificate ${u.key}`,
             certificate: material.apply(m => m.certificate),
