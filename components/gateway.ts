@@ -23,7 +23,7 @@ export { checkPortability } from "../providers";
 import { compileGateway } from "../routing/compile";
 import { gatewayInputOf } from "./compileInput";
 import { CapabilityError, GatewayValidationError } from "../routing/errors";
-import { GatewayInput, GatewayPlan, GatewayStatus, RouteStatus, RoutingPlan } from "../routing/plan";
+import { GatewayInput, GatewayPlan, GatewayStatus, ListenerSetStatus, RouteStatus, RoutingPlan } from "../routing/plan";
 import { routingTable } from "../routing/table";
 import { AllowedListeners, AllowedRoutes, GatewayClassSpec, GatewayInfrastructure, GatewayTLS, GatewaySpecAddress, ListenerSetSpec, GatewayTLSConfig, GRPCRouteSpec, HTTPRouteSpec, Labels, Listener, ProtocolType, ServiceSpec } from "../routing/types";
 import { GatewayClass, GatewayClassParameters } from "./gatewayClass";
@@ -99,8 +99,9 @@ export interface GatewayArgs {
      * StackReference), each with the namespaces that stack owns: they join this gateway's own routes
      * on its next `up`. A route that is invalid, outside its stack's namespaces or refused by the
      * adapter is skipped with its status (routeStatuses, reason NotImported) instead of failing the
-     * gateway. For data planes that are one object for every route (gcp's URL map); see
-     * components/importedRoutes.ts.
+     * gateway. Published ListenerSets join the same way (their listeners on this gateway's ports,
+     * their certificates secret), or are skipped with theirs (listenerSetStatuses). For data planes
+     * that are one object for every route (gcp's URL map); see components/importedRoutes.ts.
      */
     importedRoutes?: ImportedRoutesArgs[];
 }
@@ -138,6 +139,8 @@ export type GatewayRender =
         attachment?: Record<string, unknown>;
         /** Imported routes left out, with why (GatewayArgs.importedRoutes). */
         skippedImports: RouteStatus[];
+        /** Imported ListenerSets left out, with why (GatewayArgs.importedRoutes). */
+        skippedListenerSets: ListenerSetStatus[];
     }
     | { known: false };
 
@@ -150,6 +153,8 @@ export class Gateway extends pulumi.ComponentResource {
     readonly plan: pulumi.Output<GatewayPlan>;
     readonly status: pulumi.Output<GatewayStatus>;
     readonly routeStatuses: pulumi.Output<RouteStatus[]>;
+    /** Every ListenerSet naming this gateway (its program's and imported ones), with the skipped imports' statuses. */
+    readonly listenerSetStatuses: pulumi.Output<ListenerSetStatus[]>;
     readonly routingTable: pulumi.Output<string>;
     readonly addresses: pulumi.Output<string[]>;
     /** Per portabilityTargets controllerName, what that class would reject (empty: the swap is safe). */
@@ -171,6 +176,8 @@ export class Gateway extends pulumi.ComponentResource {
     private readonly certificates: pulumi.Output<Record<string, TlsCertificate>> | undefined;
     private readonly caCertificates: pulumi.Output<Record<string, string>> | undefined;
     private readonly caCertificatesArg: Record<string, unknown> | undefined;
+    /** The keys of `certificates` as given ("namespace/name" or "name"). */
+    private readonly certificateKeys: string[];
     private sealed = false;
     private sealTimer: NodeJS.Immediate | undefined;
     private onSealed!: () => void;
@@ -187,6 +194,7 @@ export class Gateway extends pulumi.ComponentResource {
         this.classLabel = args.gatewayClass instanceof GatewayClass
             ? args.gatewayClass.label
             : typeof args.gatewayClass.name === "string" ? args.gatewayClass.name : "<class>";
+        this.certificateKeys = Object.keys(args.certificates ?? {});
         this.certificates = args.certificates === undefined
             ? undefined
             : pulumi.secret(args.certificates) as pulumi.Output<Record<string, TlsCertificate>>;
@@ -242,6 +250,7 @@ export class Gateway extends pulumi.ComponentResource {
         this.plan = part(r => r.plan);
         this.status = part(r => r.plan.status);
         this.routeStatuses = part(r => [...r.routing.routes, ...r.skippedImports]);
+        this.listenerSetStatuses = part(r => [...r.routing.listenerSets ?? [], ...r.skippedListenerSets]);
         this.routingTable = part(r => r.routingTable);
         this.addresses = part(r => r.addresses) as unknown as pulumi.Output<string[]>;
         this.portability = pulumi.output(portability.then(p => p ?? pulumi.unknown)) as pulumi.Output<Record<string, PortabilityFinding[]>>;
@@ -250,6 +259,7 @@ export class Gateway extends pulumi.ComponentResource {
             reference: this.reference,
             status: this.status,
             routeStatuses: this.routeStatuses,
+            listenerSetStatuses: this.listenerSetStatuses,
             routingTable: this.routingTable,
             addresses: this.addresses,
             ...(this.portabilityTargets.length > 0 ? { portability: this.portability } : {}),
@@ -342,12 +352,21 @@ export class Gateway extends pulumi.ComponentResource {
             const adapter = adapterFor(ref.controllerName);
             const ofKind = <S>(kind: string) => value.routes.filter((_, i) => routes[i].kind === kind) as S[];
             const adapterParameters = ((value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>;
-            const admitted = admitImportedRoutes(ref, { routes: ofKind<HTTPRouteSpec>("HTTPRoute"), services: value.services as ServiceSpec[] }, imports, adapter, adapterParameters);
+            const ownCertificateKeys = [
+                ...this.certificateKeys.map(k => k.includes("/") ? k : `${ref.namespace}/${k}`),
+                ...listenerSets.flatMap(l => l.certificateKeys),
+            ];
+            const admitted = admitImportedRoutes(ref, {
+                routes: ofKind<HTTPRouteSpec>("HTTPRoute"), services: value.services as ServiceSpec[], listenerSets: listenerSetSpecs, certificateKeys: ownCertificateKeys,
+            }, imports, adapter, adapterParameters);
             for (const s of admitted.skipped) pulumi.log.warn(s.parents[0].conditions[0].message, this);
+            for (const s of admitted.skippedListenerSets) pulumi.log.warn(s.conditions[0].message, this);
+            const allListenerSets = [...listenerSetSpecs, ...admitted.listenerSets];
             const input = {
                 ...gatewayInputOf(ref, [...ofKind<HTTPRouteSpec>("HTTPRoute"), ...admitted.routes], [...value.services as ServiceSpec[], ...admitted.services], value.labels as Labels, ofKind<GRPCRouteSpec>("GRPCRoute")),
-                ...(listenerSetSpecs.length > 0 ? { listenerSets: listenerSetSpecs } : {}),
+                ...(allListenerSets.length > 0 ? { listenerSets: allListenerSets } : {}),
             };
+            const certificateKeys = [...ownCertificateKeys, ...admitted.certificateSources.flatMap(c => c.keys)];
             const routing = compileGateway(input);
             const plan = routing.gateways[0];
             // What the data plane's resources depend on: where this gateway's inputs and the Services
@@ -365,11 +384,11 @@ export class Gateway extends pulumi.ComponentResource {
             }
             // The vendor model is built once: its problems refuse the plan before anything exists,
             // and realize receives the same model.
-            const built = adapter.model?.(plan, { parameters: adapterParameters, input });
+            const built = adapter.model?.(plan, { parameters: adapterParameters, input, ...(certificateKeys.length > 0 ? { certificateKeys } : {}) });
             if (built && built.problems.length > 0) {
                 throw new CapabilityError(`Gateway ${plan.gateway}: the ${adapter.name} adapter refuses this plan:\n` + built.problems.map(p => "  - " + p).join("\n"));
             }
-            const certificates = this.certificatesWith(listenerSets);
+            const certificates = this.withImportedCertificates(this.certificatesWith(listenerSets), admitted.certificateSources);
             const result = adapter.realize(plan, {
                 parent: this, gatewayName: ref.name, parameters: adapterParameters, shared: declarations().adapterState, input,
                 ...(built?.model !== undefined ? { model: built.model } : {}),
@@ -381,6 +400,7 @@ export class Gateway extends pulumi.ComponentResource {
                 known: true, plan, input, routing, routingTable: routingTable(plan), addresses: result.addresses, adapter: adapter.name,
                 ...(result.attachment ? { attachment: result.attachment } : {}),
                 skippedImports: admitted.skipped,
+                skippedListenerSets: admitted.skippedListenerSets,
             };
         } catch (err) {
             throw this.failure(err, culprits);
@@ -446,6 +466,20 @@ export class Gateway extends pulumi.ComponentResource {
     /** The caCertificates keys as "namespace/name" (a bare "name" is in the gateway's namespace). */
     private caCertificateKeys(namespace: string): string[] {
         return Object.keys(this.caCertificatesArg ?? {}).map(k => (k.includes("/") ? k : `${namespace}/${k}`));
+    }
+
+    /**
+     * `own` with the certificates of the admitted imported ListenerSets, read from the imports' Outputs
+     * (never from the resolved values), so their private keys stay secret.
+     */
+    private withImportedCertificates(own: pulumi.Output<Record<string, TlsCertificate>> | undefined,
+        sources: { import: number; listenerSet: number; keys: string[] }[]): pulumi.Output<Record<string, TlsCertificate>> | undefined {
+        if (sources.length === 0) return own;
+        const imported = sources.map(src => pulumi.output(this.importedRoutes[src.import].published).apply(p => {
+            const certificates = (p.listenerSets?.[src.listenerSet]?.certificates ?? {}) as Record<string, TlsCertificate>;
+            return Object.fromEntries(src.keys.map(k => [k, certificates[k]]));
+        }));
+        return pulumi.secret(pulumi.all([own ?? pulumi.output({}), ...imported]).apply(maps => Object.assign({}, ...maps) as Record<string, TlsCertificate>));
     }
 
     /** Checks the plan against each portability target and shows the findings as preview warnings. */

@@ -11,6 +11,6 @@ export type { HTTPRouteArgs, HTTPRouteParentRefArgs, HTTPRouteRuleArgs, HTTPBack
 export { GRPCRoute } from "./grpcRoute";
 export type { GRPCRouteArgs, GRPCRouteParentRefArgs, GRPCRouteRuleArgs, GRPCBackendRefArgs } from "./grpcRoute";
 export { publishRoutes } from "./importedRoutes";
-export type { PublishedRoutes, ImportedRoutesArgs } from "./importedRoutes";
+export type { PublishedRoutes, PublishedListenerSet, ImportedRoutesArgs } from "./importedRoutes";
 export { BackendTLSPolicy, BackendTrafficPolicy } from "./backendPolicies";
 export type { BackendTLSPolicyArgs, BackendTrafficPolicyArgs, PolicyTargetArgs } from "./backendPolicies";

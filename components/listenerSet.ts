@@ -11,10 +11,11 @@
 // home, which the gateway re-checks against its current listeners before serving it).
 
 import * as pulumi from "@pulumi/pulumi";
-import { ListenerSetStatus } from "../routing/plan";
-import { ListenerSetSpec } from "../routing/types";
+import { GatewayPlan, ListenerSetStatus } from "../routing/plan";
+import { ListenerSetSpec, ServiceSpec } from "../routing/types";
+import { programPlanOn } from "./route";
 import { compileGateway } from "../routing/compile";
-import { GatewayValidationError } from "../routing/errors";
+import { CapabilityError, GatewayValidationError } from "../routing/errors";
 import { Gateway, GatewayListenerArgs, GatewayReference } from "./gateway";
 import { gatewayInputOf } from "./compileInput";
 import type { GatewayClassParameters } from "./gatewayClass";
@@ -68,6 +69,8 @@ export class ListenerSet extends pulumi.ComponentResource {
     readonly realized: Promise<pulumi.Resource[]>;
     /** The certificates keyed "namespace/name", secret; undefined when none were given. */
     readonly certificates: pulumi.Output<Record<string, TlsCertificate>> | undefined;
+    /** The keys of `certificates` ("namespace/name"), known at construction. */
+    readonly certificateKeys: string[];
 
     constructor(name: string, args: ListenerSetArgs, opts?: pulumi.ComponentResourceOptions) {
         const label = labelOf(args.namespace, args.name, name);
@@ -91,6 +94,7 @@ export class ListenerSet extends pulumi.ComponentResource {
         this.spec = this.rawSpec.apply(withoutUndefined);
         this.name = this.spec.apply(s => s.name);
         this.namespace = this.spec.apply(s => s.namespace ?? "default");
+        this.certificateKeys = certificateKeys === undefined ? [] : [...new Set(certificateKeys.values())];
         this.certificates = certificateKeys === undefined ? undefined : pulumi.secret(Object.fromEntries(
             Object.entries(args.certificates ?? {}).map(([k, v]) => [certificateKeys.get(k)!, v]))) as pulumi.Output<Record<string, TlsCertificate>>;
         declarations().listenerSets.push(this);
@@ -143,12 +147,29 @@ export class ListenerSet extends pulumi.ComponentResource {
                 `with this version of gatewaykit${adapter ? ` (the ${adapter.name} adapter realises ListenerSets only in the gateway's own program)` : ""}; ` +
                 "declare it in the gateway owner's program", this, true);
         }
-        const resources = adapter.realizeListenerSet({
-            parent: this, gateway: gatewayLabel, spec, status, input, shared: declarations().adapterState,
-            parameters: ((resolved.value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>,
-            ...(ref.attachments?.[adapter.name] ? { attachment: ref.attachments[adapter.name] } : {}),
-            ...(this.certificates ? { certificates: this.certificates } : {}),
-        });
+        // What the rules of this program on that gateway are numbered from (aws): its routes and ListenerSets together.
+        await new Promise(resolve => setImmediate(resolve));
+        const services = await resolveOutput(pulumi.all(declarations().services.map(s => s.spec)));
+        let programPlan: GatewayPlan | undefined;
+        try {
+            // In a preview with Services not yet known, the plan waits for the update (the adapter says so).
+            programPlan = services.known ? await programPlanOn(ref, services.value as ServiceSpec[]) : undefined;
+        } catch {
+            programPlan = undefined; // the program's routes on this gateway do not compile together: reported on them
+        }
+        let resources: pulumi.Resource[];
+        try {
+            resources = adapter.realizeListenerSet({
+                parent: this, gateway: gatewayLabel, spec, status, input, shared: declarations().adapterState,
+                parameters: ((resolved.value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>,
+                ...(ref.attachments?.[adapter.name] ? { attachment: ref.attachments[adapter.name] } : {}),
+                ...(this.certificates ? { certificates: this.certificates, certificateKeys: this.certificateKeys } : {}),
+                ...(programPlan ? { programPlan } : {}),
+            });
+        } catch (err) {
+            // What the data plane refuses (aws, gcp): logged once, on this ListenerSet.
+            throw err instanceof CapabilityError ? reportFailure(err, this, new Map()) : err;
+        }
         return { status, resources };
     }
 }

@@ -116,6 +116,10 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
     private readonly payloadDependencies: pulumi.Resource[];
     /** The GatewayReference parentRefs (other stacks' gateways, also through a ListenerSet on one). */
     private readonly references: pulumi.Output<GatewayReference>[];
+    /** The GatewayReference parentRefs (for programPlanOn). */
+    referencesOf(): pulumi.Output<GatewayReference>[] {
+        return this.references;
+    }
     /** The references (controller, namespace/name) already compiled against: each is realised once. */
     private readonly compiledOn = new Set<string>();
 
@@ -278,31 +282,9 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
         return out;
     }
 
-    /**
-     * This route and every other route of this program on the same reference that is valid on its
-     * own, compiled together: what an adapter numbering rules across routes reads (ctx.programPlan).
-     * A route whose spec or reference is unknown in this preview is left out.
-     */
-    private async programPlan(ref: GatewayReference, spec: HTTPRouteSpec | GRPCRouteSpec, services: ServiceSpec[]): Promise<GatewayPlan> {
-        const inputOf = (specs: { kind: RouteKind; spec: HTTPRouteSpec | GRPCRouteSpec }[]) => gatewayInputOf(ref,
-            specs.filter(s => s.kind === "HTTPRoute").map(s => s.spec as HTTPRouteSpec), services, undefined,
-            specs.filter(s => s.kind === "GRPCRoute").map(s => s.spec as GRPCRouteSpec));
-        const specs: { kind: RouteKind; spec: HTTPRouteSpec | GRPCRouteSpec }[] = [{ kind: this.kind, spec }];
-        for (const other of declarations().routes) {
-            if (other === this || !(other instanceof RouteComponent) || other.references.length === 0) continue;
-            const { known, value } = await resolveOutput(pulumi.output({ refs: other.references, spec: other.spec }));
-            if (!known) continue;
-            const same = (value.refs as GatewayReference[]).some(r => r.name === ref.name && r.namespace === ref.namespace && r.controllerName === ref.controllerName);
-            if (!same) continue;
-            const entry = { kind: other.kind, spec: value.spec as HTTPRouteSpec | GRPCRouteSpec };
-            try {
-                compileGateway(inputOf([entry]));
-                specs.push(entry);
-            } catch {
-                // Reported on that route by its own compile.
-            }
-        }
-        return compileGateway(inputOf(specs)).gateways[0];
+    /** This route with the program's others on the same reference (programPlanOn). */
+    private programPlan(ref: GatewayReference, spec: HTTPRouteSpec | GRPCRouteSpec, services: ServiceSpec[]): Promise<GatewayPlan> {
+        return programPlanOn(ref, services, { route: this, kind: this.kind, spec });
     }
 
     private async computeStatus(sources: StatusSource[]): Promise<{ status: RouteStatus; table: string } | undefined> {
@@ -329,6 +311,59 @@ export abstract class RouteComponent<K extends RouteKind = RouteKind, Spec exten
         }
         return { status: { route: key, ...(this.kind === "GRPCRoute" ? { kind: "GRPCRoute" as const } : {}), parents, warnings }, table: tables.join("\n") };
     }
+}
+
+const sameReference = (a: GatewayReference, b: GatewayReference) => a.name === b.name && a.namespace === b.namespace && a.controllerName === b.controllerName;
+
+/**
+ * The specs of this program's ListenerSets on another stack's gateway `ref` that are known and valid
+ * on their own against it: what every realisation of this program on `ref` compiles with.
+ */
+export async function programListenerSetsOn(ref: GatewayReference): Promise<ListenerSetSpec[]> {
+    const out: ListenerSetSpec[] = [];
+    for (const ls of declarations().listenerSets) {
+        if (ls.reference === undefined) continue;
+        const { known, value } = await resolveOutput(pulumi.output({ ref: ls.reference, spec: ls.spec }));
+        if (!known || !sameReference(value.ref as GatewayReference, ref)) continue;
+        const spec = value.spec as ListenerSetSpec;
+        try {
+            compileGateway({ ...gatewayInputOf(ref, [], []), listenerSets: [spec] });
+            out.push(spec);
+        } catch {
+            // Reported on that ListenerSet by its own compile.
+        }
+    }
+    return out;
+}
+
+/**
+ * Every route and ListenerSet of this program on the same reference that is valid on its own,
+ * compiled together (`first`, a route, leads): what an adapter numbering rules across routes reads
+ * (ctx.programPlan), so that every realisation of this program on `ref` numbers them alike. A route
+ * whose spec or reference is unknown in this preview is left out.
+ */
+export async function programPlanOn(ref: GatewayReference, services: ServiceSpec[], first?: { route: DeclaredRoute; kind: RouteKind; spec: HTTPRouteSpec | GRPCRouteSpec }): Promise<GatewayPlan> {
+    const listenerSets = await programListenerSetsOn(ref);
+    const inputOf = (specs: { kind: RouteKind; spec: HTTPRouteSpec | GRPCRouteSpec }[]) => ({
+        ...gatewayInputOf(ref, specs.filter(s => s.kind === "HTTPRoute").map(s => s.spec as HTTPRouteSpec), services, undefined,
+            specs.filter(s => s.kind === "GRPCRoute").map(s => s.spec as GRPCRouteSpec)),
+        ...(listenerSets.length > 0 ? { listenerSets } : {}),
+    });
+    const specs: { kind: RouteKind; spec: HTTPRouteSpec | GRPCRouteSpec }[] = first ? [{ kind: first.kind, spec: first.spec }] : [];
+    for (const other of declarations().routes) {
+        if (other === first?.route || !(other instanceof RouteComponent) || other.referencesOf().length === 0) continue;
+        const { known, value } = await resolveOutput(pulumi.output({ refs: other.referencesOf(), spec: other.spec }));
+        if (!known) continue;
+        if (!(value.refs as GatewayReference[]).some(r => sameReference(r, ref))) continue;
+        const entry = { kind: other.kind, spec: value.spec as HTTPRouteSpec | GRPCRouteSpec };
+        try {
+            compileGateway(inputOf([entry]));
+            specs.push(entry);
+        } catch {
+            // Reported on that route by its own compile.
+        }
+    }
+    return compileGateway(inputOf(specs)).gateways[0];
 }
 
 /** The Gateway components this route attaches to, found synchronously. */

@@ -23,6 +23,11 @@ export interface ModelContext {
     parameters: Record<string, unknown>;
     /** The specs the plan was compiled from (components/compileInput.ts). */
     input: GatewayInput;
+    /**
+     * Keys ("namespace/name") of the certificateRefs whose PEM material the program supplies (the
+     * Gateway's certificates, its ListenerSets', imported ListenerSets'): for data planes that upload it (gcp).
+     */
+    certificateKeys?: string[];
 }
 
 /** An adapter's vendor model of one plan: built once, before anything is created. */
@@ -146,6 +151,13 @@ export interface ListenerSetRealizeContext {
     attachment?: Record<string, unknown>;
     /** Its certificates keyed "namespace/name" in its own namespace; a secret Output. */
     certificates?: pulumi.Output<Record<string, TlsCertificate>>;
+    /** The keys of `certificates` ("namespace/name"), known when the program declares them. */
+    certificateKeys?: string[];
+    /**
+     * Every route and ListenerSet of this program on the same reference (each valid on its own),
+     * compiled together, as realizeRoutes' programPlan: for data planes that number rules across them (aws).
+     */
+    programPlan?: GatewayPlan;
     /** The reference's gateway with this ListenerSet (no routes): what its status was compiled from. */
     input: GatewayInput;
     /** The program's adapter scratch space (RealizeContext.shared). */

@@ -10,17 +10,16 @@ import { Gateway, GatewayReference, HTTPRoute, Service } from "../components";
 import { HTTPRouteArgs } from "../components/httpRoute";
 import type { GatewayClassParameters } from "../components/gatewayClass";
 import { evaluateAlb } from "../providers/aws/evaluate";
-import { AlbAction, AlbCondition, AlbModel, AlbRule, AlbTargetGroup } from "../providers/aws/model";
+import { buildAlbModel } from "../providers/aws/model";
+import { ATTACH, RULE, TG, albOf } from "./aws-recorded";
 import { compile } from "../routing/compile";
 import { HTTPRouteSpec, ServiceSpec } from "../routing/types";
 import { simulate } from "../routing/simulate";
-import { RecordedResource, failureOf, runProgram, setupMocks } from "../testing";
+import { RecordedResource, failureOf, recordedResources, runProgram, setupMocks } from "../testing";
 
 setupMocks();
 
 const CLASS = { name: "shared-alb", controllerName: "gatewaykit.dev/aws-alb" };
-const LISTENER_TYPE = "aws:lb/listener:Listener", RULE = "aws:lb/listenerRule:ListenerRule";
-const TG = "aws:lb/targetGroup:TargetGroup", ATTACH = "aws:lb/targetGroupAttachment:TargetGroupAttachment";
 
 function awsParameters(budgets: { a: number; b: number }, rulesQuota = 100) {
     return {
@@ -90,35 +89,6 @@ async function teamStack(reference: GatewayReference, routes: RouteData[], servi
         const made = routes.map(r => declareRoute(r, reference));
         return { statuses: made.map(r => r.status) };
     });
-}
-
-/** The ALB as every stack's recorded resources make it: listeners, rules and target groups linked by ARN. */
-function albOf(stacks: RecordedResource[][]): AlbModel {
-    const all = stacks.flat();
-    const arnOf = (r: RecordedResource) => `arn:aws:mock:${r.type}:${r.name}`;
-    const targetGroups: AlbTargetGroup[] = all.filter(r => r.type === TG).map(r => {
-        const tags = r.inputs.tags as Record<string, string>;
-        const service = tags["gatewaykit:service"] ?? "";
-        return {
-            key: arnOf(r), service: service.slice(0, service.lastIndexOf(":")), resourceName: r.name, name: String(r.inputs.name),
-            targetType: "ip", port: Number(r.inputs.port), protocol: "HTTP",
-            targets: all.filter(a => a.type === ATTACH && a.inputs.targetGroupArn === arnOf(r)).map(a => ({ id: String(a.inputs.targetId), port: Number(a.inputs.port) })),
-        };
-    });
-    const listeners = all.filter(r => r.type === LISTENER_TYPE).map(l => ({
-        resourceName: l.name, port: Number(l.inputs.port), protocol: l.inputs.protocol as "HTTP", gatewayListeners: [], certificateArns: [], certificateRefs: [],
-        rules: all.filter(r => r.type === RULE && r.inputs.listenerArn === arnOf(l)).map((r): AlbRule => {
-            const ruleId = (r.inputs.tags as Record<string, string>)["gatewaykit:rule"];
-            const actions = (r.inputs.actions as AlbAction[]).map(a => a.type !== "forward" ? a : {
-                type: "forward" as const, forward: { targetGroups: (a.forward.targetGroups as unknown as { arn: string; weight: number }[]).map(t => ({ targetGroup: t.arn, weight: t.weight })) },
-            });
-            return {
-                key: r.name, resourceName: r.name, priority: Number(r.inputs.priority), conditions: r.inputs.conditions as AlbCondition[], actions,
-                source: { ruleId, label: ruleId, route: ruleId.split("/").slice(0, 2).join("/"), ruleIndex: 0, matchIndex: 0 }, targetGroups: [],
-            };
-        }).sort((a, b) => a.priority - b.priority),
-    }));
-    return { gateway: "infra/edge", resourcePrefix: "", loadBalancer: { resourceName: "", name: "" }, listeners, targetGroups };
 }
 
 function unionSpecs(routes: RouteData[]): HTTPRouteSpec[] {
@@ -223,6 +193,59 @@ describe("aws: three roles, four stacks, one ALB (mocks)", () => {
         const accepted = run.outputs.statuses[0].parents[0].conditions.find(c => c.type === "Accepted")!;
         assert.deepEqual([accepted.status, accepted.reason], ["False", "NotAllowedByListeners"]);
         assert.deepEqual(run.resources.filter(r => r.type === RULE), []);
+    });
+
+    it("one stack per namespace, enforced: a namespace's named stack writes its rules; any other stack is refused before it creates anything", async () => {
+        const owned = awsParameters({ a: 5, b: 5 });
+        const parameters = { ...owned, namespaces: { ...owned.namespaces, "team-a": { ...owned.namespaces["team-a"], stack: "acme/shop/prod" }, "team-b": { ...owned.namespaces["team-b"], stack: "admin/prod" } } };
+        const infrastructure = await infrastructureStack(parameters);
+        const operator = await operatorStack(infrastructure.outputs.gatewayClass);
+        const reference = operator.outputs.reference as GatewayReference;
+        const asStack = async <T>(stack: { organization: string; project: string; stack: string }, run: () => Promise<T>): Promise<T> => {
+            setupMocks(stack);
+            try { return await run(); } finally { setupMocks(); }
+        };
+        // The owners: org/project/stack for team a, project/stack (any organization) for team b.
+        const teamA = await asStack({ organization: "acme", project: "shop", stack: "prod" }, () => teamStack(reference, TEAM_A_ROUTES, TEAM_A_SERVICES));
+        assert.equal(teamA.resources.filter(r => r.type === RULE).length, 3);
+        const teamB = await asStack({ organization: "other-org", project: "admin", stack: "prod" }, () => teamStack(reference, TEAM_B_ROUTES, TEAM_B_SERVICES));
+        assert.equal(teamB.resources.filter(r => r.type === RULE).length, 2);
+        // Another stack of team a's project (staging), another organization, and team a's stack writing team b's namespace.
+        for (const [who, stack, routes, services, ns, owner] of [
+            ["staging", { organization: "acme", project: "shop", stack: "staging" }, TEAM_A_ROUTES, TEAM_A_SERVICES, "team-a", "acme/shop/prod"],
+            ["another organization", { organization: "evil", project: "shop", stack: "prod" }, TEAM_A_ROUTES, TEAM_A_SERVICES, "team-a", "acme/shop/prod"],
+            ["team a's stack", { organization: "acme", project: "shop", stack: "prod" }, TEAM_B_ROUTES, TEAM_B_SERVICES, "team-b", "admin/prod"],
+        ] as const) {
+            let run: Awaited<ReturnType<typeof teamStack>> | undefined;
+            const failure = await asStack(stack, () => failureOf(teamStack(reference, [...routes], [...services]).then(r => { run = r; })));
+            assert.match(failure.message, new RegExp(`namespace ${ns} belongs to stack ${owner} on this shared ALB \\(the operator's GatewayClass parameters\\.aws\\.namespaces\\.${ns}\\.stack\\), ` +
+                `and this is ${stack.organization}/${stack.project}/${stack.stack} .*declare namespace ${ns}'s routes and ListenerSets in ${owner}, or ask the operator to name this stack there`), who);
+            assert.equal(run, undefined);
+        }
+        const refused = await asStack({ organization: "acme", project: "shop", stack: "staging" }, async () => {
+            await failureOf(teamStack(reference, TEAM_A_ROUTES, TEAM_A_SERVICES));
+            return recordedResources();
+        });
+        assert.deepEqual(refused.filter(r => r.custom).map(r => r.type).sort(), [], "a refused stack creates nothing (its Services are not AWS resources)");
+    });
+
+    it("the operator's preflight checks namespaces[ns].stack, and says to name one where none is", async () => {
+        const base = awsParameters({ a: 5, b: 5 });
+        for (const [stack, rules, why] of [
+            ["prod", 5, /namespaces\.team-a\.stack must name a stack as "org\/project\/stack" or "project\/stack" \(got "prod"\)/],
+            ["a/b/c/d", 5, /namespaces\.team-a\.stack must name a stack/],
+            ["shop/prod", undefined, /namespaces\.team-a\.stack names the stack that writes namespace team-a's rules, but the namespace has no rules budget/],
+        ] as const) {
+            const infrastructure = await infrastructureStack({ ...base, namespaces: { ...base.namespaces, "team-a": { slot: 2, ...(rules !== undefined ? { rules } : {}), stack } as never } });
+            const failure = await failureOf(operatorStack(infrastructure.outputs.gatewayClass));
+            assert.match(failure.message, why, stack);
+        }
+        const plan = compile({
+            gatewayClasses: [CLASS], gateways: [{ name: "edge", namespace: "infra", gatewayClassName: CLASS.name, listeners: LISTENERS }], routes: [],
+        }).gateways[0];
+        const notes = buildAlbModel(plan, { ...base, namespaces: { ...base.namespaces, "team-b": { ...base.namespaces["team-b"], stack: "admin/prod" } } }).notes;
+        assert.ok(notes.some(n => /parameters\.aws\.namespaces team-a name no owning stack.*set namespaces\.<ns>\.stack/.test(n)), notes.join("\n"));
+        assert.ok(!notes.some(n => /team-b name no owning stack/.test(n)));
     });
 
     it("a team may not write the operator's own namespace, and a reference without shared listeners creates nothing", async () => {

@@ -26,6 +26,8 @@ export interface RecordedResource {
 export interface MockOptions {
     project?: string;
     stack?: string;
+    /** pulumi.getOrganization(); defaults to "organization" (what a DIY backend reports). */
+    organization?: string;
     /** Run as a preview (pulumi preview), where unknown values stay unknown. */
     preview?: boolean;
     /**
@@ -46,7 +48,9 @@ const recordingMocks: pulumi.runtime.Mocks = {
         // AWS resources get the ARN AWS would assign (named after the resource), so what links
         // resources by ARN (a listener rule to its listener and target groups) stays checkable.
         const arn = args.custom && args.type.startsWith("aws:") && args.inputs.arn === undefined ? { arn: `arn:aws:mock:${args.type}:${args.name}` } : {};
-        return { id: args.custom ? `${args.name}-id` : undefined, state: { ...args.inputs, ...arn } };
+        // GCP resources likewise get a self link (what one resource names another by, e.g. a proxy its SSL certificates).
+        const selfLink = args.custom && args.type.startsWith("gcp:") && args.inputs.selfLink === undefined ? { selfLink: `mock:${args.type}:${args.name}` } : {};
+        return { id: args.custom ? `${args.name}-id` : undefined, state: { ...args.inputs, ...arn, ...selfLink } };
     },
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
         return args.inputs;
@@ -58,12 +62,12 @@ const recordingMocks: pulumi.runtime.Mocks = {
  * again (from another test file) keeps the same mocks unless the options differ.
  */
 export function setupMocks(options: MockOptions = {}): void {
-    const key = JSON.stringify([options.project ?? "project", options.stack ?? "stack", options.preview ?? false, options.unknownOutputs ?? false]);
+    const key = JSON.stringify([options.project ?? "project", options.stack ?? "stack", options.preview ?? false, options.unknownOutputs ?? false, options.organization ?? "organization"]);
     if (installed === key) return;
     installed = key;
     unknownOutputs = (options.preview ?? false) && (options.unknownOutputs ?? false);
     // Defaults passed explicitly: the SDK keeps the previous project and stack when given none.
-    void pulumi.runtime.setMocks(recordingMocks, options.project ?? "project", options.stack ?? "stack", options.preview ?? false);
+    void pulumi.runtime.setMocks(recordingMocks, options.project ?? "project", options.stack ?? "stack", options.preview ?? false, options.organization ?? "organization");
 }
 
 /** Every resource registered since the last runProgram started (or since setupMocks). */

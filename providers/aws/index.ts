@@ -7,7 +7,7 @@
 
 import { BACKEND_POLICY_FEATURES, FEATURES, Feature } from "../../routing/features";
 import { GatewayPlan } from "../../routing/plan";
-import { Adapter, RealizeContext, RealizeResult } from "../adapter";
+import { Adapter, ListenerSetRealizeContext, RealizeContext, RealizeResult } from "../adapter";
 import { buildAlbModel } from "./model";
 
 export type { AwsClassParameters } from "./parameters";
@@ -72,4 +72,7 @@ export const awsAdapter: Adapter = {
     // A team's routes on another stack's ALB: its own target groups and listener rules (realize.ts).
     realizeRoutes: (plan: GatewayPlan, ctx: RealizeContext): void =>
         (require("./realize") as typeof import("./realize")).realizeAlbRoutes(plan, ctx),
+    // A team's ListenerSet on another stack's ALB: listener certificates and isolation rules on the operator's listeners (realize.ts).
+    realizeListenerSet: (ctx: ListenerSetRealizeContext) =>
+        (require("./realize") as typeof import("./realize")).realizeAlbListenerSet(ctx),
 };

@@ -75,6 +75,37 @@ export interface AwsNamespaceShare {
     slot: number;
     /** Rules another stack creates for this namespace; absent: the namespace's routes are the operator's own. */
     rules?: number;
+    /**
+     * The one stack that writes this namespace's rules ("org/project/stack" or "project/stack"):
+     * any other stack is refused before it creates anything, so two stacks can never number rules
+     * in one slot. Needs `rules`. Unset: any stack may, and the operator must keep it to one.
+     */
+    stack?: string;
+}
+
+/** The running stack, as a namespace's `stack` is compared with it. */
+export interface StackIdentity {
+    /** Undefined where the runtime does not know it (then "org/…" compares project and stack only). */
+    organization?: string;
+    project: string;
+    stack: string;
+}
+
+/** "org/project/stack" or "project/stack", split; undefined when it is neither. */
+export function parseStackName(name: string): { organization?: string; project: string; stack: string } | undefined {
+    const parts = name.split("/");
+    if (parts.some(p => p === "" || /\s/.test(p))) return undefined;
+    if (parts.length === 2) return { project: parts[0], stack: parts[1] };
+    if (parts.length === 3) return { organization: parts[0], project: parts[1], stack: parts[2] };
+    return undefined;
+}
+
+/** Whether the running stack is the one a namespace's `stack` names. */
+export function isStack(name: string, running: StackIdentity): boolean {
+    const named = parseStackName(name);
+    if (!named) return false;
+    if (named.organization !== undefined && running.organization !== undefined && named.organization !== running.organization) return false;
+    return named.project === running.project && named.stack === running.stack;
 }
 
 /** Parameters with defaults applied. */
@@ -193,13 +224,13 @@ export function readSettings(raw: Record<string, unknown>, gateway: string): { s
 /** parameters.aws.namespaces: slots 0–7, unique, in namespace-name order (the order ties between namespaces take). */
 function readNamespaces(raw: unknown, at: string, problems: string[]): Record<string, AwsNamespaceShare> {
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-        problems.push(`${at} must map route namespaces to { slot, rules? } (got ${JSON.stringify(raw)})`);
+        problems.push(`${at} must map route namespaces to { slot, rules?, stack? } (got ${JSON.stringify(raw)})`);
         return {};
     }
     const out: Record<string, AwsNamespaceShare> = {};
     for (const [ns, v] of Object.entries(raw as Record<string, unknown>)) {
         const share = v as Partial<AwsNamespaceShare> | null;
-        const slot = share?.slot, rules = share?.rules;
+        const slot = share?.slot, rules = share?.rules, stack = share?.stack;
         if (typeof slot !== "number" || !Number.isInteger(slot) || slot < 0 || slot >= SHARED_SLOTS) {
             problems.push(`${at}.${ns}.slot must be a whole number from 0 to ${SHARED_SLOTS - 1} (got ${JSON.stringify(slot)})`);
             continue;
@@ -208,7 +239,16 @@ function readNamespaces(raw: unknown, at: string, problems: string[]): Record<st
             problems.push(`${at}.${ns}.rules must be a whole number ≥ 0 (got ${JSON.stringify(rules)})`);
             continue;
         }
-        out[ns] = { slot, ...(rules !== undefined ? { rules } : {}) };
+        if (stack !== undefined && (typeof stack !== "string" || parseStackName(stack) === undefined)) {
+            problems.push(`${at}.${ns}.stack must name a stack as "org/project/stack" or "project/stack" (got ${JSON.stringify(stack)})`);
+            continue;
+        }
+        if (stack !== undefined && rules === undefined) {
+            problems.push(`${at}.${ns}.stack names the stack that writes namespace ${ns}'s rules, but the namespace has no rules budget (its rules are the operator's own): ` +
+                "give rules too, or remove stack");
+            continue;
+        }
+        out[ns] = { slot, ...(rules !== undefined ? { rules } : {}), ...(stack !== undefined ? { stack } : {}) };
     }
     const bySlot = Object.entries(out).sort((a, b) => a[1].slot - b[1].slot);
     for (let i = 1; i < bySlot.length; i++) {

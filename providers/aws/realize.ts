@@ -10,14 +10,17 @@ import type * as lbModule from "@pulumi/aws/lb";
 import type * as securityGroupModule from "@pulumi/aws/ec2/securityGroup";
 import type * as permissionModule from "@pulumi/aws/lambda/permission";
 import type * as bucketObjectModule from "@pulumi/aws/s3/bucketObjectv2";
+import type * as certificateModule from "@pulumi/aws/acm/certificate";
 import { lazyPeer } from "../peer";
 import { GatewayPlan } from "../../routing/plan";
-import { RealizeContext, RealizeResult } from "../adapter";
+import { ListenerSetRealizeContext, RealizeContext, RealizeResult, TlsCertificate } from "../adapter";
+import { listenerSetNotServedReason } from "../nginx/runtime/plan";
 import { CapabilityError } from "../../routing/errors";
-import { AlbAction, AlbBuild, AlbModel, AlbTargetGroup, buildAlbModel, slug } from "./model";
+import { AlbAction, AlbBuild, AlbModel, AlbTargetGroup, buildAlbModel, slug, stackOwnerProblem } from "./model";
 import type { AlbMutualAuthentication } from "./model/types";
+import { readSettings } from "./parameters";
 import { awsName } from "./model/names";
-import type { AwsClassParameters, AwsNamespaceShare } from "./parameters";
+import type { AwsClassParameters, AwsNamespaceShare, StackIdentity } from "./parameters";
 
 /** The health check of a gRPC target group: ALB's default gRPC path, and gRPC status 12 (UNIMPLEMENTED) as healthy, so a backend answers it without a health service. */
 export const GRPC_HEALTH_CHECK = { path: "/AWS.ALB/healthcheck", matcher: "12" };
@@ -27,6 +30,7 @@ const lb = lazyPeer<typeof lbModule>("@pulumi/aws/lb", "aws");
 const ec2 = lazyPeer<typeof securityGroupModule>("@pulumi/aws/ec2/securityGroup", "aws");
 const lambda = lazyPeer<typeof permissionModule>("@pulumi/aws/lambda/permission", "aws");
 const s3 = lazyPeer<typeof bucketObjectModule>("@pulumi/aws/s3/bucketObjectv2", "aws");
+const acm = lazyPeer<typeof certificateModule>("@pulumi/aws/acm/certificate", "aws");
 
 export interface AlbResources {
     loadBalancer: lbModule.LoadBalancer;
@@ -98,11 +102,15 @@ export function realizeAlbRoutes(plan: GatewayPlan, ctx: RealizeContext): void {
             "reference carries no aws attachment: to own them here, its operator sets GatewayClass parameters.aws.namespaces (a slot and a rules budget per team namespace)", ctx.parent);
         return;
     }
-    const build = buildAlbModel(ctx.programPlan ?? plan, { ...(attachment.parameters ?? {}), ...ctx.parameters }, { team: { namespaces: attachment.namespaces } });
+    const build = buildAlbModel(ctx.programPlan ?? plan, { ...(attachment.parameters ?? {}), ...ctx.parameters }, { team: { namespaces: attachment.namespaces, stack: runningStack() } });
     const problems = [...build.problems];
     for (const l of build.model.listeners) {
-        if (attachment.listeners[String(l.port)] === undefined && l.rules.some(r => r.source && routes.has(r.source.route))) {
+        if (!l.rules.some(r => r.source && routes.has(r.source.route))) continue;
+        const shared = attachment.listeners[String(l.port)];
+        if (shared === undefined) {
             problems.push(`${who}: Gateway ${plan.gateway} has no shared ALB listener on port ${l.port}; a new port needs the operator's stack`);
+        } else if (shared.protocol !== l.protocol) {
+            problems.push(`${who}: Gateway ${plan.gateway}'s ALB listener on port ${l.port} is ${shared.protocol}, not ${l.protocol}; attach to a listener of that protocol`);
         }
     }
     if (problems.length > 0) {
@@ -131,6 +139,143 @@ export function realizeAlbRoutes(plan: GatewayPlan, ctx: RealizeContext): void {
             }, { parent: ctx.parent });
         }
     }
+}
+
+/** This program's organization, project and stack: what a namespace's owning stack is compared with. */
+export function runningStack(): StackIdentity {
+    let organization: string | undefined;
+    try {
+        organization = pulumi.getOrganization();
+    } catch {
+        organization = undefined; // a runtime without one (older mocks): project and stack decide
+    }
+    return { ...(organization !== undefined ? { organization } : {}), project: pulumi.getProject(), stack: pulumi.getStack() };
+}
+
+/**
+ * A team's ListenerSet on another stack's ALB (a GatewayReference): on the operator's ALB listener of
+ * each of its listeners' ports, from this stack, as children of the ListenerSet —
+ * - its HTTPS listeners' certificates as listener certificates (SNI): an ACM ARN as the
+ *   certificateRef name, one mapped by the ListenerSet's parameters.aws.certificateArns, or PEM
+ *   material from its `certificates`, imported into ACM here (the private key stays secret);
+ * - for a listener hostname that a less specific listener of the port also matches, the isolation
+ *   rule (that hostname → 404 once none of its own rules matched), in its namespace's slot.
+ * Its routes (`parentRefs: [{ listenerSet }]`) are listener rules of their own (realizeAlbRoutes).
+ * A port the operator's ALB has no listener on is refused: a new ALB listener is the operator's.
+ */
+export function realizeAlbListenerSet(ctx: ListenerSetRealizeContext): pulumi.Resource[] {
+    const namespace = ctx.spec.namespace ?? "default";
+    const key = `${namespace}/${ctx.spec.name}`;
+    const who = `ListenerSet ${key}`;
+    const attachment = ctx.attachment as Partial<AlbAttachment> | undefined;
+    const refuse = (problems: string[]) => new CapabilityError(problems.length === 1
+        ? `${who}: the aws adapter refuses it on Gateway ${ctx.gateway}: ${problems[0]}`
+        : `${who}: the aws adapter refuses it on Gateway ${ctx.gateway}:\n` + problems.map(p => "  - " + p).join("\n"));
+    if (!attachment?.listeners || !attachment.namespaces) {
+        throw refuse([`the gateway's reference carries no aws attachment (its ALB listeners are not shared with other stacks); ask its operator to set ` +
+            `GatewayClass parameters.aws.namespaces.${namespace} = { slot, rules, stack } so this stack may add listeners, or declare the ListenerSet in the operator's program`]);
+    }
+    const notServed = listenerSetNotServedReason(key, [ctx.status], ctx.gateway);
+    if (notServed) throw refuse([notServed]);
+    const problems: string[] = [];
+    const share = attachment.namespaces[namespace];
+    if (share === undefined || share.rules === undefined) {
+        problems.push(`Gateway ${ctx.gateway} gives namespace ${namespace} no ${share === undefined ? "slot" : "rules budget"} on its shared ALB: ` +
+            `ask its operator to set GatewayClass parameters.aws.namespaces.${namespace} = { slot, rules, stack }`);
+    } else {
+        const owner = stackOwnerProblem(ctx.gateway, namespace, share, runningStack(), who);
+        if (owner) problems.push(owner);
+    }
+    const parameters = { ...(attachment.parameters ?? {}), ...ctx.parameters };
+    const settings = readSettings(parameters, ctx.gateway).settings;
+    const material = new Set(ctx.certificateKeys ?? []);
+    const accepted = new Set(ctx.status.listeners.filter(l => l.conditions.some(c => c.type === "Accepted" && c.status === "True")).map(l => l.name));
+    interface Wanted { port: number; listenerArn: string; ref: string; arn?: string; material?: string }
+    const wanted: Wanted[] = [];
+    for (const l of ctx.spec.listeners) {
+        if (!accepted.has(l.name)) continue;
+        const at = `listener ${l.name}`;
+        const alb = attachment.listeners[String(l.port)];
+        const protocol = l.protocol === "HTTPS" ? "HTTPS" : "HTTP";
+        if (alb === undefined) {
+            problems.push(`${at}: Gateway ${ctx.gateway} has no ALB listener on port ${l.port}, and a new port is a new ALB listener, which only the operator's stack creates: ` +
+                `ask the operator to add a listener on port ${l.port} to the Gateway's spec.listeners (e.g. { name: "${protocol.toLowerCase()}-${l.port}", port: ${l.port}, protocol: "${protocol}"` +
+                `${protocol === "HTTPS" ? ", tls: { certificateRefs: [<the operator's certificate>] }" : ""} }) and run the operator's \`up\`, or use a port the Gateway has ` +
+                `(${Object.entries(attachment.listeners).map(([p, x]) => `${p} ${x.protocol}`).join(", ")})`);
+            continue;
+        }
+        if (alb.protocol !== protocol) {
+            problems.push(`${at}: Gateway ${ctx.gateway}'s ALB listener on port ${l.port} is ${alb.protocol}, and this listener is ${l.protocol}; use protocol ${alb.protocol} on port ${l.port}`);
+            continue;
+        }
+        if (protocol !== "HTTPS") continue;
+        (l.tls?.certificateRefs ?? []).forEach((ref, i) => {
+            const certKey = `${ref.namespace ?? namespace}/${ref.name}`;
+            const arn = ref.name.startsWith("arn:") ? ref.name : settings.certificateArns[certKey] ?? settings.certificateArns[ref.name];
+            if (arn !== undefined) wanted.push({ port: l.port, listenerArn: alb.arn, ref: ref.name.startsWith("arn:") ? ref.name : certKey, arn });
+            else if (material.has(certKey)) wanted.push({ port: l.port, listenerArn: alb.arn, ref: certKey, material: certKey });
+            else {
+                problems.push(`${at} spec.listeners[].tls.certificateRefs[${i}]: ${JSON.stringify(ref.name)} is neither an ACM certificate ARN, nor a key of the ListenerSet's ` +
+                    `parameters.aws.certificateArns, nor a certificate it supplies (certificates["${ref.name}"]); write the ARN as the name, map it in certificateArns, or supply the PEM certificate and key`);
+            }
+        });
+    }
+    // The isolation rules of its listeners, numbered with every route of this program on the gateway.
+    const build = ctx.programPlan
+        ? buildAlbModel(ctx.programPlan, parameters, { team: { namespaces: attachment.namespaces, stack: runningStack() } })
+        : undefined;
+    const ownListeners = new Set(ctx.spec.listeners.map(l => `${namespace}/${ctx.spec.name}/${l.name}`));
+    problems.push(...(build?.problems ?? []).filter(p => p.includes(who) || [...ownListeners].some(l => p.includes(`isolate:${l}`))));
+    if (problems.length > 0) throw refuse(problems);
+    const resources: pulumi.Resource[] = [];
+    const base = slug(`${key}--${ctx.gateway}`);
+    const created = new Map<string, certificateModule.Certificate>();
+    for (const w of wanted) {
+        let arn: pulumi.Input<string> | undefined = w.arn;
+        if (w.material !== undefined) {
+            let cert = created.get(w.material);
+            if (cert === undefined) {
+                const pem = pulumi.secret(ctx.certificates!.apply(c => c[w.material!])) as pulumi.Output<TlsCertificate>;
+                const blocks = pem.apply(p => splitPemChain(p.certificate));
+                cert = new acm.Certificate(`${base}-cert-${slug(w.material)}`, {
+                    region: settings.region,
+                    certificateBody: blocks.apply(b => b[0]),
+                    certificateChain: blocks.apply(b => b.length > 1 ? b.slice(1).join("\n") : undefined) as pulumi.Output<string>,
+                    privateKey: pulumi.secret(pem.apply(p => p.privateKey)),
+                    tags: { ...settings.tags, "gatewaykit:gateway": ctx.gateway, "gatewaykit:listenerset": key },
+                }, { parent: ctx.parent });
+                created.set(w.material, cert);
+                resources.push(cert);
+            }
+            arn = cert.arn;
+        }
+        resources.push(new lb.ListenerCertificate(`${base}-${w.port}-sni-${slug(w.ref)}`, {
+            region: settings.region, listenerArn: w.listenerArn, certificateArn: arn!,
+        }, { parent: ctx.parent }));
+    }
+    if (build && build.problems.length === 0) {
+        const tags = { ...build.settings.tags, ...build.model.infrastructureTags, "gatewaykit:gateway": ctx.gateway };
+        for (const l of build.model.listeners) {
+            for (const r of l.rules) {
+                if (r.source || r.owner === undefined || !ownListeners.has(r.key.slice("isolate:".length))) continue;
+                resources.push(new lb.ListenerRule(`${base}-${r.resourceName}`, {
+                    region: build.settings.region, listenerArn: attachment.listeners[String(l.port)].arn, priority: r.priority,
+                    conditions: r.conditions, actions: r.actions.map(a => toAction(a, new Map())),
+                    tags: { ...tags, "gatewaykit:rule": tagValue(r.key) },
+                }, { parent: ctx.parent }));
+            }
+        }
+    } else if (build) {
+        void pulumi.log.info(`${who}: its listeners' isolation rules wait until this stack's rules on Gateway ${ctx.gateway} are accepted (see its routes' errors)`, ctx.parent);
+    } else {
+        void pulumi.log.info(`${who}: its listeners' isolation rules are numbered once this program's routes and Services are known (during update)`, ctx.parent);
+    }
+    return resources;
+}
+
+/** A PEM chain's certificates, leaf first (ACM imports the leaf and its chain separately). */
+function splitPemChain(pem: string): string[] {
+    return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [pem];
 }
 
 function declare(build: AlbBuild, parent: pulumi.Resource, caCertificates?: pulumi.Output<Record<string, string>>): AlbResources {

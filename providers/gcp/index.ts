@@ -7,7 +7,7 @@
 import { BACKEND_POLICY_FEATURES, FEATURES, Feature } from "../../routing/features";
 import { Adapter } from "../adapter";
 import { buildDataPlane } from "./model/dataplane";
-import { namingScope, realizeGcp } from "./realize";
+import { checkGcpListenerSet, namingScope, realizeGcp } from "./realize";
 
 export type { GcpClassParameters, GcpLimits, GcpServiceRealization, GcpHealthCheckParameters } from "./parameters";
 export { GCP_LIMITS } from "./parameters";
@@ -38,9 +38,11 @@ export const gcpAdapter: Adapter = {
     },
     // Backends per rule: the Gateway API's own cap (16) is below anything GCP documents.
     limits: {},
-    model: (plan, { parameters }) => {
-        const model = buildDataPlane(plan, parameters, { scope: namingScope() });
+    model: (plan, { parameters, certificateKeys }) => {
+        const model = buildDataPlane(plan, parameters, { scope: namingScope(), ...(certificateKeys ? { certificateKeys } : {}) });
         return { problems: model.problems, model };
     },
     realize: realizeGcp,
+    // A team's ListenerSet: checked in its own stack, then published (publishRoutes) for the operator's Gateway to import.
+    realizeListenerSet: checkGcpListenerSet,
 };

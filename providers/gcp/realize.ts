@@ -13,7 +13,9 @@ import type * as certificateManagerModule from "@pulumi/gcp/certificatemanager";
 import type * as networkSecurityModule from "@pulumi/gcp/networksecurity";
 import { lazyPeer } from "../peer";
 import { GatewayPlan } from "../../routing/plan";
-import { RealizeContext, RealizeResult } from "../adapter";
+import { ListenerSetRealizeContext, RealizeContext, RealizeResult, TlsCertificate } from "../adapter";
+import { CapabilityError } from "../../routing/errors";
+import { listenerSetNotServedReason } from "../nginx/runtime/plan";
 import { GcpHealthCheckParameters } from "./parameters";
 import { BackendTarget } from "./model/backends";
 import { GcpDataPlane, buildDataPlane } from "./model/dataplane";
@@ -65,7 +67,7 @@ export function realizeGcp(plan: GatewayPlan, ctx: RealizeContext): RealizeResul
         .map(key => `port ${fe.port}: no CA bundle for caCertificateRef ConfigMap ${key}; give its ca.crt as the Gateway's caCertificates["${key}"]`));
     if (missing.length > 0) throw new GcpRefusedError(`Gateway ${plan.gateway}: the gcp adapter refuses this plan:\n` + [...new Set(missing)].map(p => "  - " + p).join("\n"));
     for (const n of dp.notes) pulumi.log.warn(`Gateway ${plan.gateway}: ${n}`, ctx.parent);
-    return createResources(plan, dp, ctx.parent, ctx.caCertificates);
+    return createResources(plan, dp, ctx.parent, ctx.certificates, ctx.caCertificates);
 }
 
 /** The PEM certificates of the bundles named by `keys` ("namespace/name"; a bare "name" key is in `namespace`), each a trust anchor. */
@@ -76,7 +78,8 @@ function trustAnchors(cas: Record<string, string>, keys: string[], namespace: st
     });
 }
 
-export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pulumi.Resource, caCertificates?: pulumi.Output<Record<string, string>>): RealizeResult {
+export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pulumi.Resource, certificates?: pulumi.Output<Record<string, TlsCertificate>>,
+    caCertificates?: pulumi.Output<Record<string, string>>): RealizeResult {
     const p = dp.params;
     const project = p.project;
     const opts: pulumi.CustomResourceOptions = { parent };
@@ -163,6 +166,24 @@ export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pul
         }, opts));
     }
 
+    // SSL certificates from PEM material (a ListenerSet's, imported; or the Gateway's own): the key stays secret.
+    const uploaded = new Map<string, computeModule.SSLCertificate>();
+    for (const u of dp.uploads) {
+        if (certificates === undefined) throw new GcpRefusedError(`Gateway ${plan.gateway}: certificate ${u.key} has no PEM material (a bug: the model was told it has)`);
+        // The Gateway's own certificates may be keyed by bare name in its namespace.
+        const bare = u.key.startsWith(`${plan.namespace}/`) ? u.key.slice(plan.namespace.length + 1) : undefined;
+        const material = certificates.apply(c => {
+            const m = c[u.key] ?? (bare !== undefined ? c[bare] : undefined);
+            if (m === undefined) throw new GcpRefusedError(`Gateway ${plan.gateway}: certificate ${u.key} has no PEM material (a bug: the model was told it has)`);
+            return m;
+        });
+        uploaded.set(u.key, new compute.SSLCertificate(id("certificate", u.key), {
+            project, namePrefix: u.namePrefix, description: `${description}: certificate ${u.key}`,
+            certificate: material.apply(m => m.certificate),
+            privateKey: pulumi.secret(material.apply(m => m.privateKey)),
+        }, opts));
+    }
+
     const address = dp.addressName
         ? new compute.GlobalAddress(id("address", "ip"), {
             project, name: dp.addressName, addressType: "EXTERNAL", ipVersion: p.ipVersion ?? "IPV4", labels: dp.labels ?? p.labels, description,
@@ -191,7 +212,8 @@ export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pul
             ? new compute.TargetHttpsProxy(id("proxy", port), {
                 project, name: fe.proxyName, urlMap: urlMap.id, description,
                 ...(fe.certificateMap ? { certificateMap: fe.certificateMap } : {}),
-                ...(fe.sslCertificates.length ? { sslCertificates: fe.sslCertificates } : {}),
+                ...(fe.sslCertificates.length + fe.uploadedCertificates.length
+                    ? { sslCertificates: [...fe.sslCertificates, ...fe.uploadedCertificates.map(k => uploaded.get(k)!.selfLink)] } : {}),
                 ...(fe.certificateManagerCertificates.length ? { certificateManagerCertificates: fe.certificateManagerCertificates } : {}),
                 ...(p.sslPolicy ? { sslPolicy: p.sslPolicy } : {}),
                 ...(p.quicOverride ? { quicOverride: p.quicOverride } : {}),
@@ -204,4 +226,41 @@ export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pul
         }, { parent, deleteBeforeReplace: true });
     }
     return { addresses: pulumi.output(ip).apply(a => [a]) };
+}
+
+/**
+ * A team's ListenerSet on another stack's GCP gateway: its stack creates nothing (the target proxy and
+ * URL map are the operator's), so this checks in the team's own `up` what the operator's import would
+ * skip — served by the gateway, every listener on a port the gateway has, every HTTPS certificateRef
+ * supplied as material — and says how it travels: publishRoutes(routes, [listenerSet]).
+ */
+export function checkGcpListenerSet(ctx: ListenerSetRealizeContext): pulumi.Resource[] {
+    const namespace = ctx.spec.namespace ?? "default";
+    const key = `${namespace}/${ctx.spec.name}`;
+    const problems: string[] = [];
+    const notServed = listenerSetNotServedReason(key, [ctx.status], ctx.gateway);
+    if (notServed) problems.push(notServed);
+    const ports = new Map(ctx.input.gateway.listeners.map(l => [l.port, l.protocol] as const));
+    const material = new Set(ctx.certificateKeys ?? []);
+    for (const l of ctx.spec.listeners) {
+        const protocol = ports.get(l.port);
+        if (protocol === undefined) {
+            problems.push(`listener ${l.name}: Gateway ${ctx.gateway} has no listener on port ${l.port}, and a new port is a new forwarding rule and target proxy, which only the operator's stack creates: ` +
+                `ask the operator to add a listener on port ${l.port} (protocol ${l.protocol}) to the Gateway's spec.listeners and run the operator's \`up\`, or use one of its ports (${[...ports].map(([p, x]) => `${p} ${x}`).join(", ")})`);
+            continue;
+        }
+        (l.tls?.certificateRefs ?? []).forEach((c, i) => {
+            const certKey = `${c.namespace ?? namespace}/${c.name}`;
+            if (!material.has(certKey)) {
+                problems.push(`listener ${l.name} tls.certificateRefs[${i}]: supply ${certKey} in the ListenerSet's certificates (PEM certificate and key): ` +
+                    "on gcp the operator's stack uploads a team's certificates as SSL certificates of the target HTTPS proxy, and takes no other");
+            }
+        });
+    }
+    if (problems.length > 0) {
+        throw new CapabilityError(`ListenerSet ${key}: the gcp adapter refuses it on Gateway ${ctx.gateway}:\n` + problems.map(p => "  - " + p).join("\n"));
+    }
+    void pulumi.log.info(`ListenerSet ${key}: checked against Gateway ${ctx.gateway}; it reaches the gateway's target proxy and URL map when this stack exports publishRoutes(routes, [listenerSet]) ` +
+        "and the operator's Gateway imports that output (importedRoutes) on its next `up`", ctx.parent);
+    return [];
 }

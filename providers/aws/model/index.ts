@@ -16,7 +16,7 @@
 //   (targetGroups.ts), weights above 999 scaled; priorities are drawn from content (priorities.ts).
 
 import { GatewayPlan } from "../../../routing/plan";
-import { AwsNamespaceShare, readSettings } from "../parameters";
+import { AwsNamespaceShare, StackIdentity, isStack, readSettings } from "../parameters";
 import { BuildContext, planned } from "./context";
 import { buildListener } from "./listener";
 import { awsName, slug } from "./names";
@@ -27,7 +27,7 @@ export { shortHash, slug } from "./names";
 
 export interface AlbModelOptions {
     /** Routes of this stack on another stack's gateway: the operator's namespaces (from its reference's attachments.aws). */
-    team?: { namespaces: Record<string, AwsNamespaceShare> };
+    team?: { namespaces: Record<string, AwsNamespaceShare>; stack?: StackIdentity };
 }
 
 export function buildAlbModel(plan: GatewayPlan, parameters: Record<string, unknown>, options: AlbModelOptions = {}): AlbBuild {
@@ -44,7 +44,7 @@ export function buildAlbModel(plan: GatewayPlan, parameters: Record<string, unkn
         infrastructureTags: infrastructureTags(plan, settings.tags, problems),
     };
     const tgs = new Map<string, AlbTargetGroup>();
-    const ctx: BuildContext = { plan, settings, problems, warnings, notes, tgs, prefix, ...(options.team ? { team: options.team } : {}) };
+    const ctx: BuildContext = { plan, settings, problems, warnings, notes, tgs, prefix, ...(options.team ? { team: { namespaces: options.team.namespaces } } : {}) };
 
     for (const port of planned(plan.ports, "ports")) {
         if (port.conflict) { problems.push(port.conflict.message); continue; }
@@ -59,7 +59,14 @@ export function buildAlbModel(plan: GatewayPlan, parameters: Record<string, unkn
         if (alb) model.listeners.push(alb);
     }
     model.targetGroups = [...tgs.values()];
-    problems.push(...quotaProblems(ctx, model));
+    problems.push(...quotaProblems(ctx, model, options.team?.stack));
+    if (!options.team) {
+        const unowned = Object.entries(settings.namespaces ?? {}).filter(([, s]) => s.rules !== undefined && s.stack === undefined).map(([ns]) => ns);
+        if (unowned.length > 0) {
+            notes.push(`Gateway ${plan.gateway}: GatewayClass parameters.aws.namespaces ${unowned.join(", ")} name no owning stack, so any stack with the gateway's reference may write ` +
+                `their rules; two stacks writing one namespace would number rules in one slot: set namespaces.<ns>.stack ("org/project/stack") to the one stack that owns each`);
+        }
+    }
     return { model, settings, problems: [...new Set(problems)], warnings: [...new Set(warnings)], notes: [...new Set(notes)] };
 }
 
@@ -99,11 +106,11 @@ function infrastructureTags(plan: GatewayPlan, classTags: Record<string, string>
 }
 
 /** Limits: rules and target groups per load balancer; what the target groups need of the parameters. */
-function quotaProblems({ plan, settings, team }: BuildContext, model: AlbModel): string[] {
+function quotaProblems({ plan, settings, team }: BuildContext, model: AlbModel, stack: StackIdentity | undefined): string[] {
     const problems: string[] = [];
     const rules = model.listeners.flatMap(l => [...l.rules].sort(planOrder));
     if (team) {
-        problems.push(...budgetProblems(plan.gateway, rules, team.namespaces));
+        problems.push(...budgetProblems(plan.gateway, rules, team.namespaces, stack));
     } else if (settings.namespaces) {
         problems.push(...sharedQuotaProblems(plan.gateway, rules, settings.namespaces, settings.rulesQuota));
     } else if (rules.length > settings.rulesQuota) {
@@ -131,14 +138,19 @@ function quotaProblems({ plan, settings, team }: BuildContext, model: AlbModel):
 }
 
 function namespaceOf(rule: AlbRule): string | undefined {
-    return rule.source ? rule.source.route.slice(0, rule.source.route.indexOf("/")) : undefined;
+    return rule.source ? rule.source.route.slice(0, rule.source.route.indexOf("/")) : rule.owner;
+}
+
+/** What a message names for a rule: its route rule, or the isolation rule's key. */
+function ruleLabelOf(rule: AlbRule): string {
+    return rule.source ? rule.source.label : `the isolation rule ${rule.key}`;
 }
 
 /**
  * A team's stack: every namespace it writes rules for has the operator's budget (namespaces[ns].rules)
  * and stays within it; the operator's own namespaces are not the team's to write.
  */
-function budgetProblems(gateway: string, rules: AlbRule[], namespaces: Record<string, AwsNamespaceShare>): string[] {
+function budgetProblems(gateway: string, rules: AlbRule[], namespaces: Record<string, AwsNamespaceShare>, stack: StackIdentity | undefined): string[] {
     const problems: string[] = [];
     const byNamespace = new Map<string, AlbRule[]>();
     for (const r of rules) {
@@ -148,18 +160,31 @@ function budgetProblems(gateway: string, rules: AlbRule[], namespaces: Record<st
     for (const [ns, own] of byNamespace) {
         const share = namespaces[ns];
         if (share === undefined) {
-            problems.push(`Gateway ${gateway} admits no listener rules from other stacks for namespace ${ns} (${own[0].source!.label}): ` +
+            problems.push(`Gateway ${gateway} admits no listener rules from other stacks for namespace ${ns} (${ruleLabelOf(own[0])}): ` +
                 `ask its operator to add namespaces.${ns} = { slot, rules } to the GatewayClass parameters.aws`);
+        } else if (stackOwnerProblem(gateway, ns, share, stack, ruleLabelOf(own[0]))) {
+            problems.push(stackOwnerProblem(gateway, ns, share, stack, ruleLabelOf(own[0]))!);
         } else if (share.rules === undefined) {
-            problems.push(`Gateway ${gateway}: the rules of namespace ${ns} (${own[0].source!.label}) are its operator's own ` +
+            problems.push(`Gateway ${gateway}: the rules of namespace ${ns} (${ruleLabelOf(own[0])}) are its operator's own ` +
                 `(parameters.aws.namespaces.${ns} has no rules budget); declare the route in the operator's stack, or ask for a budget`);
         } else if (own.length > share.rules) {
             problems.push(`Gateway ${gateway}: namespace ${ns} needs ${own.length} ALB listener rules, over its budget of ${share.rules} ` +
                 `(the operator's GatewayClass parameters.aws.namespaces.${ns}.rules, its part of the shared rules quota); ` +
-                `${own[share.rules].source!.label} is the first past it: remove rules, or ask the operator to raise the budget`);
+                `${ruleLabelOf(own[share.rules])} is the first past it: remove rules, or ask the operator to raise the budget`);
         }
     }
     return problems;
+}
+
+/**
+ * Why this stack may not write namespace `ns`'s rules on a shared gateway: the operator named another
+ * stack as its owner (parameters.aws.namespaces[ns].stack). `who` is what this stack declares there.
+ */
+export function stackOwnerProblem(gateway: string, ns: string, share: AwsNamespaceShare, stack: StackIdentity | undefined, who: string): string | undefined {
+    if (share.stack === undefined || (stack !== undefined && isStack(share.stack, stack))) return undefined;
+    const running = stack ? `${stack.organization !== undefined ? `${stack.organization}/` : ""}${stack.project}/${stack.stack}` : "a stack whose name is unknown";
+    return `Gateway ${gateway}: namespace ${ns} belongs to stack ${share.stack} on this shared ALB (the operator's GatewayClass parameters.aws.namespaces.${ns}.stack), ` +
+        `and this is ${running} (${who}): declare namespace ${ns}'s routes and ListenerSets in ${share.stack}, or ask the operator to name this stack there`;
 }
 
 /** The operator's stack of a shared gateway: its own rules plus every team's budget fit the quota. */

@@ -10,6 +10,7 @@
 // certificates from the certificateRefs (ARNs, or names mapped by parameters.aws.certificateArns).
 
 import { ListenerPlan, PortPlan } from "../../../routing/plan";
+import { hostnameCovers } from "../../../routing/hostname";
 import { FixedResponse } from "./actions";
 import { HostHeader, caseCollisions } from "./conditions";
 import { BuildContext, planned } from "./context";
@@ -70,9 +71,13 @@ export function buildListener(ctx: BuildContext, port: PortPlan, protocol: "HTTP
         if (mutual) alb.mutualAuthentication = mutual;
     }
 
+    if (ctx.team) ctx.problems.push(...uncoveredIsolation(ordered, port.port));
+
     // Each rule hostname's (precise name, wildcard or undefined) owner entry and its place in the port's host order.
     const owners = new Map(port.hosts.map((h, rank) => [h.pattern, { ...h, rank, serves: new Set(h.ruleIds) }] as const));
     const entries: Entry[] = [];
+    // Per listener, the route namespaces whose rules it realises (a team's ListenerSet isolation takes the last one's cell).
+    const namespacesOn = new Map<string, Set<string>>();
     ordered.forEach((l, li) => {
         l.rules.forEach((rule, ri) => {
             const owner = planned(owners.get(rule.hostname), `host owner of ${rule.hostname ?? "any host"} on port ${port.port}`);
@@ -81,14 +86,18 @@ export function buildListener(ctx: BuildContext, port: PortPlan, protocol: "HTTP
                     "is more specific for every such host, so the rule can never be chosen");
                 return;
             }
-            entries.push(...translateRule(ctx, alb, rule, [owner.rank, li, ri]));
+            const translated = translateRule(ctx, alb, rule, [owner.rank, li, ri]);
+            if (translated.length > 0) namespacesOn.set(l.name, (namespacesOn.get(l.name) ?? new Set()).add(rule.routeNamespace));
+            entries.push(...translated);
         });
     });
     port.hosts.forEach((h, rank) => {
-        // A team's stack leaves the listeners' isolation to the operator's.
-        if (ctx.team) return;
         if (h.origin !== "listener" || h.pattern === undefined || h.shadows.length === 0) return;
+        const listenerSet = byName.get(h.listener)?.listenerSet;
+        // A team's stack isolates its own ListenerSets' listeners only; the Gateway's are the operator's.
+        if (ctx.team && !listenerSet) return;
         const key = `isolate:${h.listener}`;
+        const owner = ctx.team && listenerSet ? isolationOwner(listenerSet.namespace, namespacesOn.get(h.listener), ctx.team.namespaces) : undefined;
         entries.push({
             item: { key, hostname: h.pattern, path: { type: "PathPrefix", value: "/" }, headers: [], queries: [] },
             order: [rank, port.listeners.indexOf(h.listener), Number.MAX_SAFE_INTEGER, 0],
@@ -97,6 +106,7 @@ export function buildListener(ctx: BuildContext, port: PortPlan, protocol: "HTTP
                 conditions: [HostHeader.forHostname(h.pattern, port.port, protocol).render()],
                 actions: [new FixedResponse(404, "Not Found").render()],
                 targetGroups: [],
+                ...(owner !== undefined ? { owner } : {}),
             },
         });
     });
@@ -108,7 +118,7 @@ export function buildListener(ctx: BuildContext, port: PortPlan, protocol: "HTTP
         // Listeners shared across stacks: priorities by precedence band and namespace slot (slots.ts).
         const assigned = assignSharedPriorities(entries.map(e => ({
             item: e.item,
-            ...(e.rule.source ? { namespace: e.rule.source.route.slice(0, e.rule.source.route.indexOf("/")) } : {}),
+            ...(e.rule.source ? { namespace: e.rule.source.route.slice(0, e.rule.source.route.indexOf("/")) } : e.rule.owner !== undefined ? { namespace: e.rule.owner } : {}),
             label: e.rule.source ? e.rule.source.label : `Gateway ${plan.gateway} port ${port.port} isolation rule ${e.item.key}`,
         })), ns => shared[ns]?.slot);
         priorities = assigned.priorities;
@@ -126,6 +136,47 @@ export function buildListener(ctx: BuildContext, port: PortPlan, protocol: "HTTP
         .sort((a, b) => a.priority - b.priority);
     ctx.warnings.push(...caseCollisions(alb.rules));
     return alb;
+}
+
+/**
+ * Whose cell a team's ListenerSet listener's isolation rule takes: the last slot among the ListenerSet's
+ * namespace and the namespaces of the rules it realises there. Its path "/" puts it in the last path
+ * band of its host level, and the last slot's cell there comes after every such rule of the listener
+ * (they serve only hosts of its hostname), so it answers 404 only where none of them matches — before
+ * any less specific listener's rule. Those cells are this stack's own: no other stack numbers there.
+ */
+function isolationOwner(listenerSetNamespace: string, ruleNamespaces: Set<string> | undefined, shares: Record<string, { slot: number }>): string {
+    let owner = listenerSetNamespace;
+    for (const ns of ruleNamespaces ?? []) {
+        if ((shares[ns]?.slot ?? -1) > (shares[owner]?.slot ?? -1)) owner = ns;
+    }
+    return owner;
+}
+
+/**
+ * A team's ListenerSet listener whose wildcard hostname covers a Gateway listener's hostname on the
+ * port that the operator's stack does not isolate (no less specific Gateway listener there, so in
+ * its view nothing shadows it): on the ALB this stack's rules for the wildcard would come after the
+ * operator's rules for that host and take the requests they leave, which the Gateway's listener owns
+ * (404). Refused, with the fix.
+ */
+function uncoveredIsolation(listeners: ListenerPlan[], port: number): string[] {
+    const problems: string[] = [];
+    const own = listeners.filter(l => !l.listenerSet);
+    for (const l of listeners) {
+        if (!l.listenerSet || l.hostname === undefined) continue;
+        for (const g of own) {
+            const host = g.hostname;
+            if (host === undefined || host === l.hostname || !hostnameCovers(l.hostname, host)) continue;
+            const isolated = own.some(o => o !== g && (o.hostname === undefined || (o.hostname !== host && hostnameCovers(o.hostname, host))));
+            if (isolated) continue;
+            problems.push(`ListenerSet ${l.listenerSet.namespace}/${l.listenerSet.name} listener ${l.listenerSet.sectionName}: its hostname ${l.hostname} covers the Gateway's listener ${g.name} ` +
+                `(${g.hostname}) on port ${port}, which the operator's stack does not isolate (no less specific Gateway listener on the port), so on the shared ALB this stack's rules ` +
+                `would take the requests for ${g.hostname} that the operator's rules leave; use a hostname that does not cover ${g.hostname}, or ask the operator to add a listener ` +
+                `without hostname on port ${port} to the Gateway (its stack then isolates ${g.hostname})`);
+        }
+    }
+    return problems;
 }
 
 function addCertificates(ctx: BuildContext, alb: AlbListener, l: ListenerPlan): void {

@@ -53,6 +53,11 @@ export interface AlbRule {
     transforms?: AlbTransform[];
     /** The plan rule it realises; absent for isolation rules. */
     source?: AlbRuleSource;
+    /**
+     * An isolation rule a team's stack creates for its ListenerSet's listener: the route namespace whose
+     * cell (and rules budget) it takes. Absent: the operator's isolation band.
+     */
+    owner?: string;
     /** Keys of the target groups it forwards to. */
     targetGroups: string[];
 }

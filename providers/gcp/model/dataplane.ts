@@ -20,6 +20,8 @@ export interface Frontend {
     proxyName: string;
     forwardingRuleName: string;
     sslCertificates: string[];
+    /** Keys ("namespace/name") of the certificates uploaded from PEM material as SSL certificates (GcpDataPlane.uploads), after sslCertificates. */
+    uploadedCertificates: string[];
     certificateManagerCertificates: string[];
     certificateMap?: string;
     /**
@@ -37,6 +39,13 @@ export interface Frontend {
     };
 }
 
+/** A compute SSL certificate the gateway's stack creates from PEM material it was given (a certificates key). */
+export interface UploadedCertificate {
+    key: string;
+    /** namePrefix of the SSL certificate: GCP appends a unique suffix, so a new certificate is created before the old one is deleted. */
+    namePrefix: string;
+}
+
 export interface GcpDataPlane {
     gateway: string;
     params: GcpClassParameters;
@@ -50,6 +59,8 @@ export interface GcpDataPlane {
     sinkLink: string;
     defaultHealthCheckName: string;
     frontends: Frontend[];
+    /** SSL certificates to create from PEM material (the material itself stays in the secret certificates Output). */
+    uploads: UploadedCertificate[];
     backends: BackendTarget[];
     /** Refusals: the data plane cannot be built. */
     problems: string[];
@@ -60,6 +71,8 @@ export interface GcpDataPlane {
 export interface BuildOptions {
     /** Mixed into every physical name's hash: stack and project, so stacks never collide. */
     scope?: string;
+    /** certificateRef keys whose PEM material the program supplies (ModelContext.certificateKeys): uploaded as SSL certificates. */
+    certificateKeys?: string[];
 }
 
 export function buildDataPlane(plan: GatewayPlan, parameters: Record<string, unknown>, opts: BuildOptions = {}): GcpDataPlane {
@@ -129,9 +142,9 @@ export function buildDataPlane(plan: GatewayPlan, parameters: Record<string, unk
             port, protocol, listeners: listeners.map(l => l.name), urlMap: built.urlMap, urlMapBytes: bytes,
             proxyName: gcpName(`${prefix}-${port}-${protocol.toLowerCase()}`, ctx.scope, "proxy", port, protocol),
             forwardingRuleName: gcpName(`${prefix}-${port}`, ctx.scope, "fr", port, protocol, scheme, params.address ?? "", params.ipVersion ?? "IPV4"),
-            sslCertificates: [], certificateManagerCertificates: [],
+            sslCertificates: [], uploadedCertificates: [], certificateManagerCertificates: [],
         };
-        if (protocol === "HTTPS") certificates(plan, fe, listeners, params, problems, limits);
+        if (protocol === "HTTPS") certificates(plan, fe, listeners, params, problems, limits, new Set(opts.certificateKeys ?? []));
         const validation = plan.ports.find(p => p.port === port)?.frontendValidation;
         if (protocol === "HTTPS" && validation) {
             fe.clientValidation = {
@@ -151,6 +164,7 @@ export function buildDataPlane(plan: GatewayPlan, parameters: Record<string, unk
         sinkName, sinkLink,
         defaultHealthCheckName: gcpName(`${prefix}-hc`, ctx.scope, "hc", params.healthCheck?.protocol ?? "HTTP"),
         frontends, backends: [...links.values()], problems, notes,
+        uploads: [...new Set(frontends.flatMap(f => f.uploadedCertificates))].map(key => ({ key, namePrefix: `${sanitize(`${prefix}-${key}`).slice(0, 36)}-` })),
     };
 }
 
@@ -222,8 +236,17 @@ function gcpLabels(plan: GatewayPlan, params: GcpClassParameters, problems: stri
 
 const CM = "//certificatemanager.googleapis.com/";
 
-function certificates(plan: GatewayPlan, fe: Frontend, listeners: ListenerPlan[], params: GcpClassParameters, problems: string[], limits: GcpLimits): void {
+function certificates(plan: GatewayPlan, fe: Frontend, listeners: ListenerPlan[], params: GcpClassParameters, problems: string[], limits: GcpLimits, material: Set<string>): void {
     if (params.certificateMap) {
+        // A map is the operator's; PEM material of a ListenerSet has no place in it.
+        for (const l of listeners) {
+            for (const key of l.tls?.certificateKeys ?? []) {
+                if (material.has(key) && params.certificates?.[key] === undefined) {
+                    problems.push(`Gateway ${plan.gateway} listener ${l.name}: certificate ${key} is given as PEM material, but parameters.gcp.certificateMap serves every HTTPS listener from the operator's certificate map; ` +
+                        "add the certificate to that map (and its map entry), or remove certificateMap");
+                }
+            }
+        }
         if (params.certificateMap.startsWith(CM)) fe.certificateMap = params.certificateMap;
         else if (params.project) fe.certificateMap = `${CM}projects/${params.project}/locations/global/certificateMaps/${params.certificateMap}`;
         else problems.push(`Gateway ${plan.gateway}: parameters.gcp.certificateMap ${JSON.stringify(params.certificateMap)} is a bare name; set parameters.gcp.project or give the full ${CM}projects/…/certificateMaps/… link`);
@@ -234,18 +257,24 @@ function certificates(plan: GatewayPlan, fe: Frontend, listeners: ListenerPlan[]
         const refs = l.tls?.certificateRefs ?? [];
         refs.forEach((ref, i) => {
             const key = l.tls!.certificateKeys![i];
-            const target = params.certificates?.[key] ?? params.certificates?.[ref.name] ?? ref.name;
+            const mapped = params.certificates?.[key] ?? params.certificates?.[ref.name];
+            if (mapped === undefined && material.has(key)) {
+                // PEM material the program supplies: uploaded as an SSL certificate (realize.ts).
+                if (!fe.uploadedCertificates.includes(key)) fe.uploadedCertificates.push(key);
+                return;
+            }
+            const target = mapped ?? ref.name;
             if (seen.has(target)) return;
             seen.add(target);
             if (target.startsWith(CM)) fe.certificateManagerCertificates.push(target);
             else fe.sslCertificates.push(globalLink({ prefix: "", scope: "", project: params.project }, "sslCertificates", target));
         });
     }
-    if (fe.sslCertificates.length > 0 && fe.certificateManagerCertificates.length > 0) {
+    if (fe.sslCertificates.length + fe.uploadedCertificates.length > 0 && fe.certificateManagerCertificates.length > 0) {
         problems.push(`Gateway ${plan.gateway} port ${fe.port}: certificateRefs mix compute SSL certificates and Certificate Manager certificates; a target HTTPS proxy takes one kind`);
     }
-    if (fe.sslCertificates.length > limits.sslCertificatesPerProxy) {
-        problems.push(`Gateway ${plan.gateway} port ${fe.port}: ${fe.sslCertificates.length} SSL certificates on one target HTTPS proxy; GCP allows ${limits.sslCertificatesPerProxy} — ` +
+    if (fe.sslCertificates.length + fe.uploadedCertificates.length > limits.sslCertificatesPerProxy) {
+        problems.push(`Gateway ${plan.gateway} port ${fe.port}: ${fe.sslCertificates.length + fe.uploadedCertificates.length} SSL certificates on one target HTTPS proxy; GCP allows ${limits.sslCertificatesPerProxy} — ` +
             "use a Certificate Manager certificate map (parameters.gcp.certificateMap)");
     }
 }
