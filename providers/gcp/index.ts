@@ -4,7 +4,7 @@
 // map in urlmap.ts / routeRules.ts / headers.ts, backends.ts for the NEG / bucket / service per
 // backend), realize.ts (Pulumi resources), evaluate.ts (the proof against simulate).
 
-import { BACKEND_POLICY_FEATURES, FEATURES, Feature } from "../../routing/features";
+import { FEATURES, Feature } from "../../routing/features";
 import { Adapter } from "../adapter";
 import { buildDataPlane } from "./model/dataplane";
 import { namingScope, realizeGcp } from "./realize";
@@ -21,7 +21,8 @@ const unsupported = new Set<Feature>([
     "HTTPRouteRequestMultipleMirrors",
     "HTTPRoutePortRedirect",
     "ListenerSetNewPort", // a ListenerSet listener on a port the Gateway does not already have (missingReasons)
-    ...BACKEND_POLICY_FEATURES,
+    // Carries every backend policy but the retry budget (model/policies.ts, routeRules.ts retry).
+    "BackendRetryBudget",
 ]);
 
 /** Why a ListenerSet cannot open a port here. */
@@ -31,7 +32,9 @@ export const gcpAdapter: Adapter = {
     name: "gcp",
     controllerNames: ["gatewaykit.dev/gcp-alb"],
     capabilities: new Set<Feature>(FEATURES.filter(f => !unsupported.has(f))),
-    missingReasons: { GRPCRouteRegexMethodMatching: "a method without a service, or a RegularExpression method match, is a regex path match, and the global LB has no regular-expression path match; give the service with the method", ListenerSetNewPort: NEW_PORT_REASON },
+    missingReasons: {
+        BackendRetryBudget: "GCP's retry policy has a count per request (numRetries) but no budget across requests; remove retryConstraint and bound retries with the route's retry.attempts, or use the kubernetes adapter",
+        GRPCRouteRegexMethodMatching: "a method without a service, or a RegularExpression method match, is a regex path match, and the global LB has no regular-expression path match; give the service with the method", ListenerSetNewPort: NEW_PORT_REASON },
     // Backends per rule: the Gateway API's own cap (16) is below anything GCP documents.
     limits: {},
     model: (plan, { parameters }) => {

@@ -9,6 +9,8 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import type * as computeModule from "@pulumi/gcp/compute";
+import type * as certificateManagerModule from "@pulumi/gcp/certificatemanager";
+import type * as networkSecurityModule from "@pulumi/gcp/networksecurity";
 import { lazyPeer } from "../peer";
 import { GatewayPlan } from "../../routing/plan";
 import { RealizeContext, RealizeResult } from "../adapter";
@@ -19,6 +21,8 @@ import { gcpName } from "./model/names";
 
 // @pulumi/gcp is an optional peer: loaded when the first resource is created.
 const compute = lazyPeer<typeof computeModule>("@pulumi/gcp/compute", "gcp");
+const certificatemanager = lazyPeer<typeof certificateManagerModule>("@pulumi/gcp/certificatemanager", "gcp");
+const networksecurity = lazyPeer<typeof networkSecurityModule>("@pulumi/gcp/networksecurity", "gcp");
 
 export class GcpRefusedError extends Error {
     constructor(message: string) {
@@ -47,6 +51,31 @@ function healthCheckArgs(name: string, hc: GcpHealthCheckParameters, project: st
         ...(protocol === "GRPC"
             ? { grpcHealthCheck: { ...(hc.port !== undefined ? { port: hc.port } : { portSpecification: "USE_SERVING_PORT" }), ...(hc.grpcServiceName !== undefined ? { grpcServiceName: hc.grpcServiceName } : {}) } }
             : protocol === "HTTPS" ? { httpsHealthCheck: block } : protocol === "HTTP2" ? { http2HealthCheck: block } : { httpHealthCheck: block }),
+    };
+}
+
+/**
+ * A BackendTLSPolicy's verification: a BackendAuthenticationConfig over a TrustConfig of its CA
+ * bundles (or Google's public roots), and the backend service's tlsSettings naming it.
+ */
+function backendTls(t: BackendTarget, id: (kind: string, key: string) => string, project: string | undefined, description: string, opts: pulumi.CustomResourceOptions): computeModule.BackendServiceArgs["tlsSettings"] {
+    const tls = t.tls!;
+    const desc = `${description}: BackendTLSPolicy ${tls.policy}`;
+    const trustConfig = tls.trust.kind === "pem"
+        ? new certificatemanager.TrustConfig(id("trustconfig", t.key), {
+            project, name: tls.trust.trustConfigName, location: "global", description: desc,
+            trustStores: [{ trustAnchors: tls.trust.pems.map(pemCertificate => ({ pemCertificate })) }],
+        }, opts)
+        : undefined;
+    const auth = new networksecurity.BackendAuthenticationConfig(id("backendauth", t.key), {
+        project, name: tls.authenticationConfigName, location: "global", description: desc,
+        // PEM bundles: only they are trusted; wellKnownCACertificates System: Google's public roots.
+        ...(trustConfig ? { trustConfig: trustConfig.id, wellKnownRoots: "NONE" } : { wellKnownRoots: "PUBLIC_ROOTS" }),
+    }, opts);
+    return {
+        sni: tls.sni,
+        ...(tls.subjectAltNames.length > 0 ? { subjectAltNames: tls.subjectAltNames } : {}),
+        authenticationConfig: pulumi.interpolate`//networksecurity.googleapis.com/${auth.id}`,
     };
 }
 
@@ -134,6 +163,8 @@ export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pul
         }
         const zonal = neg.type === "GCE_VM_IP_PORT" || (neg.type === "EXISTING" && t.healthCheck !== undefined);
         const hc = healthCheckFor(t);
+        const tlsSettings = t.tls ? backendTls(t, id, project, desc, opts) : undefined;
+        const tr = t.traffic;
         dependencies.push(new compute.BackendService(id("backend", t.key), {
             ...common,
             name: t.backendServiceName,
@@ -142,6 +173,13 @@ export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pul
             enableCdn: p.enableCdn ?? false,
             ...(neg.type === "SERVERLESS" ? {} : { timeoutSec: p.backendTimeoutSec ?? 30 }),
             ...(hc ? { healthChecks: hc } : {}),
+            // Backend policies (model/policies.ts).
+            ...(tr?.localityLbPolicy ? { localityLbPolicy: tr.localityLbPolicy } : {}),
+            ...(tr?.sessionAffinity ? { sessionAffinity: tr.sessionAffinity } : {}),
+            ...(tr?.consistentHash ? { consistentHash: tr.consistentHash } : {}),
+            ...(tr?.strongSessionAffinityCookie ? { strongSessionAffinityCookie: tr.strongSessionAffinityCookie } : {}),
+            ...(tr?.outlierDetection ? { outlierDetection: tr.outlierDetection } : {}),
+            ...(tlsSettings ? { tlsSettings } : {}),
             // Zonal NEGs on EXTERNAL_MANAGED need a RATE capacity; serverless and internet NEGs take none.
             backends: [zonal ? { group, balancingMode: "RATE", maxRatePerEndpoint: p.maxRatePerEndpoint ?? 100 } : { group }],
         }, opts));
