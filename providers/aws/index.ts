@@ -41,10 +41,10 @@ const unsupported = new Set<Feature>([
     "BackendLoadBalancingConsistentHash", "SessionPersistenceHeader", "BackendPassiveHealthCheck", "BackendRetryBudget",
 ]);
 
-const RETRY_REASON = "an ALB never retries a request on another target (it has no retry setting); retry in the client or the backend, or use the gcp or kubernetes adapter";
+const RETRY_REASON = "an ALB never retries a request on another target (it has no retry setting); retry in the client or the backend";
 const BACKEND_TLS_REASON = "an ALB encrypts to HTTPS targets (target group protocol HTTPS) but verifies no certificate: neither the CA, the hostname nor the subject alt names, " +
     "so the policy's verification would silently not happen; remove the BackendTLSPolicy (and accept unverified TLS by giving the Service realizations.aws.targetGroupArn of an HTTPS target group), " +
-    "or use the gcp or kubernetes adapter, which verify the backend";
+    "or use an adapter that verifies the backend";
 
 /** Why an ALB takes no requested address. */
 const ADDRESS_REASON = "an ALB's IP addresses are assigned by AWS per subnet and change over its life, and it takes no Elastic IP or requested IP (only a Network Load Balancer does); " +
@@ -71,11 +71,11 @@ export const awsAdapter: Adapter = {
         BackendTLSPolicy: BACKEND_TLS_REASON,
         BackendTLSPolicySANValidation: BACKEND_TLS_REASON,
         BackendLoadBalancingConsistentHash: "ALB's target-group algorithms are round_robin, least_outstanding_requests and weighted_random; none hashes a header, cookie or source IP. " +
-            "Use sessionPersistence of type Cookie (ALB stickiness) to keep a client on one target, or the gcp or kubernetes adapter",
-        SessionPersistenceHeader: "ALB stickiness is a cookie (AWSALB) only; it cannot follow a header. Use sessionPersistence type Cookie, or the gcp or kubernetes adapter",
+            "Use sessionPersistence of type Cookie (ALB stickiness) to keep a client on one target",
+        SessionPersistenceHeader: "ALB stickiness is a cookie (AWSALB) only; it cannot follow a header. Use sessionPersistence type Cookie",
         BackendPassiveHealthCheck: "ALB has no outlier ejection by consecutive failures; its only passive signal is automatic target weights (anomaly mitigation), which runs only with the weighted_random algorithm " +
-            "and takes no failure count or interval. Use healthCheck.active (target-group health checks), or the gcp or kubernetes adapter",
-        BackendRetryBudget: "an ALB does not retry, so there is no retry budget to set; remove retryConstraint, or use the kubernetes adapter",
+            "and takes no failure count or interval. Use healthCheck.active (target-group health checks)",
+        BackendRetryBudget: "an ALB does not retry, so there is no retry budget to set; remove retryConstraint",
     },
     // Rules per ALB depend on the account's quota (parameters.aws.rulesQuota): the model checks them.
     limits: { maxBackendsPerRule: 5 },

@@ -33,7 +33,7 @@ export const gcpAdapter: Adapter = {
     controllerNames: ["gatewaykit.dev/gcp-alb"],
     capabilities: new Set<Feature>(FEATURES.filter(f => !unsupported.has(f))),
     missingReasons: {
-        BackendRetryBudget: "GCP's retry policy has a count per request (numRetries) but no budget across requests; remove retryConstraint and bound retries with the route's retry.attempts, or use the kubernetes adapter",
+        BackendRetryBudget: "GCP's retry policy has a count per request (numRetries) but no budget across requests; remove retryConstraint and bound retries with the route's retry.attempts",
         GRPCRouteRegexMethodMatching: "a method without a service, or a RegularExpression method match, is a regex path match, and the global LB has no regular-expression path match; give the service with the method", ListenerSetNewPort: NEW_PORT_REASON },
     // Backends per rule: the Gateway API's own cap (16) is below anything GCP documents.
     limits: {},
