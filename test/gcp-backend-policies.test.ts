@@ -138,6 +138,16 @@ describe("gcp: backend policies on backend services (mocks)", () => {
         assert.match(message, /HTTPRoute team-a\/app rule 0 \(cart\): its sessionPersistence sets session affinity on the backend service of Service team-a\/api port 8443, .*HTTPRoute team-a\/app rule 1 \(rest\) forwards to it without persistence/);
     });
 
+    it("a Service first met as a mirror target still gets its BackendTrafficPolicy", async () => {
+        await runProgram(program([
+            { name: "shadow", matches: [{ path: { value: "/shadow" } }], backendRefs: [{ name: "web", port: 8080 }],
+                filters: [{ type: "RequestMirror", requestMirror: { backendRef: { name: "api", port: 8443 } } }] },
+            { name: "api", matches: [{ path: { value: "/" } }], backendRefs: [{ name: "api", port: 8443 }] },
+        ], { loadBalancer: { type: "Random" } }));
+        assert.equal(backendOf("api:8443").inputs.localityLbPolicy, "RANDOM");
+        assert.equal(backendOf("web:8080").inputs.localityLbPolicy, undefined);
+    });
+
     it("refuses a retry budget, with the reason", async () => {
         const message = await refusal(program(both, { retryConstraint: { budget: { percent: 20 } } }));
         assert.match(message, /uses BackendRetryBudget, which the gcp adapter does not support \(GCP's retry policy has a count per request \(numRetries\) but no budget across requests/);

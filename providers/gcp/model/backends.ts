@@ -132,12 +132,15 @@ export function collectBackendRefs(plan: GatewayPlan): Map<string, BackendRef> {
     let grpc = false;
     const add = (b: PlanBackend | PlanMirror, service: string, spec: ServiceSpec | undefined, usedBy: string): BackendRef => {
         const key = backendKey(service, b.port, grpc);
+        const traffic = "traffic" in b ? b.traffic : undefined;
         let ref = out.get(key);
         if (!ref) {
-            const traffic = "traffic" in b ? b.traffic : undefined;
             ref = { service, port: b.port, spec, endpoints: b.endpoints, usedBy, ...(grpc ? { grpc } : {}), ...(b.tls ? { tls: b.tls } : {}), ...(traffic ? { traffic } : {}), rules: [] };
             out.set(key, ref);
         }
+        // A mirror target carries no BackendTrafficPolicy (PlanMirror has none): a later backendRef to the same Service does.
+        if (!ref.traffic && traffic) ref.traffic = traffic;
+        if (!ref.tls && b.tls) ref.tls = b.tls;
         return ref;
     };
     for (const l of plan.listeners) {
