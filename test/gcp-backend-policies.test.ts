@@ -102,6 +102,19 @@ describe("gcp: backend policies on backend services (mocks)", () => {
         assert.equal((backendOf("api:8443").inputs.tlsSettings as { subjectAltNames?: unknown }).subjectAltNames, undefined);
     });
 
+    it("a new CA is a new TrustConfig and BackendAuthenticationConfig (physical names hash it), the backend service kept", async () => {
+        const names = async (ca: string) => {
+            await runProgram(program(both, undefined, { hostname: "api.internal", caCertificates: { "api-ca": ca } }));
+            return [TRUST, AUTH, BS].map(t => resourcesOfType(t).filter(r => r.type !== BS || r.name.endsWith("/backend/team-a/api:8443")).map(r => [r.name, r.inputs.name]));
+        };
+        const [trustA, authA, bsA] = await names(CA);
+        const [trustB, authB, bsB] = await names(CA.replace("MIIB", "MIIC"));
+        assert.deepEqual([trustA[0][0], authA[0][0]], [trustB[0][0], authB[0][0]], "logical names from identity");
+        assert.notEqual(trustA[0][1], trustB[0][1]);
+        assert.notEqual(authA[0][1], authB[0][1]);
+        assert.deepEqual(bsA, bsB);
+    });
+
     it("retry on 502/503/504 and 409: gateway-error and retriable-4xx, attempts as numRetries, backendRequest as the per-try timeout", async () => {
         await runProgram(program([{
             matches: [{ path: { value: "/" } }], backendRefs: [{ name: "api", port: 8443 }],

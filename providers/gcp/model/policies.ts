@@ -184,11 +184,14 @@ export function withBackendPolicies(
         } else {
             out.protocol = t.protocol === "H2C" || t.protocol === "HTTP2" ? "HTTP2" : "HTTPS";
             const name = (kind: string, ...parts: unknown[]) => gcpName(`${t.backendServiceName ?? t.key}-${kind}`, scope, kind, t.key, ...parts);
+            // Names hash the CA content: a new CA is a new TrustConfig and BackendAuthenticationConfig,
+            // created before the backend service moves to them and the old ones are deleted.
+            const trustConfigName = tls.ca.kind === "pem" ? name("tc", tls.ca.pem) : undefined;
             out.tls = {
                 policy: tls.policy, sni: tls.hostname,
                 subjectAltNames: tls.subjectAltNames.map(s => s.type === "URI" ? { uniformResourceIdentifier: s.value } : { dnsName: s.value }),
-                trust: tls.ca.kind === "pem" ? { kind: "pem", pems: tls.ca.pem, trustConfigName: name("tc", tls.ca.pem) } : { kind: "system" },
-                authenticationConfigName: name("bac", tls.ca.kind),
+                trust: tls.ca.kind === "pem" ? { kind: "pem", pems: tls.ca.pem, trustConfigName: trustConfigName! } : { kind: "system" },
+                authenticationConfigName: name("bac", tls.ca.kind, trustConfigName ?? ""),
             };
             if (tls.ca.kind === "pem") {
                 const { refs, pem } = tls.ca;
