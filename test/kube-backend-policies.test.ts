@@ -7,6 +7,8 @@
 import * as assert from "assert";
 import { BackendTLSPolicy, BackendTrafficPolicy, Gateway, HTTPRoute, Service } from "../components";
 import type { BackendTrafficPolicyArgs } from "../components/backendPolicies";
+import { celProblems } from "../providers/kubernetes/model/checks";
+import type { Manifest } from "../providers/kubernetes/model/manifests";
 import { RecordedResource, failureOf, recordedResources, runProgram, setupMocks } from "../testing";
 
 setupMocks();
@@ -44,6 +46,18 @@ describe("kubernetes adapter: backend policies (mocks)", () => {
             targetRefs: [{ group: "", kind: "Service", name: "api", sectionName: "https" }],
             validation: { caCertificateRefs: [{ group: "", kind: "ConfigMap", name: "api-ca" }], hostname: "api.shop.internal", subjectAltNames: [{ type: "Hostname", hostname: "api.shop.internal" }] },
         });
+    });
+
+    it("runs the BackendTLSPolicy CRD's CEL rules on the emitted object: it passes them, and a broken copy fails them with the CRD's messages", async () => {
+        await runProgram(program({}));
+        const [policy] = ofType(CR("BackendTLSPolicy"));
+        const m = { apiVersion: "gateway.networking.k8s.io/v1", kind: "BackendTLSPolicy", ...policy.inputs } as unknown as Manifest;
+        assert.deepEqual(celProblems(m), []);
+        const spec = m.spec as { validation: Record<string, unknown>; targetRefs: Record<string, unknown>[] };
+        const broken = { ...m, spec: { ...spec, validation: { ...spec.validation, wellKnownCACertificates: "System" }, targetRefs: [...spec.targetRefs, { group: "", kind: "Service", name: "api" }] } };
+        const problems = celProblems(broken).join("\n");
+        assert.match(problems, /must not contain both CACertificateRefs and WellKnownCACertificates/);
+        assert.match(problems, /sectionName must be specified when targetRefs includes 2 or more references to the same target/);
     });
 
     it("with the experimental channel: XBackendTrafficPolicy for sessionPersistence and retryConstraint, and the rule's retry and sessionPersistence", async () => {
