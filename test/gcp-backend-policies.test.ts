@@ -135,7 +135,7 @@ describe("gcp: backend policies on backend services (mocks)", () => {
             healthCheck: { active: { path: "/ready" } },
         }, undefined, { healthCheck: { path: "/hc" } }));
         assert.match(both2, /BackendTrafficPolicy team-a\/api-traffic \(on Service team-a\/api port 8443\): sessionPersistence and a ConsistentHash loadBalancer both need the backend service's one sessionAffinity/);
-        assert.match(both2, /the Service's realizations\.gcp\.healthCheck also sets its health check; keep one of them/);
+        assert.match(both2, /the Service's realizations\.gcp\.healthCheck also decides its health check \(false: none\); keep one of them/);
     });
 
     it("a rule's sessionPersistence: session affinity when every rule on the backend agrees, refused otherwise", async () => {

@@ -152,7 +152,7 @@ export function withBackendPolicies(
         };
         const interval = sec(active.intervalMs, "interval"), timeout = sec(active.timeoutMs, "timeout");
         if (timeout > interval) bad.push(`healthCheck.active.timeout (${timeout} s) must not exceed its interval (${interval} s) on GCP`);
-        if (explicitHealthCheck) bad.push("the Service's realizations.gcp.healthCheck also sets its health check; keep one of them (the policy is the portable one)");
+        if (explicitHealthCheck) bad.push("the Service's realizations.gcp.healthCheck also decides its health check (false: none); keep one of them (the policy is the portable one)");
         if (!t.healthCheck && !explicitHealthCheck) bad.push(`the Service is a ${t.kind === "serverless" ? "serverless" : "internet"} NEG, and GCP health-checks no such backend; remove healthCheck.active`);
         if (bad.length > 0) problems.push(...bad.map(b => `${who}: ${b}`));
         else {
