@@ -40,6 +40,7 @@ const EXAMPLES: Record<string, "nginx" | "kubernetes" | "mocks"> = {
     "examples/kubernetes-teams/team": "kubernetes",
     "examples/aws-alb": "mocks",
     "examples/gcp": "mocks",
+    "examples/backend-policy": "mocks",
 };
 
 interface ProjectFile { name: string; main?: string; runtime: { name: string; options?: { typescript?: boolean; tsconfig?: string } } }
@@ -493,7 +494,7 @@ describe("examples on the real engine: kubernetes (platform + app, kubernetes-te
 
 // ---------------------------------------------------------------------------------------------
 
-describe("examples aws-alb and gcp: their entry points under Pulumi mocks in preview mode (the CLI cannot fetch the aws/gcp plugins here)", function () {
+describe("examples aws-alb, gcp and backend-policy: their entry points under Pulumi mocks in preview mode (the CLI cannot fetch the aws/gcp plugins here)", function () {
     this.timeout(120_000);
 
     /** Runs an example's index.ts as the language host would, with the stack's config, under preview mocks. */
@@ -519,7 +520,7 @@ describe("examples aws-alb and gcp: their entry points under Pulumi mocks in pre
             fs.writeFileSync(cfg, JSON.stringify({
                 extends: path.join(ROOT, "examples", "tsconfig.json"),
                 compilerOptions: { noEmit: true, typeRoots: [path.join(ROOT, "node_modules", "@types")] },
-                files: ["examples/aws-alb/index.ts", "examples/gcp/index.ts"].map(f => path.join(ROOT, f)),
+                files: ["examples/aws-alb/index.ts", "examples/gcp/index.ts", "examples/backend-policy/index.ts"].map(f => path.join(ROOT, f)),
                 include: [],
             }));
             const r = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", cfg], { encoding: "utf8", timeout: 110_000 });
@@ -563,5 +564,15 @@ describe("examples aws-alb and gcp: their entry points under Pulumi mocks in pre
         const negs = of("gcp:compute/networkEndpointGroup:NetworkEndpointGroup");
         assert.ok(negs.length >= 2 && negs.every(r => r.inputs.zone === "europe-west4-a"), `zonal NEGs in the configured zone: ${JSON.stringify(negs.map(n => n.inputs.zone))}`);
         assert.match(JSON.stringify(of("gcp:compute/uRLMap:URLMap")[0].inputs), /"weight":30/);
+    });
+
+    it("backend-policy: config gcp:project reaches the backend service, its TrustConfig and BackendAuthenticationConfig", async () => {
+        const { resources } = await previewEntry("gatewaykit-backend-policy", "examples/backend-policy", { "gcp:project": "examples-e2e-project" });
+        const of = (type: string) => resources.filter(r => r.type === type);
+        const api = of("gcp:compute/backendService:BackendService").find(r => r.name.endsWith("/backend/shop/api:8443"));
+        assert.equal(api?.inputs.localityLbPolicy, "LEAST_REQUEST");
+        for (const t of ["gcp:certificatemanager/trustConfig:TrustConfig", "gcp:networksecurity/backendAuthenticationConfig:BackendAuthenticationConfig"]) {
+            assert.deepStrictEqual(of(t).map(r => r.inputs.project), ["examples-e2e-project"], t);
+        }
     });
 });

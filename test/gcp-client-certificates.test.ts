@@ -70,6 +70,6 @@ describe("gcp: Gateway spec.tls (mocks)", () => {
 
     it("refuses the backend client certificate with the reason", async () => {
         const err = await failureOf(runProgram(program({ backend: { clientCertificateRef: { name: "to-backends" } } }, {})));
-        assert.match(err.message, /spec\.tls\.backend\.clientCertificateRef uses GatewayBackendClientCertificate, which the gcp adapter does not support \(the gcp adapter's backend services do not speak TLS to backends yet/);
+        assert.match(err.message, /spec\.tls\.backend\.clientCertificateRef uses GatewayBackendClientCertificate, which the gcp adapter does not support \(the gcp adapter does not attach a client certificate to its backend services' TLS/);
     });
 });

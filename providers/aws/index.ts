@@ -5,7 +5,7 @@
 // (parameters.aws.rulesQuota, default 100, checked by the model), 5 target groups per weighted
 // forward. model/ states how each feature maps and where ALB deviates from the spec.
 
-import { BACKEND_POLICY_FEATURES, FEATURES, Feature } from "../../routing/features";
+import { FEATURES, Feature } from "../../routing/features";
 import { GatewayPlan } from "../../routing/plan";
 import { Adapter, ListenerSetRealizeContext, RealizeContext, RealizeResult } from "../adapter";
 import { buildAlbModel } from "./model";
@@ -34,9 +34,18 @@ const unsupported = new Set<Feature>([
     "ListenerSetNewPort", // a ListenerSet listener on a port the Gateway does not already have (missingReasons)
     "GatewayStaticAddresses", // an ALB's addresses are AWS's (missingReasons)
     "GatewayAddressEmpty",
-    ...BACKEND_POLICY_FEATURES,
+    // Backend policies ALB cannot carry (missingReasons); it carries LeastRequest, Random, Cookie
+    // persistence and active health checks as target-group attributes (model/policies.ts).
+    "HTTPRouteRetry", "HTTPRouteRetryBackendTimeout", "HTTPRouteRetryConnectionError",
+    "BackendTLSPolicy", "BackendTLSPolicySANValidation",
+    "BackendLoadBalancingConsistentHash", "SessionPersistenceHeader", "BackendPassiveHealthCheck", "BackendRetryBudget",
     "GatewayBackendClientCertificate", // missingReasons
 ]);
+
+const RETRY_REASON = "an ALB never retries a request on another target (it has no retry setting); retry in the client or the backend";
+const BACKEND_TLS_REASON = "an ALB encrypts to HTTPS targets (target group protocol HTTPS) but verifies no certificate: neither the CA, the hostname nor the subject alt names, " +
+    "so the policy's verification would silently not happen; remove the BackendTLSPolicy (and accept unverified TLS by giving the Service realizations.aws.targetGroupArn of an HTTPS target group), " +
+    "or use an adapter that verifies the backend";
 
 /** Why an ALB takes no requested address. */
 const ADDRESS_REASON = "an ALB's IP addresses are assigned by AWS per subnet and change over its life, and it takes no Elastic IP or requested IP (only a Network Load Balancer does); " +
@@ -59,6 +68,17 @@ export const awsAdapter: Adapter = {
         GatewayAddressEmpty: ADDRESS_REASON,
         GatewayBackendClientCertificate: "an ALB presents no client certificate to its targets: HTTPS target groups are encrypted but the load balancer has no client identity to offer; " +
             "remove spec.tls.backend or use the nginx adapter",
+        HTTPRouteRetry: RETRY_REASON,
+        HTTPRouteRetryBackendTimeout: RETRY_REASON,
+        HTTPRouteRetryConnectionError: RETRY_REASON,
+        BackendTLSPolicy: BACKEND_TLS_REASON,
+        BackendTLSPolicySANValidation: BACKEND_TLS_REASON,
+        BackendLoadBalancingConsistentHash: "ALB's target-group algorithms are round_robin, least_outstanding_requests and weighted_random; none hashes a header, cookie or source IP. " +
+            "Use sessionPersistence of type Cookie (ALB stickiness) to keep a client on one target",
+        SessionPersistenceHeader: "ALB stickiness is a cookie (AWSALB) only; it cannot follow a header. Use sessionPersistence type Cookie",
+        BackendPassiveHealthCheck: "ALB has no outlier ejection by consecutive failures; its only passive signal is automatic target weights (anomaly mitigation), which runs only with the weighted_random algorithm " +
+            "and takes no failure count or interval. Use healthCheck.active (target-group health checks)",
+        BackendRetryBudget: "an ALB does not retry, so there is no retry budget to set; remove retryConstraint",
     },
     // Rules per ALB depend on the account's quota (parameters.aws.rulesQuota): the model checks them.
     limits: { maxBackendsPerRule: 5 },

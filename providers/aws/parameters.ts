@@ -38,7 +38,7 @@ export interface AwsClassParameters {
     deletionProtection?: boolean;
     /** Access logs to an S3 bucket. */
     accessLogs?: { bucket: string; prefix?: string; enabled?: boolean };
-    /** Target group algorithm; the ALB default is round_robin. */
+    /** Target group algorithm; the ALB default is round_robin. A Service's BackendTrafficPolicy loadBalancer wins for its target groups. */
     loadBalancingAlgorithm?: AlbLoadBalancingAlgorithm;
     /** The account's "Rules per Application Load Balancer" quota; defaults to 100. */
     rulesQuota?: number;
@@ -57,7 +57,10 @@ export interface AwsClassParameters {
      * the ALB trust store from it. Required when a port validates client certificates (AllowValidOnly).
      */
     trustStoreBucket?: string;
-    /** Health check of every target group (path defaults to "/", matcher to "200-399"). */
+    /**
+     * Health check of every target group (path defaults to "/", matcher to "200-399"). A Service's
+     * BackendTrafficPolicy healthCheck.active wins for its target groups (the matcher stays this one).
+     */
     healthCheck?: { path?: string; matcher?: string; intervalSeconds?: number; healthyThreshold?: number; unhealthyThreshold?: number };
     /** Tags on every resource. */
     tags?: Record<string, string>;

@@ -419,12 +419,16 @@ function declareTargetGroups(build: AlbBuild, groups: AlbTargetGroup[], parent: 
                 ...(tg.protocolVersion ? { protocolVersion: tg.protocolVersion } : {}),
                 healthCheck: {
                     // gRPC groups: ALB's gRPC health check (its default path; status 12 UNIMPLEMENTED counts as alive).
-                    enabled: true, path: tg.protocolVersion ? GRPC_HEALTH_CHECK.path : settings.healthCheck.path,
+                    enabled: true, path: tg.protocolVersion ? GRPC_HEALTH_CHECK.path : tg.healthCheck?.path ?? settings.healthCheck.path,
                     matcher: tg.protocolVersion ? GRPC_HEALTH_CHECK.matcher : settings.healthCheck.matcher,
-                    interval: settings.healthCheck.intervalSeconds, healthyThreshold: settings.healthCheck.healthyThreshold,
-                    unhealthyThreshold: settings.healthCheck.unhealthyThreshold,
+                    // A BackendTrafficPolicy's health check wins over the class's for its Service (model/policies.ts).
+                    ...(tg.healthCheck
+                        ? { interval: tg.healthCheck.interval, timeout: tg.healthCheck.timeout, healthyThreshold: tg.healthCheck.healthyThreshold, unhealthyThreshold: tg.healthCheck.unhealthyThreshold }
+                        : { interval: settings.healthCheck.intervalSeconds, healthyThreshold: settings.healthCheck.healthyThreshold, unhealthyThreshold: settings.healthCheck.unhealthyThreshold }),
                 },
-                loadBalancingAlgorithmType: settings.loadBalancingAlgorithm,
+                // The policy's algorithm wins over the class's for its Service.
+                loadBalancingAlgorithmType: tg.loadBalancingAlgorithm ?? settings.loadBalancingAlgorithm,
+                ...(tg.stickiness ? { stickiness: tg.stickiness } : {}),
             }),
             tags: tags(tg.service ? { "gatewaykit:service": `${tg.service}:${tg.servicePort}` } : { "gatewaykit:purpose": "invalid backends answer 503" }),
         }, { ...common, deleteBeforeReplace: false });
@@ -463,7 +467,13 @@ function tagValue(s: string): string {
 
 function toAction(a: AlbAction, arns: Map<string, pulumi.Input<string>>) {
     if (a.type !== "forward") return a;
-    return { type: "forward", forward: { targetGroups: a.forward.targetGroups.map(t => ({ arn: arns.get(t.targetGroup)!, weight: t.weight })) } };
+    return {
+        type: "forward",
+        forward: {
+            targetGroups: a.forward.targetGroups.map(t => ({ arn: arns.get(t.targetGroup)!, weight: t.weight })),
+            ...(a.forward.stickiness ? { stickiness: a.forward.stickiness } : {}),
+        },
+    };
 }
 
 export type { AlbModel };

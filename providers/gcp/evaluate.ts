@@ -4,7 +4,8 @@
 // priority (first whose any matchRule matches) or the pathMatcher's default → the action:
 // urlRedirect, or fault-injection abort share + weightedBackendServices (or a bucket service),
 // header actions (the chosen backend's, then the rule's), urlRewrite, requestMirrorPolicy.
-// Used by tests to check the URL map against routing/simulate without GCP.
+// Used by tests to check the URL map against routing/simulate without GCP; a matched route rule's
+// retryPolicy is read back as the statuses and failures GCP documents it retries (retryOf).
 //
 // Modelled GCP behaviour that we could not verify without GCP (stated, and mirrored by the
 // differential test's declared deviations):
@@ -47,6 +48,8 @@ export interface GcpOutcome {
 
 export interface GcpResult {
     status: number;
+    /** The matched route rule's retry policy, read as GCP documents its conditions (retryOf). */
+    retry?: GcpRetry;
     hostRule?: string[];
     pathMatcher?: string;
     /** Priority of the route rule that matched; undefined for the defaults. */
@@ -87,9 +90,41 @@ export function evaluateUrlMap(u: UrlMapSpec, req: Req): GcpResult {
     for (const r of rules) {
         const m = r.matchRules.find(mr => matchRuleMatches(mr, req, query));
         if (!m) continue;
-        return { hostRule: hr!.hosts, pathMatcher: pm.name, priority: r.priority, ...act(req, r, r.routeAction, m, r.urlRedirect) };
+        const retry = r.routeAction?.retryPolicy ? retryOf(r.routeAction.retryPolicy) : undefined;
+        return { hostRule: hr!.hosts, pathMatcher: pm.name, priority: r.priority, ...(retry ? { retry } : {}), ...act(req, r, r.routeAction, m, r.urlRedirect) };
     }
     return { hostRule: hr!.hosts, pathMatcher: pm.name, ...act(req, undefined, pm.defaultRouteAction, undefined, undefined) };
+}
+
+/** What a retry policy retries: the response statuses (400–599) and whether a failed connection is. */
+export interface GcpRetry {
+    numRetries: number;
+    /** Ascending. */
+    statuses: number[];
+    connectionErrors: boolean;
+    perTryTimeoutMs?: number;
+}
+
+/**
+ * retryConditions as GCP documents them: 5xx = any 5xx (and no response at all), gateway-error =
+ * 502, 503, 504, retriable-4xx = 409; connect-failure, reset and refused-stream retry failed
+ * connections and streams, no status.
+ */
+export function retryOf(p: NonNullable<RouteActionSpec["retryPolicy"]>): GcpRetry {
+    const statuses = new Set<number>();
+    for (const c of p.retryConditions) {
+        if (c === "5xx") for (let s = 500; s <= 599; s++) statuses.add(s);
+        else if (c === "gateway-error") [502, 503, 504].forEach(s => statuses.add(s));
+        else if (c === "retriable-4xx") statuses.add(409);
+        else if (!["connect-failure", "reset", "refused-stream"].includes(c)) throw new Error(`evaluate: retry condition ${JSON.stringify(c)} is not one the global LB documents for HTTP`);
+    }
+    const t = p.perTryTimeout;
+    return {
+        numRetries: p.numRetries,
+        statuses: [...statuses].sort((a, b) => a - b),
+        connectionErrors: p.retryConditions.some(c => c === "connect-failure" || c === "5xx"),
+        ...(t ? { perTryTimeoutMs: Number(t.seconds) * 1000 + Math.round((t.nanos ?? 0) / 1e6) } : {}),
+    };
 }
 
 function pickHostRule(u: UrlMapSpec, host: string): { hosts: string[]; pathMatcher: string } | undefined {

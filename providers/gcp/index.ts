@@ -4,7 +4,7 @@
 // map in urlmap.ts / routeRules.ts / headers.ts, backends.ts for the NEG / bucket / service per
 // backend), realize.ts (Pulumi resources), evaluate.ts (the proof against simulate).
 
-import { BACKEND_POLICY_FEATURES, FEATURES, Feature } from "../../routing/features";
+import { FEATURES, Feature } from "../../routing/features";
 import { Adapter } from "../adapter";
 import { buildDataPlane } from "./model/dataplane";
 import { checkGcpListenerSet, namingScope, realizeGcp } from "./realize";
@@ -21,7 +21,8 @@ const unsupported = new Set<Feature>([
     "HTTPRouteRequestMultipleMirrors",
     "HTTPRoutePortRedirect",
     "ListenerSetNewPort", // a ListenerSet listener on a port the Gateway does not already have (missingReasons)
-    ...BACKEND_POLICY_FEATURES,
+    // Carries every backend policy but the retry budget (model/policies.ts, routeRules.ts retry).
+    "BackendRetryBudget",
     "GatewayBackendClientCertificate", // missingReasons
 ]);
 
@@ -32,9 +33,11 @@ export const gcpAdapter: Adapter = {
     name: "gcp",
     controllerNames: ["gatewaykit.dev/gcp-alb"],
     capabilities: new Set<Feature>(FEATURES.filter(f => !unsupported.has(f))),
-    missingReasons: { GRPCRouteRegexMethodMatching: "a method without a service, or a RegularExpression method match, is a regex path match, and the global LB has no regular-expression path match; give the service with the method", ListenerSetNewPort: NEW_PORT_REASON,
-        // GCP can (a networksecurity BackendAuthenticationConfig on a backend service's tlsSettings), but this adapter's backend services speak HTTP, HTTP/2 or H2C only.
-        GatewayBackendClientCertificate: "the gcp adapter's backend services do not speak TLS to backends yet, so there is no connection to present a client certificate on; remove spec.tls.backend or use the nginx adapter",
+    missingReasons: {
+        BackendRetryBudget: "GCP's retry policy has a count per request (numRetries) but no budget across requests; remove retryConstraint and bound retries with the route's retry.attempts",
+        GRPCRouteRegexMethodMatching: "a method without a service, or a RegularExpression method match, is a regex path match, and the global LB has no regular-expression path match; give the service with the method", ListenerSetNewPort: NEW_PORT_REASON,
+        // GCP can (a BackendAuthenticationConfig's clientCertificate on a backend service's tlsSettings), but this adapter does not attach one yet.
+        GatewayBackendClientCertificate: "the gcp adapter does not attach a client certificate to its backend services' TLS (a BackendAuthenticationConfig clientCertificate) yet; remove spec.tls.backend or use the nginx adapter",
     },
     // Backends per rule: the Gateway API's own cap (16) is below anything GCP documents.
     limits: {},

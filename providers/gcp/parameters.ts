@@ -113,6 +113,6 @@ export interface GcpServiceRealization {
     instances?: Record<string, string>;
     /** Backend protocol; defaults to "HTTP". */
     protocol?: "HTTP" | "HTTPS" | "HTTP2" | "H2C";
-    /** Health check override, or false for none. */
+    /** Health check override, or false for none. A BackendTrafficPolicy healthCheck.active says the same: giving both is refused. */
     healthCheck?: false | GcpHealthCheckParameters;
 }

@@ -56,6 +56,31 @@ function healthCheckArgs(name: string, hc: GcpHealthCheckParameters, project: st
     };
 }
 
+/**
+ * A BackendTLSPolicy's verification: a BackendAuthenticationConfig over a TrustConfig of its CA
+ * bundles (or Google's public roots), and the backend service's tlsSettings naming it.
+ */
+function backendTls(t: BackendTarget, id: (kind: string, key: string) => string, project: string | undefined, description: string, opts: pulumi.CustomResourceOptions): computeModule.BackendServiceArgs["tlsSettings"] {
+    const tls = t.tls!;
+    const desc = `${description}: BackendTLSPolicy ${tls.policy}`;
+    const trustConfig = tls.trust.kind === "pem"
+        ? new certificateManager.TrustConfig(id("trustconfig", t.key), {
+            project, name: tls.trust.trustConfigName, location: "global", description: desc,
+            trustStores: [{ trustAnchors: tls.trust.pems.map(pemCertificate => ({ pemCertificate })) }],
+        }, opts)
+        : undefined;
+    const auth = new networkSecurity.BackendAuthenticationConfig(id("backendauth", t.key), {
+        project, name: tls.authenticationConfigName, location: "global", description: desc,
+        // PEM bundles: only they are trusted; wellKnownCACertificates System: Google's public roots.
+        ...(trustConfig ? { trustConfig: trustConfig.id, wellKnownRoots: "NONE" } : { wellKnownRoots: "PUBLIC_ROOTS" }),
+    }, opts);
+    return {
+        sni: tls.sni,
+        ...(tls.subjectAltNames.length > 0 ? { subjectAltNames: tls.subjectAltNames } : {}),
+        authenticationConfig: pulumi.interpolate`//networksecurity.googleapis.com/${auth.id}`,
+    };
+}
+
 export function realizeGcp(plan: GatewayPlan, ctx: RealizeContext): RealizeResult {
     // Built once by the adapter's model() (the Gateway refused its problems); direct callers get it built here.
     const dp = (ctx.model as GcpDataPlane | undefined) ?? buildDataPlane(plan, ctx.parameters, { scope: namingScope() });
@@ -153,6 +178,8 @@ export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pul
         }
         const zonal = neg.type === "GCE_VM_IP_PORT" || (neg.type === "EXISTING" && t.healthCheck !== undefined);
         const hc = healthCheckFor(t);
+        const tlsSettings = t.tls ? backendTls(t, id, project, desc, opts) : undefined;
+        const tr = t.traffic;
         dependencies.push(new compute.BackendService(id("backend", t.key), {
             ...common,
             name: t.backendServiceName,
@@ -161,6 +188,13 @@ export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pul
             enableCdn: p.enableCdn ?? false,
             ...(neg.type === "SERVERLESS" ? {} : { timeoutSec: p.backendTimeoutSec ?? 30 }),
             ...(hc ? { healthChecks: hc } : {}),
+            // Backend policies (model/policies.ts).
+            ...(tr?.localityLbPolicy ? { localityLbPolicy: tr.localityLbPolicy } : {}),
+            ...(tr?.sessionAffinity ? { sessionAffinity: tr.sessionAffinity } : {}),
+            ...(tr?.consistentHash ? { consistentHash: tr.consistentHash } : {}),
+            ...(tr?.strongSessionAffinityCookie ? { strongSessionAffinityCookie: tr.strongSessionAffinityCookie } : {}),
+            ...(tr?.outlierDetection ? { outlierDetection: tr.outlierDetection } : {}),
+            ...(tlsSettings ? { tlsSettings } : {}),
             // Zonal NEGs on EXTERNAL_MANAGED need a RATE capacity; serverless and internet NEGs take none.
             backends: [zonal ? { group, balancingMode: "RATE", maxRatePerEndpoint: p.maxRatePerEndpoint ?? 100 } : { group }],
         }, opts));

@@ -4,7 +4,7 @@
 // (input → plain Kubernetes objects) for tooling.
 
 import type * as pulumi from "@pulumi/pulumi";
-import { BACKEND_POLICY_FEATURES, FEATURES, Feature } from "../../routing/features";
+import { FEATURES, Feature } from "../../routing/features";
 import { GatewayValidationError } from "../../routing/errors";
 import { ReferenceGrantSpec } from "../../routing/types";
 import { Adapter } from "../adapter";
@@ -71,12 +71,34 @@ export interface KubernetesClassParameters {
      * creates is deleted, with everything in it, when that stack is destroyed).
      */
     createNamespaces?: boolean;
+    /**
+     * The channel of the Gateway API CRDs installed in the cluster (default "standard"). HTTPRoute
+     * rules' retry and sessionPersistence, and XBackendTrafficPolicy objects, exist only in the
+     * experimental channel: a standard-channel API server would drop the fields without a word, so
+     * they are refused unless this says "experimental".
+     */
+    gatewayAPIChannel?: "standard" | "experimental";
 }
+
+/**
+ * gatewaykit's BackendTrafficPolicy fields with no upstream Gateway API object (loadBalancer,
+ * healthCheck): nothing a controller reads could carry them, so they are refused, never dropped.
+ * Retry, session persistence, BackendTLSPolicy and the retry budget are emitted (model/manifests.ts).
+ */
+const NO_UPSTREAM_OBJECT: readonly Feature[] = [
+    "BackendLoadBalancingLeastRequest", "BackendLoadBalancingRandom", "BackendLoadBalancingConsistentHash",
+    "BackendActiveHealthCheck", "BackendPassiveHealthCheck",
+];
+const LOAD_BALANCER_REASON = "the Gateway API has no object for a load-balancing algorithm, so no controller would read it; remove loadBalancer and set it with your controller's own policy " +
+    "(e.g. Envoy Gateway's BackendTrafficPolicy loadBalancer)";
+const HEALTH_CHECK_REASON = "the Gateway API has no object for health checks, so no controller would read it; remove healthCheck and set it with your controller's own policy " +
+    "(e.g. Envoy Gateway's BackendTrafficPolicy healthCheck)";
 
 export const kubernetesAdapter: Adapter = {
     name: "kubernetes",
     controllerNames: ["gatewaykit.dev/kubernetes"],
-    capabilities: new Set<Feature>(FEATURES.filter(f => !BACKEND_POLICY_FEATURES.includes(f))),
+    capabilities: new Set<Feature>(FEATURES.filter(f => !NO_UPSTREAM_OBJECT.includes(f))),
+    missingReasons: Object.fromEntries(NO_UPSTREAM_OBJECT.map(f => [f, f.startsWith("BackendLoadBalancing") ? LOAD_BALANCER_REASON : HEALTH_CHECK_REASON])),
     model: (plan, { parameters, input }) => {
         const model = kubernetesModel(plan, input, parameters, "gateway");
         // When every problem is a Service's (a name, port name or endpoint the cluster refuses), the

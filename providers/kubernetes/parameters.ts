@@ -17,10 +17,12 @@ export interface ResolvedParameters {
     labels: Record<string, string>;
     supportedFeatures?: Feature[];
     createNamespaces: boolean;
+    /** The Gateway API CRD channel the cluster runs; "standard" unless parameters.kubernetes.gatewayAPIChannel says "experimental". */
+    gatewayAPIChannel: "standard" | "experimental";
 }
 
 const KNOWN = ["controllerName", "gatewayClassName", "description", "provider", "namespaces", "manageReferenceGrants",
-    "referenceGrants", "await", "labels", "supportedFeatures", "createNamespaces"];
+    "referenceGrants", "await", "labels", "supportedFeatures", "createNamespaces", "gatewayAPIChannel"];
 
 /** The CRD's pattern for GatewayClass spec.controllerName: a domain-prefixed path. */
 const CONTROLLER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/;
@@ -100,6 +102,10 @@ export function resolveParameters(raw: Record<string, unknown>): { params: Resol
     }
     const createNamespaces = raw.createNamespaces;
     if (createNamespaces !== undefined && typeof createNamespaces !== "boolean") problems.push(`${at("createNamespaces")}: must be true or false (got ${JSON.stringify(createNamespaces)})`);
+    const channel = raw.gatewayAPIChannel;
+    if (channel !== undefined && channel !== "standard" && channel !== "experimental") {
+        problems.push(`${at("gatewayAPIChannel")}: must be "standard" or "experimental", the channel of the Gateway API CRDs installed in the cluster (got ${JSON.stringify(channel)})`);
+    }
     let supportedFeatures: Feature[] | undefined;
     if (raw.supportedFeatures !== undefined) {
         if (!Array.isArray(raw.supportedFeatures)) problems.push(`${at("supportedFeatures")}: must be a list of feature names, e.g. ["HTTPRoute", "HTTPRouteQueryParamMatching"]`);
@@ -124,6 +130,7 @@ export function resolveParameters(raw: Record<string, unknown>): { params: Resol
             labels,
             ...(supportedFeatures ? { supportedFeatures } : {}),
             createNamespaces: createNamespaces === true,
+            gatewayAPIChannel: channel === "experimental" ? "experimental" : "standard",
         },
         problems,
     };

@@ -193,8 +193,12 @@ function create(plan: GatewayPlan, ctx: RealizeContext, scope: RenderScope): { g
     });
     const listenerSets = rendered.listenerSets.map(m => custom(m, [...(gateway ? [gateway] : []), ...inNamespace(m)]));
     const grants = rendered.referenceGrants.map(m => custom(m, inNamespace(m)));
+    // Backend policies (and their CA ConfigMaps, first) before the routes, so the controller applies them from the first request.
+    const configMaps = rendered.policies.filter(m => m.kind === "ConfigMap")
+        .map(m => make(m, inNamespace(m), (name, opts) => new coreV1.ConfigMap(name, m as ConstructorParameters<typeof coreV1Module.ConfigMap>[1], opts)));
+    const policies = rendered.policies.filter(m => m.kind !== "ConfigMap").map(m => custom(m, [...services, ...configMaps, ...inNamespace(m)]));
     // Backends and grants first, so the controller resolves a new route's references at once.
-    const routes = rendered.routes.map(m => ({ name: `${m.metadata.namespace}/${m.metadata.name}`, resource: custom(m, [...(gateway ? [gateway] : []), ...listenerSets, ...services, ...slices, ...grants, ...inNamespace(m)]) }));
+    const routes = rendered.routes.map(m => ({ name: `${m.metadata.namespace}/${m.metadata.name}`, resource: custom(m, [...(gateway ? [gateway] : []), ...listenerSets, ...services, ...slices, ...grants, ...policies, ...inNamespace(m)]) }));
     return {
         ...(gateway && rendered.gateway ? { gateway: { name: `${rendered.gateway.metadata.namespace}/${rendered.gateway.metadata.name}`, resource: gateway } } : {}),
         routes,

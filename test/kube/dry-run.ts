@@ -27,7 +27,7 @@ const CLUSTER_SCOPED = new Set(["GatewayClass", "Namespace", "CustomResourceDefi
 export function objectPath(o: KubeObject): string {
     const base = o.apiVersion.includes("/") ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
     const lower = o.kind.toLowerCase();
-    const plural = lower.endsWith("s") ? `${lower}es` : `${lower}s`;
+    const plural = lower.endsWith("s") ? `${lower}es` : /[^aeiou]y$/.test(lower) ? `${lower.slice(0, -1)}ies` : `${lower}s`;
     const ns = CLUSTER_SCOPED.has(o.kind) ? "" : `/namespaces/${encodeURIComponent(o.metadata.namespace ?? "default")}`;
     return `${base}${ns}/${plural}/${encodeURIComponent(o.metadata.name)}`;
 }

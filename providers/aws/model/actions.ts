@@ -14,6 +14,7 @@
 import { PlanForward, PlanPathRewrite, PlanRedirect, PlanRule, PlanURLRewrite } from "../../../routing/plan";
 import { BuildContext, planned } from "./context";
 import { invalidTargetGroup, targetGroupFor } from "./targetGroups";
+import { stickinessOf } from "./policies";
 import { GRPC_GATEWAY_ERROR_STATUS } from "../../../routing/grpc";
 import { AlbAction, AlbRedirect, AlbTransform, INVALID_GRPC_TARGET_GROUP, INVALID_TARGET_GROUP } from "./types";
 
@@ -184,7 +185,13 @@ export function actionFor(ctx: BuildContext, rule: PlanRule, who: string, proble
     if (!forward) return { actions: [grpc ? new FixedResponse(GRPC_GATEWAY_ERROR_STATUS, "Service Unavailable").render() : new FixedResponse(500, "Internal Server Error").render()], transforms: rendered, targetGroups: [] };
     problems.push(...forward.problems(who));
     ctx.notes.push(...forward.notes(who));
-    return { actions: [forward.render()], transforms: rendered, targetGroups: forward.targets.map(t => t.targetGroup) };
+    const targetGroups = forward.targets.map(t => t.targetGroup);
+    const stickiness = rule.sessionPersistence ? stickinessOf(ctx, rule.sessionPersistence, who) : undefined;
+    ctx.forwards.push({ who, targetGroups, ...(stickiness ? { stickiness } : {}) });
+    const forwardAction = forward.render();
+    // Group-level stickiness: a client of a weighted rule stays on the target group it first got.
+    if (stickiness && targetGroups.length > 1 && forwardAction.type === "forward") forwardAction.forward.stickiness = { enabled: true, duration: stickiness.cookieDuration };
+    return { actions: [forwardAction], transforms: rendered, targetGroups };
 }
 
 /**

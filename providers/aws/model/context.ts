@@ -3,6 +3,7 @@
 import { GatewayPlan } from "../../../routing/plan";
 import type { AwsNamespaceShare } from "../parameters";
 import { AlbBuild, AlbTargetGroup } from "./types";
+import type { ForwardUse } from "./policies";
 
 export interface BuildContext extends Pick<AlbBuild, "settings" | "problems" | "warnings" | "notes"> {
     plan: GatewayPlan;
@@ -16,6 +17,8 @@ export interface BuildContext extends Pick<AlbBuild, "settings" | "problems" | "
      * and target groups only (no load balancer, listeners, certificates or isolation rules).
      */
     team?: { namespaces: Record<string, AwsNamespaceShare> };
+    /** Every forward the rules made, with the persistence each rule asks for (policies.ts ruleStickiness). */
+    forwards: ForwardUse[];
 }
 
 /**

@@ -19,6 +19,7 @@ import { GatewayPlan } from "../../../routing/plan";
 import { AwsNamespaceShare, StackIdentity, isStack, readSettings } from "../parameters";
 import { BuildContext, planned } from "./context";
 import { buildListener } from "./listener";
+import { ruleStickiness } from "./policies";
 import { awsName, slug } from "./names";
 import { AlbBuild, AlbModel, AlbRule, AlbTargetGroup } from "./types";
 
@@ -44,7 +45,7 @@ export function buildAlbModel(plan: GatewayPlan, parameters: Record<string, unkn
         infrastructureTags: infrastructureTags(plan, settings.tags, problems),
     };
     const tgs = new Map<string, AlbTargetGroup>();
-    const ctx: BuildContext = { plan, settings, problems, warnings, notes, tgs, prefix, ...(options.team ? { team: { namespaces: options.team.namespaces } } : {}) };
+    const ctx: BuildContext = { plan, settings, problems, warnings, notes, tgs, prefix, forwards: [], ...(options.team ? { team: { namespaces: options.team.namespaces } } : {}) };
 
     for (const port of planned(plan.ports, "ports")) {
         if (port.conflict) { problems.push(port.conflict.message); continue; }
@@ -58,6 +59,7 @@ export function buildAlbModel(plan: GatewayPlan, parameters: Record<string, unkn
         const alb = buildListener(ctx, port, planned(port.protocol, `protocol of port ${port.port}`));
         if (alb) model.listeners.push(alb);
     }
+    ruleStickiness(ctx, ctx.forwards);
     model.targetGroups = [...tgs.values()];
     problems.push(...quotaProblems(ctx, model, options.team?.stack));
     if (!options.team) {

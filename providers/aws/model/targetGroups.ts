@@ -6,6 +6,7 @@ import { isIP } from "net";
 import { PlanBackend } from "../../../routing/plan";
 import { holdsPayloadToken } from "../../payload-token";
 import { BuildContext } from "./context";
+import { withTrafficPolicy } from "./policies";
 import { awsName, slug } from "./names";
 import { AlbTarget, AlbTargetGroup, INVALID_GRPC_TARGET_GROUP, INVALID_TARGET_GROUP } from "./types";
 
@@ -63,7 +64,7 @@ export function targetGroupFor(ctx: BuildContext, b: PlanBackend, who: string, p
             targets: b.endpoints.map(e => ({ id: e.address, port: e.port ?? targetPort })),
         };
     }
-    ctx.tgs.set(key, { ...tg, targets: tg.targets.map(withUnknown) });
+    ctx.tgs.set(key, withTrafficPolicy(ctx, { ...tg, targets: tg.targets.map(withUnknown) }, b.traffic));
     return key;
 }
 

@@ -2,7 +2,7 @@
 // realize swaps in their ARNs) and what evaluate.ts walks. No Pulumi, no classes: ctx.model is data.
 
 import type { SimMatched } from "../../../routing/simulate";
-import type { AlbSettings } from "../parameters";
+import type { AlbLoadBalancingAlgorithm, AlbSettings } from "../parameters";
 
 /** One condition block of lb.ListenerRule (exactly one field set); conditions.ts renders them. */
 export interface AlbCondition {
@@ -26,7 +26,7 @@ export interface AlbRedirect {
 
 /** One action block of lb.ListenerRule; actions.ts renders them. */
 export type AlbAction =
-    | { type: "forward"; forward: { targetGroups: AlbForwardTarget[] } }
+    | { type: "forward"; forward: { targetGroups: AlbForwardTarget[]; stickiness?: { enabled: true; duration: number } } }
     | { type: "redirect"; redirect: AlbRedirect }
     | { type: "fixed-response"; fixedResponse: { contentType: "text/plain"; statusCode: string; messageBody: string } };
 
@@ -126,7 +126,21 @@ export interface AlbTargetGroup {
     existingArn?: string;
     /** The empty group that invalid backends' shares go to (ALB answers 503). */
     invalid?: boolean;
+    /** The BackendTrafficPolicy ("namespace/name") that set the attributes below (policies.ts). */
+    policy?: string;
+    /** The policy's algorithm; absent: the class's parameters.aws.loadBalancingAlgorithm. */
+    loadBalancingAlgorithm?: AlbLoadBalancingAlgorithm;
+    /** Session persistence (the policy's, or every forwarding rule's). */
+    stickiness?: AlbStickiness;
+    /** The policy's active health check; absent: the class's parameters.aws.healthCheck. */
+    healthCheck?: AlbHealthCheck;
 }
+
+/** lb.TargetGroup stickiness: the ALB issues the AWSALB cookie. */
+export interface AlbStickiness { type: "lb_cookie"; cookieDuration: number; enabled: true }
+
+/** lb.TargetGroup healthCheck from a policy, in seconds. */
+export interface AlbHealthCheck { path: string; interval: number; timeout: number; healthyThreshold: number; unhealthyThreshold: number }
 
 export interface AlbModel {
     gateway: string;

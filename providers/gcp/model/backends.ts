@@ -11,11 +11,26 @@
 
 import { backendProtocol } from "../../../routing/protocols";
 import { Endpoint, ServiceSpec } from "../../../routing/types";
-import { GatewayPlan, PlanBackend, PlanMirror } from "../../../routing/plan";
+import { GatewayPlan, PlanBackend, PlanBackendTLS, PlanBackendTraffic, PlanMirror } from "../../../routing/plan";
 import { ruleLabel } from "../../../routing/labels";
 import { GcpHealthCheckParameters, GcpServiceRealization } from "../parameters";
 import { gcpName } from "./names";
 import { holdsPayloadToken, payloadToken } from "../../payload-token";
+import { GcpBackendTls, GcpTraffic, RulePersistence, withBackendPolicies } from "./policies";
+
+/** One backend of the plan, as collectBackendRefs gathers it. */
+export interface BackendRef {
+    service: string;
+    port?: number;
+    spec?: ServiceSpec;
+    endpoints: Endpoint[];
+    usedBy: string;
+    grpc?: boolean;
+    tls?: PlanBackendTLS;
+    traffic?: PlanBackendTraffic;
+    /** Every rule forwarding to it, with the sessionPersistence it asks for. */
+    rules: RulePersistence[];
+}
 
 export type BackendKind =
     | "vpc" | "internet-ip" | "internet-fqdn" | "serverless" | "neg" | "existing-service" | "bucket" | "existing-bucket";
@@ -52,6 +67,12 @@ export interface BackendTarget {
     protocol: "HTTP" | "HTTPS" | "HTTP2" | "H2C";
     /** Undefined: no health check (serverless and internet NEGs, buckets, existing services). */
     healthCheck?: GcpHealthCheckParameters & { custom: boolean };
+    /** The Service's realizations.gcp.protocol was given (not derived). */
+    explicitProtocol?: boolean;
+    /** Load balancing, affinity and outlier detection from backend policies (policies.ts). */
+    traffic?: GcpTraffic;
+    /** TLS to the backend from its BackendTLSPolicy (policies.ts). */
+    tls?: GcpBackendTls;
 }
 
 export interface NamingContext {
@@ -106,12 +127,21 @@ export function classifyAddress(address: string): AddressClass {
 }
 
 /** Every valid backend (weight 0 included) and valid mirror target of the plan, keyed by backendKey. */
-export function collectBackendRefs(plan: GatewayPlan): Map<string, { service: string; port?: number; spec?: ServiceSpec; endpoints: Endpoint[]; usedBy: string; grpc?: boolean }> {
-    const out = new Map<string, { service: string; port?: number; spec?: ServiceSpec; endpoints: Endpoint[]; usedBy: string; grpc?: boolean }>();
+export function collectBackendRefs(plan: GatewayPlan): Map<string, BackendRef> {
+    const out = new Map<string, BackendRef>();
     let grpc = false;
-    const add = (b: PlanBackend | PlanMirror, service: string, spec: ServiceSpec | undefined, usedBy: string) => {
+    const add = (b: PlanBackend | PlanMirror, service: string, spec: ServiceSpec | undefined, usedBy: string): BackendRef => {
         const key = backendKey(service, b.port, grpc);
-        if (!out.has(key)) out.set(key, { service, port: b.port, spec, endpoints: b.endpoints, usedBy, ...(grpc ? { grpc } : {}) });
+        const traffic = "traffic" in b ? b.traffic : undefined;
+        let ref = out.get(key);
+        if (!ref) {
+            ref = { service, port: b.port, spec, endpoints: b.endpoints, usedBy, ...(grpc ? { grpc } : {}), ...(b.tls ? { tls: b.tls } : {}), ...(traffic ? { traffic } : {}), rules: [] };
+            out.set(key, ref);
+        }
+        // A mirror target carries no BackendTrafficPolicy (PlanMirror has none): a later backendRef to the same Service does.
+        if (!ref.traffic && traffic) ref.traffic = traffic;
+        if (!ref.tls && b.tls) ref.tls = b.tls;
+        return ref;
     };
     for (const l of plan.listeners) {
         for (const r of l.rules) {
@@ -123,7 +153,8 @@ export function collectBackendRefs(plan: GatewayPlan): Map<string, { service: st
                 // Weight-0 backends are kept: a canary step to 0/100 and back must not delete and
                 // re-create the stable's NEG and backend service (urlmap.ts lists them at weight 0).
                 if (b.invalidReason) continue;
-                add(b, b.service, b.serviceSpec, usedBy);
+                const ref = add(b, b.service, b.serviceSpec, usedBy);
+                if (!ref.rules.some(x => x.who === usedBy)) ref.rules.push({ who: usedBy, ...(r.sessionPersistence ? { persistence: r.sessionPersistence } : {}) });
             }
             for (const m of mirrors) if (m.service !== undefined && !m.invalidReason) add(m, m.service, m.serviceSpec, usedBy);
         }
@@ -131,9 +162,18 @@ export function collectBackendRefs(plan: GatewayPlan): Map<string, { service: st
     return out;
 }
 
+/** The GCP form of one backend, with its backend policies applied. */
+export function resolveBackendWithPolicies(key: string, ref: BackendRef, specs: Map<string, ServiceSpec>, params: BackendParameters, ctx: NamingContext, problems: string[], notes: string[]): BackendTarget | undefined {
+    const t = resolveBackend(key, ref, specs, params, ctx, problems);
+    if (!t) return undefined;
+    const spec = ref.spec ?? specs.get(ref.service);
+    const explicitHealthCheck = ((spec?.realizations?.gcp ?? {}) as GcpServiceRealization).healthCheck !== undefined;
+    return withBackendPolicies(t, ref, explicitHealthCheck, ctx.scope, problems, notes);
+}
+
 /** Decides the GCP form of one backend. */
 export function resolveBackend(
-    key: string, ref: { service: string; port?: number; spec?: ServiceSpec; endpoints: Endpoint[]; usedBy: string; grpc?: boolean },
+    key: string, ref: Omit<BackendRef, "rules"> & { rules?: RulePersistence[] },
     specs: Map<string, ServiceSpec>, params: BackendParameters, ctx: NamingContext, problems: string[],
 ): BackendTarget | undefined {
     const spec = ref.spec ?? specs.get(ref.service);
@@ -144,7 +184,7 @@ export function resolveBackend(
     // Otherwise the Service port's appProtocol kubernetes.io/h2c: HTTP/2 with prior knowledge to the endpoints.
     const appProtocol = spec?.ports.find(p => p.port === ref.port)?.appProtocol;
     const protocol = ref.grpc ? (r.protocol === "HTTPS" || r.protocol === "HTTP2" ? "HTTP2" : "H2C") : r.protocol ?? (backendProtocol(appProtocol) === "h2c" ? "H2C" : "HTTP");
-    const base = { key, service: ref.service, port: ref.port, protocol } as const;
+    const base = { key, service: ref.service, port: ref.port, protocol, ...(r.protocol !== undefined ? { explicitProtocol: true } : {}) } as const;
     const bsName = (...forceNew: unknown[]) => gcpName(`${readable}`, ctx.scope, "bs", key, params.scheme, ...forceNew);
     const hc = (): BackendTarget["healthCheck"] =>
         r.healthCheck === false ? undefined : r.healthCheck ? { ...r.healthCheck, custom: true }

@@ -6,7 +6,7 @@
 import { GatewayPlan, ListenerPlan } from "../../../routing/plan";
 import { ServiceSpec } from "../../../routing/types";
 import { GCP_LIMITS, GcpClassParameters, GcpLimits } from "../parameters";
-import { BackendTarget, NamingContext, collectBackendRefs, globalLink, resolveBackend } from "./backends";
+import { BackendTarget, NamingContext, collectBackendRefs, globalLink, resolveBackendWithPolicies } from "./backends";
 import { gcpName, sanitize } from "./names";
 import { buildUrlMap, urlMapBytes } from "./urlmap";
 import { UrlMapSpec } from "./urlmapTypes";
@@ -95,7 +95,7 @@ export function buildDataPlane(plan: GatewayPlan, parameters: Record<string, unk
     for (const l of plan.listeners) for (const r of l.rules) for (const b of r.backends) if (b.serviceSpec) specs.set(b.service, b.serviceSpec);
     const links = new Map<string, BackendTarget>();
     for (const [key, ref] of collectBackendRefs(plan)) {
-        const t = resolveBackend(key, ref, specs, { network: params.network, region: params.region, zone: params.zone, scheme, healthCheck: params.healthCheck }, ctx, problems);
+        const t = resolveBackendWithPolicies(key, ref, specs, { network: params.network, region: params.region, zone: params.zone, scheme, healthCheck: params.healthCheck }, ctx, problems, notes);
         if (t) links.set(key, t);
     }
     for (const t of links.values()) {

@@ -13,7 +13,13 @@
 //   A valid backend at weight 0 is listed with weight 0 and keeps its NEG and backend service, so
 //   a canary step (even to 0/100 and back) changes only the URL map.
 // - Timeout: the rule's request timeout, else its backendRequest timeout (GCP has one per route;
-//   "0s" means none and GCP keeps the backend service's).
+//   "0s" means none and GCP keeps the backend service's). A rule with a retry has a per-attempt
+//   timeout as well: backendRequest becomes retryPolicy.perTryTimeout and only request the route's.
+// - Retry: retryPolicy with numRetries = attempts (1, GCP's default, when absent) and the conditions
+//   GCP names exactly: connect-failure, refused-stream and reset always (a connection error, and a
+//   timed-out attempt, is retried in the Gateway API); codes 502+503+504 together as gateway-error,
+//   409 as retriable-4xx. Any other code, or 502/503/504 apart, has no GCP condition: refused, as is
+//   a backoff (GCP's retries have none to set).
 // - CORS: routeAction.corsPolicy, origins as one allowOriginRegexes entry (routing/cors.ts's
 //   originPattern, RE2-compatible). The LB sends the lists as written, so "*" in allowMethods or
 //   allowHeaders is sent as "*" (spec-allowed without credentials; refused with them, where browsers
@@ -120,6 +126,30 @@ function corsPolicyOf(r: PlanRule, ctx: RuleContext): CorsPolicySpec | undefined
     return p;
 }
 
+/** The GCP conditions of exactly a retry's codes (see the header), or undefined after reporting why not. */
+function retryPolicyOf(r: PlanRule, ctx: RuleContext): RouteActionSpec["retryPolicy"] | undefined {
+    const retry = r.retry!;
+    const codes = new Set(retry.codes);
+    const problems: string[] = [];
+    const conditions = ["connect-failure", "refused-stream", "reset"];
+    const gateway = [502, 503, 504];
+    if (gateway.some(c => codes.has(c))) {
+        if (gateway.every(c => codes.has(c))) conditions.push("gateway-error");
+        else problems.push(`codes ${gateway.filter(c => codes.has(c)).join(", ")} without ${gateway.filter(c => !codes.has(c)).join(", ")}: GCP retries 502, 503 and 504 only together (gateway-error); list all three`);
+    }
+    if (codes.has(409)) conditions.push("retriable-4xx");
+    const other = [...codes].filter(c => c !== 409 && !gateway.includes(c));
+    if (other.length > 0) problems.push(`codes ${other.join(", ")}: GCP's retry conditions name 409 (retriable-4xx) and 502+503+504 (gateway-error) only; retry on those codes, or drop these`);
+    if (retry.backoffMs !== undefined) problems.push(`backoff ${retry.backoffMs} ms: GCP's retry policy has no backoff to set; remove it`);
+    if (problems.length > 0) {
+        ctx.problems.push(...problems.map(p => `${labelOf(r)}: retry ${p}`));
+        return undefined;
+    }
+    const perTry = timeoutOf(r.timeouts?.backendRequestMs);
+    // GCP's own default is 1 retry; the SDK asks for the number, so the default is written out.
+    return { numRetries: retry.attempts ?? 1, retryConditions: conditions, ...(perTry ? { perTryTimeout: perTry } : {}) };
+}
+
 function redirectBodies(r: PlanRule, rd: PlanRedirect, m: RuleMatches, ctx: RuleContext): RuleParts[] | undefined {
     const listener = ctx.listener;
     if (r.filters.cors) {
@@ -166,7 +196,9 @@ function forwardBodies(r: PlanRule, fw: PlanForward, m: RuleMatches, ctx: RuleCo
     const action: RouteActionSpec = {};
     let service: string | undefined;
     let ruleHeaders: HeaderActionSpec | undefined;
-    const timeout = timeoutOf(r.timeouts?.requestMs ?? r.timeouts?.backendRequestMs);
+    const timeout = timeoutOf(r.retry ? r.timeouts?.requestMs : r.timeouts?.requestMs ?? r.timeouts?.backendRequestMs);
+    const retryPolicy = r.retry ? retryPolicyOf(r, ctx) : undefined;
+    if (r.retry && !retryPolicy) return undefined;
     const backendFilters = chosen.some(s => s.backend.filters.requestHeaderModifier || s.backend.filters.responseHeaderModifier);
     for (const s of chosen) {
         if (s.urlRewrite) {
@@ -240,6 +272,7 @@ function forwardBodies(r: PlanRule, fw: PlanForward, m: RuleMatches, ctx: RuleCo
             action.requestMirrorPolicy = mirror.percent < 100 ? { backendService: target.link, mirrorPercent: mirror.percent } : { backendService: target.link };
         }
         if (timeout) action.timeout = timeout;
+        if (retryPolicy) action.retryPolicy = retryPolicy;
     }
     if (!backendFilters) ruleHeaders = headerAction(f.requestHeaderModifier, f.responseHeaderModifier);
     const cors = corsPolicyOf(r, ctx);

@@ -28,6 +28,8 @@ export interface RouteActionSpec {
     faultInjectionPolicy?: { abort: { httpStatus: number; percentage: number } };
     timeout?: { seconds: string; nanos?: number };
     corsPolicy?: CorsPolicySpec;
+    /** A rule's HTTPRouteRetry (routeRules.ts retryPolicyOf). */
+    retryPolicy?: { numRetries: number; retryConditions: string[]; perTryTimeout?: { seconds: string; nanos?: number } };
 }
 export interface UrlRedirectSpec {
     hostRedirect?: string;

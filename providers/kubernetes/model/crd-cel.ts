@@ -20,8 +20,8 @@ import { strings } from "@bufbuild/cel/ext";
 import { parseAllDocuments } from "yaml";
 
 export const GATEWAY_API_CRD_VERSION = "v1.6.1";
-/** The CRDs whose objects the adapter emits (manifests.ts): GatewayClass, Gateway, HTTPRoute, GRPCRoute, ReferenceGrant, ListenerSet. */
-export const EMITTED_CRD_FILES = ["gatewayclasses.yaml", "gateways.yaml", "httproutes.yaml", "grpcroutes.yaml", "referencegrants.yaml", "listenersets.yaml"];
+/** The standard CRDs whose objects the adapter emits (manifests.ts): GatewayClass, Gateway, HTTPRoute, GRPCRoute, ReferenceGrant, ListenerSet, BackendTLSPolicy. */
+export const EMITTED_CRD_FILES = ["gatewayclasses.yaml", "gateways.yaml", "httproutes.yaml", "grpcroutes.yaml", "referencegrants.yaml", "listenersets.yaml", "backendtlspolicies.yaml"];
 export const RULE_TABLE_FILE = "gateway-api-cel-rules.json";
 
 /** One x-kubernetes-validations entry, where it sits in the schema. */

@@ -42,6 +42,7 @@ export function kubernetesModel(plan: GatewayPlan, input: GatewayInput, paramete
     const { params, problems } = resolveParameters(parameters);
     const rendered = new ManifestRenderer(input, params).render(scope);
     const issues: ValidationIssue[] = [];
+    problems.push(...rendered.problems);
     problems.push(...serviceProblems(input.services, rendered, params, issues));
     const seen = new Set<string>();
     for (const m of allManifests(rendered)) {

@@ -8,6 +8,7 @@ import { GatewayInput, RouteKind } from "../../../routing/plan";
 import {
     BackendObjectReference, DEFAULT_NAMESPACE, GATEWAY_GROUP, GRPCRouteMatch, GRPCRouteRule, GRPCRouteSpec, HTTPBackendRef, HTTPRouteFilter,
     HTTPRouteMatch, HTTPRouteRule, HTTPRouteSpec, Listener, ListenerSetSpec, ParentReference, ServiceSpec, GatewayTLS, TLSConfig,
+    BackendTLSPolicySpec, BackendTrafficPolicySpec, SessionPersistence,
 } from "../../../routing/types";
 import { ruleLabel } from "../../../routing/labels";
 import { ResolvedParameters } from "../parameters";
@@ -48,7 +49,11 @@ export interface Rendered {
     services: Manifest[];
     endpointSlices: Manifest[];
     referenceGrants: Manifest[];
+    /** BackendTLSPolicies and XBackendTrafficPolicies of the Services the routes reference, and the ConfigMaps of their CA bundles (policies()). */
+    policies: Manifest[];
     grantNeeds: GrantNeed[];
+    /** What the objects cannot carry as written (a policy field with no upstream object, an experimental field on a standard cluster). */
+    problems: string[];
 }
 
 /** "gateway": everything the gateway's stack owns; "routes": only the routes and their backends (another stack owns the gateway). */
@@ -58,7 +63,7 @@ export type RenderScope = "gateway" | "routes" | "listenerSet";
 export function allManifests(r: Rendered): Manifest[] {
     return [
         ...r.namespaces, ...(r.gatewayClass ? [r.gatewayClass] : []), ...(r.gateway ? [r.gateway] : []), ...r.listenerSets,
-        ...r.services, ...r.endpointSlices, ...r.referenceGrants, ...r.routes,
+        ...r.services, ...r.endpointSlices, ...r.referenceGrants, ...r.policies, ...r.routes,
     ];
 }
 
@@ -82,6 +87,9 @@ export class ManifestRenderer {
     private readonly createdServices = new Map<string, ServiceSpec>();
     /** The kind of the route being rendered (route() sets it; objectRef notes it on grant needs). */
     private routeKind: RouteKind = "HTTPRoute";
+    /** Services the rendered routes reference, by gatewaykit "namespace/name": their policies are emitted. */
+    private readonly referenced = new Map<string, ServiceSpec>();
+    private readonly problems: string[] = [];
 
     constructor(private readonly input: GatewayInput, private readonly params: ResolvedParameters) {
         for (const s of input.services) this.services.set(`${nsOf(s)}/${s.name}`, s);
@@ -111,7 +119,9 @@ export class ManifestRenderer {
             services: services.map(s => this.service(s)),
             endpointSlices: services.flatMap(s => this.endpointSlices(s)),
             referenceGrants: this.params.manageReferenceGrants ? this.referenceGrants() : [],
+            policies: this.policies(),
             grantNeeds: this.grantNeeds,
+            problems: this.problems,
         };
         if (this.params.createNamespaces) rendered.namespaces = this.namespaces(allManifests(rendered));
         return rendered;
@@ -291,7 +301,20 @@ export class ManifestRenderer {
             out.backendRefs = r.backendRefs.map((b, j) => this.backendRef(b, `${where} backendRefs[${j}]`, routeKey, routeNs, clusterNs));
         }
         if (r.timeouts) out.timeouts = pick(r.timeouts, ["request", "backendRequest"]);
+        // Experimental-channel fields: emitted only for a cluster that has them (gatewayAPIChannel).
+        for (const field of ["retry", "sessionPersistence"] as const) {
+            if (r[field] === undefined) continue;
+            if (this.experimental(`${where} ${field}`)) out[field] = field === "retry" ? pick(r.retry!, ["codes", "attempts", "backoff"]) : sessionPersistence(r.sessionPersistence!);
+        }
         return out;
+    }
+
+    /** Whether experimental-channel content may be emitted; notes the problem when not. */
+    private experimental(what: string, object = false): boolean {
+        if (this.params.gatewayAPIChannel === "experimental") return true;
+        this.problems.push(`${what} exists only in the Gateway API experimental channel, and a cluster with the standard CRDs ${object ? "has no such kind" : "drops the field without a word"}; ` +
+            "install the experimental-channel CRDs and set parameters.kubernetes.gatewayAPIChannel: \"experimental\", or remove it");
+        return false;
     }
 
     /** A GRPCRoute rule: its own match shape; filters and backendRefs as an HTTPRoute's (GRPCRoute's types are a subset). */
@@ -343,6 +366,7 @@ export class ManifestRenderer {
         const realization = svc?.realizations?.kubernetes as { serviceName?: string; namespace?: string } | undefined;
         let name = b.name;
         let ns = this.clusterNamespace(refNs);
+        if (svc) this.referenced.set(`${refNs}/${svc.name}`, svc);
         if (svc && realization) {
             name = realization.serviceName ?? svc.name;
             ns = realization.namespace ?? ns;
@@ -402,6 +426,85 @@ export class ManifestRenderer {
         }));
     }
 
+    /** A gatewaykit Service (namespace/name) as the cluster Service it is realised as. */
+    private clusterService(ns: string, name: string): { name: string; namespace: string } {
+        const svc = this.services.get(`${ns}/${name}`);
+        const realization = svc?.realizations?.kubernetes as { serviceName?: string; namespace?: string } | undefined;
+        return { name: realization?.serviceName ?? name, namespace: realization?.namespace ?? this.clusterNamespace(ns) };
+    }
+
+    /**
+     * The policies of every referenced Service, once each: BackendTLSPolicy (v1) with a ConfigMap
+     * (key ca.crt) per CA bundle, and XBackendTrafficPolicy (experimental) for sessionPersistence and
+     * retryConstraint. loadBalancer and healthCheck are gatewaykit's fields with no upstream object:
+     * the adapter refuses them (its capabilities; RoundRobin here, which has no feature of its own).
+     */
+    private policies(): Manifest[] {
+        const tls = new Map<string, BackendTLSPolicySpec>(), traffic = new Map<string, BackendTrafficPolicySpec>();
+        for (const svc of this.referenced.values()) {
+            for (const p of svc.backendTLSPolicies ?? []) tls.set(key(p), p);
+            for (const p of svc.backendTrafficPolicies ?? []) traffic.set(key(p), p);
+        }
+        const sorted = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => a < b ? -1 : 1).map(([, v]) => v);
+        const out: Manifest[] = [];
+        const configMaps = new Map<string, Manifest>();
+        const targetsOf = (p: BackendTLSPolicySpec | BackendTrafficPolicySpec, what: string, sections: boolean) => {
+            const targets = p.targetRefs.map(t => ({ ...this.clusterService(nsOf(p), t.name), sectionName: sections ? t.sectionName : undefined }));
+            const namespaces = [...new Set(targets.map(t => t.namespace))];
+            if (namespaces.length > 1) {
+                this.problems.push(`${what}: its target Services are realised in different cluster namespaces (${namespaces.join(", ")}), and a policy targets Services of its own namespace; split the policy per namespace`);
+            }
+            return {
+                namespace: namespaces[0],
+                targetRefs: targets.map(t => ({ group: "", kind: "Service", name: t.name, ...(t.sectionName !== undefined ? { sectionName: t.sectionName } : {}) })),
+            };
+        };
+        for (const p of sorted(tls)) {
+            const what = `BackendTLSPolicy ${key(p)}`;
+            const { namespace, targetRefs } = targetsOf(p, what, true);
+            for (const ref of p.validation.caCertificateRefs ?? []) {
+                const cm: Manifest = {
+                    apiVersion: "v1", kind: "ConfigMap",
+                    metadata: { name: ref.name, namespace, labels: this.labels(), ...this.annotated() },
+                    data: { "ca.crt": p.caCertificates?.[ref.name] ?? "" },
+                };
+                const prior = configMaps.get(objectKey(cm));
+                if (prior && JSON.stringify(prior) !== JSON.stringify(cm)) {
+                    this.problems.push(`${what}: CA bundle ${ref.name} differs from another policy's bundle of that name in namespace ${namespace} (both are ConfigMap ${namespace}/${ref.name}); give them one content, or different names`);
+                }
+                configMaps.set(objectKey(cm), cm);
+            }
+            out.push({
+                apiVersion: GATEWAY_API_VERSION, kind: "BackendTLSPolicy",
+                metadata: { name: p.name, namespace, labels: this.labels(p.labels), ...this.annotated() },
+                spec: {
+                    targetRefs,
+                    validation: {
+                        ...(p.validation.caCertificateRefs ? { caCertificateRefs: p.validation.caCertificateRefs.map(r => pick(r, ["group", "kind", "name"])) } : {}),
+                        ...pick(p.validation, ["wellKnownCACertificates", "hostname", "subjectAltNames"]),
+                    },
+                    ...(p.options ? { options: p.options } : {}),
+                },
+            });
+        }
+        for (const p of sorted(traffic)) {
+            const what = `BackendTrafficPolicy ${key(p)}`;
+            if (p.loadBalancer?.type === "RoundRobin") {
+                this.problems.push(`${what}: loadBalancer has no upstream Gateway API object for a controller to read (and RoundRobin is not every controller's default); ` +
+                    "remove it and set the algorithm with your controller's own policy (e.g. Envoy Gateway's BackendTrafficPolicy loadBalancer)");
+            }
+            const body = { ...(p.retryConstraint ? { retryConstraint: p.retryConstraint } : {}), ...(p.sessionPersistence ? { sessionPersistence: sessionPersistence(p.sessionPersistence) } : {}) };
+            if (Object.keys(body).length === 0 || !this.experimental(`${what} (an XBackendTrafficPolicy)`, true)) continue;
+            const { namespace, targetRefs } = targetsOf(p, what, false);
+            out.push({
+                apiVersion: `${X_GATEWAY_GROUP}/v1alpha1`, kind: "XBackendTrafficPolicy",
+                metadata: { name: p.name, namespace, labels: this.labels(p.labels), ...this.annotated() },
+                spec: { targetRefs, ...body },
+            });
+        }
+        return [...[...configMaps.values()], ...out];
+    }
+
     /** One grant per (route, target namespace), naming each Service: the route's owner owns its grants. */
     private referenceGrants(): Manifest[] {
         const byTarget = new Map<string, { route: string; kind: RouteKind; from: string; to: string; services: Set<string> }>();
@@ -421,6 +524,13 @@ export class ManifestRenderer {
             },
         }));
     }
+}
+
+/** The experimental channel's API group (XBackendTrafficPolicy). */
+export const X_GATEWAY_GROUP = "gateway.networking.x-k8s.io";
+
+function sessionPersistence(sp: SessionPersistence): Record<string, unknown> {
+    return pick(sp, ["sessionName", "absoluteTimeout", "type", "cookieConfig"]);
 }
 
 function key(s: { name: string; namespace?: string }): string {
