@@ -79,7 +79,7 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
         throw new NginxRenderError(`renderNginx: listenAddress ${JSON.stringify(addr)} is not an IP address or hostname`);
     }
     const listenHost = addr.includes(":") && !addr.startsWith("[") ? `[${addr}]` : addr;
-    const http = new Http();
+    const http = new Http(dir);
     const files: RenderedFile[] = [];
     const servers: string[] = [];
     if (!plan.ports) throw new Error(`renderNginx: the plan of Gateway ${plan.gateway} has no ports; render a plan made by compile`);
@@ -160,6 +160,8 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
         "",
     ].join("\n");
     files.unshift({ path: MAIN_FILE, content: main, mode: 0o644 });
+    // BackendTLSPolicy trust anchors: public certificates, readable by the workers that verify with them.
+    for (const [content, rel] of http.caFiles) files.push({ path: rel, content, mode: 0o644 });
     return { files, mainFile: MAIN_FILE, ports, warnings: http.warnings };
 }
 
