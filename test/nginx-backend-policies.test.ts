@@ -20,7 +20,7 @@ import { applyConfig, stopInstance } from "../providers/nginx/runtime/apply";
 import { findNginx } from "../providers/nginx/runtime/process";
 import { NginxRenderError, renderNginx } from "../providers/nginx/model";
 import { SYSTEM_CA_BUNDLE } from "../providers/nginx/model/backendPolicies";
-import { systemCABundleProblems } from "../providers/nginx/runtime/caBundles";
+import { backendCAProblems } from "../providers/nginx/runtime/caBundles";
 import { nginxAdapter } from "../providers/nginx";
 import { portabilityReport } from "../providers/adapter";
 import { freePort } from "./conformance/harness";
@@ -368,8 +368,15 @@ describe("nginx backend policies: rendering and refusals (no nginx needed)", () 
 
     it("wellKnownCACertificates System with no bundle on the machine is a problem naming the policy and the fix", () => {
         const plan = planOf([svcAt("a", [1], { backendTLSPolicies: [tlsPolicy("sys", "a", { hostname: "a.internal", wellKnownCACertificates: "System" })] })]);
-        assert.deepEqual(systemCABundleProblems(plan.gateways[0], "/nonexistent/ca.crt").map(p => /BackendTLSPolicy default\/sys .*install the ca-certificates package/.test(p)), [true]);
-        assert.deepEqual(systemCABundleProblems(planOf([svcAt("a", [1])]).gateways[0], "/nonexistent/ca.crt"), []);
-        if (fs.existsSync(SYSTEM_CA_BUNDLE)) assert.deepEqual(systemCABundleProblems(plan.gateways[0]), []);
+        assert.deepEqual(backendCAProblems(plan.gateways[0], "/nonexistent/ca.crt").map(p => /BackendTLSPolicy default\/sys .*install the ca-certificates package/.test(p)), [true]);
+        assert.deepEqual(backendCAProblems(planOf([svcAt("a", [1])]).gateways[0], "/nonexistent/ca.crt"), []);
+        if (fs.existsSync(SYSTEM_CA_BUNDLE)) assert.deepEqual(backendCAProblems(plan.gateways[0]), []);
+    });
+
+    it("a CA PEM OpenSSL cannot read is a problem naming the policy and its caCertificateRef", () => {
+        const plan = planOf([svcAt("a", [1], { backendTLSPolicies: [tlsPolicy("bad", "a", { hostname: "a.internal", caCertificateRefs: caRef }, { ca: PEM })] })]);
+        const problems = backendCAProblems(plan.gateways[0]);
+        assert.equal(problems.length, 1);
+        assert.match(problems[0], /^BackendTLSPolicy default\/bad spec\.caCertificates \(caCertificateRefs default\/ca\): certificate 1 does not parse/);
     });
 });

@@ -8,7 +8,7 @@ import { Adapter } from "../adapter";
 import { NginxClassParameters, addressProblems, parametersProblems } from "./parameters";
 import { realize, realizeListenerSet, realizeRoutes } from "./realize";
 import { NGINX_SAN_REASON } from "./model/backendPolicies";
-import { systemCABundleProblems } from "./runtime/caBundles";
+import { backendCAProblems } from "./runtime/caBundles";
 
 /** What open-source nginx 1.22 cannot carry (missingReasons says why and what to use instead). */
 const unsupported = new Set<Feature>([
@@ -38,7 +38,7 @@ export const nginxAdapter: Adapter = {
         BackendRetryBudget: "nginx has no retry budget across requests (it bounds retries per request with proxy_next_upstream_tries): remove retryConstraint, or use the kubernetes adapter with a controller that reads it",
     },
     model: (plan, { parameters }) => ({
-        problems: [...parametersProblems(plan, parameters, pulumi.getStack?.() ?? "stack"), ...addressProblems(plan, parameters as NginxClassParameters), ...systemCABundleProblems(plan)],
+        problems: [...parametersProblems(plan, parameters, pulumi.getStack?.() ?? "stack"), ...addressProblems(plan, parameters as NginxClassParameters), ...backendCAProblems(plan)],
     }),
     realize,
     realizeRoutes,
