@@ -9,6 +9,7 @@ import { strict as assert } from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
+import * as http2 from "http2";
 import * as https from "https";
 import * as net from "net";
 import * as os from "os";
@@ -278,6 +279,71 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
         const fresh = new Set<string>();
         for (let i = 0; i < 30; i++) fresh.add((await get(port, "/sess/x")).endpoint);
         assert.ok([...fresh].some(e => e.startsWith("s")) && [...fresh].some(e => e.startsWith("t")), `without a session: ${[...fresh].join(", ")}`);
+    });
+});
+
+describe("nginx backend policies: gRPC to a TLS backend (real nginx)", function () {
+    this.timeout(60000);
+    let dir = "", instDir = "";
+    let backend: http2.Http2SecureServer | undefined;
+    const seen: string[] = [];
+
+    after(async () => {
+        if (dir) { try { await stopInstance(instDir); } finally { fs.rmSync(dir, { recursive: true, force: true }); } }
+        if (backend) await new Promise(r => backend!.close(r));
+    });
+
+    it("grpc_pass grpcs:// verifies the backend: the right CA completes the call with SNI = hostname, a wrong CA never reaches it", async function () {
+        if (!nginxAvailable()) {
+            if (process.env.CI === "true") throw new Error("nginx is not installed and CI=true: install nginx (e.g. apt-get install nginx-light)");
+            this.skip();
+        }
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "gk-bpolg-"));
+        fs.chmodSync(dir, 0o711);
+        const pki = makePki(dir);
+        backend = http2.createSecureServer({ key: pki.key, cert: pki.cert });
+        backend.on("stream", (stream, headers) => {
+            seen.push(`${headers[":path"]} sni=${(stream.session?.socket as { servername?: string } | undefined)?.servername}`);
+            stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+            stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+            stream.end(Buffer.from([0, 0, 0, 0, 0]));
+        });
+        await new Promise<void>(r => backend!.listen(0, "127.0.0.1", () => r()));
+        const bport = (backend.address() as net.AddressInfo).port;
+        const port = await freePort();
+        const grpcSvc = (name: string, ca: string): ServiceSpec => ({ name, namespace: NS, ports: [{ port: 8443, name: "grpc" }], endpoints: [{ address: "127.0.0.1", port: bport }],
+            backendTLSPolicies: [tlsPolicy(name, name, { hostname: "api.internal", caCertificateRefs: caRef }, { ca })] });
+        const plan = compile({
+            gatewayClasses: [{ name: "c", controllerName: "gatewaykit.dev/nginx" }],
+            gateways: [{ name: "gw", namespace: NS, gatewayClassName: "c", listeners: [{ name: "grpc", port, protocol: "HTTP" }] }],
+            services: [grpcSvc("ok", pki.ca), grpcSvc("wrong", pki.otherCa)],
+            routes: [],
+            grpcRoutes: [{ name: "g", namespace: NS, parentRefs: [{ name: "gw" }], rules: [
+                { matches: [{ method: { service: "shop.Ok" } }], backendRefs: [{ name: "ok", port: 8443 }] },
+                { matches: [{ method: { service: "shop.Wrong" } }], backendRefs: [{ name: "wrong", port: 8443 }] },
+            ] }],
+        });
+        instDir = path.join(dir, "nginx");
+        const conf = renderNginx(plan.gateways[0], { dir: instDir, generation: "grpc-1" });
+        assert.match(conf.files[0].content, /grpc_ssl_verify on;/);
+        await applyConfig(instDir, conf, "grpc-1");
+        const call = (p: string) => new Promise<{ status: number; grpcStatus?: string }>((resolve, reject) => {
+            const session = http2.connect(`http://127.0.0.1:${port}`);
+            session.on("error", reject);
+            const req = session.request({ ":method": "POST", ":path": p, "content-type": "application/grpc", te: "trailers" });
+            let status = 0, grpcStatus: string | undefined;
+            req.on("response", h => { status = Number(h[":status"]); grpcStatus = h["grpc-status"] as string | undefined ?? grpcStatus; });
+            req.on("trailers", t => { grpcStatus = t["grpc-status"] as string; });
+            req.on("data", () => undefined);
+            req.on("end", () => { session.close(); resolve({ status, grpcStatus }); });
+            req.on("error", reject);
+            req.end(Buffer.from([0, 0, 0, 0, 0]));
+        });
+        assert.deepEqual(await call("/shop.Ok/Get"), { status: 200, grpcStatus: "0" });
+        assert.deepEqual(seen, ["/shop.Ok/Get sni=api.internal"]);
+        const wrong = await call("/shop.Wrong/Get");
+        assert.ok(wrong.status !== 200 || wrong.grpcStatus !== "0", `a wrong CA completed the call: ${JSON.stringify(wrong)}`);
+        assert.equal(seen.length, 1, "the unverified call never reached the backend");
     });
 });
 
