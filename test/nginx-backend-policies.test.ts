@@ -204,7 +204,7 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
         assert.ok(ep("mirrorTls").seen.includes("/mirrored/m1"), `the TLS mirror target saw ${JSON.stringify(ep("mirrorTls").seen)}`);
     });
 
-    it("ConsistentHash on a header and on a cookie: a key always lands on one endpoint, and keys spread", async () => {
+    it("ConsistentHash on a header and on a cookie: a key always lands on one endpoint, keys spread, requests without one are balanced", async () => {
         for (const [p, header] of [["/hash/x", (k: string) => ({ "x-user": k })], ["/hashc/x", (k: string) => ({ cookie: `other=1; sid=${k}` })]] as const) {
             const landed = new Map<string, Set<string>>();
             for (let k = 0; k < 24; k++) {
@@ -219,6 +219,10 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
             for (const [k, s] of landed) assert.equal(s.size, 1, `${p}: key ${k} landed on ${[...s].join(", ")}`);
             const used = new Set([...landed.values()].flatMap(s => [...s]));
             assert.ok(used.size >= 2, `${p}: 24 keys all landed on ${[...used].join(", ")}`);
+            // Without the key a request is balanced on its own, not piled onto the endpoint of "".
+            const keyless = new Set<string>();
+            for (let i = 0; i < 30; i++) keyless.add((await get(port, p)).endpoint);
+            assert.ok(keyless.size >= 2, `${p}: 30 requests without the key all went to ${[...keyless].join(", ")}`);
         }
     });
 

@@ -16,6 +16,7 @@
 
 import { PlanBackend, PlanBackendTLS, PlanRule, PlanSessionPersistence } from "../../../routing/plan";
 import { NginxRenderError, headerVar, isVariableHeaderName, quoteLiteral } from "./escape";
+import type { Http } from "./http";
 
 /** The Debian bundle of the system's trusted CAs (package ca-certificates): what wellKnownCACertificates "System" means here. */
 export const SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
@@ -57,21 +58,22 @@ export function sessionHeaderVar(sp: PlanSessionPersistence, at: string): string
  * The hash key of a ConsistentHash load balancer. Header: $http_<name> (as sessionHeaderVar). Cookie:
  * $cookie_<name>, which nginx can spell only for names of letters, digits and "_" (a variable name
  * stops at any other byte, and nginx compares cookie names case-insensitively: "Session" also reads a
- * cookie "session"). SourceIP: the client's address.
+ * cookie "session"). SourceIP: the client's address. A request without the header or cookie is
+ * balanced per request (its key is the request id), not piled onto the endpoint of "".
  */
-function hashKey(b: PlanBackend, at: string): string {
+function hashKey(http: Http, b: PlanBackend, at: string): string {
     const ch = b.traffic!.loadBalancer!.consistentHash;
     const field = `${at}: BackendTrafficPolicy ${b.traffic!.policy} spec.loadBalancer.consistentHash`;
     switch (ch?.type) {
         case "Header": {
             const name = ch.header?.name ?? "";
             if (!isVariableHeaderName(name)) throw new NginxRenderError(`${field}.header.name: ${JSON.stringify(name)} is not a header nginx can read: nginx drops request headers named with anything but letters, digits and "-"; hash on a header named with those only`);
-            return `$http_${headerVar(name)}`;
+            return `$${http.sessionKey(`http_${headerVar(name)}`)}`;
         }
         case "Cookie": {
             const name = ch.cookie?.name ?? "";
             if (!/^[A-Za-z0-9_]+$/.test(name)) throw new NginxRenderError(`${field}.cookie.name: ${JSON.stringify(name)} cannot be read by nginx, which names a cookie as the variable $cookie_<name> and a variable name holds letters, digits and "_" only; hash on a cookie named with those only`);
-            return `$cookie_${name}`;
+            return `$${http.sessionKey(`cookie_${name}`)}`;
         }
         case "SourceIP":
             return "$remote_addr";
@@ -87,19 +89,19 @@ function hashKey(b: PlanBackend, at: string): string {
  * default), LeastRequest (least_conn), Random (`random`: a uniform pick, not power-of-two choices, which
  * is closer to least request) or ConsistentHash.
  */
-export function upstreamPolicy(rule: PlanRule, b: PlanBackend, at: string, caFile: (tls: PlanBackendTLS) => string): UpstreamPolicy {
+export function upstreamPolicy(http: Http, rule: PlanRule, b: PlanBackend, at: string): UpstreamPolicy {
     const t = b.traffic;
     const balance: string[] = [];
     const sp = rule.sessionPersistence ?? t?.sessionPersistence;
     if (sp) {
         const where = rule.sessionPersistence ? at : `${at}: BackendTrafficPolicy ${t!.policy} spec`;
-        balance.push(`hash $${sessionHeaderVar(sp, where)} consistent;`);
+        balance.push(`hash $${http.sessionKey(sessionHeaderVar(sp, where))} consistent;`);
     } else {
         switch (t?.loadBalancer?.type) {
             case undefined: case "RoundRobin": break;
             case "LeastRequest": balance.push("least_conn;"); break;
             case "Random": balance.push("random;"); break;
-            case "ConsistentHash": balance.push(`hash ${hashKey(b, at)} consistent;`); break;
+            case "ConsistentHash": balance.push(`hash ${hashKey(http, b, at)} consistent;`); break;
             default: throw new NginxRenderError(`${at}: BackendTrafficPolicy ${t!.policy} spec.loadBalancer.type ${JSON.stringify(t!.loadBalancer!.type)} is not RoundRobin, LeastRequest, Random or ConsistentHash`);
         }
     }
@@ -115,7 +117,7 @@ export function upstreamPolicy(rule: PlanRule, b: PlanBackend, at: string, caFil
         const secs = Math.max(1, Math.ceil(passive.intervalMs / 1000));
         serverParams = ` max_fails=${passive.consecutiveFailures} fail_timeout=${secs}s`;
     }
-    return { balance, serverParams, ...(b.tls ? { tls: { hostname: tlsIdentity(b.tls, at), caFile: caFile(b.tls) } } : {}) };
+    return { balance, serverParams, ...(b.tls ? { tls: { hostname: tlsIdentity(b.tls, at), caFile: http.caFile(b.tls) } } : {}) };
 }
 
 /** The name a TLS backend is reached and verified by (SNI and proxy_ssl_name), or the refusal of what nginx cannot verify. */

@@ -124,8 +124,12 @@ export class Http {
     }
 
     private sessionKeys = new Map<string, string>();
-    /** `source`'s value, or the request id when it is empty: a session's key, and a fresh draw without one. */
-    private sessionKey(source: string): string {
+    /**
+     * A variable holding `source`'s value, or the request id when it is empty: a hash or split key
+     * that keeps one value together, and draws afresh for a request without one (rather than sending
+     * every such request to one endpoint).
+     */
+    sessionKey(source: string): string {
         let v = this.sessionKeys.get(source);
         if (!v) {
             v = this.next("gk_sk");

@@ -89,7 +89,7 @@ export function backendOutcome(
     if (b.protocol === "wss" && !b.tls) {
         throw new NginxRenderError(`${bAt}: ${b.service} port ${b.port} has appProtocol kubernetes.io/wss (WebSocket over TLS), and nginx originates TLS to a backend only with a BackendTLSPolicy saying how to verify it: attach one to the Service port, or use kubernetes.io/ws`);
     }
-    const policy = upstreamPolicy(rule, b, bAt, tls => http.caFile(tls));
+    const policy = upstreamPolicy(http, rule, b, bAt);
     if (rule.protocol === "grpc") return grpcOutcome(http, rule, b, resp, at, bAt, policy);
     const up = http.upstream(b, bAt, "http", policy);
     const out: OutcomeSpec = { shape: [], slots: {}, mirrors: [] };
