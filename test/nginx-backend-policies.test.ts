@@ -34,12 +34,14 @@ function nginxAvailable(): boolean {
 class Endpoint {
     seen: string[] = [];
     status = 200;
+    /** Every request waits this long (paths with /slow wait 1.5 s anyway). */
+    delayMs = 0;
     port = 0;
     readonly server: http.Server;
     constructor(readonly name: string, tls?: { key: string; cert: string }) {
         const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
             this.seen.push(req.url ?? "");
-            const delay = (req.url ?? "").includes("/slow") ? 1500 : 0;
+            const delay = (req.url ?? "").includes("/slow") ? 1500 : this.delayMs;
             setTimeout(() => {
                 res.writeHead(this.status, { "content-type": "text/plain", "x-endpoint": name, "x-sni": String((req.socket as { servername?: string }).servername ?? "") });
                 res.end(name);
@@ -117,13 +119,14 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "gk-bpol-"));
         fs.chmodSync(dir, 0o711); // as root, nginx's workers run unprivileged and must reach the instance dir
         const pki = makePki(dir);
-        for (const n of ["h1", "h2", "h3", "l1", "l2", "r1", "r2", "c1", "c2", "bad", "good", "pbad", "pgood", "s1", "s2", "t1", "t2", "rnd1", "rnd2"]) eps[n] = new Endpoint(n);
+        for (const n of ["h1", "h2", "h3", "l1", "l2", "r1", "r2", "c1", "c2", "bad", "good", "pbad", "pgood", "s1", "s2", "t1", "t2", "rnd1", "rnd2", "tslow", "tfast"]) eps[n] = new Endpoint(n);
         eps.tls = new Endpoint("tls", { key: pki.key, cert: pki.cert });
         eps.mirrorTls = new Endpoint("mirrorTls", { key: pki.key, cert: pki.cert });
         await Promise.all(Object.values(eps).map(e => e.start()));
         ep("bad").status = 503;
         ep("pbad").status = 503;
         ep("c1").status = 503; // the control of the retry case: same failure, no retry
+        ep("tslow").delayMs = 2000;
         port = await freePort();
 
         const services: ServiceSpec[] = [
@@ -134,6 +137,7 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
             svc("rnd", [ep("rnd1"), ep("rnd2")], { backendTrafficPolicies: [traffic("rnd", "rnd", { loadBalancer: { type: "Random" } })] }),
             svc("retry", [ep("bad"), ep("good")]),
             svc("noretry", [ep("c1"), ep("c2")]),
+            svc("timeout", [ep("tslow"), ep("tfast")]),
             svc("passive", [ep("pbad"), ep("pgood")], { backendTrafficPolicies: [traffic("passive", "passive", { healthCheck: { passive: { consecutiveFailures: 3, interval: "60s" } } })] }),
             svc("sess1", [ep("s1"), ep("s2")]),
             svc("sess2", [ep("t1"), ep("t2")]),
@@ -149,6 +153,7 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
             one("/hash", "hash"), one("/hashc", "hashc"), one("/least", "least"), one("/rr", "rr"), one("/rnd", "rnd"),
             one("/retry", "retry", { retry: { codes: [503], attempts: 1 } }),
             one("/noretry", "noretry"),
+            one("/timeout", "timeout", { retry: { attempts: 1 }, timeouts: { request: "5s", backendRequest: "300ms" } }),
             one("/passive", "passive", { retry: { codes: [503], attempts: 1 } }),
             { matches: prefix("/sess"), sessionPersistence: { type: "Header", sessionName: "X-Session" }, backendRefs: [{ name: "sess1", port: 8080, weight: 1 }, { name: "sess2", port: 8080, weight: 1 }] },
             one("/tls-ok", "tls-ok"), one("/tls-wrongca", "tls-wrongca"), one("/tls-wronghost", "tls-wronghost"), one("/tls-system", "tls-system"), one("/tls-ws", "tls-ws"),
@@ -258,6 +263,16 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
         const control: number[] = [];
         for (let i = 0; i < 10; i++) control.push((await get(port, "/noretry/x")).status);
         assert.ok(control.includes(503), `without retry every answer was ${control.join(",")}`);
+    });
+
+    it("retry with a backendRequest timeout: an attempt that times out is retried on the other endpoint", async () => {
+        const got: string[] = [];
+        for (let i = 0; i < 6; i++) {
+            const r = await get(port, "/timeout/x");
+            got.push(`${r.status} ${r.endpoint}`);
+        }
+        assert.deepEqual(got, Array(6).fill("200 tfast"));
+        assert.ok(ep("tslow").seen.length >= 1, "the slow endpoint was tried");
     });
 
     it("passive health: an endpoint failing consecutiveFailures (3) times is skipped for the interval", async () => {
@@ -405,6 +420,8 @@ describe("nginx backend policies: rendering and refusals (no nginx needed)", () 
         assert.match(main, /proxy_next_upstream_tries 4;/);
         assert.match(main, /proxy_next_upstream_timeout 4000ms;/);
         assert.equal([...main.matchAll(/server 10\.0\.0\.1:900[01] max_fails=2 fail_timeout=2s;/g)].length, 2);
+        // Three retries over two endpoints: nginx can make only one, and says so.
+        assert.deepEqual(confOf(plan).warnings?.filter(w => /retry/.test(w)), ["HTTPRoute default/r rule 0: retry allows 3 retries, but default/a has 2 endpoints, and nginx retries only on another endpoint of the same Service: at most 1 retry happens"]);
     });
 
     it("refuses, naming the field and the fix, what nginx cannot carry", () => {

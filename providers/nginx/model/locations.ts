@@ -90,6 +90,9 @@ export function backendOutcome(
         throw new NginxRenderError(`${bAt}: ${b.service} port ${b.port} has appProtocol kubernetes.io/wss (WebSocket over TLS), and nginx originates TLS to a backend only with a BackendTLSPolicy saying how to verify it: attach one to the Service port, or use kubernetes.io/ws`);
     }
     const policy = upstreamPolicy(http, rule, b, bAt);
+    if (rule.retry && b.endpoints.length < (rule.retry.attempts ?? 1) + 1) {
+        http.warn(`${rule.label}: retry allows ${rule.retry.attempts ?? "its"} retries, but ${b.service} has ${b.endpoints.length} endpoint${b.endpoints.length === 1 ? "" : "s"}, and nginx retries only on another endpoint of the same Service: at most ${b.endpoints.length - 1} retr${b.endpoints.length === 2 ? "y happens" : "ies happen"}`);
+    }
     if (rule.protocol === "grpc") return grpcOutcome(http, rule, b, resp, at, bAt, policy);
     const up = http.upstream(b, bAt, "http", policy);
     const out: OutcomeSpec = { shape: [], slots: {}, mirrors: [] };
