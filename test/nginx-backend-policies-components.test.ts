@@ -37,9 +37,9 @@ function program(session?: "Cookie" | "Header") {
     new BackendTrafficPolicy("api-lb", { targetRefs: [api], loadBalancer: { type: "LeastRequest" }, healthCheck: { passive: { consecutiveFailures: 2, interval: "5s" } } });
     new HTTPRoute("shop", {
         namespace: "shop", parentRefs: [{ gateway }], hostnames: ["shop.example"],
-        rules: [{ backendRefs: [{ service: api }], retry: { codes: [503], attempts: 2 }, ...(session ? { sessionPersistence: { type: session, sessionName: "x-session" } } : {}) }],
+        rules: [{ backendRefs: [{ service: api }], retry: { codes: [503], attempts: 2 }, ...(session ? { sessionPersistence: { type: session, sessionName: session === "Cookie" ? "x_session" : "x-session" } } : {}) }],
     });
-    return { gateway };
+    return { gateway, api };
 }
 
 describe("nginx backend policies through the components (mocks)", () => {
@@ -58,8 +58,20 @@ describe("nginx backend policies through the components (mocks)", () => {
         }
     });
 
-    it("a Cookie session fails the program naming the rule, the feature and why nginx cannot carry it", async () => {
-        const e = await failureOf(runProgram(() => { program("Cookie"); }));
-        assert.match(e.message, /HTTPRoute shop\/shop rule 0.*SessionPersistenceCookie.*open-source nginx has no sticky cookie/s);
+    it("an active health check fails the program naming the feature and why nginx cannot carry it", async () => {
+        const e = await failureOf(runProgram(() => {
+            const { api } = program();
+            // "a-probe" sorts before "api-lb", so it is the Service's policy.
+            new BackendTrafficPolicy("a-probe", { targetRefs: [api], healthCheck: { active: { path: "/healthz" } } });
+        }));
+        assert.match(e.message, /BackendActiveHealthCheck.*open-source nginx sends no health probes/s);
+    });
+
+    it("a Cookie session reaches the config as the gateway's own cookie", async () => {
+        await runProgram(() => { program("Cookie"); });
+        const [nginx] = resourcesOfType("pulumi-nodejs:dynamic/gatewaykit:NginxGateway");
+        const main = renderNginx(compileGateway(nginx.inputs.input as GatewayInput).gateways[0], { dir: "/tmp/gk-c", generation: "g" }).files[0].content;
+        assert.match(main, /add_header Set-Cookie "\$\{gk_v\d+\}";/);
+        assert.match(main, /x_session=\$\{gk_m\d+\}; Path=\/; HttpOnly/);
     });
 });

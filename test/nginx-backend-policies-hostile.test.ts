@@ -1,5 +1,5 @@
 // Hostile values in the backend-policy fields that reach the nginx config: consistent-hash header and
-// cookie names, session header names (a rule's and a policy's), BackendTLSPolicy hostnames and SANs,
+// cookie names, session header and cookie names (a rule's and a policy's), BackendTLSPolicy hostnames and SANs,
 // retry codes. fast-check generates them; each is refused with a named error (GatewayValidationError
 // from validation, NginxRenderError from the renderer) or accepted — and then every accepted value of a
 // batch loads into ONE real nginx (nginx -t passes) beside another team's route, and real requests
@@ -24,7 +24,7 @@ import { NginxRenderError, renderNginx } from "../providers/nginx/model";
 import { freePort } from "./conformance/harness";
 
 const SEED = Number(process.env.GK_HOSTILE_SEED ?? 20261202);
-const RUNS = Number(process.env.GK_POLICY_HOSTILE_RUNS ?? 240);
+const RUNS = Number(process.env.GK_POLICY_HOSTILE_RUNS ?? 300);
 
 const PIECES = ["$", "${", "}", "{", ";", "\"", "'", "\\", "/", " ", "\t", "\n", "\u0000", "\u00ff", "-", "_", ".", "*", "~", "|", "#", "%",
     "$host", "${gk_path}", "gk_u1", "return 200;", "}\nserver {", "x", "A", "9", "user", "sid", "api", "internal", "spiffe://", ":", "@", "="];
@@ -34,11 +34,11 @@ const name = fc.oneof(hostile, token, fc.constantFrom("X-User", "x_user", "Cooki
 const hostname = fc.oneof(hostile, fc.constantFrom("api.internal", "API.internal", "*.internal", "a..b", "other.internal", "x", "api.internal.", "10.0.0.1"));
 
 type Sample =
-    | { kind: "hashHeader" | "hashCookie" | "sessionRule" | "sessionPolicy"; name: string }
+    | { kind: "hashHeader" | "hashCookie" | "sessionRule" | "sessionPolicy" | "cookieRule" | "cookiePolicy"; name: string }
     | { kind: "tls"; hostname: string; san?: string }
     | { kind: "retry"; codes: number[] };
 const sample: fc.Arbitrary<Sample> = fc.oneof(
-    fc.record({ kind: fc.constantFrom("hashHeader" as const, "hashCookie" as const, "sessionRule" as const, "sessionPolicy" as const), name }),
+    fc.record({ kind: fc.constantFrom("hashHeader" as const, "hashCookie" as const, "sessionRule" as const, "sessionPolicy" as const, "cookieRule" as const, "cookiePolicy" as const), name }),
     fc.record({ kind: fc.constant("tls" as const), hostname, san: fc.option(hostname, { nil: undefined }) }),
     fc.record({ kind: fc.constant("retry" as const), codes: fc.array(fc.integer({ min: 380, max: 620 }), { maxLength: 3 }) }),
 );
@@ -67,6 +67,8 @@ function specOf(s: Sample, i: number, port: number, tlsPort: number, ca: string)
         case "hashCookie": svc.backendTrafficPolicies = [policy({ loadBalancer: { type: "ConsistentHash", consistentHash: { type: "Cookie", cookie: { name: s.name } } } })]; break;
         case "sessionPolicy": svc.backendTrafficPolicies = [policy({ sessionPersistence: { type: "Header", sessionName: s.name } })]; break;
         case "sessionRule": rule.sessionPersistence = { type: "Header", sessionName: s.name }; break;
+        case "cookiePolicy": svc.backendTrafficPolicies = [policy({ sessionPersistence: { type: "Cookie", sessionName: s.name } })]; break;
+        case "cookieRule": rule.sessionPersistence = { type: "Cookie", sessionName: s.name }; break;
         case "retry": rule.retry = { codes: s.codes, attempts: 1 }; break;
         case "tls":
             svc.backendTLSPolicies = [{
@@ -86,12 +88,12 @@ function inputOf(port: number, services: ServiceSpec[], routes: HTTPRouteSpec[])
     };
 }
 
-function get(port: number, p: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+function get(port: number, p: string, headers: Record<string, string>): Promise<{ status: number; body: string; setCookie?: string }> {
     return new Promise((resolve, reject) => {
         const r = http.request({ host: "127.0.0.1", port, path: p, headers: { host: "h.test", ...headers }, timeout: 5000 }, res => {
             let body = "";
             res.on("data", d => { body += d; });
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body, ...(res.headers["set-cookie"] ? { setCookie: res.headers["set-cookie"].join("\n") } : {}) }));
         });
         r.on("timeout", () => r.destroy(new Error(`GET ${p} timed out`)));
         r.on("error", reject);
@@ -161,6 +163,16 @@ describe("nginx backend policies: hostile values (fast-check, real nginx)", func
                 const want = a.s.kind === "tls" ? (a.s.hostname === "api.internal" ? { status: 200, body: "tls" } : { status: 502 }) : { status: 200, body: "mine" };
                 const got = await get(port, `/s${a.i}/x`, headers);
                 if (got.status !== want.status || ("body" in want && got.body !== want.body)) wrong.push(`${JSON.stringify(a.s)}: ${got.status} ${got.body.slice(0, 40)}`);
+                if (a.s.kind === "cookieRule" || a.s.kind === "cookiePolicy") {
+                    // The gateway's cookie is exactly "<name>=<16 hex>; Path=/; HttpOnly", and sending it back is accepted.
+                    const set = got.setCookie ?? "";
+                    const m = new RegExp(`^${a.s.name}=([0-9a-f]{16}); Path=/; HttpOnly$`).exec(set);
+                    if (!m) wrong.push(`${JSON.stringify(a.s)}: Set-Cookie ${JSON.stringify(set)}`);
+                    else {
+                        const again = await get(port, `/s${a.i}/x`, { cookie: `${a.s.name}=${m[1]}` });
+                        if (again.status !== 200 || again.setCookie !== undefined) wrong.push(`${JSON.stringify(a.s)}: with its cookie ${again.status}, Set-Cookie ${JSON.stringify(again.setCookie)}`);
+                    }
+                }
                 const beside = await get(port, "/other/x", headers);
                 if (beside.status !== 200 || beside.body !== "other") wrong.push(`${JSON.stringify(a.s)} beside: the other team's route answered ${beside.status} ${beside.body.slice(0, 40)}`);
             }
@@ -170,7 +182,7 @@ describe("nginx backend policies: hostile values (fast-check, real nginx)", func
         }
         // The run tried both sides of every gate.
         const kinds = new Set(accepted.map(a => a.s.kind));
-        for (const k of ["hashHeader", "hashCookie", "sessionRule", "sessionPolicy", "tls", "retry"]) assert.ok(kinds.has(k as Sample["kind"]), `no accepted ${k} sample: raise GK_POLICY_HOSTILE_RUNS`);
+        for (const k of ["hashHeader", "hashCookie", "sessionRule", "sessionPolicy", "cookieRule", "cookiePolicy", "tls", "retry"]) assert.ok(kinds.has(k as Sample["kind"]), `no accepted ${k} sample: raise GK_POLICY_HOSTILE_RUNS`);
         assert.ok(refused.validation > 0 && refused.render > 0, `refusals: ${JSON.stringify(refused)}`);
         console.log(`      ${samples.length} samples: ${accepted.length} accepted and probed, ${refused.validation} refused by validation, ${refused.render} by the renderer`);
     });

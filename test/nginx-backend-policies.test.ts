@@ -20,7 +20,7 @@ import { BackendTLSPolicySpec, BackendTrafficPolicySpec, HTTPRouteRule, ServiceS
 import { applyConfig, stopInstance } from "../providers/nginx/runtime/apply";
 import { findNginx } from "../providers/nginx/runtime/process";
 import { NginxRenderError, renderNginx } from "../providers/nginx/model";
-import { SYSTEM_CA_BUNDLE } from "../providers/nginx/model/backendPolicies";
+import { SYSTEM_CA_BUNDLE, endpointId } from "../providers/nginx/model/backendPolicies";
 import { backendCAProblems } from "../providers/nginx/runtime/caBundles";
 import { nginxAdapter } from "../providers/nginx";
 import { portabilityReport } from "../providers/adapter";
@@ -79,6 +79,18 @@ function get(port: number, p: string, headers: Record<string, string> = {}): Pro
     });
 }
 
+function getFull(port: number, p: string, headers: Record<string, string> = {}): Promise<{ status: number; endpoint: string; setCookie?: string }> {
+    return new Promise((resolve, reject) => {
+        const r = http.request({ host: "127.0.0.1", port, path: p, agent, headers: { host: "pol.test", ...headers }, timeout: 10000 }, res => {
+            res.resume();
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, endpoint: String(res.headers["x-endpoint"] ?? ""), ...(res.headers["set-cookie"] ? { setCookie: res.headers["set-cookie"].join("\n") } : {}) }));
+        });
+        r.on("timeout", () => r.destroy(new Error(`GET ${p} timed out`)));
+        r.on("error", reject);
+        r.end();
+    });
+}
+
 /** A test PKI made with openssl: a CA, a server certificate for api.internal signed by it, and an unrelated CA. */
 function makePki(dir: string): { ca: string; otherCa: string; key: string; cert: string } {
     const f = (n: string) => path.join(dir, n);
@@ -105,7 +117,7 @@ const prefix = (p: string) => [{ path: { type: "PathPrefix" as const, value: p }
 describe("nginx backend policies (real nginx, real traffic)", function () {
     this.timeout(120000);
     const available = nginxAvailable();
-    let dir = "", port = 0, instDir = "";
+    let dir = "", port = 0, instDir = "", deadPort = 0;
     let plan: RoutingPlan;
     const eps: Record<string, Endpoint> = {};
     const ep = (n: string) => eps[n];
@@ -119,7 +131,7 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "gk-bpol-"));
         fs.chmodSync(dir, 0o711); // as root, nginx's workers run unprivileged and must reach the instance dir
         const pki = makePki(dir);
-        for (const n of ["h1", "h2", "h3", "l1", "l2", "r1", "r2", "c1", "c2", "bad", "good", "pbad", "pgood", "s1", "s2", "t1", "t2", "rnd1", "rnd2", "tslow", "tfast"]) eps[n] = new Endpoint(n);
+        for (const n of ["h1", "h2", "h3", "l1", "l2", "r1", "r2", "c1", "c2", "bad", "good", "pbad", "pgood", "s1", "s2", "t1", "t2", "rnd1", "rnd2", "tslow", "tfast", "k1", "k2", "k3", "kalive"]) eps[n] = new Endpoint(n);
         eps.tls = new Endpoint("tls", { key: pki.key, cert: pki.cert });
         eps.mirrorTls = new Endpoint("mirrorTls", { key: pki.key, cert: pki.cert });
         await Promise.all(Object.values(eps).map(e => e.start()));
@@ -128,6 +140,7 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
         ep("c1").status = 503; // the control of the retry case: same failure, no retry
         ep("tslow").delayMs = 2000;
         port = await freePort();
+        deadPort = await freePort();
 
         const services: ServiceSpec[] = [
             svc("hash", [ep("h1"), ep("h2"), ep("h3")], { backendTrafficPolicies: [traffic("hash", "hash", { loadBalancer: { type: "ConsistentHash", consistentHash: { type: "Header", header: { name: "X-User" } } } })] }),
@@ -138,6 +151,9 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
             svc("retry", [ep("bad"), ep("good")]),
             svc("noretry", [ep("c1"), ep("c2")]),
             svc("timeout", [ep("tslow"), ep("tfast")]),
+            svc("sticky", [ep("k1"), ep("k2"), ep("k3")], { backendTrafficPolicies: [traffic("sticky", "sticky", { sessionPersistence: { type: "Cookie", sessionName: "shop_session", absoluteTimeout: "1h", cookieConfig: { lifetimeType: "Permanent" } } })] }),
+            // An endpoint nobody listens on (DEAD_PORT), and one that answers.
+            { name: "sticky-failover", namespace: NS, ports: [{ port: 8080, name: "web" }], endpoints: [{ address: "127.0.0.1", port: deadPort }, { address: "127.0.0.1", port: ep("kalive").port }] },
             svc("passive", [ep("pbad"), ep("pgood")], { backendTrafficPolicies: [traffic("passive", "passive", { healthCheck: { passive: { consecutiveFailures: 3, interval: "60s" } } })] }),
             svc("sess1", [ep("s1"), ep("s2")]),
             svc("sess2", [ep("t1"), ep("t2")]),
@@ -153,6 +169,8 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
             one("/hash", "hash"), one("/hashc", "hashc"), one("/least", "least"), one("/rr", "rr"), one("/rnd", "rnd"),
             one("/retry", "retry", { retry: { codes: [503], attempts: 1 } }),
             one("/noretry", "noretry"),
+            one("/sticky", "sticky"),
+            one("/failover", "sticky-failover", { sessionPersistence: { type: "Cookie" } }),
             one("/timeout", "timeout", { retry: { attempts: 1 }, timeouts: { request: "5s", backendRequest: "300ms" } }),
             one("/passive", "passive", { retry: { codes: [503], attempts: 1 } }),
             { matches: prefix("/sess"), sessionPersistence: { type: "Header", sessionName: "X-Session" }, backendRefs: [{ name: "sess1", port: 8080, weight: 1 }, { name: "sess2", port: 8080, weight: 1 }] },
@@ -163,7 +181,8 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
             gatewayClasses: [{ name: "c", controllerName: "gatewaykit.dev/nginx" }],
             gateways: [{ name: "gw", namespace: NS, gatewayClassName: "c", listeners: [{ name: "http", port, protocol: "HTTP" }] }],
             services,
-            routes: [{ name: "r", namespace: NS, parentRefs: [{ name: "gw" }], rules }],
+            // At most 16 rules a route.
+            routes: [0, 1].map(i => ({ name: `r${i}`, namespace: NS, parentRefs: [{ name: "gw" }], rules: rules.slice(i * 16, i * 16 + 16) })).filter(r => r.rules.length > 0),
         };
         plan = compile(input);
         assert.ok(plan.routes.every(r => r.parents.every(p => p.conditions.every(c => c.status === "True" || c.type !== "Accepted"))), JSON.stringify(plan.routes, null, 1));
@@ -280,6 +299,36 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
         for (let i = 0; i < 20; i++) statuses.push((await get(port, "/passive/x")).status);
         assert.deepEqual(statuses, Array(20).fill(200), "every failure was retried on the healthy endpoint");
         assert.equal(ep("pbad").seen.length, 3, `the failing endpoint served ${ep("pbad").seen.length} requests; max_fails=3 leaves it out after the third`);
+    });
+
+    it("a Cookie session: the gateway issues a cookie naming an endpoint, the cookie keeps the client there, fresh clients spread", async () => {
+        const first = await getFull(port, "/sticky/x");
+        assert.equal(first.status, 200);
+        const set = String(first.setCookie ?? "");
+        const m = /^shop_session=([0-9a-f]{16}); Path=\/; HttpOnly; Max-Age=3600$/.exec(set);
+        assert.ok(m, `Set-Cookie ${JSON.stringify(set)}`);
+        for (let i = 0; i < 10; i++) {
+            const again = await getFull(port, "/sticky/x", { cookie: `a=b; shop_session=${m[1]}` });
+            assert.equal(again.endpoint, first.endpoint, "the cookie keeps the client on its endpoint");
+            assert.equal(again.setCookie, undefined, "a good cookie is not set again");
+        }
+        const fresh = new Set<string>();
+        for (let i = 0; i < 30; i++) fresh.add((await getFull(port, "/sticky/x")).endpoint);
+        assert.ok(fresh.size >= 2, `30 fresh clients all went to ${[...fresh].join(", ")}`);
+        // A forged or stale cookie is a fresh client: a new endpoint and a new cookie.
+        const forged = await getFull(port, "/sticky/x", { cookie: "shop_session=0000000000000000" });
+        assert.equal(forged.status, 200);
+        assert.match(String(forged.setCookie), /^shop_session=[0-9a-f]{16};/);
+        assert.notEqual(String(forged.setCookie), "shop_session=0000000000000000");
+    });
+
+    it("a Cookie session whose endpoint is down is served by another endpoint (the others are its backups)", async () => {
+        const deadId = endpointId("default/sticky-failover", "127.0.0.1", deadPort);
+        for (let i = 0; i < 4; i++) {
+            const r = await getFull(port, "/failover/x", { cookie: `gk_session=${deadId}` });
+            assert.equal(r.status, 200);
+            assert.equal(r.endpoint, "kalive");
+        }
     });
 
     it("a rule's Header session keeps a session on one endpoint of one backendRef; sessions spread", async () => {
@@ -424,6 +473,15 @@ describe("nginx backend policies: rendering and refusals (no nginx needed)", () 
         assert.deepEqual(confOf(plan).warnings?.filter(w => /retry/.test(w)), ["HTTPRoute default/r rule 0: retry allows 3 retries, but default/a has 2 endpoints, and nginx retries only on another endpoint of the same Service: at most 1 retry happens"]);
     });
 
+    it("a Cookie session over a Service that lists an endpoint twice keeps one id per endpoint (nginx refuses a repeated map key)", () => {
+        const plan = planOf([svcAt("a", [9000, 9000, 9001])], { sessionPersistence: { type: "Cookie" } });
+        const main = confOf(plan).files[0].content;
+        const cookieMap = /map \$cookie_gk_session \$gk_m\d+ \{([^}]*)\}/.exec(main)![1];
+        const ids = [...cookieMap.matchAll(/"([0-9a-f]{16})"/g)].map(m => m[1]);
+        assert.deepEqual(ids, [endpointId("default/a", "10.0.0.1", 9000), endpointId("default/a", "10.0.0.1", 9001)]);
+        assert.match(main, /server 10\.0\.0\.1:9000;\s+server 10\.0\.0\.1:9001 backup;/);
+    });
+
     it("refuses, naming the field and the fix, what nginx cannot carry", () => {
         const cases: [ServiceSpec[], Partial<HTTPRouteRule>, RegExp][] = [
             [[svcAt("a", [1])], { retry: { codes: [418] } }, /retry\.codes: 418 cannot be retried by nginx/],
@@ -431,7 +489,9 @@ describe("nginx backend policies: rendering and refusals (no nginx needed)", () 
             [[svcAt("a", [1], { backendTrafficPolicies: [traffic("h", "a", { loadBalancer: { type: "ConsistentHash", consistentHash: { type: "Header", header: { name: "x_user" } } } })] })], {}, /header\.name: "x_user" is not a header nginx can read/],
             [[svcAt("a", [1], { backendTrafficPolicies: [traffic("h", "a", { loadBalancer: { type: "ConsistentHash", consistentHash: { type: "Cookie", cookie: { name: "my-sid" } } } })] })], {}, /cookie\.name: "my-sid" cannot be read by nginx/],
             [[svcAt("a", [1])], { sessionPersistence: { type: "Header", sessionName: "x.session" } }, /sessionName: "x\.session" is not a header nginx can read/],
-            [[svcAt("a", [1])], { sessionPersistence: { type: "Cookie", sessionName: "sid" } }, /type Cookie needs the gateway to issue a session cookie/],
+            [[svcAt("a", [1])], { sessionPersistence: { type: "Cookie", sessionName: "my-sid" } }, /sessionName: "my-sid" cannot be read back by nginx/],
+            [[svcAt("a", [1])], { sessionPersistence: { type: "Cookie", absoluteTimeout: "1h" } }, /absoluteTimeout: nginx keeps no session state/],
+            [[svcAt("a", [1]), svcAt("b", [2])], { sessionPersistence: { type: "Cookie" } }, /a Cookie session on a rule that splits traffic over several backendRefs/],
             [[svcAt("a", [1], { backendTrafficPolicies: [traffic("h", "a", { healthCheck: { active: { path: "/healthz" } } })] })], {}, /healthCheck\.active: open-source nginx sends no health probes/],
             [[svcAt("a", [1], { backendTrafficPolicies: [traffic("h", "a", { retryConstraint: { budget: { percent: 10 } } })] })], {}, /retryConstraint: nginx has no retry budget/],
             [[svcAt("a", [1], { backendTLSPolicies: [tlsPolicy("t", "a", { hostname: "a.internal", caCertificateRefs: caRef, subjectAltNames: [{ type: "Hostname", hostname: "b.internal" }] }, { ca: PEM })] })], {}, /subjectAltNames: nginx 1\.22 verifies a backend certificate against proxy_ssl_name/],
@@ -444,11 +504,11 @@ describe("nginx backend policies: rendering and refusals (no nginx needed)", () 
     });
 
     it("the adapter refuses the features it cannot carry before rendering, saying why", () => {
-        const cookie = planOf([svcAt("a", [1])], { sessionPersistence: { type: "Cookie" } });
-        const findings = portabilityReport(cookie.gateways[0], nginxAdapter);
-        assert.deepEqual(findings.map(f => f.feature), ["SessionPersistenceCookie"]);
-        assert.match(findings[0].message, /open-source nginx has no sticky cookie/);
-        for (const f of ["BackendTLSPolicySANValidation", "BackendActiveHealthCheck", "BackendRetryBudget", "HTTPRouteBackendProtocolH2C", "SessionPersistenceCookie"] as const) {
+        const active = planOf([svcAt("a", [1], { backendTrafficPolicies: [traffic("h", "a", { healthCheck: { active: {} } })] })]);
+        const findings = portabilityReport(active.gateways[0], nginxAdapter);
+        assert.deepEqual(findings.map(f => f.feature), ["BackendActiveHealthCheck"]);
+        assert.match(findings[0].message, /open-source nginx sends no health probes/);
+        for (const f of ["BackendTLSPolicySANValidation", "BackendActiveHealthCheck", "BackendRetryBudget", "HTTPRouteBackendProtocolH2C"] as const) {
             assert.ok(!nginxAdapter.capabilities.has(f) && nginxAdapter.missingReasons?.[f], f);
         }
     });

@@ -15,7 +15,6 @@ const unsupported = new Set<Feature>([
     // nginx proxies HTTP to backends over HTTP/1.x only (its HTTP/2 upstreams carry gRPC alone).
     "HTTPRouteBackendProtocolH2C",
     "BackendTLSPolicySANValidation",
-    "SessionPersistenceCookie",
     "BackendActiveHealthCheck",
     "BackendRetryBudget",
 ]);
@@ -33,7 +32,6 @@ export const nginxAdapter: Adapter = {
     missingReasons: {
         HTTPRouteBackendProtocolH2C: "nginx proxies HTTP requests to backends over HTTP/1.x only (its HTTP/2 upstreams carry gRPC alone): serve the backend over HTTP/1.1, or use the aws or gcp adapter",
         BackendTLSPolicySANValidation: NGINX_SAN_REASON,
-        SessionPersistenceCookie: "a Cookie session needs the gateway to issue a session cookie, and open-source nginx has no sticky cookie (NGINX Plus's sticky is not in it): use sessionPersistence type Header (a consistent hash on that header), a BackendTrafficPolicy loadBalancer ConsistentHash on a cookie your application sets, or the aws or gcp adapter",
         BackendActiveHealthCheck: "open-source nginx sends no health probes (health_check is NGINX Plus): use healthCheck.passive (max_fails/fail_timeout on real traffic), or the aws or gcp adapter",
         BackendRetryBudget: "nginx has no retry budget across requests (it bounds retries per request with proxy_next_upstream_tries): remove retryConstraint, or use the kubernetes adapter with a controller that reads it",
     },

@@ -8,12 +8,16 @@
 // - nginx 1.22 verifies a backend's certificate against proxy_ssl_name, the same name it sends as SNI:
 //   validation.hostname is both. subjectAltNames (a name other than the SNI) cannot be honoured, so the
 //   adapter does not carry BackendTLSPolicySANValidation (providers/nginx/index.ts says why).
-// - Open-source nginx has no sticky cookie (that is NGINX Plus's `sticky`): a Cookie session, which the
-//   gateway would have to issue, is refused; a Header session is a consistent hash on that header, so
-//   requests carrying one value stay on one endpoint while the endpoints stay the same.
+// - Open-source nginx has no sticky cookie (that is NGINX Plus's `sticky`), so a Cookie session is
+//   built from maps: each endpoint gets an upstream block of its own (the others as `backup`, for
+//   failover) and an id (a hash of Service, address and port: stable across reloads); the session
+//   cookie's value picks the endpoint's block, and a request without a known id is given one endpoint
+//   by a uniform draw and a Set-Cookie naming it. A Header session is a consistent hash on that header,
+//   so requests carrying one value stay on one endpoint while the endpoints stay the same.
 // - A retry reaches another endpoint of the same backendRef's Service (nginx retries within one
 //   upstream block; each backendRef of a weighted rule is its own block), never another backendRef.
 
+import { createHash } from "crypto";
 import { PlanBackend, PlanBackendTLS, PlanRule, PlanSessionPersistence } from "../../../routing/plan";
 import { NginxRenderError, headerVar, isVariableHeaderName, quoteLiteral } from "./escape";
 import type { Http } from "./http";
@@ -23,6 +27,8 @@ export const SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
 /** The header a Header session reads when the policy names none. */
 export const DEFAULT_SESSION_HEADER = "x-gatewaykit-session";
+/** The cookie a Cookie session sets when the policy names none. */
+export const DEFAULT_SESSION_COOKIE = "gk_session";
 
 /** Chain depth proxy_ssl_verify accepts: a leaf, intermediates and the root of an ordinary private PKI. */
 export const VERIFY_DEPTH = 4;
@@ -44,9 +50,6 @@ export interface UpstreamPolicy {
  * share a variable only when they are the same header.
  */
 export function sessionHeaderVar(sp: PlanSessionPersistence, at: string): string {
-    if (sp.type === "Cookie") {
-        throw new NginxRenderError(`${at}.sessionPersistence: type Cookie needs the gateway to issue a session cookie, and open-source nginx has no sticky cookie (NGINX Plus's "sticky" is not in it): use type Header (a consistent hash on that header), a BackendTrafficPolicy loadBalancer ConsistentHash on a cookie your application sets, or the aws or gcp adapter`);
-    }
     const name = sp.sessionName ?? DEFAULT_SESSION_HEADER;
     if (!isVariableHeaderName(name)) {
         throw new NginxRenderError(`${at}.sessionPersistence.sessionName: ${JSON.stringify(name)} is not a header nginx can read: nginx drops request headers named with anything but letters, digits and "-" (so "_" and the other token characters are refused); rename the header, e.g. ${JSON.stringify(name.replace(/[^A-Za-z0-9-]/g, "-"))}`);
@@ -93,9 +96,11 @@ export function upstreamPolicy(http: Http, rule: PlanRule, b: PlanBackend, at: s
     const t = b.traffic;
     const balance: string[] = [];
     const sp = rule.sessionPersistence ?? t?.sessionPersistence;
-    if (sp) {
+    if (sp?.type === "Header") {
         const where = rule.sessionPersistence ? at : `${at}: BackendTrafficPolicy ${t!.policy} spec`;
         balance.push(`hash $${http.sessionKey(sessionHeaderVar(sp, where))} consistent;`);
+    } else if (sp?.type === "Cookie") {
+        // stickyCookie's per-endpoint blocks carry the session; they balance nothing themselves.
     } else {
         switch (t?.loadBalancer?.type) {
             case undefined: case "RoundRobin": break;
@@ -176,7 +181,63 @@ export function retryLines(rule: PlanRule, at: string, module: "proxy" | "grpc")
     return lines;
 }
 
-/** The http-level variable that keys a split between backendRefs when the rule has a Header session, else undefined. */
+/**
+ * The http-level variable that keys a split between backendRefs when the rule has a Header session,
+ * else undefined. A rule's Cookie session over several backendRefs is refused: its cookie names an
+ * endpoint of one Service, and the split between the Services is drawn before any Service is chosen.
+ */
 export function sessionSplitSource(rule: PlanRule, at: string): string | undefined {
-    return rule.sessionPersistence ? sessionHeaderVar(rule.sessionPersistence, at) : undefined;
+    const sp = rule.sessionPersistence;
+    if (sp?.type === "Cookie") {
+        throw new NginxRenderError(`${at}.sessionPersistence: a Cookie session on a rule that splits traffic over several backendRefs cannot be kept by nginx (the cookie names one endpoint of one Service, and the split is drawn first): use type Header (the split and the endpoint are then both drawn on the header), or put the session on each Service with a BackendTrafficPolicy`);
+    }
+    return sp ? sessionHeaderVar(sp, at) : undefined;
+}
+
+/** A stable id of one endpoint of `service` for a session cookie: not user text, and the same across reloads. */
+export function endpointId(service: string, address: string, port: number): string {
+    return createHash("sha256").update(`${service}|${address}|${port}`).digest("hex").slice(0, 16);
+}
+
+/** What a Cookie session puts in an outcome: the upstream (a variable) and the Set-Cookie value ("" when the client's cookie is good). */
+export interface StickyCookie { upstream: string; setCookie: string }
+
+/**
+ * A Cookie session of backend `b` (the rule's, else its Service policy's), or undefined. The cookie
+ * name must be a variable name nginx can read ($cookie_<name>: letters, digits, "_"). A Session
+ * cookie has no Max-Age and ends with the browser session; a Permanent one lasts absoluteTimeout.
+ * The cookie is `Path=/; HttpOnly`. A Session cookie with an absoluteTimeout is refused: nginx keeps no
+ * session state, so it cannot end such a session while the browser keeps the cookie.
+ */
+export function stickyCookie(http: Http, rule: PlanRule, b: PlanBackend, at: string, policy: UpstreamPolicy): StickyCookie | undefined {
+    const sp = rule.sessionPersistence ?? b.traffic?.sessionPersistence;
+    if (sp?.type !== "Cookie") return undefined;
+    const field = rule.sessionPersistence ? `${at}.sessionPersistence` : `${at}: BackendTrafficPolicy ${b.traffic!.policy} spec.sessionPersistence`;
+    const name = sp.sessionName ?? DEFAULT_SESSION_COOKIE;
+    if (!/^[A-Za-z0-9_]+$/.test(name)) {
+        throw new NginxRenderError(`${field}.sessionName: ${JSON.stringify(name)} cannot be read back by nginx, which names a cookie as the variable $cookie_<name> of letters, digits and "_" only; name the cookie with those, e.g. ${JSON.stringify(name.replace(/[^A-Za-z0-9_]/g, "_"))}`);
+    }
+    let attributes = "; Path=/; HttpOnly";
+    if (sp.lifetimeType === "Permanent") {
+        if (sp.absoluteTimeoutMs === undefined) throw new NginxRenderError(`${field}.absoluteTimeout: a Permanent cookie needs one (how long the session lasts), e.g. "1h"`);
+        attributes += `; Max-Age=${Math.max(1, Math.floor(sp.absoluteTimeoutMs / 1000))}`;
+    } else if (sp.absoluteTimeoutMs !== undefined) {
+        throw new NginxRenderError(`${field}.absoluteTimeout: nginx keeps no session state, so it cannot end a browser-session cookie after absoluteTimeout: set cookieConfig.lifetimeType Permanent (the cookie then expires with Max-Age), or remove absoluteTimeout`);
+    }
+    // One id per distinct endpoint (a Service may list one twice).
+    const byId = new Map<string, PlanBackend["endpoints"][number]>();
+    for (const e of b.endpoints) byId.set(endpointId(b.service, e.address, e.port ?? b.port ?? 80), e);
+    const ids = [...byId.keys()];
+    const endpoints = [...byId.values()];
+    const ups = endpoints.map((_, i) => http.upstream({ ...b, endpoints }, at, "http", policy, i));
+    // A fresh client's endpoint: a uniform draw (largest remainder over 0.01% units).
+    const n = ups.length;
+    const units = ups.map((_, i) => Math.floor(10000 / n) + (i < 10000 % n ? 1 : 0));
+    const pick = n === 1 ? undefined : http.split(`sticky${ups[0]}`, ups.map((u, i) => [units[i], u]));
+    const fresh = pick ? `$${pick}` : ups[0];
+    const cookie = `$cookie_${name}`;
+    const chosen = http.map(cookie, ids.map((id, i) => [quoteLiteral(id), ups[i]]), fresh);
+    const idOf = http.map(`$${chosen}`, ups.map((u, i) => [u, quoteLiteral(ids[i])]), "\"\"");
+    const setCookie = http.map(cookie, ids.map(id => [quoteLiteral(id), "\"\""]), `"${name}=\${${idOf}}${attributes}"`);
+    return { upstream: `\${${chosen}}`, setCookie: `\${${setCookie}}` };
 }

@@ -81,8 +81,9 @@ export class Http {
      * speak HTTP/2), and so are TLS ones per verified identity. Blocks are shared only by backends
      * with the same servers, flavour, TLS identity and policy directives (backendPolicies.ts).
      */
-    upstream(b: { service: string; port?: number; endpoints: { address: string; port?: number }[] }, where: string, flavour: "http" | "grpc" = "http", policy?: UpstreamPolicy): string {
-        const servers = b.endpoints.map(e => {
+    upstream(b: { service: string; port?: number; endpoints: { address: string; port?: number }[] }, where: string, flavour: "http" | "grpc" = "http", policy?: UpstreamPolicy, primary?: number): string {
+        // `primary`: the one endpoint this block sends to while it answers, the others `backup` (a Cookie session's block).
+        const servers = b.endpoints.map((e, i) => {
             const port = e.port ?? b.port ?? 80;
             let addr = e.address;
             if (addr.includes(":") && !addr.startsWith("[")) addr = `[${addr}]`;
@@ -90,7 +91,7 @@ export class Http {
                 throw new NginxRenderError(`${where}: endpoint address ${JSON.stringify(e.address)} of ${b.service} is not an IP address or hostname nginx can use`);
             }
             if (!Number.isInteger(port) || port < 1 || port > 65535) throw new NginxRenderError(`${where}: endpoint port ${port} of ${b.service} is not 1–65535`);
-            return `${addr}:${port}${policy?.serverParams ?? ""}`;
+            return `${addr}:${port}${policy?.serverParams ?? ""}${primary !== undefined && i !== primary ? " backup" : ""}`;
         });
         const tls = policy?.tls ? `tls ${policy.tls.hostname} ${policy.tls.caFile}` : "plain";
         const key = JSON.stringify([flavour, tls, servers, policy?.balance ?? []]);

@@ -11,7 +11,7 @@ import { HTTPHeaderFilter } from "../../../routing/types";
 import { NginxRenderError, headerVar, isSafeHostname, isVariableHeaderName, quoteLiteral } from "./escape";
 import { HeaderEntry, applyHeaderOps, headerValue } from "./headers";
 import { Http, comment } from "./http";
-import { UpstreamPolicy, retryLines, tlsIdentity, tlsLines, upstreamPolicy } from "./backendPolicies";
+import { UpstreamPolicy, retryLines, stickyCookie, tlsIdentity, tlsLines, upstreamPolicy } from "./backendPolicies";
 import { CLIENT_PATH, PathState, applyPathRewrite, pathExpr } from "./rewrites";
 
 /**
@@ -94,9 +94,11 @@ export function backendOutcome(
         http.warn(`${rule.label}: retry allows ${rule.retry.attempts ?? "its"} retries, but ${b.service} has ${b.endpoints.length} endpoint${b.endpoints.length === 1 ? "" : "s"}, and nginx retries only on another endpoint of the same Service: at most ${b.endpoints.length - 1} retr${b.endpoints.length === 2 ? "y happens" : "ies happen"}`);
     }
     if (rule.protocol === "grpc") return grpcOutcome(http, rule, b, resp, at, bAt, policy);
-    const up = http.upstream(b, bAt, "http", policy);
+    const sticky = stickyCookie(http, rule, b, bAt, policy);
+    const up = sticky ? sticky.upstream : http.upstream(b, bAt, "http", policy);
     const out: OutcomeSpec = { shape: [], slots: {}, mirrors: [] };
     responseHeaders(http, resp, at, true, out);
+    if (sticky) { out.shape.push(`add_header Set-Cookie "${slotRef("cookie")}";`); out.slots.cookie = sticky.setCookie; }
     out.shape.push(...timeoutLines(rule, at), ...retryLines(rule, at, "proxy"));
     if (policy.tls) { out.shape.push(...tlsLines(policy.tls, "proxy", slotRef("tlsname"))); out.slots.tlsname = policy.tls.hostname; }
     // Mirrors: the rule's, then the backend's own (the plan keeps only resolved targets).
@@ -133,6 +135,9 @@ export function backendOutcome(
  * sent (GRPCRoute has no rewrite), and mirrors are refused: nginx's mirror copies speak HTTP/1.1.
  */
 function grpcOutcome(http: Http, rule: PlanRule, b: PlanShare["backend"], resp: Map<string, HeaderEntry>, at: string, bAt: string, policy: UpstreamPolicy): OutcomeSpec {
+    if ((rule.sessionPersistence ?? b.traffic?.sessionPersistence)?.type === "Cookie") {
+        throw new NginxRenderError(`${bAt}: BackendTrafficPolicy ${b.traffic!.policy} spec.sessionPersistence: a Cookie session on a gRPC backend is not kept by the nginx adapter (gRPC clients rarely keep cookies): use type Header`);
+    }
     const mirrors = [...(rule.action.kind === "forward" ? rule.action.mirrors : []), ...b.filters.requestMirrors];
     if (mirrors.length) throw new NginxRenderError(`${at}.filters: a RequestMirror on a GRPCRoute is not supported by the nginx adapter (nginx mirrors requests over HTTP/1.1, which a gRPC backend cannot read); remove it or use the kubernetes adapter`);
     const up = http.upstream(b, bAt, "grpc", policy);
