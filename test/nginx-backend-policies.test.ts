@@ -503,6 +503,19 @@ describe("nginx backend policies: rendering and refusals (no nginx needed)", () 
         }
     });
 
+    it("a Cookie session on a gRPC backend is refused naming the policy; a Header session hashes its grpc upstream", () => {
+        const grpcPlan = (sp: "Cookie" | "Header", sessionName = "x_s") => compile({
+            gatewayClasses: [{ name: "c", controllerName: "gatewaykit.dev/nginx" }],
+            gateways: [{ name: "gw", namespace: NS, gatewayClassName: "c", listeners: [{ name: "grpc", port: 8080, protocol: "HTTP" }] }],
+            services: [svcAt("g", [9000, 9001], { backendTrafficPolicies: [traffic("g-sp", "g", { sessionPersistence: { type: sp, sessionName } })] })],
+            routes: [],
+            grpcRoutes: [{ name: "g", namespace: NS, parentRefs: [{ name: "gw" }], rules: [{ backendRefs: [{ name: "g", port: 8080 }] }] }],
+        });
+        assert.throws(() => confOf(grpcPlan("Cookie")), (e: Error) => e instanceof NginxRenderError && /BackendTrafficPolicy default\/g-sp spec\.sessionPersistence: a Cookie session on a gRPC backend/.test(e.message));
+        assert.throws(() => confOf(grpcPlan("Header")), (e: Error) => e instanceof NginxRenderError && /sessionName: "x_s" is not a header nginx can read/.test(e.message));
+        assert.match(confOf(grpcPlan("Header", "x-s")).files[0].content, /upstream gk_u\d+ \{\s+hash \$gk_sk\d+ consistent;\s+server 10\.0\.0\.1:9000;/);
+    });
+
     it("the adapter refuses the features it cannot carry before rendering, saying why", () => {
         const active = planOf([svcAt("a", [1], { backendTrafficPolicies: [traffic("h", "a", { healthCheck: { active: {} } })] })]);
         const findings = portabilityReport(active.gateways[0], nginxAdapter);

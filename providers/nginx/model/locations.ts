@@ -136,7 +136,8 @@ export function backendOutcome(
  */
 function grpcOutcome(http: Http, rule: PlanRule, b: PlanShare["backend"], resp: Map<string, HeaderEntry>, at: string, bAt: string, policy: UpstreamPolicy): OutcomeSpec {
     if ((rule.sessionPersistence ?? b.traffic?.sessionPersistence)?.type === "Cookie") {
-        throw new NginxRenderError(`${bAt}: BackendTrafficPolicy ${b.traffic!.policy} spec.sessionPersistence: a Cookie session on a gRPC backend is not kept by the nginx adapter (gRPC clients rarely keep cookies): use type Header`);
+        const field = rule.sessionPersistence ? `${at}.sessionPersistence` : `${bAt}: BackendTrafficPolicy ${b.traffic?.policy} spec.sessionPersistence`;
+        throw new NginxRenderError(`${field}: a Cookie session on a gRPC backend is not kept by the nginx adapter (gRPC clients rarely keep cookies): use type Header`);
     }
     const mirrors = [...(rule.action.kind === "forward" ? rule.action.mirrors : []), ...b.filters.requestMirrors];
     if (mirrors.length) throw new NginxRenderError(`${at}.filters: a RequestMirror on a GRPCRoute is not supported by the nginx adapter (nginx mirrors requests over HTTP/1.1, which a gRPC backend cannot read); remove it or use the kubernetes adapter`);
