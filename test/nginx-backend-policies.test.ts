@@ -22,6 +22,7 @@ import { findNginx } from "../providers/nginx/runtime/process";
 import { NginxRenderError, renderNginx } from "../providers/nginx/model";
 import { SYSTEM_CA_BUNDLE, endpointId } from "../providers/nginx/model/backendPolicies";
 import { backendCAProblems } from "../providers/nginx/runtime/caBundles";
+import { checkPayload } from "../providers/nginx/runtime/payload";
 import { nginxAdapter } from "../providers/nginx";
 import { portabilityReport } from "../providers/adapter";
 import { freePort } from "./conformance/harness";
@@ -538,5 +539,10 @@ describe("nginx backend policies: rendering and refusals (no nginx needed)", () 
         const problems = backendCAProblems(plan.gateways[0]);
         assert.equal(problems.length, 1);
         assert.match(problems[0], /^BackendTLSPolicy default\/bad spec\.caCertificates \(caCertificateRefs default\/ca\): certificate 1 does not parse/);
+    });
+
+    it("the runtime's payload check (every update, team route files included) refuses the same PEM before any file is written", async () => {
+        const plan = planOf([svcAt("a", [1], { backendTLSPolicies: [tlsPolicy("bad", "a", { hostname: "a.internal", caCertificateRefs: caRef }, { ca: PEM })] })]);
+        await assert.rejects(checkPayload(plan.gateways[0], undefined), (e: Error) => /BackendTLSPolicy default\/bad spec\.caCertificates .* does not parse/.test(e.message));
     });
 });
