@@ -492,6 +492,7 @@ describe("nginx backend policies: rendering and refusals (no nginx needed)", () 
             [[svcAt("a", [1])], { sessionPersistence: { type: "Header", sessionName: "x.session" } }, /sessionName: "x\.session" is not a header nginx can read/],
             [[svcAt("a", [1])], { sessionPersistence: { type: "Cookie", sessionName: "my-sid" } }, /sessionName: "my-sid" cannot be read back by nginx/],
             [[svcAt("a", [1])], { sessionPersistence: { type: "Cookie", absoluteTimeout: "1h" } }, /absoluteTimeout: nginx keeps no session state/],
+            [[svcAt("a", [1])], { sessionPersistence: { type: "Header", absoluteTimeout: "1h" } }, /absoluteTimeout: a Header session on nginx is a stateless hash/],
             [[svcAt("a", [1]), svcAt("b", [2])], { sessionPersistence: { type: "Cookie" } }, /a Cookie session on a rule that splits traffic over several backendRefs/],
             [[svcAt("a", [1], { backendTrafficPolicies: [traffic("h", "a", { healthCheck: { active: { path: "/healthz" } } })] })], {}, /healthCheck\.active: open-source nginx sends no health probes/],
             [[svcAt("a", [1], { backendTrafficPolicies: [traffic("h", "a", { retryConstraint: { budget: { percent: 10 } } })] })], {}, /retryConstraint: nginx has no retry budget/],

@@ -50,6 +50,9 @@ export interface UpstreamPolicy {
  * share a variable only when they are the same header.
  */
 export function sessionHeaderVar(sp: PlanSessionPersistence, at: string): string {
+    if (sp.absoluteTimeoutMs !== undefined) {
+        throw new NginxRenderError(`${at}.sessionPersistence.absoluteTimeout: a Header session on nginx is a stateless hash on the header, so nothing can end it after absoluteTimeout: remove absoluteTimeout (the session lasts as long as the client sends the same value), or use a Permanent Cookie session`);
+    }
     const name = sp.sessionName ?? DEFAULT_SESSION_HEADER;
     if (!isVariableHeaderName(name)) {
         throw new NginxRenderError(`${at}.sessionPersistence.sessionName: ${JSON.stringify(name)} is not a header nginx can read: nginx drops request headers named with anything but letters, digits and "-" (so "_" and the other token characters are refused); rename the header, e.g. ${JSON.stringify(name.replace(/[^A-Za-z0-9-]/g, "-"))}`);
