@@ -11,6 +11,9 @@
 //   (locations.ts builds them; headers.ts and rewrites.ts the header and path changes; http.ts the
 //   shared http-level declarations). The config therefore grows by map entries per rule, not by
 //   locations: at 5,000 routes of the bench workload about 2.4 MB, nginx -t in a fraction of a second.
+// - backendPolicies.ts: BackendTLSPolicy (TLS upstream blocks per verified identity, proxy_ssl_* in the
+//   shape, CA bundle files), BackendTrafficPolicy and rule sessionPersistence (upstream directives,
+//   per-endpoint blocks and maps for Cookie sessions), rule retry (proxy_next_upstream).
 // - cors.ts: a CORS rule's outcomes answer preflights in an `if` at the top of their shape and hide
 //   the backend's Access-Control-* headers; the values are slots over per-policy maps (routing/cors.ts).
 // - Every user value is quoted and escaped (escape.ts) or refused with NginxRenderError. Variables
