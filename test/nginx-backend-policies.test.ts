@@ -35,6 +35,8 @@ function nginxAvailable(): boolean {
 class Endpoint {
     seen: string[] = [];
     status = 200;
+    /** The first this many requests answer 503. */
+    failFirst = 0;
     /** Every request waits this long (paths with /slow wait 1.5 s anyway). */
     delayMs = 0;
     port = 0;
@@ -44,7 +46,8 @@ class Endpoint {
             this.seen.push(req.url ?? "");
             const delay = (req.url ?? "").includes("/slow") ? 1500 : this.delayMs;
             setTimeout(() => {
-                res.writeHead(this.status, { "content-type": "text/plain", "x-endpoint": name, "x-sni": String((req.socket as { servername?: string }).servername ?? "") });
+                const status = this.seen.length <= this.failFirst ? 503 : this.status;
+                res.writeHead(status, { "content-type": "text/plain", "x-endpoint": name, "x-sni": String((req.socket as { servername?: string }).servername ?? "") });
                 res.end(name);
             }, delay);
         };
@@ -132,7 +135,7 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "gk-bpol-"));
         fs.chmodSync(dir, 0o711); // as root, nginx's workers run unprivileged and must reach the instance dir
         const pki = makePki(dir);
-        for (const n of ["h1", "h2", "h3", "l1", "l2", "r1", "r2", "c1", "c2", "bad", "good", "pbad", "pgood", "s1", "s2", "t1", "t2", "rnd1", "rnd2", "tslow", "tfast", "k1", "k2", "k3", "kalive"]) eps[n] = new Endpoint(n);
+        for (const n of ["h1", "h2", "h3", "l1", "l2", "r1", "r2", "c1", "c2", "bad", "good", "pbad", "pgood", "s1", "s2", "t1", "t2", "rnd1", "rnd2", "tslow", "tfast", "k1", "k2", "k3", "kalive", "lone", "lone2"]) eps[n] = new Endpoint(n);
         eps.tls = new Endpoint("tls", { key: pki.key, cert: pki.cert });
         eps.mirrorTls = new Endpoint("mirrorTls", { key: pki.key, cert: pki.cert });
         await Promise.all(Object.values(eps).map(e => e.start()));
@@ -140,6 +143,8 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
         ep("pbad").status = 503;
         ep("c1").status = 503; // the control of the retry case: same failure, no retry
         ep("tslow").delayMs = 2000;
+        ep("lone").failFirst = 2;
+        ep("lone2").failFirst = 1;
         port = await freePort();
         deadPort = await freePort();
 
@@ -152,6 +157,8 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
             svc("retry", [ep("bad"), ep("good")]),
             svc("noretry", [ep("c1"), ep("c2")]),
             svc("timeout", [ep("tslow"), ep("tfast")]),
+            svc("lone", [ep("lone")]),
+            svc("lone2", [ep("lone2")]),
             svc("sticky", [ep("k1"), ep("k2"), ep("k3")], { backendTrafficPolicies: [traffic("sticky", "sticky", { sessionPersistence: { type: "Cookie", sessionName: "shop_session", absoluteTimeout: "1h", cookieConfig: { lifetimeType: "Permanent" } } })] }),
             // An endpoint nobody listens on (DEAD_PORT), and one that answers.
             { name: "sticky-failover", namespace: NS, ports: [{ port: 8080, name: "web" }], endpoints: [{ address: "127.0.0.1", port: deadPort }, { address: "127.0.0.1", port: ep("kalive").port }] },
@@ -170,6 +177,8 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
             one("/hash", "hash"), one("/hashc", "hashc"), one("/least", "least"), one("/rr", "rr"), one("/rnd", "rnd"),
             one("/retry", "retry", { retry: { codes: [503], attempts: 1 } }),
             one("/noretry", "noretry"),
+            one("/lone", "lone", { retry: { codes: [503], attempts: 2 } }),
+            one("/lone2", "lone2"),
             one("/sticky", "sticky"),
             one("/failover", "sticky-failover", { sessionPersistence: { type: "Cookie" } }),
             one("/timeout", "timeout", { retry: { attempts: 1 }, timeouts: { request: "5s", backendRequest: "300ms" } }),
@@ -283,6 +292,14 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
         const control: number[] = [];
         for (let i = 0; i < 10; i++) control.push((await get(port, "/noretry/x")).status);
         assert.ok(control.includes(503), `without retry every answer was ${control.join(",")}`);
+    });
+
+    it("retry on a one-endpoint Service tries that endpoint again, up to attempts; without a retry its 503 reaches the client", async () => {
+        const r = await get(port, "/lone/x");
+        assert.equal(r.status, 200, "two 503s, then the third try answers");
+        assert.equal(ep("lone").seen.length, 3, "the first try and two retries");
+        assert.equal((await get(port, "/lone/x")).status, 200);
+        assert.equal((await get(port, "/lone2/x")).status, 503, "the control: no retry");
     });
 
     it("retry with a backendRequest timeout: an attempt that times out is retried on the other endpoint", async () => {
@@ -471,7 +488,12 @@ describe("nginx backend policies: rendering and refusals (no nginx needed)", () 
         assert.match(main, /proxy_next_upstream_timeout 4000ms;/);
         assert.equal([...main.matchAll(/server 10\.0\.0\.1:900[01] max_fails=2 fail_timeout=2s;/g)].length, 2);
         // Three retries over two endpoints: nginx can make only one, and says so.
-        assert.deepEqual(confOf(plan).warnings?.filter(w => /retry/.test(w)), ["HTTPRoute default/r rule 0: retry allows 3 retries, but default/a has 2 endpoints, and nginx retries only on another endpoint of the same Service: at most 1 retry happens"]);
+        assert.deepEqual(confOf(plan).warnings?.filter(w => /retry/.test(w)), ["HTTPRoute default/r rule 0: retry allows 3 retries, but nginx retries only on a server line of default/a the request has not tried, and there are 2: at most 1 retry happens"]);
+        // One endpoint: its line once per try, never ejected (max_fails=0), no warning.
+        const lone = planOf([svcAt("a", [9000])], { retry: { codes: [503], attempts: 2 } });
+        const conf = confOf(lone);
+        assert.equal([...conf.files[0].content.matchAll(/server 10\.0\.0\.1:9000 max_fails=0;/g)].length, 3);
+        assert.deepEqual(conf.warnings, []);
     });
 
     it("a Cookie session over a Service that lists an endpoint twice keeps one id per endpoint (nginx refuses a repeated map key)", () => {

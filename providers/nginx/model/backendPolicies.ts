@@ -15,7 +15,8 @@
 //   by a uniform draw and a Set-Cookie naming it. A Header session is a consistent hash on that header,
 //   so requests carrying one value stay on one endpoint while the endpoints stay the same.
 // - A retry reaches another endpoint of the same backendRef's Service (nginx retries within one
-//   upstream block; each backendRef of a weighted rule is its own block), never another backendRef.
+//   upstream block; each backendRef of a weighted rule is its own block), never another backendRef;
+//   on a Service with one endpoint, that endpoint again (its server line is repeated per try).
 
 import { createHash } from "crypto";
 import { PlanBackend, PlanBackendTLS, PlanRule, PlanSessionPersistence } from "../../../routing/plan";
@@ -39,6 +40,8 @@ export interface UpstreamPolicy {
     balance: string[];
     /** Parameters of every `server` line (passive health). */
     serverParams: string;
+    /** How many times each server line is written (a retry on a one-endpoint Service); absent: once. */
+    copies?: number;
     /** The TLS identity its connections are made and verified with; absent: cleartext. */
     tls?: { hostname: string; caFile: string };
 }
@@ -125,7 +128,16 @@ export function upstreamPolicy(http: Http, rule: PlanRule, b: PlanBackend, at: s
         const secs = Math.max(1, Math.ceil(passive.intervalMs / 1000));
         serverParams = ` max_fails=${passive.consecutiveFailures} fail_timeout=${secs}s`;
     }
-    return { balance, serverParams, ...(b.tls ? { tls: { hostname: tlsIdentity(b.tls, at), caFile: http.caFile(b.tls) } } : {}) };
+    // nginx retries only on a server line the request has not tried, so a retry on a Service with one
+    // endpoint writes that endpoint once per try (at most MAX_TRIES). max_fails=0: a lone server is
+    // never ejected by nginx, and its copies must not be either (all copies down would answer 502).
+    let copies: number | undefined;
+    const distinct = new Set(b.endpoints.map(e => `${e.address}|${e.port ?? b.port}`)).size;
+    if (rule.retry && distinct === 1 && sp?.type !== "Cookie") {
+        copies = Math.min(MAX_TRIES, (rule.retry.attempts ?? 1) + 1);
+        serverParams = " max_fails=0";
+    }
+    return { balance, serverParams, ...(copies && copies > 1 ? { copies } : {}), ...(b.tls ? { tls: { hostname: tlsIdentity(b.tls, at), caFile: http.caFile(b.tls) } } : {}) };
 }
 
 /** The name a TLS backend is reached and verified by (SNI and proxy_ssl_name), or the refusal of what nginx cannot verify. */
@@ -156,6 +168,9 @@ export function tlsLines(tls: { hostname: string; caFile: string }, module: "pro
         `${module}_ssl_trusted_certificate ${quoteLiteral(tls.caFile)};`,
     ];
 }
+
+/** The most tries of one request on a one-endpoint Service (the first and its retries): server lines written. */
+export const MAX_TRIES = 10;
 
 /** Response codes proxy_next_upstream can name (any other code is refused). */
 const RETRYABLE_CODES = [403, 404, 429, 500, 502, 503, 504];

@@ -93,6 +93,8 @@ export class Http {
             if (!Number.isInteger(port) || port < 1 || port > 65535) throw new NginxRenderError(`${where}: endpoint port ${port} of ${b.service} is not 1–65535`);
             return `${addr}:${port}${policy?.serverParams ?? ""}${primary !== undefined && i !== primary ? " backup" : ""}`;
         });
+        // A retry on a one-endpoint Service: one line per try (backendPolicies.ts).
+        if (policy?.copies) servers.splice(0, servers.length, ...Array.from({ length: policy.copies }, () => servers).flat());
         const tls = policy?.tls ? `tls ${policy.tls.hostname} ${policy.tls.caFile}` : "plain";
         const key = JSON.stringify([flavour, tls, servers, policy?.balance ?? []]);
         let name = this.upstreams.get(key);

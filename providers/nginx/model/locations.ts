@@ -90,8 +90,9 @@ export function backendOutcome(
         throw new NginxRenderError(`${bAt}: ${b.service} port ${b.port} has appProtocol kubernetes.io/wss (WebSocket over TLS), and nginx originates TLS to a backend only with a BackendTLSPolicy saying how to verify it: attach one to the Service port, or use kubernetes.io/ws`);
     }
     const policy = upstreamPolicy(http, rule, b, bAt);
-    if (rule.retry && b.endpoints.length < (rule.retry.attempts ?? 1) + 1) {
-        http.warn(`${rule.label}: retry allows ${rule.retry.attempts ?? "its"} retries, but ${b.service} has ${b.endpoints.length} endpoint${b.endpoints.length === 1 ? "" : "s"}, and nginx retries only on another endpoint of the same Service: at most ${b.endpoints.length - 1} retr${b.endpoints.length === 2 ? "y happens" : "ies happen"}`);
+    const lines = b.endpoints.length * (policy.copies ?? 1);
+    if (rule.retry && lines < (rule.retry.attempts ?? 1) + 1) {
+        http.warn(`${rule.label}: retry allows ${rule.retry.attempts ?? "its"} retries, but nginx retries only on a server line of ${b.service} the request has not tried, and there ${lines === 1 ? "is 1" : `are ${lines}`}: at most ${lines - 1} retr${lines === 2 ? "y happens" : "ies happen"}`);
     }
     if (rule.protocol === "grpc") return grpcOutcome(http, rule, b, resp, at, bAt, policy);
     const sticky = stickyCookie(http, rule, b, bAt, policy);
