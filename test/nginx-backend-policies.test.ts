@@ -37,14 +37,14 @@ class Endpoint {
     status = 200;
     /** The first this many requests answer 503. */
     failFirst = 0;
-    /** Every request waits this long (paths with /slow wait 1.5 s anyway). */
+    /** Every request waits this long (paths with /slow wait 2.5 s: long enough for ten fast requests on a loaded machine). */
     delayMs = 0;
     port = 0;
     readonly server: http.Server;
     constructor(readonly name: string, tls?: { key: string; cert: string }) {
         const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
             this.seen.push(req.url ?? "");
-            const delay = (req.url ?? "").includes("/slow") ? 1500 : this.delayMs;
+            const delay = (req.url ?? "").includes("/slow") ? 2500 : this.delayMs;
             setTimeout(() => {
                 const status = this.seen.length <= this.failFirst ? 503 : this.status;
                 res.writeHead(status, { "content-type": "text/plain", "x-endpoint": name, "x-sni": String((req.socket as { servername?: string }).servername ?? "") });
@@ -123,6 +123,8 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
     const available = nginxAvailable();
     let dir = "", port = 0, instDir = "", deadPort = 0;
     let plan: RoutingPlan;
+    let input: CompileInput;
+    let pki: ReturnType<typeof makePki>;
     const eps: Record<string, Endpoint> = {};
     const ep = (n: string) => eps[n];
 
@@ -134,7 +136,7 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
         }
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "gk-bpol-"));
         fs.chmodSync(dir, 0o711); // as root, nginx's workers run unprivileged and must reach the instance dir
-        const pki = makePki(dir);
+        pki = makePki(dir);
         for (const n of ["h1", "h2", "h3", "l1", "l2", "r1", "r2", "c1", "c2", "bad", "good", "pbad", "pgood", "s1", "s2", "t1", "t2", "rnd1", "rnd2", "tslow", "tfast", "k1", "k2", "k3", "kalive", "lone", "lone2"]) eps[n] = new Endpoint(n);
         eps.tls = new Endpoint("tls", { key: pki.key, cert: pki.cert });
         eps.mirrorTls = new Endpoint("mirrorTls", { key: pki.key, cert: pki.cert });
@@ -187,7 +189,7 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
             one("/tls-ok", "tls-ok"), one("/tls-wrongca", "tls-wrongca"), one("/tls-wronghost", "tls-wronghost"), one("/tls-system", "tls-system"), one("/tls-ws", "tls-ws"),
             one("/mirrored", "rr", { filters: [{ type: "RequestMirror", requestMirror: { backendRef: { name: "tls-mirror", port: 8080 } } }] }),
         ];
-        const input: CompileInput = {
+        input = {
             gatewayClasses: [{ name: "c", controllerName: "gatewaykit.dev/nginx" }],
             gateways: [{ name: "gw", namespace: NS, gatewayClassName: "c", listeners: [{ name: "http", port, protocol: "HTTP" }] }],
             services,
@@ -347,6 +349,18 @@ describe("nginx backend policies (real nginx, real traffic)", function () {
             assert.equal(r.status, 200);
             assert.equal(r.endpoint, "kalive");
         }
+    });
+
+    it("an update that changes a policy's CA reloads it, and the bundle no policy uses any more is removed", async () => {
+        const caDir = path.join(instDir, "tls/ca");
+        assert.deepEqual(fs.readdirSync(caDir).sort(), ["backend-ca1.pem", "backend-ca2.pem"]);
+        const services = input.services!.map(svc => svc.name !== "tls-wrongca" ? svc
+            : { ...svc, backendTLSPolicies: svc.backendTLSPolicies!.map(p => ({ ...p, caCertificates: { ca: pki.ca } })) });
+        const next = compile({ ...input, services });
+        await applyConfig(instDir, renderNginx(next.gateways[0], { dir: instDir, generation: "bpol-2" }), "bpol-2");
+        assert.equal((await get(port, "/tls-wrongca/x")).status, 200, "the policy now trusts the backend's CA");
+        assert.equal((await get(port, "/tls-ok/x")).status, 200);
+        assert.deepEqual(fs.readdirSync(caDir), ["backend-ca1.pem"], "the other CA's bundle went with the generation that used it");
     });
 
     it("a rule's Header session keeps a session on one endpoint of one backendRef; sessions spread", async () => {
