@@ -93,8 +93,8 @@ function hashKey(http: Http, b: PlanBackend, at: string): string {
 
 /**
  * The upstream policy of backend `b` in `rule`. Session persistence (the rule's, else the Service
- * policy's) decides the balancing when present: a hash on the session header, consistent, so a key
- * keeps its endpoint when others come and go. Otherwise the policy's loadBalancer: RoundRobin (nginx's
+ * policy's) decides the balancing when present: a Header session hashes on its header, consistent,
+ * so a key keeps its endpoint when others come and go; a Cookie session is stickyCookie's. Otherwise the policy's loadBalancer: RoundRobin (nginx's
  * default), LeastRequest (least_conn), Random (`random`: a uniform pick, not power-of-two choices, which
  * is closer to least request) or ConsistentHash.
  */
