@@ -69,18 +69,6 @@ export const FEATURES = [
 
 export type Feature = typeof FEATURES[number];
 
-/**
- * The backend-policy features (issue 14). Adapters list the ones they do not carry yet in their
- * unsupported sets, with BACKEND_POLICY_NOT_BUILT as the reason, until their realisation lands.
- */
-export const BACKEND_POLICY_FEATURES: readonly Feature[] = [
-    "HTTPRouteRetry", "HTTPRouteRetryBackendTimeout", "HTTPRouteRetryConnectionError",
-    "BackendTLSPolicy", "BackendTLSPolicySANValidation",
-    "BackendLoadBalancingLeastRequest", "BackendLoadBalancingRandom", "BackendLoadBalancingConsistentHash",
-    "SessionPersistenceCookie", "SessionPersistenceHeader",
-    "BackendActiveHealthCheck", "BackendPassiveHealthCheck", "BackendRetryBudget",
-];
-
 const KNOWN = new Set<string>(FEATURES);
 export function isFeature(name: string): name is Feature {
     return KNOWN.has(name);

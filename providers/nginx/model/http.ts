@@ -2,6 +2,8 @@
 // upstreams, split_clients and value maps, each declared once and named by a counter (never by user
 // text), so a user value can only ever be a map key or value, quoted.
 
+import { PlanBackendTLS } from "../../../routing/plan";
+import { SYSTEM_CA_BUNDLE, UpstreamPolicy } from "./backendPolicies";
 import { NginxRenderError, quoteLiteral, regexEscape } from "./escape";
 
 export class Http {
@@ -13,6 +15,26 @@ export class Http {
     private maps = new Map<string, string>();
     private splits = new Map<string, string>();
     private warned = new Set<string>();
+    /** CA bundle files (relative to the instance dir) by content, for BackendTLSPolicy verification. */
+    readonly caFiles = new Map<string, string>();
+
+    /** `dir`: the instance's absolute prefix, where the files this config names are written. */
+    constructor(private readonly dir = "") {}
+
+    /**
+     * The CA bundle file that verifies `tls`: the system's, or one file per distinct PEM bundle (its
+     * caCertificateRefs concatenated in order), named by a counter.
+     */
+    caFile(tls: PlanBackendTLS): string {
+        if (tls.ca.kind === "system") return SYSTEM_CA_BUNDLE;
+        const content = tls.ca.pem.map(p => p.endsWith("\n") ? p : p + "\n").join("");
+        let rel = this.caFiles.get(content);
+        if (!rel) {
+            rel = `tls/ca/backend-ca${this.caFiles.size + 1}.pem`;
+            this.caFiles.set(content, rel);
+        }
+        return `${this.dir}/${rel}`;
+    }
 
     warn(message: string): void {
         if (!this.warned.has(message)) { this.warned.add(message); this.warnings.push(message); }
@@ -54,9 +76,14 @@ export class Http {
         return { present: v + "p", value: v };
     }
 
-    /** An upstream block for these endpoints; gRPC's are their own blocks (their keepalive connections speak HTTP/2). */
-    upstream(b: { service: string; port?: number; endpoints: { address: string; port?: number }[] }, where: string, flavour: "http" | "grpc" = "http"): string {
-        const servers = b.endpoints.map(e => {
+    /**
+     * An upstream block for these endpoints; gRPC's are their own blocks (their keepalive connections
+     * speak HTTP/2), and so are TLS ones per verified identity. Blocks are shared only by backends
+     * with the same servers, flavour, TLS identity and policy directives (backendPolicies.ts).
+     */
+    upstream(b: { service: string; port?: number; endpoints: { address: string; port?: number }[] }, where: string, flavour: "http" | "grpc" = "http", policy?: UpstreamPolicy, primary?: number): string {
+        // `primary`: the one endpoint this block sends to while it answers, the others `backup` (a Cookie session's block).
+        const servers = b.endpoints.map((e, i) => {
             const port = e.port ?? b.port ?? 80;
             let addr = e.address;
             if (addr.includes(":") && !addr.startsWith("[")) addr = `[${addr}]`;
@@ -64,13 +91,16 @@ export class Http {
                 throw new NginxRenderError(`${where}: endpoint address ${JSON.stringify(e.address)} of ${b.service} is not an IP address or hostname nginx can use`);
             }
             if (!Number.isInteger(port) || port < 1 || port > 65535) throw new NginxRenderError(`${where}: endpoint port ${port} of ${b.service} is not 1–65535`);
-            return `${addr}:${port}`;
+            return `${addr}:${port}${policy?.serverParams ?? ""}${primary !== undefined && i !== primary ? " backup" : ""}`;
         });
-        const key = `${flavour} ${servers.join(" ")}`;
+        // A retry on a one-endpoint Service: one line per try (backendPolicies.ts).
+        if (policy?.copies) servers.splice(0, servers.length, ...Array.from({ length: policy.copies }, () => servers).flat());
+        const tls = policy?.tls ? `tls ${policy.tls.hostname} ${policy.tls.caFile}` : "plain";
+        const key = JSON.stringify([flavour, tls, servers, policy?.balance ?? []]);
         let name = this.upstreams.get(key);
         if (!name) {
             name = this.next("gk_u");
-            this.lines.push(`# ${comment(b.service)}`, `upstream ${name} {`, ...servers.map(s => `    server ${s};`), "    keepalive 32;", "}");
+            this.lines.push(`# ${comment(b.service)}`, `upstream ${name} {`, ...(policy?.balance ?? []).map(l => `    ${l}`), ...servers.map(s => `    server ${s};`), "    keepalive 32;", "}");
             this.upstreams.set(key, name);
         }
         return name;
@@ -82,9 +112,9 @@ export class Http {
      * request matches one rule, so the rules need no independent draws); the salt keeps draws that
      * must be independent (a mirror's copy and the backend choice) apart.
      */
-    split(salt: string, entries: [number, string][]): string {
+    split(salt: string, entries: [number, string][], source?: string): string {
         const key = salt;
-        const memo = JSON.stringify([key, entries]);
+        const memo = JSON.stringify([key, entries, source]);
         const known = this.splits.get(memo);
         if (known) return known;
         const v = this.next("gk_s");
@@ -92,7 +122,23 @@ export class Http {
         const body = entries.map(([units, out], i) => i === entries.length - 1
             ? `    * ${quoteLiteral(out)};`
             : `    ${(units / 100).toFixed(2)}% ${quoteLiteral(out)};`);
-        this.lines.push(`split_clients "\${request_id}${key}" $${v} {`, ...body, "}");
+        this.lines.push(`split_clients "\${${source ? this.sessionKey(source) : "request_id"}}${key}" $${v} {`, ...body, "}");
+        return v;
+    }
+
+    private sessionKeys = new Map<string, string>();
+    /**
+     * A variable holding `source`'s value, or the request id when it is empty: a hash or split key
+     * that keeps one value together, and draws afresh for a request without one (rather than sending
+     * every such request to one endpoint).
+     */
+    sessionKey(source: string): string {
+        let v = this.sessionKeys.get(source);
+        if (!v) {
+            v = this.next("gk_sk");
+            this.lines.push(`map $${source} $${v} {`, `    "" $request_id;`, `    default $${source};`, "}");
+            this.sessionKeys.set(source, v);
+        }
         return v;
     }
 

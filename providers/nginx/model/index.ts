@@ -11,6 +11,9 @@
 //   (locations.ts builds them; headers.ts and rewrites.ts the header and path changes; http.ts the
 //   shared http-level declarations). The config therefore grows by map entries per rule, not by
 //   locations: at 5,000 routes of the bench workload about 2.4 MB, nginx -t in a fraction of a second.
+// - backendPolicies.ts: BackendTLSPolicy (TLS upstream blocks per verified identity, proxy_ssl_* in the
+//   shape, CA bundle files), BackendTrafficPolicy and rule sessionPersistence (upstream directives,
+//   per-endpoint blocks and maps for Cookie sessions), rule retry (proxy_next_upstream).
 // - cors.ts: a CORS rule's outcomes answer preflights in an `if` at the top of their shape and hide
 //   the backend's Access-Control-* headers; the values are slots over per-policy maps (routing/cors.ts).
 // - Every user value is quoted and escaped (escape.ts) or refused with NginxRenderError. Variables
@@ -81,7 +84,7 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
         throw new NginxRenderError(`renderNginx: listenAddress ${JSON.stringify(addr)} is not an IP address or hostname`);
     }
     const listenHost = addr.includes(":") && !addr.startsWith("[") ? `[${addr}]` : addr;
-    const http = new Http();
+    const http = new Http(dir);
     const files: RenderedFile[] = [];
     const servers: string[] = [];
     if (!plan.ports) throw new Error(`renderNginx: the plan of Gateway ${plan.gateway} has no ports; render a plan made by compile`);
@@ -164,6 +167,8 @@ export function renderNginx(plan: GatewayPlan, opts: RenderOptions): RenderedCon
         "",
     ].join("\n");
     files.unshift({ path: MAIN_FILE, content: main, mode: 0o644 });
+    // BackendTLSPolicy trust anchors: public certificates, readable by the workers that verify with them.
+    for (const [content, rel] of http.caFiles) files.push({ path: rel, content, mode: 0o644 });
     return { files, mainFile: MAIN_FILE, ports, warnings: http.warnings };
 }
 

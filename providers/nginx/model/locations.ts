@@ -11,6 +11,7 @@ import { HTTPHeaderFilter } from "../../../routing/types";
 import { NginxRenderError, headerVar, isSafeHostname, isVariableHeaderName, quoteLiteral } from "./escape";
 import { HeaderEntry, applyHeaderOps, headerValue } from "./headers";
 import { Http, comment } from "./http";
+import { UpstreamPolicy, retryLines, stickyCookie, tlsIdentity, tlsLines, upstreamPolicy } from "./backendPolicies";
 import { CLIENT_PATH, PathState, applyPathRewrite, pathExpr } from "./rewrites";
 
 /**
@@ -85,14 +86,22 @@ export function backendOutcome(
     if (b.protocol === "h2c") {
         throw new NginxRenderError(`${bAt}: ${b.service} port ${b.port} has appProtocol kubernetes.io/h2c, and nginx proxies HTTP requests to backends over HTTP/1.x only (its HTTP/2 upstreams carry gRPC alone): serve the backend over HTTP/1.1, or use the aws or gcp adapter, which speak h2c to targets`);
     }
-    if (b.protocol === "wss") {
-        throw new NginxRenderError(`${bAt}: ${b.service} port ${b.port} has appProtocol kubernetes.io/wss (WebSocket over TLS), and the nginx adapter does not originate TLS to backends yet: use kubernetes.io/ws, or the aws or gcp adapter`);
+    if (b.protocol === "wss" && !b.tls) {
+        throw new NginxRenderError(`${bAt}: ${b.service} port ${b.port} has appProtocol kubernetes.io/wss (WebSocket over TLS), and nginx originates TLS to a backend only with a BackendTLSPolicy saying how to verify it: attach one to the Service port, or use kubernetes.io/ws`);
     }
-    if (rule.protocol === "grpc") return grpcOutcome(http, rule, b, resp, at, bAt);
-    const up = http.upstream(b, bAt);
+    const policy = upstreamPolicy(http, rule, b, bAt);
+    const lines = b.endpoints.length * (policy.copies ?? 1);
+    if (rule.retry && lines < (rule.retry.attempts ?? 1) + 1) {
+        http.warn(`${rule.label}: retry allows ${rule.retry.attempts ?? "its"} retries, but nginx retries only on a server line of ${b.service} the request has not tried, and there ${lines === 1 ? "is 1" : `are ${lines}`}: at most ${lines - 1} retr${lines === 2 ? "y happens" : "ies happen"}`);
+    }
+    if (rule.protocol === "grpc") return grpcOutcome(http, rule, b, resp, at, bAt, policy);
+    const sticky = stickyCookie(http, rule, b, bAt, policy);
+    const up = sticky ? sticky.upstream : http.upstream(b, bAt, "http", policy);
     const out: OutcomeSpec = { shape: [], slots: {}, mirrors: [] };
     responseHeaders(http, resp, at, true, out);
-    out.shape.push(...timeoutLines(rule, at));
+    if (sticky) { out.shape.push(`add_header Set-Cookie "${slotRef("cookie")}";`); out.slots.cookie = sticky.setCookie; }
+    out.shape.push(...timeoutLines(rule, at), ...retryLines(rule, at, "proxy"));
+    if (policy.tls) { out.shape.push(...tlsLines(policy.tls, "proxy", slotRef("tlsname"))); out.slots.tlsname = policy.tls.hostname; }
     // Mirrors: the rule's, then the backend's own (the plan keeps only resolved targets).
     // Each copy carries the filters listed before its mirror filter (filters apply in order).
     [...ruleFilters.mirrors.map((m, j) => ({ m, id: `${n}_${j}`, field: `${at}.filters.requestMirror`, before: client, filters: ruleFilters })),
@@ -108,14 +117,14 @@ export function backendOutcome(
         });
     // The proxy: header values, host, upstream and path are slots.
     const forward = forwardValues(http, req, up, at);
-    out.shape.push(`proxy_set_header Host "${slotRef("host")}";`, ...hopLines(b.protocol === "ws"), ...FORWARDED_LINES);
+    out.shape.push(`proxy_set_header Host "${slotRef("host")}";`, ...hopLines(b.protocol === "ws" || b.protocol === "wss"), ...FORWARDED_LINES);
     out.slots.host = forward.host;
     for (const [name, value] of forward.headers) {
         const slot = `rq ${name}`;
         out.shape.push(`proxy_set_header ${quoteLiteral(name)} "${slotRef(slot)}";`);
         out.slots[slot] = value;
     }
-    out.shape.push("proxy_http_version 1.1;", `proxy_pass "http://${slotRef("up")}${slotRef("path")}\${is_args}\${args}";`);
+    out.shape.push("proxy_http_version 1.1;", `proxy_pass "${policy.tls ? "https" : "http"}://${slotRef("up")}${slotRef("path")}\${is_args}\${args}";`);
     out.slots.up = up;
     out.slots.path = forward.path;
     return out;
@@ -126,13 +135,18 @@ export function backendOutcome(
  * keepalive connection of an HTTP/1.1 upstream must never carry HTTP/2). gRPC calls keep their path as
  * sent (GRPCRoute has no rewrite), and mirrors are refused: nginx's mirror copies speak HTTP/1.1.
  */
-function grpcOutcome(http: Http, rule: PlanRule, b: PlanShare["backend"], resp: Map<string, HeaderEntry>, at: string, bAt: string): OutcomeSpec {
+function grpcOutcome(http: Http, rule: PlanRule, b: PlanShare["backend"], resp: Map<string, HeaderEntry>, at: string, bAt: string, policy: UpstreamPolicy): OutcomeSpec {
+    if ((rule.sessionPersistence ?? b.traffic?.sessionPersistence)?.type === "Cookie") {
+        const field = rule.sessionPersistence ? `${at}.sessionPersistence` : `${bAt}: BackendTrafficPolicy ${b.traffic?.policy} spec.sessionPersistence`;
+        throw new NginxRenderError(`${field}: a Cookie session on a gRPC backend is not kept by the nginx adapter (gRPC clients rarely keep cookies): use type Header`);
+    }
     const mirrors = [...(rule.action.kind === "forward" ? rule.action.mirrors : []), ...b.filters.requestMirrors];
     if (mirrors.length) throw new NginxRenderError(`${at}.filters: a RequestMirror on a GRPCRoute is not supported by the nginx adapter (nginx mirrors requests over HTTP/1.1, which a gRPC backend cannot read); remove it or use the kubernetes adapter`);
-    const up = http.upstream(b, bAt, "grpc");
+    const up = http.upstream(b, bAt, "grpc", policy);
     const out: OutcomeSpec = { shape: [], slots: {}, mirrors: [] };
     responseHeaders(http, resp, at, true, out, "grpc");
-    out.shape.push(...timeoutLines(rule, at, "grpc"));
+    out.shape.push(...timeoutLines(rule, at, "grpc"), ...retryLines(rule, at, "grpc"));
+    if (policy.tls) { out.shape.push(...tlsLines(policy.tls, "grpc", slotRef("tlsname"))); out.slots.tlsname = policy.tls.hostname; }
     const req = applyRequestFilters(http, applyRequestFilters(http, clientRequest(), { headers: rule.filters.requestHeaderModifier, mirrors: [] }, at, { headers: true, rewrite: false }),
         { headers: b.filters.requestHeaderModifier, mirrors: [] }, bAt, { headers: true, rewrite: false });
     const forward = forwardValues(http, req, up, at);
@@ -143,7 +157,7 @@ function grpcOutcome(http: Http, rule: PlanRule, b: PlanShare["backend"], resp: 
         out.shape.push(`grpc_set_header ${quoteLiteral(name)} "${slotRef(slot)}";`);
         out.slots[slot] = value;
     }
-    out.shape.push(`grpc_pass "grpc://${slotRef("up")}";`);
+    out.shape.push(`grpc_pass "${policy.tls ? "grpcs" : "grpc"}://${slotRef("up")}";`);
     out.slots.up = up;
     return out;
 }
@@ -218,21 +232,24 @@ function forwardValues(http: Http, r: ForwardRequest, up: string, at: string): {
     return { host: host.state.kind === "orig" ? "${http_host}" : headerValue(http, host, "http_host", `${at}.filters`)!, headers, path: pathExpr(r.path) };
 }
 
-/** The directives that send `r` to upstream `up` from a location of its own (a mirror copy). */
-function forwardLines(http: Http, r: ForwardRequest, up: string, at: string): string[] {
+/** The directives that send `r` to upstream `up` from a location of its own (a mirror copy); `tls`: over TLS, verified. */
+function forwardLines(http: Http, r: ForwardRequest, up: string, at: string, tls?: UpstreamPolicy["tls"]): string[] {
     const f = forwardValues(http, r, up, at);
     return [
+        ...(tls ? tlsLines(tls, "proxy") : []),
         `proxy_set_header Host "${f.host}";`,
         ...hopLines(false),
         ...FORWARDED_LINES,
         ...f.headers.map(([name, value]) => `proxy_set_header ${quoteLiteral(name)} "${value}";`),
         "proxy_http_version 1.1;",
-        `proxy_pass "http://${up}${f.path}\${is_args}\${args}";`,
+        `proxy_pass "${tls ? "https" : "http"}://${up}${f.path}\${is_args}\${args}";`,
     ];
 }
 
 function mirrorLocation(http: Http, m: PlanMirror, id: string, r: ForwardRequest, field: string, rule: PlanRule): string[] {
-    const up = http.upstream({ service: m.service!, port: m.port, endpoints: m.endpoints }, field);
+    // A mirror target's BackendTLSPolicy applies to the copy (its BackendTrafficPolicy is not in the plan: round robin).
+    const tls = m.tls ? { hostname: tlsIdentity(m.tls, field), caFile: http.caFile(m.tls) } : undefined;
+    const up = http.upstream({ service: m.service!, port: m.port, endpoints: m.endpoints }, field, "http", { balance: [], serverParams: "", ...(tls ? { tls } : {}) });
     const lines = [
         "internal;",
         // A client asking for this URI directly is routed like any other request.
@@ -245,6 +262,6 @@ function mirrorLocation(http: Http, m: PlanMirror, id: string, r: ForwardRequest
         const v = http.split("mirror", [[units, "1"], [10000 - units, ""]]);
         lines.push(`if ($${v} = "") { return 204; }`);
     }
-    lines.push(...forwardLines(http, r, up, field));
+    lines.push(...forwardLines(http, r, up, field, tls));
     return lines;
 }

@@ -12,6 +12,7 @@
 
 import { GRPC_GATEWAY_ERROR_STATUS } from "../../../routing/grpc";
 import { PlanForward, PlanRedirect, PlanRule, PlanShare } from "../../../routing/plan";
+import { sessionSplitSource } from "./backendPolicies";
 import { withCors } from "./cors";
 import { NginxRenderError, isSafeHostname } from "./escape";
 import { HeaderEntry, applyHeaderOps } from "./headers";
@@ -46,16 +47,16 @@ export class Outcomes {
     actionOf(rule: PlanRule): string {
         const known = this.byRule.get(rule);
         if (known) return known;
-        const { split, outcomes } = ruleOutcomes(this.http, rule, slot => this.slotVar(slot));
+        const { split, splitSource, outcomes } = ruleOutcomes(this.http, rule, slot => this.slotVar(slot));
         const shaped = outcomes.map(o => ({ o, shapeKey: JSON.stringify([o.shape, o.mirrors]) }));
-        const key = JSON.stringify([split, shaped.map(s => [s.shapeKey, s.o.slots])]);
+        const key = JSON.stringify([split, splitSource, shaped.map(s => [s.shapeKey, s.o.slots])]);
         let id = this.actions.get(key);
         if (!id) {
             id = `a${++this.count}`;
             this.actions.set(key, id);
             const shapes: Shape[] = [];
             if (split) {
-                const v = this.http.split("", split);
+                const v = this.http.split("", split, splitSource);
                 this.outValues.push([id, `"${id}_\${${v}}"`]);
             } else {
                 this.outValues.push([id, id]);
@@ -115,7 +116,7 @@ export class Outcomes {
 }
 
 /** The outcomes of `rule` and, when there are several, the split that draws one ([units of 0.01%, index]). */
-function ruleOutcomes(http: Http, rule: PlanRule, slotVar: (slot: string) => string): { split?: [number, string][]; outcomes: OutcomeSpec[] } {
+function ruleOutcomes(http: Http, rule: PlanRule, slotVar: (slot: string) => string): { split?: [number, string][]; splitSource?: string; outcomes: OutcomeSpec[] } {
     const at = `${rule.label}: ${rule.field!.rule}`;
     const resp = new Map<string, HeaderEntry>();
     applyHeaderOps(resp, rule.filters.responseHeaderModifier, `${at}.filters.responseHeaderModifier`, "response");
@@ -137,7 +138,7 @@ function redirect(http: Http, rd: PlanRedirect, resp: Map<string, HeaderEntry>, 
     return out;
 }
 
-function forward(http: Http, rule: PlanRule, fw: PlanForward, resp: Map<string, HeaderEntry>, at: string): { split?: [number, string][]; outcomes: OutcomeSpec[] } {
+function forward(http: Http, rule: PlanRule, fw: PlanForward, resp: Map<string, HeaderEntry>, at: string): { split?: [number, string][]; splitSource?: string; outcomes: OutcomeSpec[] } {
     if (fw.noBackends) return { outcomes: [answerOutcome(http, resp, at, rule.protocol === "grpc" ? GRPC_GATEWAY_ERROR_STATUS : 500, fw.noBackends)] };
     // Every share that gets requests, valid or not (an invalid share answers 500), in backendRefs order.
     const live: PlanShare[] = [...fw.valid, ...fw.invalid].filter(s => s.weight > 0).sort((a, b) => a.ref - b.ref);
@@ -157,5 +158,7 @@ function forward(http: Http, rule: PlanRule, fw: PlanForward, resp: Map<string, 
     }
     const split: [number, string][] = [];
     live.forEach((_, j) => { if (units[j] > 0) split.push([units[j], String(j)]); });
-    return { split, outcomes };
+    // A Header session picks its backendRef by the session key too, so it stays on one endpoint of one backend.
+    const splitSource = sessionSplitSource(rule, at);
+    return { split, ...(splitSource ? { splitSource } : {}), outcomes };
 }

@@ -9,6 +9,7 @@ import * as dns from "dns";
 import type { GatewayPlan, PlanBackend, PlanFilters, PlanMirror } from "../../../routing/plan";
 import type { Endpoint } from "../../../routing/types";
 import type { TlsMaterial } from "../model";
+import { backendCAProblems } from "./caBundles";
 
 export class NginxPayloadError extends Error {
     constructor(readonly problems: string[]) {
@@ -114,7 +115,7 @@ function endpointsOf(plan: GatewayPlan): { service: string; field: string; addre
 
 /**
  * Throws NginxPayloadError listing every problem nginx would only find at load time: TLS material of
- * the listeners' certificateRefs, and endpoint hostnames that do not resolve here.
+ * the listeners' certificateRefs, BackendTLSPolicy CA bundles, and endpoint hostnames that do not resolve here.
  */
 export async function checkPayload(plan: GatewayPlan, certificates: Record<string, TlsMaterial> | undefined, caCertificates?: Record<string, string>): Promise<void> {
     const problems: string[] = [];
@@ -139,6 +140,7 @@ export async function checkPayload(plan: GatewayPlan, certificates: Record<strin
             problems.push(...tlsMaterialProblems(`Gateway ${plan.gateway} listener ${l.name}: certificateRef ${key}`, certificates?.[key]));
         }
     }
+    problems.push(...backendCAProblems(plan)); // BackendTLSPolicy trust anchors (caBundles.ts)
     const endpoints = endpointsOf(plan);
     const answers = await Promise.all(endpoints.map(e => lookup(e.address)));
     endpoints.forEach((e, i) => {
