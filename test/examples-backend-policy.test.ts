@@ -1,7 +1,8 @@
 // examples/backend-policy under Pulumi mocks, once per adapter (the controllerName is its one
 // changing line): what gcp creates, what aws and kubernetes refuse and why, and the portability
-// report a gcp gateway gives for the others. nginx is left out here: its backend-policy support is
-// built separately, and at this commit it refuses every backend-policy feature.
+// report a gcp gateway gives for the others. nginx carries the LeastRequest policy, the verified TLS
+// and the retry (test/nginx-backend-policies.test.ts proves them on real traffic) but not the SPIFFE
+// subjectAltName the example verifies.
 
 import { strict as assert } from "assert";
 import { CONTROLLERS } from "../examples/seed";
@@ -40,6 +41,13 @@ describe("examples/backend-policy on each adapter (mocks)", () => {
         assert.match(err.message, /uses BackendLoadBalancingLeastRequest, which the kubernetes adapter does not support \(the Gateway API has no object for a load-balancing algorithm/);
         assert.doesNotMatch(err.message, /BackendTLSPolicy|HTTPRouteRetry/, "both are emitted objects and fields");
         assert.deepEqual(recordedResources().filter(r => r.type.startsWith("kubernetes:")), []);
+    });
+
+    it("nginx: refused before any process, naming only the subjectAltName check (nginx verifies the SNI name alone)", async () => {
+        const err = await failureOf(runProgram(() => { backendPolicyExample({ controllerName: CONTROLLERS.nginx }); }));
+        assert.match(err.message, /HTTPRoute shop\/shop-api rule 0 \(api\) uses BackendTLSPolicySANValidation, which the nginx adapter does not support/);
+        assert.doesNotMatch(err.message, /uses (BackendLoadBalancingLeastRequest|HTTPRouteRetry|BackendTLSPolicy,)/, "least_conn, proxy_next_upstream and proxy_ssl_verify carry these");
+        assert.deepEqual(recordedResources().filter(r => r.type.startsWith("gatewaykit:nginx")), []);
     });
 
     it("a gcp gateway's portability report names what aws and kubernetes would reject", async () => {

@@ -8,6 +8,8 @@
 //   aws         refuses: an ALB verifies no backend certificate, never retries and has no per-rule timeouts
 //               (the reasons say so); the LeastRequest policy alone would be least_outstanding_requests
 //   kubernetes  refuses: no upstream object carries a load-balancing algorithm (use the controller's own policy)
+//   nginx       refuses only the subjectAltName check (it verifies the SNI name alone); without
+//               subjectAltNames it runs least_conn, proxy_ssl_verify against the CA, and proxy_next_upstream
 import * as gk from "../../index";
 
 /** The one line to change: gatewaykit.dev/gcp-alb, gatewaykit.dev/aws-alb, gatewaykit.dev/kubernetes or gatewaykit.dev/nginx. */
