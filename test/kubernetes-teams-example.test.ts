@@ -7,6 +7,7 @@ import { NAMESPACES, infrastructure, operator, team } from "../examples/kubernet
 import { celProblems } from "../providers/kubernetes/model/checks";
 import { Manifest } from "../providers/kubernetes/model/manifests";
 import { RecordedResource, runProgram, setupMocks } from "../testing";
+import { withLoggedWarnings } from "./log-kit";
 
 setupMocks();
 
@@ -60,7 +61,9 @@ describe("examples/kubernetes-teams (infrastructure, operator and team stacks) u
         assert.deepEqual(objects(b.resources), ["EndpointSlice team-b/shop-canary-ipv4", "EndpointSlice team-b/shop-ipv4", "HTTPRoute team-b/shop", "Service team-b/shop", "Service team-b/shop-canary"]);
         assert.deepEqual(b.outputs.status.parents[0].conditions.map(c => c.reason), ["Accepted", "ResolvedRefs"]);
 
-        const c = await teamStack(reference, "team-c");
+        const { result: c, warnings } = await withLoggedWarnings(() => teamStack(reference, "team-c"));
+        assert.ok(warnings.some(w => /HTTPRoute team-c\/shop is not served by Gateway infra\/shared: .*NotAllowedByListeners.*Fix: ask the owner of Gateway infra\/shared to admit namespace team-c.*emitted anyway/.test(w.message)),
+            warnings.map(w => w.message).join("\n"));
         assert.deepEqual(c.outputs.status.parents[0].conditions[0], {
             type: "Accepted", status: "False", reason: "NotAllowedByListeners",
             message: "no listener of Gateway infra/shared admits HTTPRoutes from namespace team-c (allowedRoutes)",

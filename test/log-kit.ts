@@ -4,13 +4,13 @@ import * as pulumi from "@pulumi/pulumi";
 
 export interface Logged { message: string; resource?: pulumi.Resource }
 
-/** Runs `run` with pulumi.log[level] recorded (and, for info, still passed on to the SDK). */
-async function withLogged<T>(level: "error" | "info", run: () => Promise<T>): Promise<{ result: T; logged: Logged[] }> {
+/** Runs `run` with pulumi.log[level] recorded (and, but for errors, still passed on to the SDK). */
+async function withLogged<T>(level: "error" | "info" | "warn", run: () => Promise<T>): Promise<{ result: T; logged: Logged[] }> {
     const logged: Logged[] = [];
     const original = pulumi.log[level];
     (pulumi.log as Record<typeof level, typeof original>)[level] = (message: string, resource?: pulumi.Resource) => {
         logged.push({ message, resource });
-        return level === "info" ? original(message, resource) : Promise.resolve();
+        return level === "error" ? Promise.resolve() : original(message, resource);
     };
     try {
         return { result: await run(), logged };
@@ -29,4 +29,10 @@ export async function withLoggedErrors<T>(run: () => Promise<T>): Promise<{ resu
 export async function withLoggedInfo<T>(run: () => Promise<T>): Promise<{ result: T; messages: string[] }> {
     const { result, logged } = await withLogged("info", run);
     return { result, messages: logged.map(l => l.message) };
+}
+
+/** Runs the program, recording pulumi.log.warn calls with the resource they name. */
+export async function withLoggedWarnings<T>(run: () => Promise<T>): Promise<{ result: T; warnings: Logged[] }> {
+    const { result, logged } = await withLogged("warn", run);
+    return { result, warnings: logged };
 }

@@ -14,7 +14,7 @@ import type * as certificateModule from "@pulumi/aws/acm/certificate";
 import { lazyPeer } from "../peer";
 import { GatewayPlan } from "../../routing/plan";
 import { ListenerSetRealizeContext, RealizeContext, RealizeResult, TlsCertificate } from "../adapter";
-import { listenerSetNotServedReason } from "../nginx/runtime/plan";
+import { listenerSetNotServedReason } from "../served";
 import { CapabilityError } from "../../routing/errors";
 import { AlbAction, AlbBuild, AlbModel, AlbTargetGroup, buildAlbModel, slug, stackOwnerProblem } from "./model";
 import type { AlbMutualAuthentication } from "./model/types";

@@ -15,7 +15,7 @@ import { lazyPeer } from "../peer";
 import { GatewayPlan } from "../../routing/plan";
 import { ListenerSetRealizeContext, RealizeContext, RealizeResult, TlsCertificate } from "../adapter";
 import { CapabilityError } from "../../routing/errors";
-import { listenerSetNotServedReason } from "../nginx/runtime/plan";
+import { listenerSetNotServedReason } from "../served";
 import { GcpHealthCheckParameters } from "./parameters";
 import { BackendTarget } from "./model/backends";
 import { GcpDataPlane, buildDataPlane } from "./model/dataplane";

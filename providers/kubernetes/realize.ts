@@ -14,6 +14,7 @@ import { compileGateway } from "../../routing/compile";
 import { ListenerSetRealizeContext, RealizeContext, RealizeResult } from "../adapter";
 import { KubernetesModel, kubernetesModel } from "./model";
 import { Manifest, RenderScope, objectKey } from "./model/manifests";
+import { listenerSetNotServedReason, notServedReason } from "../served";
 
 // @pulumi/kubernetes is an optional peer: loaded when the first object is created.
 const apiextensions = lazyPeer<typeof apiextensionsModule>("@pulumi/kubernetes/apiextensions", "kubernetes");
@@ -100,6 +101,12 @@ export function realizeGateway(plan: GatewayPlan, ctx: RealizeContext): RealizeR
 
 /** Routes attached to another stack's gateway: this stack owns the route objects (and their backends, grants). */
 export function realizeRoutes(plan: GatewayPlan, ctx: RealizeContext): void {
+    // Warned, not refused: the object is still emitted, and the cluster's controller decides (a label
+    // the operator adds later admits it without a new `up` of this stack).
+    for (const route of ctx.input.routes) {
+        const why = notServedReason(`${route.namespace ?? "default"}/${route.name}`, ctx.routeStatuses ?? [], ctx.input.gateway, ctx.listenerSetStatuses);
+        if (why) pulumi.log.warn(`${why} (the HTTPRoute object is emitted anyway: the cluster's controller decides, and writes its own status)`, ctx.parent);
+    }
     const { routes } = create(plan, ctx, "routes");
     const previous = statuses.get(ctx.parent);
     const own = routeStatuses(routes).apply(rs => ({ routes: rs }));
@@ -114,6 +121,8 @@ export function realizeRoutes(plan: GatewayPlan, ctx: RealizeContext): void {
  * cluster's controller decides its admission, as for the Gateway's own). Routes on it wait for it.
  */
 export function realizeListenerSet(ctx: ListenerSetRealizeContext): pulumi.Resource[] {
+    const why = listenerSetNotServedReason(`${ctx.spec.namespace ?? "default"}/${ctx.spec.name}`, [ctx.status], ctx.gateway);
+    if (why) pulumi.log.warn(`${why} (the ListenerSet object is emitted anyway: the cluster's controller decides, and writes its own status)`, ctx.parent);
     const plan = compileGateway(ctx.input).gateways[0];
     const { listenerSets } = create(plan, { parent: ctx.parent, gatewayName: ctx.gateway.split("/")[1], parameters: ctx.parameters, input: ctx.input, ...(ctx.shared ? { shared: ctx.shared } : {}) }, "listenerSet");
     return listenerSets;

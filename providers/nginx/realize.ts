@@ -10,7 +10,7 @@ import { ListenerSetRealizeContext, RealizeContext, RealizeResult } from "../ada
 import { NginxClassParameters, nginxGatewayHome, nginxListenAddress, nginxStateDir, normaliseCertificateKeys, trustedProxiesOf } from "./parameters";
 import { nginxRefusal } from "./model";
 import { NginxGateway, NginxListenerSetAttachment, NginxRouteAttachment } from "./resources";
-import { listenerSetNotServedReason, notServedReason } from "./runtime/plan";
+import { listenerSetNotServedReason, notServedReason } from "../served";
 
 export function realize(plan: GatewayPlan, ctx: RealizeContext): RealizeResult {
     const parameters = ctx.parameters as NginxClassParameters;
