@@ -2,9 +2,10 @@
 // validation gets a Certificate Manager TrustConfig (its CA bundles as trust anchors) and a
 // ServerTlsPolicy on its target HTTPS proxy: REJECT_INVALID for AllowValidOnly,
 // ALLOW_INVALID_OR_MISSING_CLIENT_CERT for AllowInsecureFallback; a missing bundle is refused before
-// any GCP resource; the backend client certificate is refused with the reason.
+// any GCP resource. spec.tls.backend's client certificate is one CLIENT_AUTH Certificate Manager
+// certificate (key secret) that every BackendAuthenticationConfig of the gateway presents.
 import { strict as assert } from "assert";
-import { Gateway, GatewayClass, HTTPRoute, Service } from "../components";
+import { BackendTLSPolicy, Gateway, GatewayClass, HTTPRoute, Service } from "../components";
 import type { GatewayTLS } from "../routing/types";
 import { failureOf, recordedResources, resourcesOfType, runProgram, setupMocks } from "../testing";
 
@@ -68,8 +69,111 @@ describe("gcp: Gateway spec.tls (mocks)", () => {
         assert.deepEqual(recordedResources().filter(r => r.type.startsWith("gcp:")), []);
     });
 
-    it("refuses the backend client certificate with the reason", async () => {
-        const err = await failureOf(runProgram(program({ backend: { clientCertificateRef: { name: "to-backends" } } }, {})));
-        assert.match(err.message, /spec\.tls\.backend\.clientCertificateRef uses GatewayBackendClientCertificate, which the gcp adapter does not support \(the gcp adapter does not attach a client certificate to its backend services' TLS/);
+});
+
+const CERT = "gcp:certificatemanager/certificate:Certificate";
+const AUTH = "gcp:networksecurity/backendAuthenticationConfig:BackendAuthenticationConfig";
+const BS = "gcp:compute/backendService:BackendService";
+/** How the engine marks a secret value, as the mocks record inputs. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const clientPem = (tag: string) => ({ certificate: `${pem(`client-${tag}`)}\n`, privateKey: `-----BEGIN PRIVATE KEY-----\n${tag}-private-key\n-----END PRIVATE KEY-----\n` });
+
+/**
+ * Three backends: api (BackendTLSPolicy with a CA bundle), pub (BackendTLSPolicy over the system
+ * roots), web (no policy: plain HTTP); the Gateway presents `backend` when given.
+ */
+function backendProgram(opts: { backend?: boolean; material?: ReturnType<typeof clientPem>; policies?: boolean }) {
+    return () => {
+        const gateway = new Gateway("edge", {
+            gatewayClass: { name: "gcp", controllerName: "gatewaykit.dev/gcp-alb", parameters: { gcp: { project: "p", zone: "z" } } }, namespace: "infra",
+            listeners: [{ name: "http", port: 80, protocol: "HTTP" }],
+            ...(opts.backend ? { tls: { backend: { clientCertificateRef: { name: "to-backends" } } } } : {}),
+            ...(opts.material ? { certificates: { "to-backends": opts.material } } : {}),
+        });
+        const svc = (name: string, port: number) => new Service(name, { namespace: "infra", port, endpoints: [{ address: "10.0.0.5" }], realizations: { gcp: { instance: "vm" } } });
+        const api = svc("api", 8443), pub = svc("pub", 443);
+        svc("web", 8080);
+        if (opts.policies !== false) {
+            new BackendTLSPolicy("api-tls", { namespace: "infra", targetRefs: [api], validation: { hostname: "api.internal", caCertificates: { "api-ca": pem("api-ca") } } });
+            new BackendTLSPolicy("pub-tls", { namespace: "infra", targetRefs: [pub], validation: { hostname: "pub.example.com", wellKnownCACertificates: "System" } });
+        }
+        new HTTPRoute("web", { namespace: "infra", parentRefs: [{ gateway }], rules: [
+            { matches: [{ path: { value: "/api" } }], backendRefs: [{ name: "api", port: 8443 }] },
+            { matches: [{ path: { value: "/pub" } }], backendRefs: [{ name: "pub", port: 443 }] },
+            { backendRefs: [{ name: "web", port: 8080 }] },
+        ] });
+    };
+}
+
+const authOf = (service: string) => resourcesOfType(AUTH).find(r => r.name === `infra/edge/backendauth/infra/${service}`)!;
+const backendOf = (service: string) => resourcesOfType(BS).find(r => r.name === `infra/edge/backend/infra/${service}`)!;
+
+describe("gcp: the Gateway's backend client certificate (spec.tls.backend, mocks)", () => {
+    before(() => setupMocks());
+
+    it("uploads it as one CLIENT_AUTH Certificate Manager certificate, key secret, that every BackendAuthenticationConfig presents", async () => {
+        const material = clientPem("a");
+        await runProgram(backendProgram({ backend: true, material }));
+        const certs = resourcesOfType(CERT);
+        assert.deepEqual(certs.map(c => c.name), ["infra/edge/backendclientcertificate/infra/to-backends"]);
+        const [cert] = certs;
+        assert.equal(cert.inputs.scope, "CLIENT_AUTH");
+        assert.equal(cert.inputs.location, "global");
+        assert.equal(cert.inputs.project, "p");
+        assert.equal(typeof cert.inputs.name, "string", "the name is plain (it hashes the public certificate only)");
+        assert.match(cert.inputs.name as string, /^gk-edge-backend-client-[0-9a-f]{7}$/);
+        // The PEMs come out of the secret certificates argument (the key wrapped in pulumi.secret too): the engine records the block as one secret.
+        assert.deepEqual(cert.inputs.selfManaged, { [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", value: { pemCertificate: material.certificate, pemPrivateKey: material.privateKey } });
+        // Both TLS backends present it: over the CA bundle's TrustConfig, and over Google's public roots alone.
+        const api = authOf("api:8443"), pub = authOf("pub:443");
+        assert.equal(api.inputs.clientCertificate, `${cert.name}-id`);
+        assert.equal(api.inputs.wellKnownRoots, "NONE");
+        assert.ok(api.inputs.trustConfig);
+        assert.equal(pub.inputs.clientCertificate, `${cert.name}-id`);
+        assert.equal(pub.inputs.wellKnownRoots, "PUBLIC_ROOTS");
+        assert.equal(pub.inputs.trustConfig, undefined);
+        assert.equal((backendOf("api:8443").inputs.tlsSettings as { authenticationConfig: string }).authenticationConfig, `//networksecurity.googleapis.com/${api.name}-id`);
+        // The plain-HTTP backend has no TLS to present it on.
+        assert.equal(backendOf("web:8080").inputs.protocol, "HTTP");
+        assert.equal(backendOf("web:8080").inputs.tlsSettings, undefined);
+        assert.equal(resourcesOfType(AUTH).length, 2);
+    });
+
+    it("a new certificate is a new Certificate and new BackendAuthenticationConfigs (names hash it), logical names and backend services kept", async () => {
+        const run = async (material: ReturnType<typeof clientPem>) => {
+            await runProgram(backendProgram({ backend: true, material }));
+            return {
+                cert: resourcesOfType(CERT).map(r => [r.name, r.inputs.name]),
+                auth: resourcesOfType(AUTH).map(r => [r.name, r.inputs.name]).sort(),
+                backends: resourcesOfType(BS).map(r => [r.name, r.inputs.name]).sort(),
+            };
+        };
+        const a = await run(clientPem("a")), a2 = await run(clientPem("a")), b = await run(clientPem("b"));
+        assert.deepEqual(a2, a, "the same certificate, the same names");
+        assert.equal(a.cert[0][0], b.cert[0][0]);
+        assert.notEqual(a.cert[0][1], b.cert[0][1]);
+        assert.deepEqual(a.auth.map(x => x[0]), b.auth.map(x => x[0]));
+        a.auth.forEach((x, i) => assert.notEqual(x[1], b.auth[i][1], `${x[0]}: clientCertificate is immutable on GCP, so a new one needs a new config`));
+        assert.deepEqual(a.backends, b.backends);
+        // Without a client certificate the configs have their own names, and present nothing.
+        await runProgram(backendProgram({}));
+        assert.deepEqual(resourcesOfType(CERT), []);
+        for (const r of resourcesOfType(AUTH)) assert.equal(r.inputs.clientCertificate, undefined);
+        const plain = resourcesOfType(AUTH).map(r => r.inputs.name as string);
+        for (const [, n] of a.auth) assert.ok(!plain.includes(n as string));
+    });
+
+    it("creates nothing for it when no backend has a BackendTLSPolicy: every backend is plain HTTP", async () => {
+        await runProgram(backendProgram({ backend: true, material: clientPem("a"), policies: false }));
+        assert.deepEqual(resourcesOfType(CERT), []);
+        assert.deepEqual(resourcesOfType(AUTH), []);
+        assert.ok(resourcesOfType(BS).length > 0);
+        for (const b of resourcesOfType(BS)) assert.equal(b.inputs.tlsSettings, undefined);
+    });
+
+    it("refuses a clientCertificateRef without its certificate material before any GCP resource", async () => {
+        const err = await failureOf(runProgram(backendProgram({ backend: true })));
+        assert.match(err.message, /spec\.tls\.backend\.clientCertificateRef: no certificate material for Secret infra\/to-backends; give it as the Gateway's certificates\["infra\/to-backends"\] \(\{ certificate, privateKey \}\)/);
+        assert.deepEqual(recordedResources().filter(r => r.type.startsWith("gcp:")), []);
     });
 });

@@ -23,7 +23,6 @@ const unsupported = new Set<Feature>([
     "ListenerSetNewPort", // a ListenerSet listener on a port the Gateway does not already have (missingReasons)
     // Carries every backend policy but the retry budget (model/policies.ts, routeRules.ts retry).
     "BackendRetryBudget",
-    "GatewayBackendClientCertificate", // missingReasons
 ]);
 
 /** Why a ListenerSet cannot open a port here. */
@@ -36,8 +35,6 @@ export const gcpAdapter: Adapter = {
     missingReasons: {
         BackendRetryBudget: "GCP's retry policy has a count per request (numRetries) but no budget across requests; remove retryConstraint and bound retries with the route's retry.attempts",
         GRPCRouteRegexMethodMatching: "a method without a service, or a RegularExpression method match, is a regex path match, and the global LB has no regular-expression path match; give the service with the method", ListenerSetNewPort: NEW_PORT_REASON,
-        // GCP can (a BackendAuthenticationConfig's clientCertificate on a backend service's tlsSettings), but this adapter does not attach one yet.
-        GatewayBackendClientCertificate: "the gcp adapter does not attach a client certificate to its backend services' TLS (a BackendAuthenticationConfig clientCertificate) yet; remove spec.tls.backend or use the nginx adapter",
     },
     // Backends per rule: the Gateway API's own cap (16) is below anything GCP documents.
     limits: {},

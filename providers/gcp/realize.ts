@@ -19,7 +19,7 @@ import { listenerSetNotServedReason } from "../served";
 import { GcpHealthCheckParameters } from "./parameters";
 import { BackendTarget } from "./model/backends";
 import { GcpDataPlane, buildDataPlane } from "./model/dataplane";
-import { gcpName } from "./model/names";
+import { gcpName, withContentHash } from "./model/names";
 
 // @pulumi/gcp is an optional peer: loaded when the first resource is created.
 const compute = lazyPeer<typeof computeModule>("@pulumi/gcp/compute", "gcp");
@@ -56,11 +56,17 @@ function healthCheckArgs(name: string, hc: GcpHealthCheckParameters, project: st
     };
 }
 
+/** The Gateway's backend client certificate as Certificate Manager has it: its id, and the name its content hashes into. */
+interface ClientCertificate { id: pulumi.Output<string>; name: pulumi.Output<string> }
+
 /**
  * A BackendTLSPolicy's verification: a BackendAuthenticationConfig over a TrustConfig of its CA
- * bundles (or Google's public roots), and the backend service's tlsSettings naming it.
+ * bundles (or Google's public roots), and the backend service's tlsSettings naming it. With the
+ * Gateway's client certificate, the config also presents it (clientCertificate, which GCP cannot
+ * change in place: the config's name hashes the certificate's, so a new one is created first).
  */
-function backendTls(t: BackendTarget, id: (kind: string, key: string) => string, project: string | undefined, description: string, opts: pulumi.CustomResourceOptions): computeModule.BackendServiceArgs["tlsSettings"] {
+function backendTls(t: BackendTarget, id: (kind: string, key: string) => string, project: string | undefined, description: string, opts: pulumi.CustomResourceOptions,
+    clientCertificate: ClientCertificate | undefined): computeModule.BackendServiceArgs["tlsSettings"] {
     const tls = t.tls!;
     const desc = `${description}: BackendTLSPolicy ${tls.policy}`;
     const trustConfig = tls.trust.kind === "pem"
@@ -70,9 +76,11 @@ function backendTls(t: BackendTarget, id: (kind: string, key: string) => string,
         }, opts)
         : undefined;
     const auth = new networkSecurity.BackendAuthenticationConfig(id("backendauth", t.key), {
-        project, name: tls.authenticationConfigName, location: "global", description: desc,
+        project, location: "global", description: desc,
+        name: clientCertificate ? clientCertificate.name.apply(n => withContentHash(tls.authenticationConfigName, n)) : tls.authenticationConfigName,
         // PEM bundles: only they are trusted; wellKnownCACertificates System: Google's public roots.
         ...(trustConfig ? { trustConfig: trustConfig.id, wellKnownRoots: "NONE" } : { wellKnownRoots: "PUBLIC_ROOTS" }),
+        ...(clientCertificate ? { clientCertificate: clientCertificate.id } : {}),
     }, opts);
     return {
         sni: tls.sni,
@@ -101,6 +109,30 @@ function trustAnchors(cas: Record<string, string>, keys: string[], namespace: st
         const pem = cas[key] ?? (key.startsWith(`${namespace}/`) ? cas[key.slice(namespace.length + 1)] : undefined) ?? "";
         return [...pem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)].map(m => ({ pemCertificate: m[0] + "\n" }));
     });
+}
+
+/**
+ * spec.tls.backend's client certificate: a Certificate Manager certificate of scope CLIENT_AUTH (the
+ * scope a BackendAuthenticationConfig's clientCertificate must have), global as the configs are, from
+ * the Gateway's certificates. The key stays secret; the name hashes the (public) certificate only.
+ */
+function backendClientCertificate(plan: GatewayPlan, cc: NonNullable<GcpDataPlane["backendClientCertificate"]>, certificates: pulumi.Output<Record<string, TlsCertificate>> | undefined,
+    project: string | undefined, description: string, id: (kind: string, key: string) => string, opts: pulumi.CustomResourceOptions): ClientCertificate {
+    const missing = () => new GcpRefusedError(`Gateway ${plan.gateway} spec.tls.backend.clientCertificateRef: no certificate material for Secret ${cc.key}; give it as the Gateway's certificates["${cc.key}"] ({ certificate, privateKey })`);
+    if (certificates === undefined) throw missing();
+    const bare = cc.key.startsWith(`${plan.namespace}/`) ? cc.key.slice(plan.namespace.length + 1) : undefined;
+    const material = certificates.apply(c => {
+        const m = c[cc.key] ?? (bare !== undefined ? c[bare] : undefined);
+        if (m === undefined) throw missing();
+        return m;
+    });
+    const name = pulumi.unsecret(material.apply(m => withContentHash(cc.name, m.certificate)));
+    const certificate = new certificateManager.Certificate(id("backendclientcertificate", cc.key), {
+        project, name, location: "global", scope: "CLIENT_AUTH",
+        description: `${description}: spec.tls.backend.clientCertificateRef ${cc.key}, presented to TLS backends`,
+        selfManaged: { pemCertificate: material.apply(m => m.certificate), pemPrivateKey: pulumi.secret(material.apply(m => m.privateKey)) },
+    }, opts);
+    return { id: certificate.id, name };
 }
 
 export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pulumi.Resource, certificates?: pulumi.Output<Record<string, TlsCertificate>>,
@@ -135,6 +167,7 @@ export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pul
         return sharedHc.id;
     };
 
+    const clientCertificate = dp.backendClientCertificate && backendClientCertificate(plan, dp.backendClientCertificate, certificates, project, description, id, opts);
     const dependencies: pulumi.Resource[] = [sink];
     for (const t of dp.backends) {
         if (t.kind === "existing-service" || t.kind === "existing-bucket") continue;
@@ -178,7 +211,7 @@ export function createResources(plan: GatewayPlan, dp: GcpDataPlane, parent: pul
         }
         const zonal = neg.type === "GCE_VM_IP_PORT" || (neg.type === "EXISTING" && t.healthCheck !== undefined);
         const hc = healthCheckFor(t);
-        const tlsSettings = t.tls ? backendTls(t, id, project, desc, opts) : undefined;
+        const tlsSettings = t.tls ? backendTls(t, id, project, desc, opts, clientCertificate) : undefined;
         const tr = t.traffic;
         dependencies.push(new compute.BackendService(id("backend", t.key), {
             ...common,

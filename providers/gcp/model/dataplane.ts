@@ -61,6 +61,13 @@ export interface GcpDataPlane {
     frontends: Frontend[];
     /** SSL certificates to create from PEM material (the material itself stays in the secret certificates Output). */
     uploads: UploadedCertificate[];
+    /**
+     * The Gateway's spec.tls.backend client certificate (GatewayPlan.backendTLS), when some backend
+     * speaks TLS (a BackendTLSPolicy): one CLIENT_AUTH Certificate Manager certificate, named
+     * `name` with the certificate PEM hashed in (names.withContentHash), that every backend's
+     * BackendAuthenticationConfig presents. Without a TLS backend there is nothing to present it on.
+     */
+    backendClientCertificate?: { key: string; name: string };
     backends: BackendTarget[];
     /** Refusals: the data plane cannot be built. */
     problems: string[];
@@ -157,8 +164,17 @@ export function buildDataPlane(plan: GatewayPlan, parameters: Record<string, unk
         frontends.push(fe);
     }
 
+    const backendClientCertificate = plan.backendTLS && [...links.values()].some(t => t.tls)
+        ? { key: plan.backendTLS.clientCertificateKey, name: gcpName(`${prefix}-backend-client`, ctx.scope, "bcc", plan.backendTLS.clientCertificateKey) }
+        : undefined;
+    if (backendClientCertificate && !(opts.certificateKeys ?? []).includes(backendClientCertificate.key)) {
+        problems.push(`Gateway ${plan.gateway} spec.tls.backend.clientCertificateRef: no certificate material for Secret ${backendClientCertificate.key}; ` +
+            `give it as the Gateway's certificates["${backendClientCertificate.key}"] ({ certificate, privateKey }): the gcp adapter uploads it as a Certificate Manager certificate its backend services present`);
+    }
+
     return {
         gateway: plan.gateway, params, scheme,
+        ...(backendClientCertificate ? { backendClientCertificate } : {}),
         addressName: params.address ? undefined : gcpName(`${prefix}-ip`, ctx.scope, "addr", params.ipVersion ?? "IPV4"),
         ...(labels ? { labels } : {}),
         sinkName, sinkLink,

@@ -26,3 +26,11 @@ export function gcpName(readable: string, ...hashOf: unknown[]): string {
     const head = sanitize(readable).slice(0, MAX_NAME - hash.length - 1).replace(/-+$/, "");
     return `${head}-${hash}`;
 }
+
+/**
+ * `name` (a gcpName) with its hash also over `content` only realize sees (PEM material from a
+ * secret Output): a new content is a new name, so the replacement is created before the old one goes.
+ */
+export function withContentHash(name: string, content: unknown): string {
+    return gcpName(name.replace(/-[0-9a-f]{7}$/, ""), name, content);
+}

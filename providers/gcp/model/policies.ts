@@ -17,7 +17,8 @@
 // - BackendTLSPolicy → protocol HTTPS (HTTP2 for gRPC backends) with tlsSettings: sni = hostname,
 //   subjectAltNames (GCP then checks only those, as the spec says), and an authenticationConfig: a
 //   BackendAuthenticationConfig over a TrustConfig of the CA PEMs (wellKnownRoots NONE), or over
-//   PUBLIC_ROOTS for wellKnownCACertificates System.
+//   PUBLIC_ROOTS for wellKnownCACertificates System. The Gateway's spec.tls.backend client
+//   certificate is that config's clientCertificate (dataplane.ts backendClientCertificate, realize.ts).
 
 import { PlanBackendTLS, PlanBackendTraffic, PlanSessionPersistence } from "../../../routing/plan";
 import { BackendTarget } from "./backends";
