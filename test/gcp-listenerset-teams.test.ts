@@ -19,6 +19,7 @@ import { ListenerSetStatus, RouteStatus } from "../routing/plan";
 import { simulate } from "../routing/simulate";
 import { HTTPRouteSpec, ListenerSetSpec, ServiceSpec } from "../routing/types";
 import { RecordedResource, failureOf, runProgram, setupMocks } from "../testing";
+import { withConsoleWarnings } from "./log-kit";
 
 setupMocks();
 
@@ -208,15 +209,7 @@ describe("gcp: a team's ListenerSet through the import flow (teams publish, the 
                 ls("wrong-protocol", "team-b", { name: "w", port: 80, protocol: "HTTPS", hostname: "w.example.com", tls: { certificateRefs: [{ name: "own-tls" }] } }),
             ],
         };
-        const warn = console.warn;
-        const warnings: string[] = [];
-        console.warn = (m: unknown) => { warnings.push(String(m)); };
-        let after: Awaited<ReturnType<typeof operatorStack>>;
-        try {
-            after = await operatorStack([{ published: tampered, namespaces: ["team-b"] }]);
-        } finally {
-            console.warn = warn;
-        }
+        const { result: after, warnings } = await withConsoleWarnings(() => operatorStack([{ published: tampered, namespaces: ["team-b"] }]));
         const statuses = after.outputs.listenerSetStatuses as ListenerSetStatus[];
         const of = (key: string) => statuses.find(s => s.listenerSet === key)!;
         assert.equal(accepted(of("team-b/admin")).status, "True");

@@ -15,6 +15,7 @@ import { RouteStatus } from "../routing/plan";
 import { simulate } from "../routing/simulate";
 import { HTTPRouteSpec, ServiceSpec } from "../routing/types";
 import { RecordedResource, failureOf, runProgram, setupMocks } from "../testing";
+import { withConsoleWarnings } from "./log-kit";
 
 setupMocks();
 
@@ -154,15 +155,7 @@ describe("gcp: one URL map, many owners (teams publish, the operator imports; mo
             services: [...teamB.services, serviceSpec({ namespace: "team-a", name: "cart", address: "10.66.6.6" })],
             statuses: teamB.statuses,
         };
-        const warn = console.warn;
-        const warnings: string[] = [];
-        console.warn = (m: unknown) => { warnings.push(String(m)); };
-        let after: Awaited<ReturnType<typeof operatorStack>>;
-        try {
-            after = await operatorStack([{ published: tampered, namespaces: ["team-b"] }]);
-        } finally {
-            console.warn = warn;
-        }
+        const { result: after, warnings } = await withConsoleWarnings(() => operatorStack([{ published: tampered, namespaces: ["team-b"] }]));
         const statuses = after.outputs.routeStatuses as RouteStatus[];
         const accepted = (route: string) => statuses.find(s => s.route === route)!.parents[0].conditions.find(c => c.type === "Accepted")!;
         assert.equal(accepted("team-b/admin").status, "True");

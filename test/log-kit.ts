@@ -36,3 +36,15 @@ export async function withLoggedWarnings<T>(run: () => Promise<T>): Promise<{ re
     const { result, logged } = await withLogged("warn", run);
     return { result, warnings: logged };
 }
+
+/** Runs `run` with console.warn recorded instead of printed (the mocks print a program's warnings there). */
+export async function withConsoleWarnings<T>(run: () => Promise<T>): Promise<{ result: T; warnings: string[] }> {
+    const warn = console.warn;
+    const warnings: string[] = [];
+    console.warn = (m: unknown) => { warnings.push(String(m)); };
+    try {
+        return { result: await run(), warnings };
+    } finally {
+        console.warn = warn;
+    }
+}
