@@ -2,8 +2,7 @@
 
 import { GatewayPlan } from "../../../routing/plan";
 import type { AwsNamespaceShare } from "../parameters";
-import { AlbBuild, AlbTargetGroup } from "./types";
-import type { ForwardUse } from "./policies";
+import { AlbBuild, AlbStickiness, AlbTargetGroup } from "./types";
 
 export interface BuildContext extends Pick<AlbBuild, "settings" | "problems" | "warnings" | "notes"> {
     plan: GatewayPlan;
@@ -28,4 +27,11 @@ export interface BuildContext extends Pick<AlbBuild, "settings" | "problems" | "
 export function planned<T>(value: T | undefined, field: string): T {
     if (value === undefined) throw new Error(`aws adapter: the plan has no ${field}; build plans with routing/compile, which sets it`);
     return value;
+}
+
+/** One forward of a rule: the target groups it names and the persistence the rule asks for. */
+export interface ForwardUse {
+    who: string;
+    targetGroups: string[];
+    stickiness?: AlbStickiness;
 }

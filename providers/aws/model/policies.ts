@@ -20,7 +20,7 @@
 
 import { PlanBackendTraffic, PlanSessionPersistence } from "../../../routing/plan";
 import type { AlbLoadBalancingAlgorithm } from "../parameters";
-import { BuildContext } from "./context";
+import { BuildContext, ForwardUse } from "./context";
 import { AlbHealthCheck, AlbStickiness, AlbTargetGroup } from "./types";
 
 const ALGORITHMS: Record<string, AlbLoadBalancingAlgorithm> = {
@@ -104,13 +104,6 @@ export function withTrafficPolicy(ctx: BuildContext, tg: AlbTargetGroup, traffic
         if (hc) out.healthCheck = hc;
     }
     return out;
-}
-
-/** One forward of a rule: the target groups it names and the persistence the rule asks for. */
-export interface ForwardUse {
-    who: string;
-    targetGroups: string[];
-    stickiness?: AlbStickiness;
 }
 
 /**

@@ -21,7 +21,7 @@
 //   certificate is that config's clientCertificate (dataplane.ts backendClientCertificate, realize.ts).
 
 import { PlanBackendTLS, PlanBackendTraffic, PlanSessionPersistence } from "../../../routing/plan";
-import { BackendTarget } from "./backends";
+import type { GcpHealthCheckParameters } from "../parameters";
 import { gcpName } from "./names";
 
 export interface GcpTraffic {
@@ -60,7 +60,22 @@ function duration(ms: number): { seconds: number; nanos?: number } {
 export interface RulePersistence { who: string; persistence?: PlanSessionPersistence }
 
 /** Backend kinds whose backend service gatewaykit creates (and so may configure). */
-const CONFIGURABLE = new Set<BackendTarget["kind"]>(["vpc", "internet-ip", "internet-fqdn", "serverless", "neg"]);
+const CONFIGURABLE = new Set<string>(["vpc", "internet-ip", "internet-fqdn", "serverless", "neg"]);
+
+/** What of a backend (backends.ts BackendTarget) its policies read and set. */
+export interface PolicyTarget {
+    key: string;
+    service: string;
+    port?: number;
+    kind: string;
+    isBucket: boolean;
+    backendServiceName?: string;
+    protocol: "HTTP" | "HTTPS" | "HTTP2" | "H2C";
+    explicitProtocol?: boolean;
+    healthCheck?: GcpHealthCheckParameters & { custom: boolean };
+    traffic?: GcpTraffic;
+    tls?: GcpBackendTls;
+}
 
 function samePersistence(a?: PlanSessionPersistence, b?: PlanSessionPersistence): boolean {
     return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -70,10 +85,10 @@ function samePersistence(a?: PlanSessionPersistence, b?: PlanSessionPersistence)
  * The backend with its policies applied (or unchanged); `explicitHealthCheck` says the Service's
  * realizations.gcp gives a health check (or false) of its own.
  */
-export function withBackendPolicies(
-    t: BackendTarget, ref: { tls?: PlanBackendTLS; traffic?: PlanBackendTraffic; rules: RulePersistence[] }, explicitHealthCheck: boolean,
+export function withBackendPolicies<T extends PolicyTarget>(
+    t: T, ref: { tls?: PlanBackendTLS; traffic?: PlanBackendTraffic; rules: RulePersistence[] }, explicitHealthCheck: boolean,
     scope: string, problems: string[], notes: string[],
-): BackendTarget {
+): T {
     const where = `Service ${t.service}${t.port !== undefined ? ` port ${t.port}` : ""}`;
     const traffic = ref.traffic;
     const asking = ref.rules.filter(r => r.persistence);
@@ -86,7 +101,7 @@ export function withBackendPolicies(
             `cannot apply: the Service is ${what}; set these on it in GCP, or remove them`);
         return t;
     }
-    const out: BackendTarget = { ...t };
+    const out: T = { ...t };
     const g: GcpTraffic = {};
     const who = traffic ? `BackendTrafficPolicy ${traffic.policy} (on ${where})` : where;
     if (traffic) g.policy = traffic.policy;

@@ -21,10 +21,12 @@
 import { createHash } from "crypto";
 import { PlanBackend, PlanBackendTLS, PlanRule, PlanSessionPersistence } from "../../../routing/plan";
 import { NginxRenderError, headerVar, isVariableHeaderName, quoteLiteral } from "./escape";
-import type { Http } from "./http";
+import type { Http, UpstreamPolicy } from "./http";
+import { SYSTEM_CA_BUNDLE } from "./http";
 
-/** The Debian bundle of the system's trusted CAs (package ca-certificates): what wellKnownCACertificates "System" means here. */
-export const SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
+export { SYSTEM_CA_BUNDLE };
+export type { UpstreamPolicy };
+
 
 /** The header a Header session reads when the policy names none. */
 export const DEFAULT_SESSION_HEADER = "x-gatewaykit-session";
@@ -34,17 +36,6 @@ export const DEFAULT_SESSION_COOKIE = "gk_session";
 /** Chain depth proxy_ssl_verify accepts: a leaf, intermediates and the root of an ordinary private PKI. */
 export const VERIFY_DEPTH = 4;
 
-/** What the Service's upstream block carries beyond its servers. */
-export interface UpstreamPolicy {
-    /** Balancing directives, before keepalive (nginx requires that order). */
-    balance: string[];
-    /** Parameters of every `server` line (passive health). */
-    serverParams: string;
-    /** How many times each server line is written (a retry on a one-endpoint Service); absent: once. */
-    copies?: number;
-    /** The TLS identity its connections are made and verified with; absent: cleartext. */
-    tls?: { hostname: string; caFile: string };
-}
 
 /**
  * The session key variable of `sp` (a Header session): $http_<name>. Only names nginx keeps on

@@ -3,8 +3,22 @@
 // text), so a user value can only ever be a map key or value, quoted.
 
 import { PlanBackendTLS } from "../../../routing/plan";
-import { SYSTEM_CA_BUNDLE, UpstreamPolicy } from "./backendPolicies";
 import { NginxRenderError, quoteLiteral, regexEscape } from "./escape";
+
+/** The Debian bundle of the system's trusted CAs (package ca-certificates): what wellKnownCACertificates "System" means here. */
+export const SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
+
+/** What the Service's upstream block carries beyond its servers. */
+export interface UpstreamPolicy {
+    /** Balancing directives, before keepalive (nginx requires that order). */
+    balance: string[];
+    /** Parameters of every `server` line (passive health). */
+    serverParams: string;
+    /** How many times each server line is written (a retry on a one-endpoint Service); absent: once. */
+    copies?: number;
+    /** The TLS identity its connections are made and verified with; absent: cleartext. */
+    tls?: { hostname: string; caFile: string };
+}
 
 export class Http {
     readonly lines: string[] = [];
