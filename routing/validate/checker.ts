@@ -3,6 +3,7 @@
 
 import { ValidationIssue } from "../errors";
 import { DEFAULT_NAMESPACE } from "../types";
+import { parseDuration } from "../durations";
 import { DNS_LABEL, DNS_SUBDOMAIN, GROUP, HEADER_NAME, KIND, LABEL_VALUE, CONTROL_CHARS, SUBDOMAIN_RULE, hostnameProblem, labelKeyProblem } from "./patterns";
 
 export type Obj = Record<string, unknown>;
@@ -153,6 +154,16 @@ export class Checker {
     kind(field: string, v: unknown, required = false): void {
         const s = this.str(field, v, { required, min: 1, max: 63 });
         if (s && !KIND.test(s)) this.add(field, s, `must be a Kind name such as ${quote("Service")}: letters, digits and '-', starting with a letter`);
+    }
+
+    /** A Gateway API duration's milliseconds, when it is one; `positive`: 0 is refused too. */
+    duration(field: string, v: unknown, positive = false): number | undefined {
+        const s = this.str(field, v);
+        if (s === undefined) return undefined;
+        const ms = parseDuration(s);
+        if (ms === undefined) this.add(field, s, "must be a duration of 1 to 4 parts of up to 5 digits and a unit h, m, s or ms, e.g. '10s', '1m30s' or '500ms'");
+        else if (positive && ms === 0) this.add(field, s, "must be longer than 0; give a positive duration such as '1s'");
+        return ms;
     }
 
     hostname(field: string, v: unknown, allowWildcard: boolean, required = false): string | undefined {

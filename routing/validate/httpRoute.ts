@@ -1,7 +1,6 @@
 // Spec validation: HTTPRoute (parentRefs, hostnames, rules, matches, timeouts); filters in ./filters.ts.
 
 import { checkRetry, checkSessionPersistence } from "./policies";
-import { parseDuration } from "../durations";
 import { ValidationIssue } from "../errors";
 import { HTTP_METHODS, HTTPRouteSpec } from "../types";
 import { begin, Checker, Obj, quote } from "./checker";
@@ -233,12 +232,7 @@ function checkTimeouts(c: Checker, p: string, raw: unknown): void {
     const t = c.obj(p, raw);
     if (!t) return;
     const ms: Record<string, number | undefined> = {};
-    for (const field of ["request", "backendRequest"]) {
-        const v = c.str(`${p}.${field}`, t[field]);
-        if (v === undefined) continue;
-        ms[field] = parseDuration(v);
-        if (ms[field] === undefined) c.add(`${p}.${field}`, v, "must be a duration of 1 to 4 parts of up to 5 digits and a unit h, m, s or ms, e.g. '10s', '1m30s' or '500ms'");
-    }
+    for (const field of ["request", "backendRequest"]) ms[field] = c.duration(`${p}.${field}`, t[field]);
     // A request timeout of 0s means "no timeout", which bounds nothing.
     if (ms.request !== undefined && ms.backendRequest !== undefined && ms.request !== 0 && ms.backendRequest > ms.request) {
         c.add(`${p}.backendRequest`, t.backendRequest, `must not be longer than the request timeout (${String(t.request)}); shorten it or raise request`);

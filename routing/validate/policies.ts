@@ -2,23 +2,13 @@
 // HTTPRoute rule fields they share shapes with (retry, sessionPersistence).
 
 import { ValidationIssue } from "../errors";
-import { parseDuration } from "../durations";
 import { ServiceSpec } from "../types";
 import { begin, Checker, nsOf, Obj, quote } from "./checker";
 import { HEADER_NAME } from "./patterns";
 
-const DURATION_FIX = "must be a duration of 1 to 4 parts of up to 5 digits and a unit h, m, s or ms, e.g. '10s', '1m30s' or '500ms'";
 /** A URI as the CRD's subjectAltNames[].uri pattern (scheme and authority required), without whitespace or control characters. */
 const SAN_URI = /^(([^:/?#\s]+):)(\/\/([^/?#\s]*))([^?#\s]*)(\?([^#\s]*))?(#(\S*))?$/;
 
-function duration(c: Checker, field: string, v: unknown, positive = true): number | undefined {
-    const s = c.str(field, v);
-    if (s === undefined) return undefined;
-    const ms = parseDuration(s);
-    if (ms === undefined) c.add(field, s, DURATION_FIX);
-    else if (positive && ms === 0) c.add(field, s, "must be longer than 0; give a positive duration such as '1s'");
-    return ms;
-}
 
 /** A cookie or header name: an HTTP token (what both a Set-Cookie name and a header name allow). */
 function sessionName(c: Checker, field: string, v: unknown): void {
@@ -32,7 +22,7 @@ export function checkSessionPersistence(c: Checker, p: string, raw: unknown): vo
     const s = c.obj(p, raw);
     if (!s) return;
     sessionName(c, `${p}.sessionName`, s.sessionName);
-    duration(c, `${p}.absoluteTimeout`, s.absoluteTimeout);
+    c.duration(`${p}.absoluteTimeout`, s.absoluteTimeout, true);
     const type = c.oneOf(`${p}.type`, s.type, ["Cookie", "Header"]) ?? "Cookie";
     const cookie = c.obj(`${p}.cookieConfig`, s.cookieConfig);
     if (cookie && type !== "Cookie") c.add(`${p}.cookieConfig`, cookie, "can only be set with type Cookie; remove it or set type: Cookie");
@@ -54,7 +44,7 @@ export function checkRetry(c: Checker, p: string, raw: unknown): void {
         seen.add(code);
     });
     c.int(`${p}.attempts`, r.attempts, 1, 1000);
-    duration(c, `${p}.backoff`, r.backoff, false);
+    c.duration(`${p}.backoff`, r.backoff);
 }
 
 /** targetRefs: Services of the policy's namespace (group "", kind "Service"), at most 16, as the CRDs say. */
@@ -161,12 +151,12 @@ export function validateBackendTrafficPolicy(spec: unknown): ValidationIssue[] {
         const budget = c.obj("spec.retryConstraint.budget", rc.budget);
         if (budget) {
             c.int("spec.retryConstraint.budget.percent", budget.percent, 0, 100);
-            duration(c, "spec.retryConstraint.budget.interval", budget.interval);
+            c.duration("spec.retryConstraint.budget.interval", budget.interval, true);
         }
         const rate = c.obj("spec.retryConstraint.minRetryRate", rc.minRetryRate);
         if (rate) {
             c.int("spec.retryConstraint.minRetryRate.count", rate.count, 1, 1_000_000);
-            duration(c, "spec.retryConstraint.minRetryRate.interval", rate.interval);
+            c.duration("spec.retryConstraint.minRetryRate.interval", rate.interval, true);
         }
     }
     checkSessionPersistence(c, "spec.sessionPersistence", s.sessionPersistence);
@@ -196,8 +186,8 @@ export function validateBackendTrafficPolicy(spec: unknown): ValidationIssue[] {
             if (path !== undefined && !/^\/[-A-Za-z0-9/._~!$&'()*+,;=:@%]*$/.test(path)) {
                 c.add("spec.healthCheck.active.path", path, "must be an absolute path of URL path characters (no spaces, '?' or control characters), e.g. '/healthz'");
             }
-            const interval = duration(c, "spec.healthCheck.active.interval", active.interval);
-            const timeout = duration(c, "spec.healthCheck.active.timeout", active.timeout);
+            const interval = c.duration("spec.healthCheck.active.interval", active.interval, true);
+            const timeout = c.duration("spec.healthCheck.active.timeout", active.timeout, true);
             if ((interval ?? 10_000) < (timeout ?? 5_000)) c.add("spec.healthCheck.active.timeout", active.timeout ?? "5s", `must not be longer than the interval (${String(active.interval ?? "10s")}); shorten it or raise interval`);
             c.int("spec.healthCheck.active.healthyThreshold", active.healthyThreshold, 1, 10);
             c.int("spec.healthCheck.active.unhealthyThreshold", active.unhealthyThreshold, 1, 10);
@@ -205,7 +195,7 @@ export function validateBackendTrafficPolicy(spec: unknown): ValidationIssue[] {
         const passive = c.obj("spec.healthCheck.passive", hc.passive);
         if (passive) {
             c.int("spec.healthCheck.passive.consecutiveFailures", passive.consecutiveFailures, 1, 1000);
-            duration(c, "spec.healthCheck.passive.interval", passive.interval);
+            c.duration("spec.healthCheck.passive.interval", passive.interval, true);
         }
     }
     return c.issues;
