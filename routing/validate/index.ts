@@ -71,7 +71,8 @@ export function validateInput(input: CompileInput): ValidationIssue[] {
     each<HTTPRouteSpec>("routes", "HTTPRoute", true, validateRoute);
     each<GRPCRouteSpec>("grpcRoutes", "GRPCRoute", false, validateGRPCRoute);
     issues.push(...crossKindDuplicates(raw.routes, raw.grpcRoutes));
-    each<ServiceSpec>("services", "Service", false, validateService);
+    const checkedPolicies = new Map<string, ValidationIssue[]>();
+    each<ServiceSpec>("services", "Service", false, spec => validateService(spec, checkedPolicies));
     each<ReferenceGrantSpec>("referenceGrants", "ReferenceGrant", false, validateReferenceGrant);
     each<unknown>("namespaces", "Namespace", false, validateNamespace);
     return issues;

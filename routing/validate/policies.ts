@@ -203,9 +203,10 @@ export function validateBackendTrafficPolicy(spec: unknown): ValidationIssue[] {
 
 /**
  * The policies attached to one Service: each valid, in the Service's namespace, naming the Service;
- * a BackendTLSPolicy's sectionName names one of its ports.
+ * a BackendTLSPolicy's sectionName names one of its ports. A policy is attached to every Service it
+ * targets: `checked` (shared across the Services of one input) reports its own issues once.
  */
-export function validateAttachedPolicies(svc: ServiceSpec): ValidationIssue[] {
+export function validateAttachedPolicies(svc: ServiceSpec, checked: Map<string, ValidationIssue[]> = new Map()): ValidationIssue[] {
     const issues: ValidationIssue[] = [];
     const svcNs = nsOf(svc);
     const portNames = new Set((Array.isArray(svc.ports) ? svc.ports : []).map(p => p?.name).filter((n): n is string => typeof n === "string"));
@@ -216,8 +217,12 @@ export function validateAttachedPolicies(svc: ServiceSpec): ValidationIssue[] {
             return;
         }
         for (const p of list) {
-            const found = validate(p);
-            issues.push(...found);
+            const id = `${kind}\u0000${JSON.stringify(p)}`;
+            let found = checked.get(id);
+            if (found === undefined) {
+                checked.set(id, found = validate(p));
+                issues.push(...found);
+            }
             if (found.length > 0) continue;
             const spec = p as { namespace?: string; name: string; targetRefs: { name: string; sectionName?: string }[] };
             const resource = `${kind} ${nsOf(spec)}/${spec.name}`;

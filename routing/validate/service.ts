@@ -6,7 +6,8 @@ import { begin, quote } from "./checker";
 import { hostnameProblem, isIP } from "./patterns";
 import { validateAttachedPolicies } from "./policies";
 
-export function validateService(spec: ServiceSpec): ValidationIssue[] {
+/** `checkedPolicies`: shared by the Services of one input, so a policy on several of them is reported once. */
+export function validateService(spec: ServiceSpec, checkedPolicies?: Map<string, ValidationIssue[]>): ValidationIssue[] {
     const [c, s] = begin("Service", spec);
     if (!s) return c.issues;
     const ports = c.list("spec.ports", s.ports, { min: 1, max: Infinity, required: true, what: "ports, e.g. [{ port: 8080 }]" });
@@ -45,5 +46,5 @@ export function validateService(spec: ServiceSpec): ValidationIssue[] {
     if (realizations) {
         for (const [adapter, hints] of Object.entries(realizations)) c.obj(`spec.realizations.${adapter}`, hints);
     }
-    return [...c.issues, ...validateAttachedPolicies(spec)];
+    return [...c.issues, ...validateAttachedPolicies(spec, checkedPolicies)];
 }

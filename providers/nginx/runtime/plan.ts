@@ -2,7 +2,7 @@
 // compiled once, each file admitted alone first. No @pulumi import: the dynamic-provider host loads
 // this through lifecycle.ts.
 
-import { GatewayValidationError } from "../../../routing/errors";
+import { GatewayValidationError, ValidationIssue } from "../../../routing/errors";
 import type { GatewayInput, GatewayPlan, RoutingPlan } from "../../../routing/plan";
 import type { ServiceSpec } from "../../../routing/types";
 import { validateRoute, validateService } from "../../../routing/validate";
@@ -35,7 +35,8 @@ function servicesFor(own: ServiceSpec[], file: RouteFile): ServiceSpec[] {
 /** Why one route file cannot join the gateway on its own (validated alone, not compiled), or undefined. */
 function fileProblem(input: GatewayInput, key: string, file: RouteFile): string | undefined {
     if (input.routes.some(r => routeKey(r) === key)) return `the gateway's own program already declares HTTPRoute ${key}: rename the route`;
-    const issues = [...validateRoute(file.route), ...servicesFor(input.services, file).flatMap(validateService)];
+    const checkedPolicies = new Map<string, ValidationIssue[]>();
+    const issues = [...validateRoute(file.route), ...servicesFor(input.services, file).flatMap(s => validateService(s, checkedPolicies))];
     return issues.length > 0 ? new GatewayValidationError(issues).message : undefined;
 }
 
