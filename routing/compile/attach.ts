@@ -118,9 +118,7 @@ export function certificateProblem(owner: { namespace: string; kind: "Gateway" |
             return { reason: "InvalidCertificateRef", message: `certificateRef ${ref.name} has unsupported kind ${group}/${kind}; use a Secret` };
         }
         const refNs = ref.namespace ?? owner.namespace;
-        if (refNs !== owner.namespace && !(ctx.grants.get(refNs) ?? []).some(g =>
-            g.from.some(f => f.group === GATEWAY_GROUP && f.kind === owner.kind && f.namespace === owner.namespace) &&
-            g.to.some(t => t.group === "" && t.kind === "Secret" && (!t.name || t.name === ref.name)))) {
+        if (!ctx.referencePermitted(owner.namespace, refNs, "", "Secret", ref.name, owner.kind)) {
             return { reason: "RefNotPermitted", message: `certificateRef ${refNs}/${ref.name} is in another namespace and no ReferenceGrant in ${refNs} permits it` };
         }
     }

@@ -120,8 +120,8 @@ export class Context {
         return this.grpcOrigin.has(route) ? "GRPCRoute" : "HTTPRoute";
     }
 
-    /** Is a route (or Gateway) of `fromKind` in `fromNs` allowed to reference `kind` `name` in `toNs`? */
-    referencePermitted(fromNs: string, toNs: string, group: string, kind: string, name: string, fromKind: RouteKind | "Gateway" = "HTTPRoute"): boolean {
+    /** Is a route (or Gateway, or ListenerSet) of `fromKind` in `fromNs` allowed to reference `kind` `name` in `toNs`? */
+    referencePermitted(fromNs: string, toNs: string, group: string, kind: string, name: string, fromKind: RouteKind | "Gateway" | "ListenerSet" = "HTTPRoute"): boolean {
         if (fromNs === toNs) return true;
         return (this.grants.get(toNs) ?? []).some(g =>
             g.from.some(f => f.group === GATEWAY_GROUP && f.kind === fromKind && f.namespace === fromNs) &&

@@ -88,7 +88,7 @@ export function mergeListenerSets(input: CompileInput, ctx: Context, listenerSta
                 listeners: [],
             });
         };
-        const gw = input.gateways.find(g => g.name === parentRef.name && ns(g) === parentRef.namespace);
+        const gw = ctx.gateways.get(`${parentRef.namespace}/${parentRef.name}`);
         if (!gw) {
             refused("ParentNotAccepted", `${gwText} does not exist`, "ParentNotProgrammed");
             continue;
