@@ -151,10 +151,14 @@ export class BackendTrafficPolicy extends BackendPolicy<BackendTrafficPolicySpec
     }
 }
 
+/** Every Service spec of the program with its policies, read once the program body has declared them all. */
+export function declaredServiceSpecs(): pulumi.Output<ServiceSpec[]> {
+    return pulumi.output(new Promise<pulumi.Output<ServiceSpec[]>>(resolve => setImmediate(() => resolve(pulumi.all(attachedServiceSpecs(declarations().services))))));
+}
+
 /** The policy's status among the program's Services, once the program body has declared them. */
 function statusOf(policy: AnyBackendPolicy): pulumi.Output<PolicyStatus> {
-    const services = new Promise<pulumi.Output<ServiceSpec[]>>(resolve => setImmediate(() => resolve(pulumi.all(attachedServiceSpecs(declarations().services)))));
-    return pulumi.all([policy.spec as pulumi.Output<BackendTLSPolicySpec | BackendTrafficPolicySpec>, pulumi.output(services)]).apply(([spec, specs]): PolicyStatus => {
+    return pulumi.all([policy.spec as pulumi.Output<BackendTLSPolicySpec | BackendTrafficPolicySpec>, declaredServiceSpecs()]).apply(([spec, specs]): PolicyStatus => {
         const key = `${spec.namespace ?? "default"}/${spec.name}`;
         const found = policyStatuses(specs as ServiceSpec[])?.find(s => s.kind === policy.kind && s.policy === key);
         return found ?? {

@@ -29,8 +29,7 @@ import { gatewayInputOf } from "./compileInput";
 import type { GatewayReference } from "./gateway";
 import type { HTTPRoute } from "./httpRoute";
 import type { ListenerSet } from "./listenerSet";
-import { declarations } from "./registry";
-import { attachedServiceSpecs } from "./backendPolicies";
+import { declaredServiceSpecs } from "./backendPolicies";
 
 /** What a team's stack exports for an operator's Gateway to import (plain, serialisable data). */
 export interface PublishedRoutes {
@@ -77,10 +76,10 @@ export function publishRoutes(routes: HTTPRoute[], listenerSets: ListenerSet[] =
         }
     }
     // The Services are read once the program body has finished declaring them (as an HTTPRoute's status does).
-    const services = new Promise<pulumi.Output<unknown[]>>(resolve => setImmediate(() => resolve(pulumi.all(attachedServiceSpecs(declarations().services)))));
+    const services = declaredServiceSpecs();
     const published = pulumi.all(listenerSets.map(ls => pulumi.all([ls.spec, ls.status, ls.certificates ?? pulumi.output(undefined)])
         .apply(([spec, status, certificates]): PublishedListenerSet => ({ spec, status, ...(certificates ? { certificates } : {}) }))));
-    return pulumi.all([pulumi.all(routes.map(r => r.spec)), pulumi.all(routes.map(r => r.status)), pulumi.output(services), published])
+    return pulumi.all([pulumi.all(routes.map(r => r.spec)), pulumi.all(routes.map(r => r.status)), services, published])
         .apply(([specs, statuses, declared, sets]) => {
             const used = new Set<string>();
             for (const spec of specs) {

@@ -161,11 +161,12 @@ function budgetProblems(gateway: string, rules: AlbRule[], namespaces: Record<st
     }
     for (const [ns, own] of byNamespace) {
         const share = namespaces[ns];
+        const owner = share === undefined ? undefined : stackOwnerProblem(gateway, ns, share, stack, ruleLabelOf(own[0]));
         if (share === undefined) {
             problems.push(`Gateway ${gateway} admits no listener rules from other stacks for namespace ${ns} (${ruleLabelOf(own[0])}): ` +
                 `ask its operator to add namespaces.${ns} = { slot, rules } to the GatewayClass parameters.aws`);
-        } else if (stackOwnerProblem(gateway, ns, share, stack, ruleLabelOf(own[0]))) {
-            problems.push(stackOwnerProblem(gateway, ns, share, stack, ruleLabelOf(own[0]))!);
+        } else if (owner) {
+            problems.push(owner);
         } else if (share.rules === undefined) {
             problems.push(`Gateway ${gateway}: the rules of namespace ${ns} (${ruleLabelOf(own[0])}) are its operator's own ` +
                 `(parameters.aws.namespaces.${ns} has no rules budget); declare the route in the operator's stack, or ask for a budget`);
