@@ -7,7 +7,7 @@ import { FEATURES, Feature } from "../../routing/features";
 import { Adapter } from "../adapter";
 import { NginxClassParameters, addressProblems, parametersProblems } from "./parameters";
 import { realize, realizeListenerSet, realizeRoutes } from "./realize";
-import { NGINX_SAN_REASON } from "./model/backendPolicies";
+import { NGINX_ACTIVE_HEALTH_REASON, NGINX_SAN_REASON } from "./model/backendPolicies";
 import { backendCAProblems } from "./runtime/caBundles";
 
 /** What open-source nginx 1.22 cannot carry (missingReasons says why and what to use instead). */
@@ -32,7 +32,7 @@ export const nginxAdapter: Adapter = {
     missingReasons: {
         HTTPRouteBackendProtocolH2C: "nginx proxies HTTP requests to backends over HTTP/1.x only (its HTTP/2 upstreams carry gRPC alone): serve the backend over HTTP/1.1, or use the aws or gcp adapter",
         BackendTLSPolicySANValidation: NGINX_SAN_REASON,
-        BackendActiveHealthCheck: "open-source nginx sends no health probes (health_check is NGINX Plus): use healthCheck.passive (max_fails/fail_timeout on real traffic), or the aws or gcp adapter",
+        BackendActiveHealthCheck: NGINX_ACTIVE_HEALTH_REASON,
         BackendRetryBudget: "nginx has no retry budget across requests (it bounds retries per request with proxy_next_upstream_tries): remove retryConstraint, or use the kubernetes adapter with a controller that reads it",
     },
     model: (plan, { parameters }) => ({

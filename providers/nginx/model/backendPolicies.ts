@@ -108,7 +108,7 @@ export function upstreamPolicy(http: Http, rule: PlanRule, b: PlanBackend, at: s
         }
     }
     if (t?.healthCheck?.active) {
-        throw new NginxRenderError(`${at}: BackendTrafficPolicy ${t.policy} spec.healthCheck.active: open-source nginx sends no health probes (health_check is NGINX Plus): use healthCheck.passive (max_fails/fail_timeout on real traffic), or the aws or gcp adapter`);
+        throw new NginxRenderError(`${at}: BackendTrafficPolicy ${t.policy} spec.healthCheck.active: ${NGINX_ACTIVE_HEALTH_REASON}`);
     }
     if (t?.retryConstraint) {
         throw new NginxRenderError(`${at}: BackendTrafficPolicy ${t.policy} spec.retryConstraint: nginx has no retry budget (it retries per request, up to proxy_next_upstream_tries): remove it, or use the kubernetes adapter with a controller that reads it`);
@@ -143,6 +143,7 @@ export function tlsIdentity(tls: PlanBackendTLS, at: string): string {
     return tls.hostname;
 }
 
+export const NGINX_ACTIVE_HEALTH_REASON = "open-source nginx sends no health probes (health_check is NGINX Plus): use healthCheck.passive (max_fails/fail_timeout on real traffic), or the aws or gcp adapter";
 export const NGINX_SAN_REASON = "nginx 1.22 verifies a backend certificate against proxy_ssl_name, which is also the SNI it sends, so it cannot accept a certificate for a name other than validation.hostname: leave subjectAltNames out (the certificate must then carry validation.hostname), or use the gcp or kubernetes adapter";
 
 /**
