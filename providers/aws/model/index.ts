@@ -18,7 +18,7 @@
 import { GatewayPlan } from "../../../routing/plan";
 import { AwsNamespaceShare, StackIdentity, isStack, readSettings } from "../parameters";
 import { BuildContext, planned } from "./context";
-import { buildListener } from "./listener";
+import { buildListener, namespaceOf } from "./listener";
 import { ruleStickiness } from "./policies";
 import { awsName, slug } from "./names";
 import { AlbBuild, AlbModel, AlbRule, AlbTargetGroup } from "./types";
@@ -139,9 +139,6 @@ function quotaProblems({ plan, settings, team }: BuildContext, model: AlbModel, 
     return problems;
 }
 
-function namespaceOf(rule: AlbRule): string | undefined {
-    return rule.source ? rule.source.route.slice(0, rule.source.route.indexOf("/")) : rule.owner;
-}
 
 /** What a message names for a rule: its route rule, or the isolation rule's key. */
 function ruleLabelOf(rule: AlbRule): string {

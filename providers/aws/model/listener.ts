@@ -18,7 +18,7 @@ import { awsName, slug } from "./names";
 import { assignPriorities } from "./priorities";
 import { assignSharedPriorities } from "./slots";
 import { Entry, compareOrder, translateRule } from "./rules";
-import { AlbListener, AlbMutualAuthentication } from "./types";
+import { AlbListener, AlbMutualAuthentication, AlbRule } from "./types";
 
 /**
  * spec.tls.frontend of an HTTPS port as the listener's mutualAuthentication. AllowValidOnly is
@@ -116,11 +116,14 @@ export function buildListener(ctx: BuildContext, port: PortPlan, protocol: "HTTP
     let priorities: Map<string, number>;
     if (shared) {
         // Listeners shared across stacks: priorities by precedence band and namespace slot (slots.ts).
-        const assigned = assignSharedPriorities(entries.map(e => ({
-            item: e.item,
-            ...(e.rule.source ? { namespace: e.rule.source.route.slice(0, e.rule.source.route.indexOf("/")) } : e.rule.owner !== undefined ? { namespace: e.rule.owner } : {}),
-            label: e.rule.source ? e.rule.source.label : `Gateway ${plan.gateway} port ${port.port} isolation rule ${e.item.key}`,
-        })), ns => shared[ns]?.slot);
+        const assigned = assignSharedPriorities(entries.map(e => {
+            const namespace = namespaceOf(e.rule);
+            return {
+                item: e.item,
+                ...(namespace !== undefined ? { namespace } : {}),
+                label: e.rule.source ? e.rule.source.label : `Gateway ${plan.gateway} port ${port.port} isolation rule ${e.item.key}`,
+            };
+        }), ns => shared[ns]?.slot);
         priorities = assigned.priorities;
         ctx.problems.push(...assigned.problems.map(p => `${p} (port ${port.port})`));
     } else {
@@ -192,4 +195,9 @@ function addCertificates(ctx: BuildContext, alb: AlbListener, l: ListenerPlan): 
             alb.certificateRefs.push(ref.name.startsWith("arn:") ? ref.name : keys[i]);
         }
     });
+}
+
+/** The namespace whose slot a rule takes: its route's, or an isolation rule's owner's. */
+export function namespaceOf(rule: Pick<AlbRule, "source" | "owner">): string | undefined {
+    return rule.source ? rule.source.route.slice(0, rule.source.route.indexOf("/")) : rule.owner;
 }
