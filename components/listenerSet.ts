@@ -15,6 +15,7 @@ import { GatewayPlan, ListenerSetStatus } from "../routing/plan";
 import { ListenerSetSpec, ServiceSpec } from "../routing/types";
 import { programPlanOn } from "./route";
 import { compileGateway } from "../routing/compile";
+import { attachedServiceSpecs } from "./backendPolicies";
 import { CapabilityError, GatewayValidationError } from "../routing/errors";
 import { Gateway, GatewayListenerArgs, GatewayReference } from "./gateway";
 import { gatewayInputOf } from "./compileInput";
@@ -134,9 +135,12 @@ export class ListenerSet extends pulumi.ComponentResource {
         const spec = withoutUndefined(resolved.value.spec) as ListenerSetSpec;
         const gatewayLabel = `${ref.namespace}/${ref.name}`;
         let status: ListenerSetStatus | undefined;
+        let plan: GatewayPlan;
         const input = { ...gatewayInputOf(ref, [], []), listenerSets: [spec] };
         try {
-            status = compileGateway(input).listenerSets?.find(s => s.listenerSet === this.label);
+            const routing = compileGateway(input);
+            plan = routing.gateways[0];
+            status = routing.listenerSets?.find(s => s.listenerSet === this.label);
         } catch (err) {
             throw err instanceof GatewayValidationError ? reportFailure(err, this, new Map([[`ListenerSet ${this.label}`, this]])) : err;
         }
@@ -149,7 +153,7 @@ export class ListenerSet extends pulumi.ComponentResource {
         }
         // What the rules of this program on that gateway are numbered from (aws): its routes and ListenerSets together.
         await new Promise(resolve => setImmediate(resolve));
-        const services = await resolveOutput(pulumi.all(declarations().services.map(s => s.spec)));
+        const services = await resolveOutput(pulumi.all(attachedServiceSpecs(declarations().services)));
         let programPlan: GatewayPlan | undefined;
         try {
             // In a preview with Services not yet known, the plan waits for the update (the adapter says so).
@@ -160,7 +164,7 @@ export class ListenerSet extends pulumi.ComponentResource {
         let resources: pulumi.Resource[];
         try {
             resources = adapter.realizeListenerSet({
-                parent: this, gateway: gatewayLabel, spec, status, input, shared: declarations().adapterState,
+                parent: this, gateway: gatewayLabel, spec, status, input, plan, shared: declarations().adapterState,
                 parameters: ((resolved.value.parameters as GatewayClassParameters)[adapter.name] ?? {}) as Record<string, unknown>,
                 ...(ref.attachments?.[adapter.name] ? { attachment: ref.attachments[adapter.name] } : {}),
                 ...(this.certificates ? { certificates: this.certificates, certificateKeys: this.certificateKeys } : {}),

@@ -160,6 +160,8 @@ export interface ListenerSetRealizeContext {
     programPlan?: GatewayPlan;
     /** The reference's gateway with this ListenerSet (no routes): what its status was compiled from. */
     input: GatewayInput;
+    /** `input` compiled (the plan the status came from). */
+    plan: GatewayPlan;
     /** The program's adapter scratch space (RealizeContext.shared). */
     shared?: Map<string, unknown>;
 }

@@ -10,7 +10,6 @@ import type * as discoveryV1Module from "@pulumi/kubernetes/discovery/v1";
 import { lazyPeer } from "../peer";
 import { CapabilityError } from "../../routing/errors";
 import { GatewayPlan } from "../../routing/plan";
-import { compileGateway } from "../../routing/compile";
 import { ListenerSetRealizeContext, RealizeContext, RealizeResult } from "../adapter";
 import { KubernetesModel, kubernetesModel } from "./model";
 import { Manifest, RenderScope, objectKey } from "./model/manifests";
@@ -123,8 +122,7 @@ export function realizeRoutes(plan: GatewayPlan, ctx: RealizeContext): void {
 export function realizeListenerSet(ctx: ListenerSetRealizeContext): pulumi.Resource[] {
     const why = listenerSetNotServedReason(`${ctx.spec.namespace ?? "default"}/${ctx.spec.name}`, [ctx.status], ctx.gateway);
     if (why) pulumi.log.warn(`${why} (the ListenerSet object is emitted anyway: the cluster's controller decides, and writes its own status)`, ctx.parent);
-    const plan = compileGateway(ctx.input).gateways[0];
-    const { listenerSets } = create(plan, { parent: ctx.parent, gatewayName: ctx.gateway.split("/")[1], parameters: ctx.parameters, input: ctx.input, ...(ctx.shared ? { shared: ctx.shared } : {}) }, "listenerSet");
+    const { listenerSets } = create(ctx.plan, { parent: ctx.parent, gatewayName: ctx.gateway.split("/")[1], parameters: ctx.parameters, input: ctx.input, ...(ctx.shared ? { shared: ctx.shared } : {}) }, "listenerSet");
     return listenerSets;
 }
 
