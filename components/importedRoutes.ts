@@ -22,7 +22,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Adapter, checkCapabilities } from "../providers/adapter";
 import { compileGateway } from "../routing/compile";
-import { GatewayInput, ListenerSetStatus, RouteStatus } from "../routing/plan";
+import { GatewayInput, GatewayPlan, ListenerSetStatus, RouteStatus } from "../routing/plan";
 import { HTTPRouteSpec, ListenerSetSpec, ServiceSpec } from "../routing/types";
 import type { TlsCertificate } from "../providers/adapter";
 import { gatewayInputOf } from "./compileInput";
@@ -192,17 +192,25 @@ export function admitImportedRoutes(
 }
 
 /**
- * Why one route (or none: a ListenerSet alone) cannot join the gateway on its own, with the
- * ListenerSets of its import (validation, capabilities, the adapter's model), or undefined.
+ * Why one route cannot join the gateway on its own, with the ListenerSets of its import
+ * (validation, capabilities, the adapter's model), or undefined.
  */
-function aloneProblem(ref: GatewayReference, spec: HTTPRouteSpec | undefined, services: ServiceSpec[], adapter: Adapter | undefined, parameters: Record<string, unknown>,
+function aloneProblem(ref: GatewayReference, spec: HTTPRouteSpec, services: ServiceSpec[], adapter: Adapter | undefined, parameters: Record<string, unknown>,
     listenerSets: { specs: ListenerSetSpec[]; keys: string[] }): string | undefined {
     try {
-        const input: GatewayInput = { ...gatewayInputOf(ref, spec ? [spec] : [], services), ...(listenerSets.specs.length > 0 ? { listenerSets: listenerSets.specs } : {}) };
-        const plan = compileGateway(input).gateways[0];
+        const input: GatewayInput = { ...gatewayInputOf(ref, [spec], services), ...(listenerSets.specs.length > 0 ? { listenerSets: listenerSets.specs } : {}) };
+        return adapterProblem(compileGateway(input).gateways[0], input, adapter, parameters, listenerSets.keys);
+    } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+    }
+}
+
+/** What the adapter refuses in a plan compiled from `input` (capabilities, its model), or undefined. */
+function adapterProblem(plan: GatewayPlan, input: GatewayInput, adapter: Adapter | undefined, parameters: Record<string, unknown>, certificateKeys: string[]): string | undefined {
+    try {
         if (adapter && !adapter.planOnly) {
             checkCapabilities(plan, adapter, []);
-            const problems = adapter.model?.(plan, { parameters, input, certificateKeys: listenerSets.keys }).problems ?? [];
+            const problems = adapter.model?.(plan, { parameters, input, certificateKeys }).problems ?? [];
             if (problems.length > 0) return problems.join("; ");
         }
         return undefined;
@@ -247,8 +255,12 @@ function admitListenerSets(
         }
         const refuse = (why: string) => skip(`${at}: ListenerSet ${key} is refused on its own, so it is skipped: ${why}`);
         let status: ListenerSetStatus | undefined;
+        const input: GatewayInput = { ...gatewayInputOf(ref, [], []), listenerSets: [spec] };
+        let plan: GatewayPlan;
         try {
-            status = compileGateway({ ...gatewayInputOf(ref, [], []), listenerSets: [spec] }).listenerSets?.find(s => s.listenerSet === key);
+            const routing = compileGateway(input);
+            plan = routing.gateways[0];
+            status = routing.listenerSets?.find(s => s.listenerSet === key);
         } catch (err) {
             refuse(err instanceof Error ? err.message : String(err));
             return;
@@ -282,7 +294,7 @@ function admitListenerSets(
             });
         }
         if (problems.length === 0) {
-            const problem = aloneProblem(ref, undefined, [], adapter, parameters, { specs: [spec], keys: [...keys] });
+            const problem = adapterProblem(plan, input, adapter, parameters, [...keys]);
             if (problem) problems.push(problem);
         }
         if (problems.length > 0) { refuse(problems.join("; ")); return; }
